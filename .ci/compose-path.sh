@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The sequence docker-compose.yml runs (migrate, import, serve with the same
+# environment variables), against the local PostgreSQL in a database of its
+# own, because Docker cannot run on the CI machines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/gagt-target}"
+cargo build --quiet
+bin="$CARGO_TARGET_DIR/debug/gobierno-abierto-gt"
+
+db="gagt_compose_$$"
+admin="postgres://postgres@127.0.0.1:5432/postgres"
+psql -q "$admin" -c "CREATE DATABASE $db"
+pid=""
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+    psql -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
+}
+trap cleanup EXIT
+
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db"
+export HOST=127.0.0.1
+export PORT=$((20000 + RANDOM % 20000))
+export RUST_LOG=info
+
+"$bin" migrate
+"$bin" import data/canonical
+"$bin" import data/canonical | grep -q unchanged
+"$bin" serve --no-bundled-import &
+pid=$!
+for _ in $(seq 1 50); do curl -fs "http://$HOST:$PORT/readyz" >/dev/null && break; sleep 0.2; done
+curl -fs "http://$HOST:$PORT/readyz"
+echo
+plans=$(curl -fs "http://$HOST:$PORT/v1/plans" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+expected=$(($(wc -l < data/canonical/plans.csv) - 1))
+[ "$plans" = "$expected" ] || { echo "expected $expected plans, got $plans"; exit 1; }
+curl -fs "http://$HOST:$PORT/v1/commitments.csv" | head -1
+echo "compose path OK: $plans plans served from PostgreSQL"

@@ -1,0 +1,23 @@
+# Multi-stage build: compile with the Rust toolchain, run on a slim Debian
+# with only the PostgreSQL client library (SQLite is bundled in the binary).
+FROM rust:1.95-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY src src
+COPY migrations migrations
+RUN cargo build --release --locked --bin gobierno-abierto-gt
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --home /app gagt && mkdir -p /app/var && chown gagt /app/var
+WORKDIR /app
+COPY --from=build /src/target/release/gobierno-abierto-gt /usr/local/bin/gobierno-abierto-gt
+COPY data data
+COPY openapi openapi
+USER gagt
+ENV HOST=0.0.0.0 PORT=8080 GAGT_DATA_DIR=/app/var RUST_LOG=info
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD curl -fs http://127.0.0.1:8080/readyz || exit 1
+CMD ["gobierno-abierto-gt", "serve"]

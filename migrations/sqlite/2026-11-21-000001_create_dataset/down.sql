@@ -1,0 +1,12 @@
+DROP TABLE plan_risks;
+DROP TABLE plan_participants;
+DROP TABLE institution_roles;
+DROP TABLE progress_updates;
+DROP TABLE milestones;
+DROP TABLE commitments;
+DROP TABLE plan_sections;
+DROP TABLE plans;
+DROP TABLE institution_aliases;
+DROP TABLE institutions;
+DROP TABLE source_documents;
+DROP TABLE dataset_revisions;

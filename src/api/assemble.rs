@@ -1,0 +1,91 @@
+//! Turn table rows into wire views, fetching related rows in batches
+//! (one query per relation per page, never one per row).
+
+use std::collections::HashMap;
+
+use super::error::ApiError;
+use crate::db::DbConnection;
+use crate::models::{self, CommitmentRow, InstitutionRoleRow, InstitutionRow, MilestoneRow};
+use crate::views::commitment::Commitment;
+use crate::views::institution::Institution;
+use crate::views::milestone::Milestone;
+use crate::views::InstitutionRef;
+
+/// Institution references per subject id, split into responsible and other roles.
+struct RoleRefs {
+    by_subject: HashMap<String, (Vec<InstitutionRef>, Vec<InstitutionRef>)>,
+}
+
+impl RoleRefs {
+    fn load(conn: &mut DbConnection, subject_type: &str, ids: &[String]) -> Result<RoleRefs, ApiError> {
+        let roles = models::institution::roles_for_subjects(conn, subject_type, ids)?;
+        let inst_ids: Vec<String> = roles.iter().map(|r| r.institution_id.clone()).collect();
+        let institutions: HashMap<String, InstitutionRow> =
+            models::institution::by_ids(conn, &inst_ids)?.into_iter().map(|i| (i.id.clone(), i)).collect();
+        let mut by_subject: HashMap<String, (Vec<InstitutionRef>, Vec<InstitutionRef>)> = HashMap::new();
+        for role in roles {
+            let Some(inst) = institutions.get(&role.institution_id) else { continue };
+            let entry = by_subject.entry(role.subject_id.clone()).or_default();
+            if role.role == "responsible" {
+                entry.0.push(Institution::reference(inst, None));
+            } else {
+                entry.1.push(Institution::reference(inst, role.participant_group.clone()));
+            }
+        }
+        Ok(RoleRefs { by_subject })
+    }
+
+    fn take(&mut self, id: &str) -> (Vec<InstitutionRef>, Vec<InstitutionRef>) {
+        self.by_subject.remove(id).unwrap_or_default()
+    }
+}
+
+pub fn commitments(conn: &mut DbConnection, rows: &[CommitmentRow]) -> Result<Vec<Commitment>, ApiError> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut refs = RoleRefs::load(conn, "commitment", &ids)?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let (resp, part) = refs.take(&r.id);
+            Commitment::new(r, resp, part)
+        })
+        .collect())
+}
+
+pub fn milestones(conn: &mut DbConnection, rows: &[MilestoneRow]) -> Result<Vec<Milestone>, ApiError> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut refs = RoleRefs::load(conn, "milestone", &ids)?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let (mut resp, other) = refs.take(&r.id);
+            resp.extend(other);
+            Milestone::new(r, resp)
+        })
+        .collect())
+}
+
+pub fn institutions(conn: &mut DbConnection, rows: &[InstitutionRow]) -> Result<Vec<Institution>, ApiError> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
+    for a in models::institution::aliases(conn, &ids)? {
+        aliases.entry(a.institution_id).or_default().push(a.alias);
+    }
+    Ok(rows.iter().map(|r| Institution::new(r, aliases.remove(&r.id).unwrap_or_default())).collect())
+}
+
+/// Distinct institutions in roles, in order of first appearance.
+pub fn institution_refs(
+    conn: &mut DbConnection,
+    roles: &[InstitutionRoleRow],
+) -> Result<Vec<InstitutionRef>, ApiError> {
+    let mut ids: Vec<String> = Vec::new();
+    for r in roles {
+        if !ids.contains(&r.institution_id) {
+            ids.push(r.institution_id.clone());
+        }
+    }
+    let rows: HashMap<String, InstitutionRow> =
+        models::institution::by_ids(conn, &ids)?.into_iter().map(|i| (i.id.clone(), i)).collect();
+    Ok(ids.iter().filter_map(|id| rows.get(id)).map(|i| Institution::reference(i, None)).collect())
+}

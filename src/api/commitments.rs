@@ -1,0 +1,131 @@
+//! `/v1/commitments`: commitments (compromisos, resultados, logros).
+
+use std::sync::LazyLock;
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use utoipa::IntoParams;
+
+use super::error::{ApiError, Problem};
+use super::format::{self, negotiate, Format};
+use super::pagination::{self, ListPage};
+use super::query::{names_of, QueryArgs};
+use super::state::AppState;
+use super::{assemble, bad_cursor, item_id, ItemParams, ITEM_PARAMS, ROLES, STATUSES};
+use crate::models::{self, commitment::CommitmentFilter, commitment::CommitmentSort};
+use crate::views::commitment::{self as view, Commitment, CommitmentDetail};
+
+/// Filters, sorting and paging for commitments.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+// Read by `QueryArgs`, not by serde: the struct documents the parameters
+// and its field names are the list of accepted ones.
+#[allow(dead_code)]
+pub struct CommitmentListParams {
+    /// Plan id.
+    plan: Option<String>,
+    /// not_started, started or completed.
+    status: Option<String>,
+    /// Only commitments where this institution id has a role.
+    institution: Option<String>,
+    /// With `institution`: responsible, participating, involved or partner.
+    role: Option<String>,
+    /// Minimum reported progress %, e.g. 12.5.
+    progress_min: Option<f64>,
+    /// Maximum reported progress %.
+    progress_max: Option<f64>,
+    /// Words that must all appear (accents and case ignored).
+    q: Option<String>,
+    /// position (default: plan and source order), id, reported_progress, computed_progress, milestone_count; prefix `-` for descending.
+    sort: Option<String>,
+    /// Page size, 1 to 1000 (default 50).
+    limit: Option<i64>,
+    /// Opaque cursor from the previous page's `next_cursor`.
+    cursor: Option<String>,
+    /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
+    format: Option<String>,
+}
+
+static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<CommitmentListParams>);
+
+#[utoipa::path(
+    tag = "commitments",
+    operation_id = "list_commitments",
+    summary = "List commitments",
+    params(CommitmentListParams),
+    responses(
+        (status = 200, description = "A page of commitments; in CSV, institutions flatten into `;`-joined id columns", content(
+            (ListPage<Commitment> = "application/json"),
+            (String = "text/csv")
+        )),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/commitments")]
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let args = QueryArgs::parse(&req, &PARAMS)?;
+    let format = negotiate(&req, &args)?;
+    let filter = CommitmentFilter {
+        plan: args.string("plan"),
+        status: args.one_of("status", STATUSES)?,
+        institution: args.string("institution"),
+        role: args.one_of("role", ROLES)?,
+        progress_min: args.percent("progress_min")?,
+        progress_max: args.percent("progress_max")?,
+        terms: args.terms()?,
+    };
+    let (page, label) = pagination::page(&args, CommitmentSort::FIELDS)?;
+    let (sort, limit) = (page.sort, page.limit);
+    let a = args.clone();
+    let (data, total, next) = state
+        .db(move |c| {
+            let (rows, total) = models::commitment::list(c, &filter, &page)?.map_err(|_| bad_cursor())?;
+            let (rows, next) = pagination::finish(rows, limit, &label, &a, |r| (sort.value(r), r.id.clone()));
+            Ok((assemble::commitments(c, &rows)?, total, next))
+        })
+        .await?;
+    pagination::respond(&req, &args, format, "commitments", data, total, next, |d| {
+        (view::CSV_HEADERS, d.iter().map(view::csv_row).collect())
+    })
+}
+
+#[utoipa::path(
+    tag = "commitments",
+    operation_id = "get_commitment",
+    summary = "One commitment with its milestones and institutions",
+    params(("id" = String, Path, description = "Commitment id; append `.csv` for CSV"), ItemParams),
+    responses(
+        (status = 200, description = "The commitment; CSV has its one row", content(
+            (CommitmentDetail = "application/json"),
+            (String = "text/csv")
+        )),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such commitment", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/commitments/{id}")]
+pub async fn get(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let args = QueryArgs::parse(&req, &ITEM_PARAMS)?;
+    let format = negotiate(&req, &args)?;
+    let id = item_id(id.into_inner());
+    let detail = state
+        .db(move |c| {
+            let row = models::commitment::find(c, &id)?.ok_or_else(|| ApiError::not_found("commitment", &id))?;
+            let commitment = assemble::commitments(c, std::slice::from_ref(&row))?.remove(0);
+            let milestones = models::milestone::for_commitment(c, &id)?;
+            Ok(CommitmentDetail { commitment, milestones: assemble::milestones(c, &milestones)? })
+        })
+        .await?;
+    Ok(match format {
+        Format::Json => format::json(&detail),
+        Format::Csv => format::csv(
+            &detail.commitment.id,
+            format::csv_body(view::CSV_HEADERS, &[view::csv_row(&detail.commitment)])?,
+        ),
+    })
+}

@@ -1,0 +1,128 @@
+//! The one error type at the HTTP edge. Every error leaves as RFC 9457
+//! `application/problem+json`; internals (SQL, driver text, paths) are logged,
+//! never sent.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A problem detail (RFC 9457).
+#[derive(Serialize, ToSchema, Debug)]
+#[schema(example = json!({
+    "type": "about:blank",
+    "title": "Bad Request",
+    "status": 400,
+    "detail": "parameter `limit` must be an integer from 1 to 1000",
+    "invalid_params": [{"name": "limit", "reason": "must be an integer from 1 to 1000"}]
+}))]
+pub struct Problem {
+    /// Always `about:blank`: the status code says what kind of problem it is.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The HTTP status phrase.
+    pub title: &'static str,
+    pub status: u16,
+    /// What went wrong, in words meant for the person writing the client.
+    pub detail: String,
+    /// For 400: each offending parameter with what is allowed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub invalid_params: Vec<InvalidParam>,
+}
+
+#[derive(Serialize, ToSchema, Debug, Clone)]
+pub struct InvalidParam {
+    pub name: String,
+    pub reason: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("parameter `{name}` {reason}")]
+    BadParam { name: String, reason: String },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("{0}")]
+    NotAcceptable(String),
+    #[error("the database is unavailable")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad(name: impl Into<String>, reason: impl Into<String>) -> ApiError {
+        ApiError::BadParam { name: name.into(), reason: reason.into() }
+    }
+
+    pub fn not_found(kind: &str, id: &str) -> ApiError {
+        ApiError::NotFound(format!("no {kind} with id `{id}`"))
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let title = status.canonical_reason().unwrap_or("Error");
+        let (detail, invalid_params) = match self {
+            ApiError::BadParam { name, reason } => {
+                (self.to_string(), vec![InvalidParam { name: name.clone(), reason: reason.clone() }])
+            }
+            ApiError::Unavailable(_) => ("the database is unavailable; retry shortly".to_string(), vec![]),
+            ApiError::Internal(_) => ("an internal error occurred; it has been logged".to_string(), vec![]),
+            ApiError::MethodNotAllowed => ("this resource is read-only: use GET, HEAD or OPTIONS".to_string(), vec![]),
+            other => (other.to_string(), vec![]),
+        };
+        Problem { kind: "about:blank", title, status: status.as_u16(), detail, invalid_params }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match &e {
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+            | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => ApiError::Unavailable(e.to_string()),
+            _ => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        ApiError::Unavailable(e.to_string())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadParam { .. } => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Internal(cause) => log::error!("internal error: {cause}"),
+            ApiError::Unavailable(cause) => log::warn!("database unavailable: {cause}"),
+            _ => {}
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        match self {
+            ApiError::MethodNotAllowed => {
+                res.insert_header((header::ALLOW, "GET, HEAD, OPTIONS"));
+            }
+            ApiError::Unavailable(_) => {
+                res.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
+        }
+        res.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
+    }
+}

@@ -1,0 +1,156 @@
+//! `/v1/institutions`: institutions and what they are responsible for.
+
+use std::sync::LazyLock;
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use utoipa::IntoParams;
+
+use super::error::{ApiError, Problem};
+use super::format::{self, negotiate, Format};
+use super::pagination::{self, ListPage};
+use super::query::{names_of, QueryArgs};
+use super::state::AppState;
+use super::{assemble, bad_cursor, item_id, ItemParams, ITEM_PARAMS, ROLES};
+use crate::models::{self, institution::InstitutionFilter, institution::InstitutionSort};
+use crate::views::institution::{self as view, Institution, InstitutionDetail, Role};
+use crate::views::Source;
+
+pub const KINDS: &[&str] = &["government", "civil_society", "international", "other"];
+
+/// Filters, sorting and paging for institutions.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+// Read by `QueryArgs`, not by serde: the struct documents the parameters
+// and its field names are the list of accepted ones.
+#[allow(dead_code)]
+pub struct InstitutionListParams {
+    /// government, civil_society, international or other.
+    kind: Option<String>,
+    /// Only units of this parent institution id.
+    parent: Option<String>,
+    /// Only institutions with a role in this plan id.
+    plan: Option<String>,
+    /// Only institutions with this role somewhere: responsible, participating, involved or partner.
+    role: Option<String>,
+    /// Words that must all appear in the name, acronym or aliases (accents and case ignored).
+    q: Option<String>,
+    /// name (default), id, commitment_count, milestone_count, average_progress; prefix `-` for descending.
+    sort: Option<String>,
+    /// Page size, 1 to 1000 (default 50).
+    limit: Option<i64>,
+    /// Opaque cursor from the previous page's `next_cursor`.
+    cursor: Option<String>,
+    /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
+    format: Option<String>,
+}
+
+static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<InstitutionListParams>);
+
+#[utoipa::path(
+    tag = "institutions",
+    operation_id = "list_institutions",
+    summary = "List institutions",
+    params(InstitutionListParams),
+    responses(
+        (status = 200, description = "A page of institutions; in CSV, `aliases` holds one name per line", content(
+            (ListPage<Institution> = "application/json"),
+            (String = "text/csv")
+        )),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/institutions")]
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let args = QueryArgs::parse(&req, &PARAMS)?;
+    let format = negotiate(&req, &args)?;
+    let filter = InstitutionFilter {
+        kind: args.one_of("kind", KINDS)?,
+        parent: args.string("parent"),
+        plan: args.string("plan"),
+        role: args.one_of("role", ROLES)?,
+        terms: args.terms()?,
+    };
+    let (page, label) = pagination::page(&args, InstitutionSort::FIELDS)?;
+    let (sort, limit) = (page.sort, page.limit);
+    let a = args.clone();
+    let (data, total, next) = state
+        .db(move |c| {
+            let (rows, total) = models::institution::list(c, &filter, &page)?.map_err(|_| bad_cursor())?;
+            let (rows, next) = pagination::finish(rows, limit, &label, &a, |r| (sort.value(r), r.id.clone()));
+            Ok((assemble::institutions(c, &rows)?, total, next))
+        })
+        .await?;
+    pagination::respond(&req, &args, format, "institutions", data, total, next, |d| {
+        (view::CSV_HEADERS, d.iter().map(view::csv_row).collect())
+    })
+}
+
+#[utoipa::path(
+    tag = "institutions",
+    operation_id = "get_institution",
+    summary = "One institution with its roles, commitments, milestones and rollups",
+    params(("id" = String, Path, description = "Institution id (slug); append `.csv` for CSV"), ItemParams),
+    responses(
+        (status = 200, description = "The institution; CSV has its one row", content(
+            (InstitutionDetail = "application/json"),
+            (String = "text/csv")
+        )),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such institution", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/institutions/{id}")]
+pub async fn get(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let args = QueryArgs::parse(&req, &ITEM_PARAMS)?;
+    let format = negotiate(&req, &args)?;
+    let id = item_id(id.into_inner());
+    let detail = state
+        .db(move |c| {
+            let row = models::institution::find(c, &id)?.ok_or_else(|| ApiError::not_found("institution", &id))?;
+            let institution = assemble::institutions(c, std::slice::from_ref(&row))?.remove(0);
+            let roles = models::institution::roles_of(c, &id)?;
+            let ids_of = |t: &str| {
+                let mut ids: Vec<String> = Vec::new();
+                for r in roles.iter().filter(|r| r.subject_type == t) {
+                    if !ids.contains(&r.subject_id) {
+                        ids.push(r.subject_id.clone());
+                    }
+                }
+                ids
+            };
+            let commitments = models::commitment::by_ids(c, &ids_of("commitment"))?;
+            let milestones = models::milestone::by_ids(c, &ids_of("milestone"))?;
+            let children = models::institution::children(c, &id)?;
+            Ok(InstitutionDetail {
+                institution,
+                children: children.iter().map(|r| Institution::reference(r, None)).collect(),
+                roles: roles
+                    .iter()
+                    .map(|r| Role {
+                        role: r.role.clone(),
+                        group: r.participant_group.clone(),
+                        subject_type: r.subject_type.clone(),
+                        subject_id: r.subject_id.clone(),
+                        plan_id: r.plan_id.clone(),
+                        source: Source::new(&r.source_document, &r.source_location),
+                    })
+                    .collect(),
+                commitments: assemble::commitments(c, &commitments)?,
+                milestones: assemble::milestones(c, &milestones)?,
+            })
+        })
+        .await?;
+    Ok(match format {
+        Format::Json => format::json(&detail),
+        Format::Csv => format::csv(
+            &detail.institution.id,
+            format::csv_body(view::CSV_HEADERS, &[view::csv_row(&detail.institution)])?,
+        ),
+    })
+}

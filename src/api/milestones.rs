@@ -1,0 +1,146 @@
+//! `/v1/milestones`: milestones (hitos, acciones, metas).
+
+use std::sync::LazyLock;
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use utoipa::IntoParams;
+
+use super::error::{ApiError, Problem};
+use super::format::{self, negotiate, Format};
+use super::pagination::{self, ListPage};
+use super::query::{names_of, QueryArgs};
+use super::state::AppState;
+use super::{assemble, bad_cursor, item_id, ItemParams, ITEM_PARAMS, ROLES, STATUSES};
+use crate::models::{self, milestone::MilestoneFilter, milestone::MilestoneSort};
+use crate::views::milestone::{self as view, Milestone, MilestoneDetail};
+use crate::views::progress_update::ProgressUpdate;
+
+/// Filters, sorting and paging for milestones.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+// Read by `QueryArgs`, not by serde: the struct documents the parameters
+// and its field names are the list of accepted ones.
+#[allow(dead_code)]
+pub struct MilestoneListParams {
+    /// Plan id.
+    plan: Option<String>,
+    /// Commitment id.
+    commitment: Option<String>,
+    /// Only milestones where this institution id has a role.
+    institution: Option<String>,
+    /// With `institution`: responsible, participating, involved or partner.
+    role: Option<String>,
+    /// not_started, started or completed.
+    status: Option<String>,
+    /// Minimum latest progress %, e.g. 12.5.
+    progress_min: Option<f64>,
+    /// Maximum latest progress %.
+    progress_max: Option<f64>,
+    /// Normalised start date on or after this day (YYYY-MM-DD).
+    start_from: Option<String>,
+    /// Normalised start date on or before this day (YYYY-MM-DD).
+    start_to: Option<String>,
+    /// Normalised end date on or after this day (YYYY-MM-DD).
+    end_from: Option<String>,
+    /// Normalised end date on or before this day (YYYY-MM-DD).
+    end_to: Option<String>,
+    /// Words that must all appear (accents and case ignored).
+    q: Option<String>,
+    /// position (default: source order), id, start_date, end_date, latest_progress; prefix `-` for descending; empty values last.
+    sort: Option<String>,
+    /// Page size, 1 to 1000 (default 50).
+    limit: Option<i64>,
+    /// Opaque cursor from the previous page's `next_cursor`.
+    cursor: Option<String>,
+    /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
+    format: Option<String>,
+}
+
+static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<MilestoneListParams>);
+
+#[utoipa::path(
+    tag = "milestones",
+    operation_id = "list_milestones",
+    summary = "List milestones",
+    params(MilestoneListParams),
+    responses(
+        (status = 200, description = "A page of milestones; in CSV, dates flatten into raw/date/precision columns", content(
+            (ListPage<Milestone> = "application/json"),
+            (String = "text/csv")
+        )),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/milestones")]
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let args = QueryArgs::parse(&req, &PARAMS)?;
+    let format = negotiate(&req, &args)?;
+    let filter = MilestoneFilter {
+        plan: args.string("plan"),
+        commitment: args.string("commitment"),
+        institution: args.string("institution"),
+        role: args.one_of("role", ROLES)?,
+        status: args.one_of("status", STATUSES)?,
+        progress_min: args.percent("progress_min")?,
+        progress_max: args.percent("progress_max")?,
+        start_from: args.date("start_from")?,
+        start_to: args.date("start_to")?,
+        end_from: args.date("end_from")?,
+        end_to: args.date("end_to")?,
+        terms: args.terms()?,
+    };
+    let (page, label) = pagination::page(&args, MilestoneSort::FIELDS)?;
+    let (sort, limit) = (page.sort, page.limit);
+    let a = args.clone();
+    let (data, total, next) = state
+        .db(move |c| {
+            let (rows, total) = models::milestone::list(c, &filter, &page)?.map_err(|_| bad_cursor())?;
+            let (rows, next) = pagination::finish(rows, limit, &label, &a, |r| (sort.value(r), r.id.clone()));
+            Ok((assemble::milestones(c, &rows)?, total, next))
+        })
+        .await?;
+    pagination::respond(&req, &args, format, "milestones", data, total, next, |d| {
+        (view::CSV_HEADERS, d.iter().map(view::csv_row).collect())
+    })
+}
+
+#[utoipa::path(
+    tag = "milestones",
+    operation_id = "get_milestone",
+    summary = "One milestone with its full progress history",
+    params(("id" = String, Path, description = "Milestone id; append `.csv` for CSV"), ItemParams),
+    responses(
+        (status = 200, description = "The milestone; CSV has its one row", content(
+            (MilestoneDetail = "application/json"),
+            (String = "text/csv")
+        )),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such milestone", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/milestones/{id}")]
+pub async fn get(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let args = QueryArgs::parse(&req, &ITEM_PARAMS)?;
+    let format = negotiate(&req, &args)?;
+    let id = item_id(id.into_inner());
+    let detail = state
+        .db(move |c| {
+            let row = models::milestone::find(c, &id)?.ok_or_else(|| ApiError::not_found("milestone", &id))?;
+            let milestone = assemble::milestones(c, std::slice::from_ref(&row))?.remove(0);
+            let updates = models::progress_update::for_milestone(c, &id)?;
+            Ok(MilestoneDetail { milestone, progress_updates: updates.iter().map(ProgressUpdate::from).collect() })
+        })
+        .await?;
+    Ok(match format {
+        Format::Json => format::json(&detail),
+        Format::Csv => {
+            format::csv(&detail.milestone.id, format::csv_body(view::CSV_HEADERS, &[view::csv_row(&detail.milestone)])?)
+        }
+    })
+}

@@ -1,0 +1,232 @@
+//! The HTTP surface: routes under `/v1`, the OpenAPI document, Swagger UI,
+//! and the request plumbing every route shares (CSV suffix, HEAD, 404/405).
+
+pub mod assemble;
+pub mod commitments;
+pub mod error;
+pub mod format;
+pub mod health;
+pub mod index;
+pub mod institutions;
+pub mod milestones;
+pub mod pagination;
+pub mod plans;
+pub mod progress_updates;
+pub mod query;
+pub mod search;
+pub mod state;
+
+use std::sync::LazyLock;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ResourceDef, Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method, Uri};
+use actix_web::{get, middleware, web, App, HttpMessage, HttpRequest, HttpResponse};
+use utoipa::{IntoParams, OpenApi};
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+use error::ApiError;
+use format::CsvSuffix;
+pub use state::AppState;
+
+pub const STATUSES: &[&str] = &["not_started", "started", "completed"];
+pub const ROLES: &[&str] = &["responsible", "participating", "involved", "partner"];
+
+/// Parameters of single-record endpoints.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+// Read by `QueryArgs`, not by serde: the struct documents the parameters
+// and its field names are the list of accepted ones.
+#[allow(dead_code)]
+pub struct ItemParams {
+    /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
+    format: Option<String>,
+}
+
+pub static ITEM_PARAMS: LazyLock<Vec<String>> = LazyLock::new(query::names_of::<ItemParams>);
+
+pub(crate) fn bad_cursor() -> ApiError {
+    ApiError::bad("cursor", "does not fit this sort order; use the `next` link as given")
+}
+
+/// Path ids are slugs; a `.csv` suffix has already been taken off by the middleware.
+pub(crate) fn item_id(id: String) -> String {
+    id
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Gobierno Abierto Guatemala — API de datos abiertos",
+        version = "1.0.0",
+        description = "Read-only open data on Guatemala's open-government action plans: plans, commitments, \
+milestones, the institutions responsible for them and the full history of reported progress, exactly as \
+published in the source documents, with provenance.\n\n\
+Every list and item is available as JSON (default) or CSV (`Accept: text/csv`, `format=csv`, or a `.csv` \
+suffix on the path). Lists take `limit` (1-1000, default 50), `sort` (`-field` for descending) and an \
+opaque `cursor`; the next page is in `next` and in an RFC 8288 `Link` header, the total in `total` and \
+`X-Total-Count`. Percentages are exact decimals as published (12.5 stays 12.5). Unknown or repeated \
+parameters are rejected. Errors are RFC 9457 `application/problem+json`.\n\n\
+Datos abiertos de los planes de acción de gobierno abierto de Guatemala.",
+        license(name = "CC BY 4.0", url = "https://creativecommons.org/licenses/by/4.0/"),
+    ),
+    tags(
+        (name = "meta", description = "Index and health"),
+        (name = "plans", description = "Action plans"),
+        (name = "commitments", description = "Commitments (compromisos, resultados, logros)"),
+        (name = "milestones", description = "Milestones (hitos, acciones, metas) with their dates as written and normalised"),
+        (name = "progress-updates", description = "Dated progress reports (avances) with percentages as published"),
+        (name = "institutions", description = "Institutions, their aliases and roles"),
+        (name = "search", description = "Accent- and case-insensitive search across everything"),
+    )
+)]
+struct ApiDoc;
+
+/// Every route pattern, for telling 405 (known path, wrong method) from 404.
+const ROUTES: &[&str] = &[
+    "/v1",
+    "/v1/openapi.json",
+    "/v1/plans",
+    "/v1/plans/{id}",
+    "/v1/commitments",
+    "/v1/commitments/{id}",
+    "/v1/milestones",
+    "/v1/milestones/{id}",
+    "/v1/progress-updates",
+    "/v1/progress-updates/{id}",
+    "/v1/institutions",
+    "/v1/institutions/{id}",
+    "/v1/search",
+    "/healthz",
+    "/readyz",
+];
+
+fn with_routes<T>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.openapi(ApiDoc::openapi())
+        .service(
+            scope::scope("/v1")
+                .service(index::index)
+                .service(plans::list)
+                .service(plans::get)
+                .service(commitments::list)
+                .service(commitments::get)
+                .service(milestones::list)
+                .service(milestones::get)
+                .service(progress_updates::list)
+                .service(progress_updates::get)
+                .service(institutions::list)
+                .service(institutions::get)
+                .service(search::search)
+                .service(serve_openapi),
+        )
+        .service(health::healthz)
+        .service(health::readyz)
+}
+
+/// The OpenAPI document, generated from the routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    with_routes(App::new().into_utoipa_app()).split_for_parts().1
+}
+
+/// The OpenAPI document as committed in `openapi/openapi.json`.
+pub fn openapi_json() -> String {
+    let mut s = openapi().to_pretty_json().expect("OpenAPI serialises");
+    s.push('\n');
+    s
+}
+
+static OPENAPI_JSON: LazyLock<String> = LazyLock::new(openapi_json);
+
+/// This document (the same bytes as `openapi/openapi.json` in the repository).
+#[utoipa::path(
+    tag = "meta",
+    operation_id = "get_openapi",
+    summary = "The OpenAPI 3.1 description of this API",
+    responses((status = 200, description = "OpenAPI document", content_type = "application/json", body = Object))
+)]
+#[get("/openapi.json")]
+pub async fn serve_openapi() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(OPENAPI_JSON.as_str())
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::MovedPermanently().insert_header((header::LOCATION, "/docs/")).finish()
+}
+
+/// Anything no route took: 405 with `Allow` on a known path (204 for a plain
+/// OPTIONS), otherwise a 404 problem.
+async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let path = req.path();
+    let known = ROUTES.iter().any(|p| ResourceDef::new(*p).is_match(path));
+    if !known {
+        return Err(ApiError::NotFound(format!("no resource at `{}`; see /v1 for what exists", shorten(path))));
+    }
+    if req.method() == Method::OPTIONS {
+        return Ok(HttpResponse::NoContent().insert_header((header::ALLOW, "GET, HEAD, OPTIONS")).finish());
+    }
+    Err(ApiError::MethodNotAllowed)
+}
+
+fn shorten(s: &str) -> String {
+    s.chars().take(200).collect()
+}
+
+/// `/v1/...something.csv` is `/v1/...something` asked for as CSV; HEAD is
+/// answered by the GET handler (the HTTP codec drops the body).
+fn rewrite(req: &mut ServiceRequest) {
+    let path = req.path();
+    if path.starts_with("/v1") && path.len() > 4 && path.ends_with(".csv") && path != "/v1/openapi.json" {
+        let stripped = &path[..path.len() - 4];
+        let new = match req.query_string() {
+            "" => stripped.to_string(),
+            q => format!("{stripped}?{q}"),
+        };
+        if let Ok(uri) = new.parse::<Uri>() {
+            req.match_info_mut().get_mut().update(&uri);
+            req.head_mut().uri = uri;
+            req.extensions_mut().insert(CsvSuffix);
+        }
+    }
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+}
+
+/// Build the application: the one function the binary and the tests share.
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, _) = with_routes(App::new().into_utoipa_app().app_data(web::Data::new(state))).split_for_parts();
+    let cors = actix_cors::Cors::default()
+        .allow_any_origin()
+        .allowed_methods(vec!["GET", "HEAD", "OPTIONS"])
+        .allow_any_header()
+        .expose_headers(vec!["link", "x-total-count", "etag", "content-disposition"])
+        .max_age(86400);
+    app.route("/docs", web::get().to(docs_redirect))
+        .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/v1/openapi.json")))
+        .default_service(web::to(fallback))
+        .wrap_fn(|mut req, srv| {
+            rewrite(&mut req);
+            srv.call(req)
+        })
+        .wrap(
+            middleware::DefaultHeaders::new()
+                .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .add((header::REFERRER_POLICY, "no-referrer")),
+        )
+        .wrap(cors)
+        .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms \"%{User-Agent}i\""))
+}

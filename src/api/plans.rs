@@ -1,0 +1,142 @@
+//! `/v1/plans`: action plans.
+
+use std::sync::LazyLock;
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use utoipa::IntoParams;
+
+use super::error::{ApiError, Problem};
+use super::format::{self, negotiate, Format};
+use super::pagination::{self, ListPage};
+use super::query::{names_of, QueryArgs};
+use super::state::AppState;
+use super::{assemble, bad_cursor, item_id, ItemParams, ITEM_PARAMS};
+use crate::models::{self, plan::PlanFilter, plan::PlanSort};
+use crate::views::pct;
+use crate::views::plan::{self as view, CommitmentBrief, Plan, PlanDetail};
+
+pub const KINDS: &[&str] = &["ogp_national_action_plan", "regional_action_plan", "donor_implementation_plan"];
+
+/// Filters, sorting and paging for plans.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+// Read by `QueryArgs`, not by serde: the struct documents the parameters
+// and its field names are the list of accepted ones.
+#[allow(dead_code)]
+pub struct PlanListParams {
+    /// Plan kind: ogp_national_action_plan, regional_action_plan or donor_implementation_plan.
+    kind: Option<String>,
+    /// ISO 3166-1 alpha-2 country code, e.g. GT.
+    country: Option<String>,
+    /// Only plans in which this institution id has any role.
+    institution: Option<String>,
+    /// Words that must all appear (accents and case ignored).
+    q: Option<String>,
+    /// position (default), id, period_start, commitment_count; prefix `-` for descending.
+    sort: Option<String>,
+    /// Page size, 1 to 1000 (default 50).
+    limit: Option<i64>,
+    /// Opaque cursor from the previous page's `next_cursor`.
+    cursor: Option<String>,
+    /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
+    format: Option<String>,
+}
+
+static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<PlanListParams>);
+
+#[utoipa::path(
+    tag = "plans",
+    operation_id = "list_plans",
+    summary = "List action plans",
+    params(PlanListParams),
+    responses(
+        (status = 200, description = "A page of plans; CSV has one row per plan", content(
+            (ListPage<Plan> = "application/json"),
+            (String = "text/csv")
+        )),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/plans")]
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let args = QueryArgs::parse(&req, &PARAMS)?;
+    let format = negotiate(&req, &args)?;
+    let filter = PlanFilter {
+        kind: args.one_of("kind", KINDS)?,
+        country: args.string("country"),
+        institution: args.string("institution"),
+        terms: args.terms()?,
+    };
+    let (page, label) = pagination::page(&args, PlanSort::FIELDS)?;
+    let (sort, limit) = (page.sort, page.limit);
+    let (rows, total) = state.db(move |c| models::plan::list(c, &filter, &page)?.map_err(|_| bad_cursor())).await?;
+    let (rows, next) = pagination::finish(rows, limit, &label, &args, |r| (sort.value(r), r.id.clone()));
+    let data: Vec<Plan> = rows.iter().map(Plan::from).collect();
+    pagination::respond(&req, &args, format, "plans", data, total, next, |d| {
+        (view::CSV_HEADERS, d.iter().map(view::csv_row).collect())
+    })
+}
+
+#[utoipa::path(
+    tag = "plans",
+    operation_id = "get_plan",
+    summary = "One plan with its sections, commitments, institutions, participants and risks",
+    params(("id" = String, Path, description = "Plan id (slug); append `.csv` for CSV"), ItemParams),
+    responses(
+        (status = 200, description = "The plan; CSV has the plan's one row", content(
+            (PlanDetail = "application/json"),
+            (String = "text/csv")
+        )),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such plan", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/plans/{id}")]
+pub async fn get(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let args = QueryArgs::parse(&req, &ITEM_PARAMS)?;
+    let format = negotiate(&req, &args)?;
+    let id = item_id(id.into_inner());
+    let detail = state
+        .db(move |c| {
+            let row = models::plan::find(c, &id)?.ok_or_else(|| ApiError::not_found("plan", &id))?;
+            let docs = models::source_document::all(c)?;
+            let commitments = models::commitment::for_plan(c, &id)?;
+            let roles = models::institution::roles_in_plan(c, &id)?;
+            Ok(PlanDetail {
+                plan: Plan::from(&row),
+                source_documents: docs
+                    .iter()
+                    .filter(|d| d.id == row.source_document)
+                    .map(view::SourceDocument::from)
+                    .collect(),
+                sections: models::plan::sections(c, &id)?.iter().map(Into::into).collect(),
+                commitments: commitments
+                    .iter()
+                    .map(|r| CommitmentBrief {
+                        id: r.id.clone(),
+                        number: r.number.clone(),
+                        title: r.title.clone(),
+                        status: r.status.clone(),
+                        reported_progress: pct(r.reported_progress),
+                        computed_progress: pct(r.computed_progress),
+                    })
+                    .collect(),
+                institutions: assemble::institution_refs(c, &roles)?,
+                participants: models::plan::participants(c, &id)?.iter().map(Into::into).collect(),
+                risks: models::plan::risks(c, &id)?.iter().map(Into::into).collect(),
+            })
+        })
+        .await?;
+    Ok(match format {
+        Format::Json => format::json(&detail),
+        Format::Csv => {
+            format::csv(&detail.plan.id, format::csv_body(view::CSV_HEADERS, &[view::csv_row(&detail.plan)])?)
+        }
+    })
+}

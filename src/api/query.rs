@@ -1,0 +1,197 @@
+//! Strict query-string parsing: unknown, repeated or malformed parameters are
+//! a 400 that names the parameter and what it accepts.
+
+use actix_web::HttpRequest;
+
+use super::error::ApiError;
+
+/// The longest query string accepted.
+pub const MAX_QUERY_LEN: usize = 4096;
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 1000;
+
+#[derive(Debug, Clone)]
+pub struct QueryArgs {
+    pairs: Vec<(String, String)>,
+    /// The path the query was sent to: cursors are bound to it.
+    path: String,
+}
+
+/// The parameter names a documented params struct declares: the one list
+/// used both for the OpenAPI document and for rejecting unknown parameters.
+pub fn names_of<P: utoipa::IntoParams>() -> Vec<String> {
+    P::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query)).into_iter().map(|p| p.name).collect()
+}
+
+impl QueryArgs {
+    /// Parse the request's query string, allowing only `allowed` names.
+    pub fn parse(req: &HttpRequest, allowed: &[String]) -> Result<QueryArgs, ApiError> {
+        let mut args = Self::parse_str(req.query_string(), allowed)?;
+        args.path = req.path().to_string();
+        Ok(args)
+    }
+
+    pub fn parse_str(qs: &str, allowed: &[String]) -> Result<QueryArgs, ApiError> {
+        if qs.len() > MAX_QUERY_LEN {
+            return Err(ApiError::bad("query", format!("must be at most {MAX_QUERY_LEN} bytes")));
+        }
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for part in qs.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            let k = decode(k).ok_or_else(|| ApiError::bad("query", "is not valid percent-encoded UTF-8"))?;
+            let v = decode(v).ok_or_else(|| ApiError::bad(&k, "is not valid percent-encoded UTF-8"))?;
+            if !allowed.contains(&k) {
+                let mut names: Vec<&str> = allowed.iter().map(String::as_str).collect();
+                names.sort_unstable();
+                return Err(ApiError::bad(
+                    &k,
+                    format!("is not a parameter of this endpoint; allowed: {}", names.join(", ")),
+                ));
+            }
+            if pairs.iter().any(|(n, _)| *n == k) {
+                return Err(ApiError::bad(&k, "is given more than once"));
+            }
+            pairs.push((k, v));
+        }
+        Ok(QueryArgs { pairs, path: String::new() })
+    }
+
+    /// A parameter's value; an empty value counts as absent.
+    pub fn str(&self, name: &str) -> Option<&str> {
+        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+    }
+
+    pub fn string(&self, name: &str) -> Option<String> {
+        self.str(name).map(str::to_string)
+    }
+
+    /// A value from a closed list.
+    pub fn one_of(&self, name: &str, allowed: &[&str]) -> Result<Option<String>, ApiError> {
+        match self.str(name) {
+            None => Ok(None),
+            Some(v) if allowed.contains(&v) => Ok(Some(v.to_string())),
+            Some(_) => Err(ApiError::bad(name, format!("must be one of: {}", allowed.join(", ")))),
+        }
+    }
+
+    pub fn int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
+        match self.str(name) {
+            None => Ok(None),
+            Some(v) => match v.parse::<i64>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+                _ => Err(ApiError::bad(name, format!("must be an integer from {min} to {max}"))),
+            },
+        }
+    }
+
+    /// A percentage such as `12.5`, as hundredths (1250).
+    pub fn percent(&self, name: &str) -> Result<Option<i32>, ApiError> {
+        match self.str(name) {
+            None => Ok(None),
+            Some(v) => crate::percent::parse_hundredths(v)
+                .filter(|h| (0..=10000).contains(h))
+                .map(Some)
+                .ok_or_else(|| ApiError::bad(name, "must be a number from 0 to 100 with at most two decimals")),
+        }
+    }
+
+    /// A calendar date `YYYY-MM-DD`.
+    pub fn date(&self, name: &str) -> Result<Option<String>, ApiError> {
+        match self.str(name) {
+            None => Ok(None),
+            Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .ok()
+                .filter(|_| v.len() == 10)
+                .map(|_| Some(v.to_string()))
+                .ok_or_else(|| ApiError::bad(name, "must be a date written YYYY-MM-DD")),
+        }
+    }
+
+    /// The page size.
+    pub fn limit(&self) -> Result<i64, ApiError> {
+        Ok(self.int("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT))
+    }
+
+    /// `sort=field` or `sort=-field`, from `fields`; the first is the default.
+    pub fn sort<S: Copy>(&self, fields: &[(&str, S)]) -> Result<(S, bool), ApiError> {
+        let Some(v) = self.str("sort") else {
+            return Ok((fields[0].1, false));
+        };
+        let (desc, name) = match v.strip_prefix('-') {
+            Some(n) => (true, n),
+            None => (false, v),
+        };
+        fields.iter().find(|(n, _)| *n == name).map(|(_, s)| (*s, desc)).ok_or_else(|| {
+            let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
+            ApiError::bad("sort", format!("must be one of: {} (prefix - for descending)", names.join(", ")))
+        })
+    }
+
+    /// Folded search terms from `q`.
+    pub fn terms(&self) -> Result<Vec<String>, ApiError> {
+        let Some(q) = self.str("q") else { return Ok(vec![]) };
+        if q.chars().count() > 200 {
+            return Err(ApiError::bad("q", "must be at most 200 characters"));
+        }
+        Ok(crate::text::terms(q))
+    }
+
+    /// All pairs except `cursor`, in order: what a cursor is bound to.
+    pub fn fingerprint(&self) -> String {
+        let mut parts: Vec<String> = self
+            .pairs
+            .iter()
+            .filter(|(k, _)| k != "cursor" && k != "format" && k != "limit")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        parts.sort();
+        format!("{}?{}", self.path, parts.join("&"))
+    }
+
+    /// The query string with `cursor` replaced.
+    pub fn with_cursor(&self, cursor: &str) -> String {
+        let mut pairs: Vec<(&str, &str)> =
+            self.pairs.iter().filter(|(k, _)| k != "cursor").map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        pairs.push(("cursor", cursor));
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+fn decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3)?;
+                let hex = std::str::from_utf8(hex).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_unknown_repeated_and_bad_encoding() {
+        let list: Vec<String> = ["limit", "q"].iter().map(|s| s.to_string()).collect();
+        let list = list.as_slice();
+        assert!(QueryArgs::parse_str("limit=5", list).is_ok());
+        assert!(QueryArgs::parse_str("nope=1", list).is_err());
+        assert!(QueryArgs::parse_str("limit=1&limit=2", list).is_err());
+        assert!(QueryArgs::parse_str("q=%ZZ", list).is_err());
+        assert!(QueryArgs::parse_str("q=%C3", list).is_err());
+        let a = QueryArgs::parse_str("q=informaci%C3%B3n+p%C3%BAblica", list).unwrap();
+        assert_eq!(a.str("q"), Some("información pública"));
+    }
+}

@@ -1,0 +1,170 @@
+//! `/v1/search`: one ranked search across every record type.
+
+use std::sync::LazyLock;
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::{ApiError, Problem};
+use super::format::negotiate;
+use super::pagination::{self, ListPage};
+use super::query::{names_of, QueryArgs};
+use super::state::AppState;
+use crate::models::list::SortValue;
+use crate::models::search::{candidates, Candidate};
+
+pub const TYPES: &[&str] = &["plan", "commitment", "milestone", "progress_update", "institution"];
+
+/// The search query.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+// Read by `QueryArgs`, not by serde: the struct documents the parameters
+// and its field names are the list of accepted ones.
+#[allow(dead_code)]
+pub struct SearchParams {
+    /// Words to find, all of them (accents and case ignored): `informacion publica` finds "información pública".
+    q: String,
+    /// Only this record type: plan, commitment, milestone, progress_update or institution.
+    #[param(rename = "type")]
+    r#type: Option<String>,
+    /// Only records of this plan id.
+    plan: Option<String>,
+    /// Page size, 1 to 1000 (default 50).
+    limit: Option<i64>,
+    /// Opaque cursor from the previous page's `next_cursor`.
+    cursor: Option<String>,
+    /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
+    format: Option<String>,
+}
+
+static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<SearchParams>);
+
+/// One search hit.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+#[schema(example = json!({
+    "type": "milestone", "id": "gt-ogp-nap6-c1-m3",
+    "title": "Fortalecimiento del acceso a la información pública desde la perspectiva de la ciudadanía",
+    "plan_id": "gt-ogp-nap6", "score": 17, "url": "/v1/milestones/gt-ogp-nap6-c1-m3"
+}))]
+pub struct SearchHit {
+    /// plan, commitment, milestone, progress_update or institution.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+    /// Title, name or (for milestones and updates) the start of the description.
+    pub title: String,
+    pub plan_id: Option<String>,
+    /// Higher is better: whole-phrase and title matches weigh most.
+    pub score: i64,
+    /// Where the record lives in the API.
+    pub url: String,
+}
+
+fn collection(kind: &str) -> &'static str {
+    match kind {
+        "plan" => "plans",
+        "commitment" => "commitments",
+        "milestone" => "milestones",
+        "progress_update" => "progress-updates",
+        _ => "institutions",
+    }
+}
+
+/// Score a candidate: every term present is worth 1, 3 more in the title;
+/// the whole phrase is worth 10 in the title and 4 in the text.
+fn score(c: &Candidate, terms: &[String]) -> i64 {
+    let title = crate::text::fold(&c.title);
+    let phrase = terms.join(" ");
+    let mut s = 0;
+    for t in terms {
+        s += 1;
+        if title.contains(t.as_str()) {
+            s += 3;
+        }
+    }
+    if title.contains(&phrase) {
+        s += 10;
+    } else if c.search_text.contains(&phrase) {
+        s += 4;
+    }
+    s
+}
+
+fn type_rank(kind: &str) -> usize {
+    TYPES.iter().position(|t| *t == kind).unwrap_or(TYPES.len())
+}
+
+fn short(s: &str) -> String {
+    const MAX: usize = 160;
+    if s.chars().count() <= MAX {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(MAX).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
+pub const CSV_HEADERS: &[&str] = &["type", "id", "title", "plan_id", "score", "url"];
+
+#[utoipa::path(
+    tag = "search",
+    operation_id = "search",
+    summary = "Search plans, commitments, milestones, progress updates and institutions",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "Ranked hits, best first", content(
+            (ListPage<SearchHit> = "application/json"),
+            (String = "text/csv")
+        )),
+        (status = 400, description = "Missing or invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/search")]
+pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let args = QueryArgs::parse(&req, &PARAMS)?;
+    let format = negotiate(&req, &args)?;
+    let terms = args.terms()?;
+    if terms.is_empty() {
+        return Err(ApiError::bad("q", "is required and must contain at least one letter or digit"));
+    }
+    let kind = args.one_of("type", TYPES)?;
+    let plan = args.string("plan");
+    let limit = args.limit()?;
+    let offset = match pagination::decode_cursor("score", &args)? {
+        Some((SortValue::Int(o), _)) if o >= 0 => o as usize,
+        Some(_) => return Err(ApiError::bad("cursor", "is not a cursor issued for this search")),
+        None => 0,
+    };
+    let t = terms.clone();
+    let found = state
+        .db(move |c| {
+            let types: Vec<&str> = kind.as_deref().into_iter().collect();
+            Ok(candidates(c, &t, &types)?)
+        })
+        .await?;
+    let mut hits: Vec<(i64, Candidate)> =
+        found.into_iter().filter(|c| plan.is_none() || c.plan_id == plan).map(|c| (score(&c, &terms), c)).collect();
+    hits.sort_by(|(sa, a), (sb, b)| {
+        sb.cmp(sa).then(type_rank(a.kind).cmp(&type_rank(b.kind))).then(a.seq.cmp(&b.seq)).then(a.id.cmp(&b.id))
+    });
+    let total = hits.len() as i64;
+    let end = (offset + limit as usize).min(hits.len());
+    let next = (end < hits.len())
+        .then(|| pagination::encode_cursor("score", &args, SortValue::Int(end as i64), String::new()));
+    let data: Vec<SearchHit> = hits
+        .get(offset.min(hits.len())..end)
+        .unwrap_or_default()
+        .iter()
+        .map(|(s, c)| SearchHit {
+            kind: c.kind.to_string(),
+            id: c.id.clone(),
+            title: short(&c.title),
+            plan_id: c.plan_id.clone(),
+            score: *s,
+            url: format!("/v1/{}/{}", collection(c.kind), c.id),
+        })
+        .collect();
+    pagination::respond(&req, &args, format, "search", data, total, next, |d| (CSV_HEADERS, d.to_vec()))
+}

@@ -1,0 +1,32 @@
+//! What every handler shares: the read-only pool and the configuration.
+
+use std::sync::Arc;
+
+use actix_web::web;
+
+use super::error::ApiError;
+use crate::config::Config;
+use crate::db::{DbConnection, Pool};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Run blocking database work on the thread pool with a pooled connection.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+    }
+}

@@ -1,0 +1,160 @@
+//! Database access: the two supported backends behind one connection type,
+//! the serving pool, migrations, and the few backend-specific helpers.
+//!
+//! Query code everywhere else is written once against [`DbConnection`]; the
+//! only places that look at the concrete backend live in this module.
+
+pub mod backend;
+
+use std::fmt;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::{PgConnection, SqliteConnection};
+
+/// One connection to either backend. The same diesel queries run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// Which engine a database URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendKind {
+    Postgres,
+    Sqlite,
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BackendKind::Postgres => "postgres",
+            BackendKind::Sqlite => "sqlite",
+        })
+    }
+}
+
+/// A parsed database location. SQLite accepts `sqlite://path`, `sqlite:path`
+/// or a bare path; PostgreSQL accepts `postgres://` and `postgresql://` URLs.
+#[derive(Clone, Debug)]
+pub struct DatabaseUrl {
+    pub kind: BackendKind,
+    /// What the driver receives: the URL for PostgreSQL, the file path for SQLite.
+    pub target: String,
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> DatabaseUrl {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return DatabaseUrl { kind: BackendKind::Postgres, target: url.to_string() };
+        }
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+        DatabaseUrl { kind: BackendKind::Sqlite, target: path.to_string() }
+    }
+
+    /// The URL with any password replaced, for logs.
+    pub fn redacted(&self) -> String {
+        match self.kind {
+            BackendKind::Sqlite => format!("sqlite://{}", self.target),
+            BackendKind::Postgres => match url::Url::parse(&self.target) {
+                Ok(mut u) if u.password().is_some() => {
+                    let _ = u.set_password(Some("***"));
+                    u.to_string()
+                }
+                _ => self.target.clone(),
+            },
+        }
+    }
+}
+
+/// Opens connections by dispatching on the URL scheme ourselves, so that the
+/// driver's own error message (wrong password, missing file...) is kept.
+#[derive(Clone, Debug)]
+pub struct Manager {
+    url: DatabaseUrl,
+    read_only: bool,
+}
+
+impl Manager {
+    pub fn new(url: DatabaseUrl, read_only: bool) -> Manager {
+        Manager { url, read_only }
+    }
+}
+
+/// Open one connection, with the per-connection settings each backend needs.
+pub fn establish(url: &DatabaseUrl, read_only: bool) -> Result<DbConnection, ConnectionError> {
+    match url.kind {
+        BackendKind::Postgres => {
+            let mut conn = PgConnection::establish(&url.target)?;
+            let mut setup = String::from("SET statement_timeout = '10s';");
+            if read_only {
+                setup.push_str("SET default_transaction_read_only = on;");
+            }
+            conn.batch_execute(&setup).map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(DbConnection::Pg(conn))
+        }
+        BackendKind::Sqlite => {
+            let mut conn = SqliteConnection::establish(&url.target)?;
+            let mut setup = String::from("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
+            if read_only {
+                setup.push_str("PRAGMA query_only = ON;");
+            } else {
+                setup.push_str("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+            }
+            conn.batch_execute(&setup).map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(DbConnection::Sqlite(conn))
+        }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        establish(&self.url, self.read_only).map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// The serving pool: read-only connections (writes go through `import`).
+pub fn serving_pool(url: &DatabaseUrl, size: u32) -> Result<Pool, String> {
+    r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        .build(Manager::new(url.clone(), true))
+        .map_err(|e| format!("cannot open {}: {e}", url.redacted()))
+}
+
+/// Apply pending migrations; returns the versions applied.
+pub fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, String> {
+    backend::run_migrations(conn)
+}
+
+/// Open a writable connection for migrate/import, creating the SQLite file's
+/// folder when needed.
+pub fn open_for_writing(url: &DatabaseUrl) -> Result<DbConnection, String> {
+    if url.kind == BackendKind::Sqlite {
+        if let Some(dir) = std::path::Path::new(&url.target).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create data directory {}: {e}", dir.display()))?;
+            }
+        }
+    }
+    establish(url, false).map_err(|e| format!("cannot open {}: {e}", url.redacted()))
+}

@@ -1,0 +1,668 @@
+//! The canonical dataset format: one UTF-8 CSV file per table, with a header
+//! row, in a directory. Files and columns are listed in `TABLES`; the data
+//! dictionary (`data/DICTIONARY.md`) explains each column. Derived columns
+//! (counts, status, computed progress) are not part of it: the importer
+//! computes them.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use super::derive;
+use super::Problem;
+use crate::models::*;
+use crate::percent;
+
+/// (file, required, columns) for every table of the canonical format.
+pub const TABLES: &[(&str, bool, &[&str])] = &[
+    ("source_documents.csv", true, &["id", "file_name", "title", "description", "sha256"]),
+    ("institutions.csv", true, &["id", "name", "acronym", "kind", "parent_id", "source_document", "source_location"]),
+    ("institution_aliases.csv", false, &["institution_id", "alias"]),
+    (
+        "plans.csv",
+        true,
+        &[
+            "id",
+            "title",
+            "short_name",
+            "country",
+            "kind",
+            "period_start",
+            "period_end",
+            "objective",
+            "description",
+            "stated_commitment_total",
+            "published_milestones_not_started",
+            "published_milestones_started",
+            "published_milestones_completed",
+            "source_document",
+            "source_location",
+        ],
+    ),
+    ("plan_sections.csv", false, &["id", "plan_id", "kind", "title", "body", "source_document", "source_location"]),
+    (
+        "plan_participants.csv",
+        false,
+        &["id", "plan_id", "name", "position", "institution_id", "source_document", "source_location"],
+    ),
+    (
+        "plan_risks.csv",
+        false,
+        &[
+            "id",
+            "plan_id",
+            "scenario",
+            "warning_signs",
+            "preventive_actions",
+            "damage_reduction",
+            "adjustments",
+            "source_document",
+            "source_location",
+        ],
+    ),
+    (
+        "commitments.csv",
+        true,
+        &[
+            "id",
+            "plan_id",
+            "number",
+            "title",
+            "description",
+            "reported_progress",
+            "reported_progress_raw",
+            "source_document",
+            "source_location",
+        ],
+    ),
+    (
+        "milestones.csv",
+        true,
+        &[
+            "id",
+            "commitment_id",
+            "code",
+            "description",
+            "expected_results",
+            "start_raw",
+            "start_date",
+            "start_precision",
+            "end_raw",
+            "end_date",
+            "end_precision",
+            "term",
+            "source_document",
+            "source_location",
+        ],
+    ),
+    (
+        "progress_updates.csv",
+        true,
+        &[
+            "id",
+            "milestone_id",
+            "position",
+            "reported_at",
+            "description",
+            "percent",
+            "percent_raw",
+            "verification",
+            "links",
+            "source_document",
+            "source_location",
+        ],
+    ),
+    (
+        "institution_roles.csv",
+        true,
+        &[
+            "institution_id",
+            "role",
+            "participant_group",
+            "subject_type",
+            "subject_id",
+            "source_document",
+            "source_location",
+        ],
+    ),
+];
+
+pub const PLAN_KINDS: &[&str] = &["ogp_national_action_plan", "regional_action_plan", "donor_implementation_plan"];
+pub const INSTITUTION_KINDS: &[&str] = &["government", "civil_society", "international", "other"];
+pub const ROLES: &[&str] = &["responsible", "participating", "involved", "partner"];
+pub const GROUPS: &[&str] = &["government", "civil_society", "other"];
+pub const SUBJECTS: &[&str] = &["plan", "commitment", "milestone"];
+pub const PRECISIONS: &[&str] = &["day", "month", "quarter", "year"];
+
+/// Everything in a canonical directory, validated, with derived columns filled.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    /// File name -> raw bytes, for the content hash.
+    pub files: Vec<(String, Vec<u8>)>,
+    pub source_documents: Vec<SourceDocumentRow>,
+    pub institutions: Vec<InstitutionRow>,
+    pub aliases: Vec<InstitutionAliasRow>,
+    pub plans: Vec<PlanRow>,
+    pub sections: Vec<PlanSectionRow>,
+    pub participants: Vec<PlanParticipantRow>,
+    pub risks: Vec<PlanRiskRow>,
+    pub commitments: Vec<CommitmentRow>,
+    pub milestones: Vec<MilestoneRow>,
+    pub progress_updates: Vec<ProgressUpdateRow>,
+    pub roles: Vec<InstitutionRoleRow>,
+}
+
+/// One data row of a canonical file.
+struct Record<'p> {
+    file: &'static str,
+    line: usize,
+    values: HashMap<&'static str, String>,
+    problems: &'p mut Vec<Problem>,
+}
+
+impl Record<'_> {
+    fn problem(&mut self, field: &str, message: impl Into<String>) {
+        self.problems.push(Problem {
+            file: self.file.to_string(),
+            line: self.line,
+            field: field.to_string(),
+            message: message.into(),
+        });
+    }
+
+    fn opt(&self, field: &str) -> Option<String> {
+        self.values.get(field).filter(|v| !v.is_empty()).cloned()
+    }
+
+    fn req(&mut self, field: &str) -> String {
+        match self.opt(field) {
+            Some(v) => v,
+            None => {
+                self.problem(field, "is required");
+                String::new()
+            }
+        }
+    }
+
+    fn one_of(&mut self, field: &str, allowed: &[&str], required: bool) -> Option<String> {
+        let v = if required { Some(self.req(field)).filter(|v| !v.is_empty()) } else { self.opt(field) };
+        match v {
+            Some(v) if !allowed.contains(&v.as_str()) => {
+                self.problem(field, format!("`{v}` is not one of: {}", allowed.join(", ")));
+                None
+            }
+            v => v,
+        }
+    }
+
+    fn int(&mut self, field: &str) -> Option<i32> {
+        let v = self.opt(field)?;
+        match v.parse::<i32>() {
+            Ok(n) if n >= 0 => Some(n),
+            _ => {
+                self.problem(field, format!("`{v}` is not a whole number"));
+                None
+            }
+        }
+    }
+
+    fn percent(&mut self, field: &str) -> Option<i32> {
+        let v = self.opt(field)?;
+        match percent::parse_hundredths(&v).filter(|h| (0..=10000).contains(h)) {
+            Some(h) => Some(h),
+            None => {
+                self.problem(field, format!("`{v}` is not a percentage from 0 to 100 with at most two decimals"));
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, field: &str) -> Option<String> {
+        let v = self.opt(field)?;
+        if v.len() == 10 && chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").is_ok() {
+            Some(v)
+        } else {
+            self.problem(field, format!("`{v}` is not a date written YYYY-MM-DD"));
+            None
+        }
+    }
+
+    fn timestamp(&mut self, field: &str) -> String {
+        let v = self.req(field);
+        if !v.is_empty() && chrono::NaiveDateTime::parse_from_str(&v, "%Y-%m-%dT%H:%M:%S").is_err() {
+            self.problem(field, format!("`{v}` is not a timestamp written YYYY-MM-DDTHH:MM:SS"));
+        }
+        v
+    }
+
+    /// A plan period bound: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    fn period(&mut self, field: &str) -> Option<String> {
+        let v = self.opt(field)?;
+        let ok = match v.len() {
+            4 => v.parse::<u16>().is_ok(),
+            7 => chrono::NaiveDate::parse_from_str(&format!("{v}-01"), "%Y-%m-%d").is_ok(),
+            10 => chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").is_ok(),
+            _ => false,
+        };
+        if !ok {
+            self.problem(field, format!("`{v}` is not YYYY, YYYY-MM or YYYY-MM-DD"));
+        }
+        Some(v)
+    }
+
+    fn source(&mut self) -> (String, String) {
+        (self.req("source_document"), self.req("source_location"))
+    }
+}
+
+/// A data row: its line in the file and its values by column.
+type RawRow = (usize, HashMap<&'static str, String>);
+
+/// Read one file into records (header checked); a missing optional file is empty.
+fn read_table(
+    dir: &Path,
+    file: &'static str,
+    required: bool,
+    columns: &'static [&'static str],
+    files: &mut Vec<(String, Vec<u8>)>,
+    problems: &mut Vec<Problem>,
+) -> Vec<RawRow> {
+    let path = dir.join(file);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return vec![],
+        Err(e) => {
+            problems.push(Problem {
+                file: file.into(),
+                line: 0,
+                field: "file".into(),
+                message: format!("cannot read: {e}"),
+            });
+            return vec![];
+        }
+    };
+    files.push((file.to_string(), bytes.clone()));
+    let fail = |problems: &mut Vec<Problem>, line: usize, field: &str, message: String| {
+        problems.push(Problem { file: file.into(), line, field: field.into(), message });
+    };
+    if bytes.is_empty() {
+        fail(problems, 0, "file", "is empty; expected a header row".into());
+        return vec![];
+    }
+    let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(bytes.as_slice());
+    let header: Vec<String> = match rdr.headers() {
+        Ok(h) => h.iter().map(str::to_string).collect(),
+        Err(e) => {
+            fail(problems, 1, "header", format!("cannot read the header: {}", csv_reason(&e)));
+            return vec![];
+        }
+    };
+    if header != columns {
+        let missing: Vec<&str> = columns.iter().copied().filter(|c| !header.iter().any(|h| h == c)).collect();
+        let unknown: Vec<&str> = header.iter().map(String::as_str).filter(|h| !columns.contains(h)).collect();
+        fail(
+            problems,
+            1,
+            "header",
+            format!(
+                "columns must be exactly: {} (missing: {}; unknown: {})",
+                columns.join(","),
+                if missing.is_empty() { "none".into() } else { missing.join(",") },
+                if unknown.is_empty() { "none".into() } else { unknown.join(",") }
+            ),
+        );
+        return vec![];
+    }
+    let mut out = Vec::new();
+    for result in rdr.records() {
+        match result {
+            Ok(rec) => {
+                let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+                let values = columns.iter().copied().zip(rec.iter().map(str::to_string)).collect();
+                out.push((line, values));
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+                fail(problems, line, "row", csv_reason(&e));
+            }
+        }
+    }
+    out
+}
+
+fn csv_reason(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8 (files must be UTF-8 encoded)".into(),
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("has {len} fields where the header has {expected_len}")
+        }
+        _ => e.to_string(),
+    }
+}
+
+/// Read and validate a canonical directory.
+pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
+    let mut problems = Vec::new();
+    if !dir.is_dir() {
+        return Err(vec![Problem {
+            file: dir.display().to_string(),
+            line: 0,
+            field: "directory".into(),
+            message: "is not a directory".into(),
+        }]);
+    }
+    let mut ds = Dataset::default();
+    let mut raw: HashMap<&str, Vec<RawRow>> = HashMap::new();
+    for (file, required, columns) in TABLES {
+        let rows = read_table(dir, file, *required, columns, &mut ds.files, &mut problems);
+        raw.insert(file, rows);
+    }
+    let mut lines: HashMap<&'static str, Vec<usize>> = HashMap::new();
+    let mut take = |name: &'static str| {
+        let rows = raw.remove(name).unwrap_or_default();
+        lines.insert(name, rows.iter().map(|(l, _)| *l).collect());
+        rows
+    };
+    let p = &mut problems;
+
+    macro_rules! each {
+        ($file:expr, |$r:ident, $seq:ident| $body:block) => {{
+            let mut out = Vec::new();
+            for (i, (line, values)) in take($file).into_iter().enumerate() {
+                let $seq = i as i32 + 1;
+                let mut $r = Record { file: $file, line, values, problems: p };
+                out.push($body);
+            }
+            out
+        }};
+    }
+
+    ds.source_documents = each!("source_documents.csv", |r, seq| {
+        SourceDocumentRow {
+            id: r.req("id"),
+            seq,
+            file_name: r.req("file_name"),
+            title: r.req("title"),
+            description: r.opt("description"),
+            sha256: r.req("sha256"),
+        }
+    });
+    ds.institutions = each!("institutions.csv", |r, seq| {
+        let (sd, sl) = r.source();
+        InstitutionRow {
+            id: r.req("id"),
+            seq,
+            name: r.req("name"),
+            name_key: String::new(),
+            acronym: r.opt("acronym"),
+            kind: r.one_of("kind", INSTITUTION_KINDS, true).unwrap_or_default(),
+            parent_id: r.opt("parent_id"),
+            source_document: sd,
+            source_location: sl,
+            commitment_count: 0,
+            milestone_count: 0,
+            completed_milestone_count: 0,
+            average_progress: None,
+            search_text: String::new(),
+        }
+    });
+    ds.aliases = each!("institution_aliases.csv", |r, seq| {
+        InstitutionAliasRow { institution_id: r.req("institution_id"), alias: r.req("alias"), seq }
+    });
+    ds.plans = each!("plans.csv", |r, seq| {
+        let (sd, sl) = r.source();
+        let country = r.req("country");
+        if !country.is_empty() && (country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase())) {
+            r.problem("country", format!("`{country}` is not an ISO 3166-1 alpha-2 code"));
+        }
+        PlanRow {
+            id: r.req("id"),
+            seq,
+            title: r.req("title"),
+            short_name: r.req("short_name"),
+            country,
+            kind: r.one_of("kind", PLAN_KINDS, true).unwrap_or_default(),
+            period_start: r.period("period_start"),
+            period_end: r.period("period_end"),
+            objective: r.opt("objective"),
+            description: r.opt("description"),
+            stated_commitment_total: r.int("stated_commitment_total"),
+            published_milestones_not_started: r.int("published_milestones_not_started"),
+            published_milestones_started: r.int("published_milestones_started"),
+            published_milestones_completed: r.int("published_milestones_completed"),
+            source_document: sd,
+            source_location: sl,
+            commitment_count: 0,
+            milestone_count: 0,
+            milestones_not_started: 0,
+            milestones_started: 0,
+            milestones_completed: 0,
+            progress_update_count: 0,
+            search_text: String::new(),
+        }
+    });
+    ds.sections = each!("plan_sections.csv", |r, seq| {
+        let (sd, sl) = r.source();
+        PlanSectionRow {
+            id: r.req("id"),
+            plan_id: r.req("plan_id"),
+            seq,
+            kind: r.req("kind"),
+            title: r.req("title"),
+            body: r.req("body"),
+            source_document: sd,
+            source_location: sl,
+        }
+    });
+    ds.participants = each!("plan_participants.csv", |r, seq| {
+        let (sd, sl) = r.source();
+        PlanParticipantRow {
+            id: r.req("id"),
+            plan_id: r.req("plan_id"),
+            seq,
+            name: r.req("name"),
+            position: r.opt("position"),
+            institution_id: r.opt("institution_id"),
+            source_document: sd,
+            source_location: sl,
+        }
+    });
+    ds.risks = each!("plan_risks.csv", |r, seq| {
+        let (sd, sl) = r.source();
+        PlanRiskRow {
+            id: r.req("id"),
+            plan_id: r.req("plan_id"),
+            seq,
+            scenario: r.req("scenario"),
+            warning_signs: r.opt("warning_signs"),
+            preventive_actions: r.opt("preventive_actions"),
+            damage_reduction: r.opt("damage_reduction"),
+            adjustments: r.opt("adjustments"),
+            source_document: sd,
+            source_location: sl,
+        }
+    });
+    ds.commitments = each!("commitments.csv", |r, seq| {
+        let (sd, sl) = r.source();
+        CommitmentRow {
+            id: r.req("id"),
+            seq,
+            plan_id: r.req("plan_id"),
+            number: r.req("number"),
+            title: r.req("title"),
+            description: r.opt("description"),
+            reported_progress: r.percent("reported_progress"),
+            reported_progress_raw: r.opt("reported_progress_raw"),
+            source_document: sd,
+            source_location: sl,
+            computed_progress: None,
+            status: String::new(),
+            milestone_count: 0,
+            search_text: String::new(),
+        }
+    });
+    ds.milestones = each!("milestones.csv", |r, seq| {
+        let (sd, sl) = r.source();
+        MilestoneRow {
+            id: r.req("id"),
+            seq,
+            commitment_id: r.req("commitment_id"),
+            plan_id: String::new(),
+            code: r.req("code"),
+            description: r.req("description"),
+            expected_results: r.opt("expected_results").unwrap_or_default(),
+            start_raw: r.opt("start_raw"),
+            start_date: r.date("start_date"),
+            start_precision: r.one_of("start_precision", PRECISIONS, false),
+            end_raw: r.opt("end_raw"),
+            end_date: r.date("end_date"),
+            end_precision: r.one_of("end_precision", PRECISIONS, false),
+            term: r.opt("term"),
+            source_document: sd,
+            source_location: sl,
+            status: String::new(),
+            latest_progress: None,
+            latest_progress_at: None,
+            progress_update_count: 0,
+            search_text: String::new(),
+        }
+    });
+    ds.progress_updates = each!("progress_updates.csv", |r, seq| {
+        let (sd, sl) = r.source();
+        let position = r.int("position");
+        if position.is_none() {
+            r.problem("position", "is required: the update's order within its milestone, from 1");
+        }
+        ProgressUpdateRow {
+            id: r.req("id"),
+            seq,
+            milestone_id: r.req("milestone_id"),
+            commitment_id: String::new(),
+            plan_id: String::new(),
+            position: position.unwrap_or(0),
+            reported_at: r.timestamp("reported_at"),
+            description: r.req("description"),
+            percent: r.percent("percent"),
+            percent_raw: r.opt("percent_raw"),
+            verification: r.opt("verification"),
+            links: r.opt("links").unwrap_or_default(),
+            source_document: sd,
+            source_location: sl,
+            search_text: String::new(),
+        }
+    });
+    ds.roles = each!("institution_roles.csv", |r, seq| {
+        let (sd, sl) = r.source();
+        let institution_id = r.req("institution_id");
+        let role = r.one_of("role", ROLES, true).unwrap_or_default();
+        let subject_type = r.one_of("subject_type", SUBJECTS, true).unwrap_or_default();
+        let subject_id = r.req("subject_id");
+        InstitutionRoleRow {
+            id: format!("{subject_type}:{subject_id}:{role}:{institution_id}"),
+            seq,
+            institution_id,
+            role,
+            participant_group: r.one_of("participant_group", GROUPS, false),
+            subject_type,
+            subject_id,
+            plan_id: String::new(),
+            source_document: sd,
+            source_location: sl,
+        }
+    });
+    check_references(&ds, &lines, &mut problems);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    derive::compute(&mut ds);
+    Ok(ds)
+}
+
+/// Unique ids and every reference pointing at something that exists.
+fn check_references(ds: &Dataset, lines: &HashMap<&'static str, Vec<usize>>, problems: &mut Vec<Problem>) {
+    let line_of =
+        |file: &str, seq: i32| -> usize { lines.get(file).and_then(|l| l.get(seq as usize - 1)).copied().unwrap_or(0) };
+    let ids = |file: &str, rows: &mut dyn Iterator<Item = (&'_ str, i32)>, problems: &mut Vec<Problem>| {
+        let mut seen: HashSet<String> = HashSet::new();
+        for (id, seq) in rows {
+            if !id.is_empty() && !seen.insert(id.to_string()) {
+                problems.push(Problem {
+                    file: file.into(),
+                    line: line_of(file, seq),
+                    field: "id".into(),
+                    message: format!("`{id}` appears more than once"),
+                });
+            }
+        }
+        seen
+    };
+    let docs = ids("source_documents.csv", &mut ds.source_documents.iter().map(|r| (r.id.as_str(), r.seq)), problems);
+    let insts = ids("institutions.csv", &mut ds.institutions.iter().map(|r| (r.id.as_str(), r.seq)), problems);
+    let plans = ids("plans.csv", &mut ds.plans.iter().map(|r| (r.id.as_str(), r.seq)), problems);
+    let commitments = ids("commitments.csv", &mut ds.commitments.iter().map(|r| (r.id.as_str(), r.seq)), problems);
+    let milestones = ids("milestones.csv", &mut ds.milestones.iter().map(|r| (r.id.as_str(), r.seq)), problems);
+    ids("progress_updates.csv", &mut ds.progress_updates.iter().map(|r| (r.id.as_str(), r.seq)), problems);
+    ids("plan_sections.csv", &mut ds.sections.iter().map(|r| (r.id.as_str(), r.seq)), problems);
+    ids("plan_participants.csv", &mut ds.participants.iter().map(|r| (r.id.as_str(), r.seq)), problems);
+    ids("plan_risks.csv", &mut ds.risks.iter().map(|r| (r.id.as_str(), r.seq)), problems);
+    ids("institution_roles.csv", &mut ds.roles.iter().map(|r| (r.id.as_str(), r.seq)), problems);
+
+    let mut refcheck = |file: &str, seq: i32, field: &str, value: &str, set: &HashSet<String>, what: &str| {
+        if !value.is_empty() && !set.contains(value) {
+            problems.push(Problem {
+                file: file.into(),
+                line: line_of(file, seq),
+                field: field.into(),
+                message: format!("`{value}` is not a known {what}"),
+            });
+        }
+    };
+    for r in &ds.institutions {
+        refcheck("institutions.csv", r.seq, "source_document", &r.source_document, &docs, "source document");
+        if let Some(p) = &r.parent_id {
+            refcheck("institutions.csv", r.seq, "parent_id", p, &insts, "institution");
+        }
+    }
+    for r in &ds.aliases {
+        refcheck("institution_aliases.csv", r.seq, "institution_id", &r.institution_id, &insts, "institution");
+    }
+    for r in &ds.plans {
+        refcheck("plans.csv", r.seq, "source_document", &r.source_document, &docs, "source document");
+    }
+    for r in &ds.sections {
+        refcheck("plan_sections.csv", r.seq, "plan_id", &r.plan_id, &plans, "plan");
+        refcheck("plan_sections.csv", r.seq, "source_document", &r.source_document, &docs, "source document");
+    }
+    for r in &ds.participants {
+        refcheck("plan_participants.csv", r.seq, "plan_id", &r.plan_id, &plans, "plan");
+        if let Some(i) = &r.institution_id {
+            refcheck("plan_participants.csv", r.seq, "institution_id", i, &insts, "institution");
+        }
+        refcheck("plan_participants.csv", r.seq, "source_document", &r.source_document, &docs, "source document");
+    }
+    for r in &ds.risks {
+        refcheck("plan_risks.csv", r.seq, "plan_id", &r.plan_id, &plans, "plan");
+        refcheck("plan_risks.csv", r.seq, "source_document", &r.source_document, &docs, "source document");
+    }
+    for r in &ds.commitments {
+        refcheck("commitments.csv", r.seq, "plan_id", &r.plan_id, &plans, "plan");
+        refcheck("commitments.csv", r.seq, "source_document", &r.source_document, &docs, "source document");
+    }
+    for r in &ds.milestones {
+        refcheck("milestones.csv", r.seq, "commitment_id", &r.commitment_id, &commitments, "commitment");
+        refcheck("milestones.csv", r.seq, "source_document", &r.source_document, &docs, "source document");
+    }
+    for r in &ds.progress_updates {
+        refcheck("progress_updates.csv", r.seq, "milestone_id", &r.milestone_id, &milestones, "milestone");
+        refcheck("progress_updates.csv", r.seq, "source_document", &r.source_document, &docs, "source document");
+    }
+    for r in &ds.roles {
+        refcheck("institution_roles.csv", r.seq, "institution_id", &r.institution_id, &insts, "institution");
+        let set = match r.subject_type.as_str() {
+            "plan" => &plans,
+            "commitment" => &commitments,
+            _ => &milestones,
+        };
+        refcheck("institution_roles.csv", r.seq, "subject_id", &r.subject_id, set, &r.subject_type.clone());
+        refcheck("institution_roles.csv", r.seq, "source_document", &r.source_document, &docs, "source document");
+    }
+}

@@ -1,0 +1,55 @@
+//! Open-data API for Guatemala's open-government action plans.
+//!
+//! The binary (`main.rs`) only parses the command line; everything it runs
+//! lives here so the tests drive the same code: [`api::build_app`] builds the
+//! HTTP application, [`serve`] runs it, [`import::import_dir`] loads data.
+
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod import;
+pub mod models;
+pub mod percent;
+pub mod schema;
+pub mod text;
+pub mod views;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::HttpServer;
+
+use api::AppState;
+use config::Config;
+
+/// Apply migrations and, when the database holds no revision yet, import the
+/// bundled dataset: the write path, before any serving connection opens.
+pub fn prepare(config: &Config) -> Result<(), String> {
+    let mut conn = db::open_for_writing(&config.database)?;
+    let applied = db::migrate(&mut conn)?;
+    if !applied.is_empty() {
+        log::info!("applied migrations: {}", applied.join(", "));
+    }
+    if let Some(dir) = &config.bundled_dataset {
+        let current = models::revision::current(&mut conn).map_err(|e| format!("cannot read revisions: {e}"))?;
+        if current.is_none() {
+            let (outcome, _) = import::import_dir(&mut conn, dir, false).map_err(|e| e.to_string())?;
+            log::info!("imported bundled dataset from {}: {outcome:?}", dir.display());
+        }
+    }
+    Ok(())
+}
+
+/// Start serving on an already-bound listener (port 0 in tests).
+pub fn serve(config: Config, listener: TcpListener) -> Result<Server, String> {
+    let pool = db::serving_pool(&config.database, config.pool_size)?;
+    let workers = config.workers;
+    let state = AppState { pool, config: Arc::new(config) };
+    let mut server = HttpServer::new(move || api::build_app(state.clone()));
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    let server = server.listen(listener).map_err(|e| format!("cannot listen: {e}"))?.run();
+    Ok(server)
+}

@@ -1,0 +1,145 @@
+//! Command line: `serve`, `import`, `migrate`, `openapi`.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use gagt::config::{self, Config};
+use gagt::{db, import};
+
+#[derive(Parser)]
+#[command(name = "gobierno-abierto-gt", version, about = "Open-data API for Guatemala's open-government action plans")]
+struct Cli {
+    /// Database: postgres://... or an SQLite path (sqlite://path). Unset: an SQLite file in --data-dir.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Where the default SQLite database lives (created on first start).
+    #[arg(long, env = "GAGT_DATA_DIR", default_value = "var", global = true)]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, import the bundled data if the database is empty, and serve the API.
+    Serve {
+        #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+        host: String,
+        #[arg(long, env = "PORT", default_value_t = 8080)]
+        port: u16,
+        /// Database connections in the serving pool.
+        #[arg(long, env = "POOL_SIZE", default_value_t = 8)]
+        pool_size: u32,
+        /// HTTP worker threads (0: one per core).
+        #[arg(long, env = "WORKERS", default_value_t = 0)]
+        workers: usize,
+        /// Canonical dataset imported on first start when the database is empty.
+        #[arg(long, env = "GAGT_BUNDLED_DATASET", default_value = "data/canonical")]
+        bundled_dataset: PathBuf,
+        /// Do not import anything at start.
+        #[arg(long)]
+        no_bundled_import: bool,
+    },
+    /// Validate and load a canonical dataset directory (all or nothing).
+    Import {
+        #[arg(default_value = "data/canonical")]
+        path: PathBuf,
+        /// Validate only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Write the OpenAPI document generated from the code.
+    Openapi {
+        #[arg(long, default_value = "openapi/openapi.json")]
+        output: PathBuf,
+        /// Fail if the file differs instead of writing it.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let database = config::database_url(cli.database_url.as_deref(), &cli.data_dir);
+    match cli.command {
+        Command::Serve { host, port, pool_size, workers, bundled_dataset, no_bundled_import } => {
+            let config = Config {
+                database,
+                host,
+                port,
+                pool_size,
+                workers,
+                bundled_dataset: (!no_bundled_import).then_some(bundled_dataset),
+            };
+            gagt::prepare(&config)?;
+            let listener = TcpListener::bind((config.host.as_str(), config.port))
+                .map_err(|e| format!("cannot bind {}:{}: {e}", config.host, config.port))?;
+            log::info!(
+                "serving {} on http://{}",
+                config.database.redacted(),
+                listener.local_addr().map_err(|e| e.to_string())?
+            );
+            actix_web::rt::System::new()
+                .block_on(async { gagt::serve(config, listener)?.await.map_err(|e| e.to_string()) })
+        }
+        Command::Import { path, dry_run } => {
+            let mut conn = db::open_for_writing(&database)?;
+            db::migrate(&mut conn)?;
+            let (outcome, ds) = import::import_dir(&mut conn, &path, dry_run).map_err(|e| e.to_string())?;
+            println!(
+                "{}: {} plans, {} commitments, {} milestones, {} progress updates, {} institutions",
+                match outcome {
+                    import::Outcome::Created(n) => format!("imported as revision {n}"),
+                    import::Outcome::Unchanged(n) => format!("unchanged (still revision {n}); nothing written"),
+                    import::Outcome::Validated => "valid (dry run); nothing written".to_string(),
+                },
+                ds.plans.len(),
+                ds.commitments.len(),
+                ds.milestones.len(),
+                ds.progress_updates.len(),
+                ds.institutions.len()
+            );
+            Ok(())
+        }
+        Command::Migrate => {
+            let mut conn = db::open_for_writing(&database)?;
+            let applied = db::migrate(&mut conn)?;
+            println!("{} migration(s) applied", applied.len());
+            Ok(())
+        }
+        Command::Openapi { output, check } => {
+            let doc = gagt::api::openapi_json();
+            if check {
+                let current =
+                    std::fs::read_to_string(&output).map_err(|e| format!("cannot read {}: {e}", output.display()))?;
+                if current != doc {
+                    return Err(format!("{} is out of date; run `gobierno-abierto-gt openapi`", output.display()));
+                }
+                println!("{} is up to date", output.display());
+            } else {
+                if let Some(dir) = output.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+                }
+                std::fs::write(&output, doc).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+                println!("wrote {}", output.display());
+            }
+            Ok(())
+        }
+    }
+}

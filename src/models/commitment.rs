@@ -1,0 +1,144 @@
+use diesel::prelude::*;
+
+use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
+use crate::db::{DbConnection, MultiBackend};
+use crate::schema::{commitments, institution_roles};
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[diesel(table_name = commitments)]
+pub struct CommitmentRow {
+    pub id: String,
+    pub seq: i32,
+    pub plan_id: String,
+    pub number: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub reported_progress: Option<i32>,
+    pub reported_progress_raw: Option<String>,
+    pub source_document: String,
+    pub source_location: String,
+    pub computed_progress: Option<i32>,
+    pub status: String,
+    pub milestone_count: i32,
+    pub search_text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitmentSort {
+    Seq,
+    Id,
+    ReportedProgress,
+    ComputedProgress,
+    MilestoneCount,
+}
+
+impl CommitmentSort {
+    pub const FIELDS: &'static [(&'static str, CommitmentSort)] = &[
+        ("position", CommitmentSort::Seq),
+        ("id", CommitmentSort::Id),
+        ("reported_progress", CommitmentSort::ReportedProgress),
+        ("computed_progress", CommitmentSort::ComputedProgress),
+        ("milestone_count", CommitmentSort::MilestoneCount),
+    ];
+
+    pub fn value(self, row: &CommitmentRow) -> SortValue {
+        match self {
+            CommitmentSort::Seq => row.seq.into(),
+            CommitmentSort::Id => (&row.id).into(),
+            CommitmentSort::ReportedProgress => row.reported_progress.into(),
+            CommitmentSort::ComputedProgress => row.computed_progress.into(),
+            CommitmentSort::MilestoneCount => row.milestone_count.into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CommitmentFilter {
+    pub plan: Option<String>,
+    pub status: Option<String>,
+    pub institution: Option<String>,
+    pub role: Option<String>,
+    pub progress_min: Option<i32>,
+    pub progress_max: Option<i32>,
+    pub terms: Vec<String>,
+}
+
+fn filtered(f: &CommitmentFilter) -> commitments::BoxedQuery<'static, MultiBackend> {
+    let mut q = commitments::table.into_boxed::<MultiBackend>();
+    if let Some(plan) = &f.plan {
+        q = q.filter(commitments::plan_id.eq(plan.clone()));
+    }
+    if let Some(status) = &f.status {
+        q = q.filter(commitments::status.eq(status.clone()));
+    }
+    // Subqueries cannot be boxed on the multi-backend connection, so each
+    // shape is written out.
+    if let Some(inst) = &f.institution {
+        let roles = institution_roles::table
+            .filter(institution_roles::subject_type.eq("commitment"))
+            .filter(institution_roles::institution_id.eq(inst.clone()));
+        q =
+            match &f.role {
+                Some(role) => q.filter(commitments::id.eq_any(
+                    roles.filter(institution_roles::role.eq(role.clone())).select(institution_roles::subject_id),
+                )),
+                None => q.filter(commitments::id.eq_any(roles.select(institution_roles::subject_id))),
+            };
+    }
+    if let Some(min) = f.progress_min {
+        q = q.filter(commitments::reported_progress.ge(min));
+    }
+    if let Some(max) = f.progress_max {
+        q = q.filter(commitments::reported_progress.le(max));
+    }
+    text_terms!(q, commitments::search_text, &f.terms)
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    f: &CommitmentFilter,
+    page: &Page<CommitmentSort>,
+) -> QueryResult<Result<(Vec<CommitmentRow>, i64), BadCursor>> {
+    let total = filtered(f).count().get_result::<i64>(conn)?;
+    let q = filtered(f).select(CommitmentRow::as_select());
+    use commitments::{computed_progress, id, milestone_count, reported_progress, seq};
+    let q = match page.sort {
+        CommitmentSort::Seq => keyset!(q, seq, id, page.desc, &page.after, int),
+        CommitmentSort::Id => keyset!(q, id, id, page.desc, &page.after, text),
+        CommitmentSort::ReportedProgress => {
+            keyset!(q, reported_progress, id, page.desc, &page.after, nint)
+        }
+        CommitmentSort::ComputedProgress => {
+            keyset!(q, computed_progress, id, page.desc, &page.after, nint)
+        }
+        CommitmentSort::MilestoneCount => {
+            keyset!(q, milestone_count, id, page.desc, &page.after, int)
+        }
+    };
+    let q = match q {
+        Ok(q) => q,
+        Err(e) => return Ok(Err(e)),
+    };
+    let rows = q.limit(page.limit + 1).load(conn)?;
+    Ok(Ok((rows, total)))
+}
+
+pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<CommitmentRow>> {
+    commitments::table.find(key).select(CommitmentRow::as_select()).first(conn).optional()
+}
+
+pub fn for_plan(conn: &mut DbConnection, plan: &str) -> QueryResult<Vec<CommitmentRow>> {
+    commitments::table
+        .filter(commitments::plan_id.eq(plan))
+        .order(commitments::seq)
+        .select(CommitmentRow::as_select())
+        .load(conn)
+}
+
+pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<CommitmentRow>> {
+    commitments::table
+        .filter(commitments::id.eq_any(ids))
+        .order(commitments::seq)
+        .select(CommitmentRow::as_select())
+        .load(conn)
+}

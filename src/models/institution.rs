@@ -1,0 +1,194 @@
+use diesel::prelude::*;
+
+use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
+use crate::db::{DbConnection, MultiBackend};
+use crate::schema::{institution_aliases, institution_roles, institutions};
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[diesel(table_name = institutions)]
+pub struct InstitutionRow {
+    pub id: String,
+    pub seq: i32,
+    pub name: String,
+    pub name_key: String,
+    pub acronym: Option<String>,
+    pub kind: String,
+    pub parent_id: Option<String>,
+    pub source_document: String,
+    pub source_location: String,
+    pub commitment_count: i32,
+    pub milestone_count: i32,
+    pub completed_milestone_count: i32,
+    pub average_progress: Option<i32>,
+    pub search_text: String,
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[diesel(table_name = institution_aliases)]
+pub struct InstitutionAliasRow {
+    pub institution_id: String,
+    pub alias: String,
+    pub seq: i32,
+}
+
+/// An institution's part in a plan, commitment or milestone.
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[diesel(table_name = institution_roles)]
+pub struct InstitutionRoleRow {
+    pub id: String,
+    pub seq: i32,
+    pub institution_id: String,
+    pub role: String,
+    pub participant_group: Option<String>,
+    pub subject_type: String,
+    pub subject_id: String,
+    pub plan_id: String,
+    pub source_document: String,
+    pub source_location: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstitutionSort {
+    Name,
+    Id,
+    CommitmentCount,
+    MilestoneCount,
+    AverageProgress,
+}
+
+impl InstitutionSort {
+    pub const FIELDS: &'static [(&'static str, InstitutionSort)] = &[
+        ("name", InstitutionSort::Name),
+        ("id", InstitutionSort::Id),
+        ("commitment_count", InstitutionSort::CommitmentCount),
+        ("milestone_count", InstitutionSort::MilestoneCount),
+        ("average_progress", InstitutionSort::AverageProgress),
+    ];
+
+    pub fn value(self, row: &InstitutionRow) -> SortValue {
+        match self {
+            InstitutionSort::Name => (&row.name_key).into(),
+            InstitutionSort::Id => (&row.id).into(),
+            InstitutionSort::CommitmentCount => row.commitment_count.into(),
+            InstitutionSort::MilestoneCount => row.milestone_count.into(),
+            InstitutionSort::AverageProgress => row.average_progress.into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct InstitutionFilter {
+    pub kind: Option<String>,
+    pub parent: Option<String>,
+    pub plan: Option<String>,
+    pub role: Option<String>,
+    pub terms: Vec<String>,
+}
+
+fn filtered(f: &InstitutionFilter) -> institutions::BoxedQuery<'static, MultiBackend> {
+    let mut q = institutions::table.into_boxed::<MultiBackend>();
+    if let Some(v) = &f.kind {
+        q = q.filter(institutions::kind.eq(v.clone()));
+    }
+    if let Some(v) = &f.parent {
+        q = q.filter(institutions::parent_id.eq(v.clone()));
+    }
+    // Subqueries cannot be boxed on the multi-backend connection, so each
+    // shape is written out.
+    use institution_roles as r;
+    q = match (&f.plan, &f.role) {
+        (Some(plan), Some(role)) => q.filter(institutions::id.eq_any(
+            r::table.filter(r::plan_id.eq(plan.clone())).filter(r::role.eq(role.clone())).select(r::institution_id),
+        )),
+        (Some(plan), None) => {
+            q.filter(institutions::id.eq_any(r::table.filter(r::plan_id.eq(plan.clone())).select(r::institution_id)))
+        }
+        (None, Some(role)) => {
+            q.filter(institutions::id.eq_any(r::table.filter(r::role.eq(role.clone())).select(r::institution_id)))
+        }
+        (None, None) => q,
+    };
+    text_terms!(q, institutions::search_text, &f.terms)
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    f: &InstitutionFilter,
+    page: &Page<InstitutionSort>,
+) -> QueryResult<Result<(Vec<InstitutionRow>, i64), BadCursor>> {
+    let total = filtered(f).count().get_result::<i64>(conn)?;
+    let q = filtered(f).select(InstitutionRow::as_select());
+    use institutions::{average_progress, commitment_count, id, milestone_count, name_key};
+    let q = match page.sort {
+        InstitutionSort::Name => keyset!(q, name_key, id, page.desc, &page.after, text),
+        InstitutionSort::Id => keyset!(q, id, id, page.desc, &page.after, text),
+        InstitutionSort::CommitmentCount => {
+            keyset!(q, commitment_count, id, page.desc, &page.after, int)
+        }
+        InstitutionSort::MilestoneCount => {
+            keyset!(q, milestone_count, id, page.desc, &page.after, int)
+        }
+        InstitutionSort::AverageProgress => {
+            keyset!(q, average_progress, id, page.desc, &page.after, nint)
+        }
+    };
+    let q = match q {
+        Ok(q) => q,
+        Err(e) => return Ok(Err(e)),
+    };
+    Ok(Ok((q.limit(page.limit + 1).load(conn)?, total)))
+}
+
+pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<InstitutionRow>> {
+    institutions::table.find(key).select(InstitutionRow::as_select()).first(conn).optional()
+}
+
+pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<InstitutionRow>> {
+    institutions::table.filter(institutions::id.eq_any(ids)).select(InstitutionRow::as_select()).load(conn)
+}
+
+pub fn aliases(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<InstitutionAliasRow>> {
+    institution_aliases::table
+        .filter(institution_aliases::institution_id.eq_any(ids))
+        .order((institution_aliases::institution_id, institution_aliases::seq))
+        .select(InstitutionAliasRow::as_select())
+        .load(conn)
+}
+
+pub fn children(conn: &mut DbConnection, parent: &str) -> QueryResult<Vec<InstitutionRow>> {
+    institutions::table
+        .filter(institutions::parent_id.eq(parent))
+        .order((institutions::name_key, institutions::id))
+        .select(InstitutionRow::as_select())
+        .load(conn)
+}
+
+/// Roles on the given subjects, in source order.
+pub fn roles_for_subjects(
+    conn: &mut DbConnection,
+    subject_type: &str,
+    ids: &[String],
+) -> QueryResult<Vec<InstitutionRoleRow>> {
+    institution_roles::table
+        .filter(institution_roles::subject_type.eq(subject_type))
+        .filter(institution_roles::subject_id.eq_any(ids))
+        .order(institution_roles::seq)
+        .select(InstitutionRoleRow::as_select())
+        .load(conn)
+}
+
+pub fn roles_of(conn: &mut DbConnection, institution: &str) -> QueryResult<Vec<InstitutionRoleRow>> {
+    institution_roles::table
+        .filter(institution_roles::institution_id.eq(institution))
+        .order(institution_roles::seq)
+        .select(InstitutionRoleRow::as_select())
+        .load(conn)
+}
+
+pub fn roles_in_plan(conn: &mut DbConnection, plan: &str) -> QueryResult<Vec<InstitutionRoleRow>> {
+    institution_roles::table
+        .filter(institution_roles::plan_id.eq(plan))
+        .order(institution_roles::seq)
+        .select(InstitutionRoleRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,144 @@
+//! Keyset pagination shared by every list query.
+//!
+//! Lists are ordered by one documented field plus the id as tie-breaker, and
+//! a page continues strictly after the last row of the previous one, so deep
+//! pages cost the same as the first. Nullable fields sort last in both
+//! directions on both backends (`ORDER BY field IS NULL, field, id`).
+
+use serde::{Deserialize, Serialize};
+
+/// The sort-field value of the last row on a page, as stored in a cursor.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SortValue {
+    Int(i64),
+    Text(String),
+    Null,
+}
+
+impl From<i32> for SortValue {
+    fn from(v: i32) -> Self {
+        SortValue::Int(v.into())
+    }
+}
+impl From<&String> for SortValue {
+    fn from(v: &String) -> Self {
+        SortValue::Text(v.clone())
+    }
+}
+impl From<Option<i32>> for SortValue {
+    fn from(v: Option<i32>) -> Self {
+        v.map(SortValue::from).unwrap_or(SortValue::Null)
+    }
+}
+impl From<&Option<String>> for SortValue {
+    fn from(v: &Option<String>) -> Self {
+        v.as_ref().map(SortValue::from).unwrap_or(SortValue::Null)
+    }
+}
+
+impl SortValue {
+    pub fn as_int(&self) -> Option<Option<i32>> {
+        match self {
+            SortValue::Int(i) => i32::try_from(*i).ok().map(Some),
+            SortValue::Null => Some(None),
+            SortValue::Text(_) => None,
+        }
+    }
+    pub fn as_text(&self) -> Option<Option<String>> {
+        match self {
+            SortValue::Text(s) => Some(Some(s.clone())),
+            SortValue::Null => Some(None),
+            SortValue::Int(_) => None,
+        }
+    }
+}
+
+/// Where a page starts and how long it is.
+#[derive(Clone, Debug)]
+pub struct Page<S> {
+    pub sort: S,
+    pub desc: bool,
+    /// Sort value and id of the last row already seen.
+    pub after: Option<(SortValue, String)>,
+    pub limit: i64,
+}
+
+/// A cursor whose sort value does not fit the sort field.
+#[derive(Debug)]
+pub struct BadCursor;
+
+/// Order a boxed query by `$col` then `$id`, starting after `$after`.
+/// `$kind` is `int`, `text`, `nint` (nullable integer) or `ntext`.
+macro_rules! keyset {
+    ($q:expr, $col:expr, $id:expr, $desc:expr, $after:expr, int) => {
+        $crate::models::list::keyset!(@plain $q, $col, $id, $desc, $after, as_int)
+    };
+    ($q:expr, $col:expr, $id:expr, $desc:expr, $after:expr, text) => {
+        $crate::models::list::keyset!(@plain $q, $col, $id, $desc, $after, as_text)
+    };
+    ($q:expr, $col:expr, $id:expr, $desc:expr, $after:expr, nint) => {
+        $crate::models::list::keyset!(@nullable $q, $col, $id, $desc, $after, as_int)
+    };
+    ($q:expr, $col:expr, $id:expr, $desc:expr, $after:expr, ntext) => {
+        $crate::models::list::keyset!(@nullable $q, $col, $id, $desc, $after, as_text)
+    };
+    (@plain $q:expr, $col:expr, $id:expr, $desc:expr, $after:expr, $conv:ident) => {(|| {
+        let mut q = $q;
+        q = if $desc {
+            q.order_by($col.desc()).then_order_by($id.desc())
+        } else {
+            q.order_by($col.asc()).then_order_by($id.asc())
+        };
+        if let Some((value, last_id)) = $after {
+            let v = value.$conv().flatten().ok_or($crate::models::list::BadCursor)?;
+            let last_id: String = last_id.clone();
+            q = if $desc {
+                q.filter($col.lt(v.clone()).or($col.eq(v).and($id.lt(last_id))))
+            } else {
+                q.filter($col.gt(v.clone()).or($col.eq(v).and($id.gt(last_id))))
+            };
+        }
+        Ok::<_, $crate::models::list::BadCursor>(q)
+    })()};
+    (@nullable $q:expr, $col:expr, $id:expr, $desc:expr, $after:expr, $conv:ident) => {(|| {
+        let mut q = $q.order_by($col.is_null());
+        q = if $desc {
+            q.then_order_by($col.desc()).then_order_by($id.desc())
+        } else {
+            q.then_order_by($col.asc()).then_order_by($id.asc())
+        };
+        if let Some((value, last_id)) = $after {
+            let v = value.$conv().ok_or($crate::models::list::BadCursor)?;
+            let last_id: String = last_id.clone();
+            q = match (v, $desc) {
+                (Some(v), false) => q.filter(
+                    $col.is_null()
+                        .or($col.assume_not_null().gt(v.clone()))
+                        .or($col.assume_not_null().eq(v).and($id.gt(last_id))),
+                ),
+                (Some(v), true) => q.filter(
+                    $col.is_null()
+                        .or($col.assume_not_null().lt(v.clone()))
+                        .or($col.assume_not_null().eq(v).and($id.lt(last_id))),
+                ),
+                (None, false) => q.filter($col.is_null().and($id.gt(last_id))),
+                (None, true) => q.filter($col.is_null().and($id.lt(last_id))),
+            };
+        }
+        Ok::<_, $crate::models::list::BadCursor>(q)
+    })()};
+}
+pub(crate) use keyset;
+
+/// Require every search term in a folded search column.
+macro_rules! text_terms {
+    ($q:expr, $col:expr, $terms:expr) => {{
+        let mut q = $q;
+        for term in $terms {
+            q = q.filter($col.like(format!("%{term}%")));
+        }
+        q
+    }};
+}
+pub(crate) use text_terms;

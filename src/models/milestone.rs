@@ -1,0 +1,167 @@
+use diesel::prelude::*;
+
+use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
+use crate::db::{DbConnection, MultiBackend};
+use crate::schema::{institution_roles, milestones};
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[diesel(table_name = milestones)]
+pub struct MilestoneRow {
+    pub id: String,
+    pub seq: i32,
+    pub commitment_id: String,
+    pub plan_id: String,
+    pub code: String,
+    pub description: String,
+    /// One expected result per line.
+    pub expected_results: String,
+    pub start_raw: Option<String>,
+    pub start_date: Option<String>,
+    pub start_precision: Option<String>,
+    pub end_raw: Option<String>,
+    pub end_date: Option<String>,
+    pub end_precision: Option<String>,
+    pub term: Option<String>,
+    pub source_document: String,
+    pub source_location: String,
+    pub status: String,
+    pub latest_progress: Option<i32>,
+    pub latest_progress_at: Option<String>,
+    pub progress_update_count: i32,
+    pub search_text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MilestoneSort {
+    Seq,
+    Id,
+    StartDate,
+    EndDate,
+    LatestProgress,
+}
+
+impl MilestoneSort {
+    pub const FIELDS: &'static [(&'static str, MilestoneSort)] = &[
+        ("position", MilestoneSort::Seq),
+        ("id", MilestoneSort::Id),
+        ("start_date", MilestoneSort::StartDate),
+        ("end_date", MilestoneSort::EndDate),
+        ("latest_progress", MilestoneSort::LatestProgress),
+    ];
+
+    pub fn value(self, row: &MilestoneRow) -> SortValue {
+        match self {
+            MilestoneSort::Seq => row.seq.into(),
+            MilestoneSort::Id => (&row.id).into(),
+            MilestoneSort::StartDate => (&row.start_date).into(),
+            MilestoneSort::EndDate => (&row.end_date).into(),
+            MilestoneSort::LatestProgress => row.latest_progress.into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct MilestoneFilter {
+    pub plan: Option<String>,
+    pub commitment: Option<String>,
+    pub institution: Option<String>,
+    pub role: Option<String>,
+    pub status: Option<String>,
+    pub progress_min: Option<i32>,
+    pub progress_max: Option<i32>,
+    pub start_from: Option<String>,
+    pub start_to: Option<String>,
+    pub end_from: Option<String>,
+    pub end_to: Option<String>,
+    pub terms: Vec<String>,
+}
+
+fn filtered(f: &MilestoneFilter) -> milestones::BoxedQuery<'static, MultiBackend> {
+    let mut q = milestones::table.into_boxed::<MultiBackend>();
+    if let Some(v) = &f.plan {
+        q = q.filter(milestones::plan_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.commitment {
+        q = q.filter(milestones::commitment_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.status {
+        q = q.filter(milestones::status.eq(v.clone()));
+    }
+    // Subqueries cannot be boxed on the multi-backend connection, so each
+    // shape is written out.
+    if let Some(inst) = &f.institution {
+        let roles = institution_roles::table
+            .filter(institution_roles::subject_type.eq("milestone"))
+            .filter(institution_roles::institution_id.eq(inst.clone()));
+        q =
+            match &f.role {
+                Some(role) => q.filter(milestones::id.eq_any(
+                    roles.filter(institution_roles::role.eq(role.clone())).select(institution_roles::subject_id),
+                )),
+                None => q.filter(milestones::id.eq_any(roles.select(institution_roles::subject_id))),
+            };
+    }
+    if let Some(v) = f.progress_min {
+        q = q.filter(milestones::latest_progress.ge(v));
+    }
+    if let Some(v) = f.progress_max {
+        q = q.filter(milestones::latest_progress.le(v));
+    }
+    if let Some(v) = &f.start_from {
+        q = q.filter(milestones::start_date.ge(v.clone()));
+    }
+    if let Some(v) = &f.start_to {
+        q = q.filter(milestones::start_date.le(v.clone()));
+    }
+    if let Some(v) = &f.end_from {
+        q = q.filter(milestones::end_date.ge(v.clone()));
+    }
+    if let Some(v) = &f.end_to {
+        q = q.filter(milestones::end_date.le(v.clone()));
+    }
+    text_terms!(q, milestones::search_text, &f.terms)
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    f: &MilestoneFilter,
+    page: &Page<MilestoneSort>,
+) -> QueryResult<Result<(Vec<MilestoneRow>, i64), BadCursor>> {
+    let total = filtered(f).count().get_result::<i64>(conn)?;
+    let q = filtered(f).select(MilestoneRow::as_select());
+    use milestones::{end_date, id, latest_progress, seq, start_date};
+    let q = match page.sort {
+        MilestoneSort::Seq => keyset!(q, seq, id, page.desc, &page.after, int),
+        MilestoneSort::Id => keyset!(q, id, id, page.desc, &page.after, text),
+        MilestoneSort::StartDate => keyset!(q, start_date, id, page.desc, &page.after, ntext),
+        MilestoneSort::EndDate => keyset!(q, end_date, id, page.desc, &page.after, ntext),
+        MilestoneSort::LatestProgress => {
+            keyset!(q, latest_progress, id, page.desc, &page.after, nint)
+        }
+    };
+    let q = match q {
+        Ok(q) => q,
+        Err(e) => return Ok(Err(e)),
+    };
+    Ok(Ok((q.limit(page.limit + 1).load(conn)?, total)))
+}
+
+pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<MilestoneRow>> {
+    milestones::table.find(key).select(MilestoneRow::as_select()).first(conn).optional()
+}
+
+pub fn for_commitment(conn: &mut DbConnection, commitment: &str) -> QueryResult<Vec<MilestoneRow>> {
+    milestones::table
+        .filter(milestones::commitment_id.eq(commitment))
+        .order(milestones::seq)
+        .select(MilestoneRow::as_select())
+        .load(conn)
+}
+
+pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<MilestoneRow>> {
+    milestones::table
+        .filter(milestones::id.eq_any(ids))
+        .order(milestones::seq)
+        .select(MilestoneRow::as_select())
+        .load(conn)
+}

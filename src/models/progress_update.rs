@@ -1,0 +1,136 @@
+use diesel::prelude::*;
+
+use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
+use crate::db::{DbConnection, MultiBackend};
+use crate::schema::{institution_roles, progress_updates};
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[diesel(table_name = progress_updates)]
+pub struct ProgressUpdateRow {
+    pub id: String,
+    pub seq: i32,
+    pub milestone_id: String,
+    pub commitment_id: String,
+    pub plan_id: String,
+    pub position: i32,
+    /// `YYYY-MM-DDTHH:MM:SS`, the platform's local time as published.
+    pub reported_at: String,
+    pub description: String,
+    /// Hundredths of a percent: 12.5% is 1250.
+    pub percent: Option<i32>,
+    pub percent_raw: Option<String>,
+    pub verification: Option<String>,
+    /// One URL per line.
+    pub links: String,
+    pub source_document: String,
+    pub source_location: String,
+    pub search_text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProgressUpdateSort {
+    Seq,
+    Id,
+    ReportedAt,
+    Percent,
+}
+
+impl ProgressUpdateSort {
+    pub const FIELDS: &'static [(&'static str, ProgressUpdateSort)] = &[
+        ("position", ProgressUpdateSort::Seq),
+        ("id", ProgressUpdateSort::Id),
+        ("reported_at", ProgressUpdateSort::ReportedAt),
+        ("percent", ProgressUpdateSort::Percent),
+    ];
+
+    pub fn value(self, row: &ProgressUpdateRow) -> SortValue {
+        match self {
+            ProgressUpdateSort::Seq => row.seq.into(),
+            ProgressUpdateSort::Id => (&row.id).into(),
+            ProgressUpdateSort::ReportedAt => (&row.reported_at).into(),
+            ProgressUpdateSort::Percent => row.percent.into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ProgressUpdateFilter {
+    pub plan: Option<String>,
+    pub commitment: Option<String>,
+    pub milestone: Option<String>,
+    pub institution: Option<String>,
+    pub percent_min: Option<i32>,
+    pub percent_max: Option<i32>,
+    /// Inclusive lower bound, `YYYY-MM-DD`.
+    pub reported_from: Option<String>,
+    /// Inclusive upper bound, `YYYY-MM-DD` (the whole day counts).
+    pub reported_to: Option<String>,
+    pub terms: Vec<String>,
+}
+
+fn filtered(f: &ProgressUpdateFilter) -> progress_updates::BoxedQuery<'static, MultiBackend> {
+    let mut q = progress_updates::table.into_boxed();
+    if let Some(v) = &f.plan {
+        q = q.filter(progress_updates::plan_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.commitment {
+        q = q.filter(progress_updates::commitment_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.milestone {
+        q = q.filter(progress_updates::milestone_id.eq(v.clone()));
+    }
+    if let Some(inst) = &f.institution {
+        let roles = institution_roles::table
+            .filter(institution_roles::subject_type.eq("milestone"))
+            .filter(institution_roles::institution_id.eq(inst.clone()))
+            .select(institution_roles::subject_id);
+        q = q.filter(progress_updates::milestone_id.eq_any(roles));
+    }
+    if let Some(v) = f.percent_min {
+        q = q.filter(progress_updates::percent.ge(v));
+    }
+    if let Some(v) = f.percent_max {
+        q = q.filter(progress_updates::percent.le(v));
+    }
+    if let Some(v) = &f.reported_from {
+        q = q.filter(progress_updates::reported_at.ge(v.clone()));
+    }
+    if let Some(v) = &f.reported_to {
+        // Text comparison on ISO timestamps: "2025-03-05T.." <= "2025-03-05U".
+        q = q.filter(progress_updates::reported_at.lt(format!("{v}U")));
+    }
+    text_terms!(q, progress_updates::search_text, &f.terms)
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    f: &ProgressUpdateFilter,
+    page: &Page<ProgressUpdateSort>,
+) -> QueryResult<Result<(Vec<ProgressUpdateRow>, i64), BadCursor>> {
+    let total = filtered(f).count().get_result::<i64>(conn)?;
+    let q = filtered(f).select(ProgressUpdateRow::as_select());
+    use progress_updates::{id, percent, reported_at, seq};
+    let q = match page.sort {
+        ProgressUpdateSort::Seq => keyset!(q, seq, id, page.desc, &page.after, int),
+        ProgressUpdateSort::Id => keyset!(q, id, id, page.desc, &page.after, text),
+        ProgressUpdateSort::ReportedAt => keyset!(q, reported_at, id, page.desc, &page.after, text),
+        ProgressUpdateSort::Percent => keyset!(q, percent, id, page.desc, &page.after, nint),
+    };
+    let q = match q {
+        Ok(q) => q,
+        Err(e) => return Ok(Err(e)),
+    };
+    Ok(Ok((q.limit(page.limit + 1).load(conn)?, total)))
+}
+
+pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<ProgressUpdateRow>> {
+    progress_updates::table.find(key).select(ProgressUpdateRow::as_select()).first(conn).optional()
+}
+
+pub fn for_milestone(conn: &mut DbConnection, milestone: &str) -> QueryResult<Vec<ProgressUpdateRow>> {
+    progress_updates::table
+        .filter(progress_updates::milestone_id.eq(milestone))
+        .order(progress_updates::position)
+        .select(ProgressUpdateRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,213 @@
+//! Diesel table definitions; mirrors `migrations/*`. Shared by both backends.
+
+diesel::table! {
+    dataset_revisions (id) {
+        id -> Integer,
+        created_at -> Text,
+        content_hash -> Text,
+        source -> Text,
+        counts -> Text,
+    }
+}
+
+diesel::table! {
+    source_documents (id) {
+        id -> Text,
+        seq -> Integer,
+        file_name -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        sha256 -> Text,
+    }
+}
+
+diesel::table! {
+    institutions (id) {
+        id -> Text,
+        seq -> Integer,
+        name -> Text,
+        name_key -> Text,
+        acronym -> Nullable<Text>,
+        kind -> Text,
+        parent_id -> Nullable<Text>,
+        source_document -> Text,
+        source_location -> Text,
+        commitment_count -> Integer,
+        milestone_count -> Integer,
+        completed_milestone_count -> Integer,
+        average_progress -> Nullable<Integer>,
+        search_text -> Text,
+    }
+}
+
+diesel::table! {
+    institution_aliases (institution_id, alias) {
+        institution_id -> Text,
+        alias -> Text,
+        seq -> Integer,
+    }
+}
+
+diesel::table! {
+    plans (id) {
+        id -> Text,
+        seq -> Integer,
+        title -> Text,
+        short_name -> Text,
+        country -> Text,
+        kind -> Text,
+        period_start -> Nullable<Text>,
+        period_end -> Nullable<Text>,
+        objective -> Nullable<Text>,
+        description -> Nullable<Text>,
+        stated_commitment_total -> Nullable<Integer>,
+        published_milestones_not_started -> Nullable<Integer>,
+        published_milestones_started -> Nullable<Integer>,
+        published_milestones_completed -> Nullable<Integer>,
+        source_document -> Text,
+        source_location -> Text,
+        commitment_count -> Integer,
+        milestone_count -> Integer,
+        milestones_not_started -> Integer,
+        milestones_started -> Integer,
+        milestones_completed -> Integer,
+        progress_update_count -> Integer,
+        search_text -> Text,
+    }
+}
+
+diesel::table! {
+    plan_sections (id) {
+        id -> Text,
+        plan_id -> Text,
+        seq -> Integer,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        source_document -> Text,
+        source_location -> Text,
+    }
+}
+
+diesel::table! {
+    commitments (id) {
+        id -> Text,
+        seq -> Integer,
+        plan_id -> Text,
+        number -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        reported_progress -> Nullable<Integer>,
+        reported_progress_raw -> Nullable<Text>,
+        source_document -> Text,
+        source_location -> Text,
+        computed_progress -> Nullable<Integer>,
+        status -> Text,
+        milestone_count -> Integer,
+        search_text -> Text,
+    }
+}
+
+diesel::table! {
+    milestones (id) {
+        id -> Text,
+        seq -> Integer,
+        commitment_id -> Text,
+        plan_id -> Text,
+        code -> Text,
+        description -> Text,
+        expected_results -> Text,
+        start_raw -> Nullable<Text>,
+        start_date -> Nullable<Text>,
+        start_precision -> Nullable<Text>,
+        end_raw -> Nullable<Text>,
+        end_date -> Nullable<Text>,
+        end_precision -> Nullable<Text>,
+        term -> Nullable<Text>,
+        source_document -> Text,
+        source_location -> Text,
+        status -> Text,
+        latest_progress -> Nullable<Integer>,
+        latest_progress_at -> Nullable<Text>,
+        progress_update_count -> Integer,
+        search_text -> Text,
+    }
+}
+
+diesel::table! {
+    progress_updates (id) {
+        id -> Text,
+        seq -> Integer,
+        milestone_id -> Text,
+        commitment_id -> Text,
+        plan_id -> Text,
+        position -> Integer,
+        reported_at -> Text,
+        description -> Text,
+        percent -> Nullable<Integer>,
+        percent_raw -> Nullable<Text>,
+        verification -> Nullable<Text>,
+        links -> Text,
+        source_document -> Text,
+        source_location -> Text,
+        search_text -> Text,
+    }
+}
+
+diesel::table! {
+    institution_roles (id) {
+        id -> Text,
+        seq -> Integer,
+        institution_id -> Text,
+        role -> Text,
+        participant_group -> Nullable<Text>,
+        subject_type -> Text,
+        subject_id -> Text,
+        plan_id -> Text,
+        source_document -> Text,
+        source_location -> Text,
+    }
+}
+
+diesel::table! {
+    plan_participants (id) {
+        id -> Text,
+        plan_id -> Text,
+        seq -> Integer,
+        name -> Text,
+        position -> Nullable<Text>,
+        institution_id -> Nullable<Text>,
+        source_document -> Text,
+        source_location -> Text,
+    }
+}
+
+diesel::table! {
+    plan_risks (id) {
+        id -> Text,
+        plan_id -> Text,
+        seq -> Integer,
+        scenario -> Text,
+        warning_signs -> Nullable<Text>,
+        preventive_actions -> Nullable<Text>,
+        damage_reduction -> Nullable<Text>,
+        adjustments -> Nullable<Text>,
+        source_document -> Text,
+        source_location -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    dataset_revisions,
+    source_documents,
+    institutions,
+    institution_aliases,
+    plans,
+    plan_sections,
+    commitments,
+    milestones,
+    progress_updates,
+    institution_roles,
+    plan_participants,
+    plan_risks,
+);

@@ -1,0 +1,55 @@
+//! Text helpers: accent- and case-folding for search, slugs.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Fold text for matching: decompose, drop accents, lowercase, and turn every
+/// run of non-alphanumeric characters into one space. "Información Pública"
+/// and "informacion publica" fold to the same string; ñ folds to n.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = true;
+    for c in s.nfd() {
+        if unicode_normalization::char::is_combining_mark(c) {
+            continue;
+        }
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+            space = false;
+        } else if !space {
+            out.push(' ');
+            space = true;
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// The distinct search terms of a query, folded.
+pub fn terms(q: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in fold(q).split(' ').filter(|t| !t.is_empty()) {
+        if !out.iter().any(|o| o == t) {
+            out.push(t.to_string());
+        }
+    }
+    out
+}
+
+/// A lowercase ASCII slug.
+pub fn slug(s: &str) -> String {
+    fold(s).replace(' ', "-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_removes_accents_case_and_punctuation() {
+        assert_eq!(fold("Información  Pública, ¡Ñandú!"), "informacion publica nandu");
+        assert_eq!(terms("informacion  PUBLICA publica"), vec!["informacion", "publica"]);
+        assert_eq!(slug("Comisión de Gobierno Abierto"), "comision-de-gobierno-abierto");
+    }
+}

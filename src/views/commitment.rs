@@ -1,0 +1,142 @@
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::milestone::Milestone;
+use super::{join_ids, join_names, pct, InstitutionRef, Source};
+use crate::models::CommitmentRow;
+
+/// A commitment (compromiso, resultado, logro).
+#[derive(Serialize, ToSchema, Clone, Debug)]
+#[schema(example = json!({
+    "id": "gt-ogp-nap6-c1", "plan_id": "gt-ogp-nap6", "number": "1",
+    "title": "Acciones institucionales para el fortalecimiento de la apertura de datos",
+    "description": "Busca que las instituciones del Organismo Ejecutivo…",
+    "reported_progress": 50, "reported_progress_raw": "50.00%", "computed_progress": 56.67,
+    "status": "started", "milestone_count": 3,
+    "responsible_institutions": [{"id": "gae", "name": "Comisión Presidencial de Gobierno Abierto y Electrónico", "acronym": "GAE"}],
+    "participating_institutions": [{"id": "icefi", "name": "Instituto Centroamericano de Estudios Fiscales", "acronym": "ICEFI", "group": "civil_society"}],
+    "source": {"document": "002", "location": "line 7"}
+}))]
+pub struct Commitment {
+    pub id: String,
+    pub plan_id: String,
+    /// The number as written in the source; numbering can have gaps.
+    pub number: String,
+    pub title: String,
+    pub description: Option<String>,
+    /// Progress % as the source publishes it, exact (12.5 stays 12.5).
+    #[schema(value_type = Option<f64>)]
+    pub reported_progress: Option<serde_json::Number>,
+    /// The published text, e.g. `50.00%`.
+    pub reported_progress_raw: Option<String>,
+    /// Mean of its milestones' latest progress, to two decimals (truncated); null without milestones.
+    #[schema(value_type = Option<f64>)]
+    pub computed_progress: Option<serde_json::Number>,
+    /// not_started, started or completed, from its milestones.
+    pub status: String,
+    pub milestone_count: i32,
+    pub responsible_institutions: Vec<InstitutionRef>,
+    /// With `group`: government, civil_society or other.
+    pub participating_institutions: Vec<InstitutionRef>,
+    pub source: Source,
+}
+
+impl Commitment {
+    pub fn new(r: &CommitmentRow, responsible: Vec<InstitutionRef>, participating: Vec<InstitutionRef>) -> Self {
+        Commitment {
+            id: r.id.clone(),
+            plan_id: r.plan_id.clone(),
+            number: r.number.clone(),
+            title: r.title.clone(),
+            description: r.description.clone(),
+            reported_progress: pct(r.reported_progress),
+            reported_progress_raw: r.reported_progress_raw.clone(),
+            computed_progress: pct(r.computed_progress),
+            status: r.status.clone(),
+            milestone_count: r.milestone_count,
+            responsible_institutions: responsible,
+            participating_institutions: participating,
+            source: Source::new(&r.source_document, &r.source_location),
+        }
+    }
+}
+
+/// A commitment with its milestones.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct CommitmentDetail {
+    #[serde(flatten)]
+    pub commitment: Commitment,
+    pub milestones: Vec<Milestone>,
+}
+
+pub const CSV_HEADERS: &[&str] = &[
+    "id",
+    "plan_id",
+    "number",
+    "title",
+    "description",
+    "reported_progress",
+    "reported_progress_raw",
+    "computed_progress",
+    "status",
+    "milestone_count",
+    "responsible_institution_ids",
+    "responsible_institution_names",
+    "participating_government_ids",
+    "participating_civil_society_ids",
+    "participating_other_ids",
+    "source_document",
+    "source_location",
+];
+
+/// One commitment as a flat CSV row; lists are `;`-joined ids and ` | `-joined names.
+#[derive(Serialize)]
+pub struct CsvRow {
+    id: String,
+    plan_id: String,
+    number: String,
+    title: String,
+    description: Option<String>,
+    reported_progress: Option<String>,
+    reported_progress_raw: Option<String>,
+    computed_progress: Option<String>,
+    status: String,
+    milestone_count: i32,
+    responsible_institution_ids: String,
+    responsible_institution_names: String,
+    participating_government_ids: String,
+    participating_civil_society_ids: String,
+    participating_other_ids: String,
+    source_document: String,
+    source_location: String,
+}
+
+pub fn csv_row(c: &Commitment) -> CsvRow {
+    let group = |g: &str| {
+        c.participating_institutions
+            .iter()
+            .filter(|r| r.group.as_deref() == Some(g))
+            .map(|r| r.id.as_str())
+            .collect::<Vec<_>>()
+            .join(";")
+    };
+    CsvRow {
+        id: c.id.clone(),
+        plan_id: c.plan_id.clone(),
+        number: c.number.clone(),
+        title: c.title.clone(),
+        description: c.description.clone(),
+        reported_progress: c.reported_progress.as_ref().map(|n| n.to_string()),
+        reported_progress_raw: c.reported_progress_raw.clone(),
+        computed_progress: c.computed_progress.as_ref().map(|n| n.to_string()),
+        status: c.status.clone(),
+        milestone_count: c.milestone_count,
+        responsible_institution_ids: join_ids(&c.responsible_institutions),
+        responsible_institution_names: join_names(&c.responsible_institutions),
+        participating_government_ids: group("government"),
+        participating_civil_society_ids: group("civil_society"),
+        participating_other_ids: group("other"),
+        source_document: c.source.document.clone(),
+        source_location: c.source.location.clone(),
+    }
+}

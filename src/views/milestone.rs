@@ -1,0 +1,164 @@
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::progress_update::ProgressUpdate;
+use super::{join_ids, join_names, lines, pct, InstitutionRef, Source};
+use crate::models::MilestoneRow;
+
+/// A date as written in the source, with its normalised form.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+#[schema(example = json!({"raw": "Febrero 2024", "date": "2024-02-01", "precision": "month"}))]
+pub struct SourceDate {
+    /// Exactly as written ("06/02/2025", "Febrero 2024", "Oct – Dic 2010").
+    pub raw: Option<String>,
+    /// `YYYY-MM-DD`: for a start, the first day of the period written; for an
+    /// end, the last day.
+    pub date: Option<String>,
+    /// day, month, quarter or year.
+    pub precision: Option<String>,
+}
+
+/// A milestone (hito, acción, meta).
+#[derive(Serialize, ToSchema, Clone, Debug)]
+#[schema(example = json!({
+    "id": "gt-ogp-nap6-c1-m3", "commitment_id": "gt-ogp-nap6-c1", "plan_id": "gt-ogp-nap6", "code": "3",
+    "description": "Fortalecimiento del acceso a la información pública desde la perspectiva de la ciudadanía",
+    "expected_results": ["Informe sobre el ejercicio de acceso a la información pública por parte de organizaciones civiles."],
+    "responsible_institutions": [{"id": "cnc", "name": "Comisión Nacional contra la Corrupción", "acronym": "CNC"}],
+    "start": {"raw": "Febrero 2024", "date": "2024-02-01", "precision": "month"},
+    "end": {"raw": "Junio 2025", "date": "2025-06-30", "precision": "month"},
+    "term": null, "status": "completed", "latest_progress": 100, "latest_progress_at": "2025-05-22T17:33:50",
+    "progress_update_count": 2, "source": {"document": "002", "location": "line 98"}
+}))]
+pub struct Milestone {
+    pub id: String,
+    pub commitment_id: String,
+    pub plan_id: String,
+    /// Code or number within its commitment.
+    pub code: String,
+    pub description: String,
+    pub expected_results: Vec<String>,
+    pub responsible_institutions: Vec<InstitutionRef>,
+    pub start: SourceDate,
+    pub end: SourceDate,
+    /// A term instead of dates, as written ("6 meses", "Campaña permanente").
+    pub term: Option<String>,
+    /// not_started (no progress reported), started, or completed (latest progress 100%).
+    pub status: String,
+    /// Percent of the latest progress update, exact.
+    #[schema(value_type = Option<f64>)]
+    pub latest_progress: Option<serde_json::Number>,
+    pub latest_progress_at: Option<String>,
+    pub progress_update_count: i32,
+    pub source: Source,
+}
+
+impl Milestone {
+    pub fn new(r: &MilestoneRow, responsible: Vec<InstitutionRef>) -> Self {
+        Milestone {
+            id: r.id.clone(),
+            commitment_id: r.commitment_id.clone(),
+            plan_id: r.plan_id.clone(),
+            code: r.code.clone(),
+            description: r.description.clone(),
+            expected_results: lines(&r.expected_results),
+            responsible_institutions: responsible,
+            start: SourceDate {
+                raw: r.start_raw.clone(),
+                date: r.start_date.clone(),
+                precision: r.start_precision.clone(),
+            },
+            end: SourceDate { raw: r.end_raw.clone(), date: r.end_date.clone(), precision: r.end_precision.clone() },
+            term: r.term.clone(),
+            status: r.status.clone(),
+            latest_progress: pct(r.latest_progress),
+            latest_progress_at: r.latest_progress_at.clone(),
+            progress_update_count: r.progress_update_count,
+            source: Source::new(&r.source_document, &r.source_location),
+        }
+    }
+}
+
+/// A milestone with its full progress history, oldest first.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct MilestoneDetail {
+    #[serde(flatten)]
+    pub milestone: Milestone,
+    pub progress_updates: Vec<ProgressUpdate>,
+}
+
+pub const CSV_HEADERS: &[&str] = &[
+    "id",
+    "commitment_id",
+    "plan_id",
+    "code",
+    "description",
+    "expected_results",
+    "responsible_institution_ids",
+    "responsible_institution_names",
+    "start_raw",
+    "start_date",
+    "start_precision",
+    "end_raw",
+    "end_date",
+    "end_precision",
+    "term",
+    "status",
+    "latest_progress",
+    "latest_progress_at",
+    "progress_update_count",
+    "source_document",
+    "source_location",
+];
+
+/// One milestone as a flat CSV row; `expected_results` holds one result per line.
+#[derive(Serialize)]
+pub struct CsvRow {
+    id: String,
+    commitment_id: String,
+    plan_id: String,
+    code: String,
+    description: String,
+    expected_results: String,
+    responsible_institution_ids: String,
+    responsible_institution_names: String,
+    start_raw: Option<String>,
+    start_date: Option<String>,
+    start_precision: Option<String>,
+    end_raw: Option<String>,
+    end_date: Option<String>,
+    end_precision: Option<String>,
+    term: Option<String>,
+    status: String,
+    latest_progress: Option<String>,
+    latest_progress_at: Option<String>,
+    progress_update_count: i32,
+    source_document: String,
+    source_location: String,
+}
+
+pub fn csv_row(m: &Milestone) -> CsvRow {
+    CsvRow {
+        id: m.id.clone(),
+        commitment_id: m.commitment_id.clone(),
+        plan_id: m.plan_id.clone(),
+        code: m.code.clone(),
+        description: m.description.clone(),
+        expected_results: m.expected_results.join("\n"),
+        responsible_institution_ids: join_ids(&m.responsible_institutions),
+        responsible_institution_names: join_names(&m.responsible_institutions),
+        start_raw: m.start.raw.clone(),
+        start_date: m.start.date.clone(),
+        start_precision: m.start.precision.clone(),
+        end_raw: m.end.raw.clone(),
+        end_date: m.end.date.clone(),
+        end_precision: m.end.precision.clone(),
+        term: m.term.clone(),
+        status: m.status.clone(),
+        latest_progress: m.latest_progress.as_ref().map(|n| n.to_string()),
+        latest_progress_at: m.latest_progress_at.clone(),
+        progress_update_count: m.progress_update_count,
+        source_document: m.source.document.clone(),
+        source_location: m.source.location.clone(),
+    }
+}

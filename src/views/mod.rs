@@ -1,0 +1,66 @@
+//! Wire types: what clients receive, as JSON and as flat CSV rows.
+//! Built from table rows in `crate::models`, never derived from them, so a
+//! column rename cannot silently change the public API.
+
+pub mod commitment;
+pub mod institution;
+pub mod milestone;
+pub mod plan;
+pub mod progress_update;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::percent;
+
+/// Where a record comes from in the source documents.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+#[schema(example = json!({"document": "002", "location": "line 5"}))]
+pub struct Source {
+    /// Source document id (see `/v1` `source_documents`).
+    pub document: String,
+    /// Line number or section in that document.
+    pub location: String,
+}
+
+impl Source {
+    pub fn new(document: &str, location: &str) -> Source {
+        Source { document: document.to_string(), location: location.to_string() }
+    }
+}
+
+/// A percentage from stored hundredths, exact: 12.5 stays 12.5.
+pub fn pct(h: Option<i32>) -> Option<serde_json::Number> {
+    h.map(percent::to_number)
+}
+
+/// Same for CSV cells.
+pub fn pct_text(h: Option<i32>) -> Option<String> {
+    h.map(percent::format_hundredths)
+}
+
+/// Split a stored one-per-line list.
+pub fn lines(s: &str) -> Vec<String> {
+    s.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect()
+}
+
+/// A short reference to an institution inside another record.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct InstitutionRef {
+    pub id: String,
+    pub name: String,
+    pub acronym: Option<String>,
+    /// For participating institutions: government, civil_society or other.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+}
+
+/// Join ids for a CSV cell.
+pub fn join_ids(refs: &[InstitutionRef]) -> String {
+    refs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(";")
+}
+
+/// Join names for a CSV cell.
+pub fn join_names(refs: &[InstitutionRef]) -> String {
+    refs.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(" | ")
+}

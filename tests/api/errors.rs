@@ -1,0 +1,84 @@
+use crate::both_backends;
+use crate::helpers::assert_problem;
+
+both_backends!(unknown_and_repeated_parameters_are_400_naming_the_parameter, |app| {
+    let body = assert_problem(app.get("/v1/commitments?colour=red"), 400);
+    assert_eq!(body["invalid_params"][0]["name"], "colour");
+    assert!(body["detail"].as_str().unwrap().contains("allowed:"));
+    let body = assert_problem(app.get("/v1/commitments?limit=1&limit=2"), 400);
+    assert_eq!(body["invalid_params"][0]["name"], "limit");
+    let body = assert_problem(app.get("/v1/commitments?limit=0"), 400);
+    assert!(body["detail"].as_str().unwrap().contains("1 to 1000"));
+    assert_problem(app.get("/v1/commitments?limit=1001"), 400);
+    assert_problem(app.get("/v1/commitments?sort=title"), 400);
+    assert_problem(app.get("/v1/commitments?q=%FF"), 400);
+    assert_problem(app.get("/v1/plans/gt-ogp-nap6?limit=5"), 400);
+});
+
+both_backends!(tampered_or_foreign_cursors_are_400, |app| {
+    let body = app.json("/v1/commitments?limit=1");
+    let cursor = body["next_cursor"].as_str().unwrap().to_string();
+    assert_problem(app.get(&format!("/v1/commitments?limit=1&cursor={cursor}x")), 400);
+    assert_problem(app.get("/v1/commitments?cursor=not-a-cursor"), 400);
+    // A cursor is bound to its sort and filters.
+    assert_problem(app.get(&format!("/v1/commitments?limit=1&sort=-id&cursor={cursor}")), 400);
+    assert_problem(app.get(&format!("/v1/commitments?limit=1&plan=gt-ogp-nap4&cursor={cursor}")), 400);
+    assert_problem(app.get(&format!("/v1/milestones?limit=1&cursor={cursor}")), 400);
+    assert_eq!(app.get(&format!("/v1/commitments?limit=1&cursor={cursor}")).status(), 200);
+});
+
+both_backends!(writes_are_405_with_allow_and_options_answers, |app| {
+    for method in [reqwest::Method::POST, reqwest::Method::PUT, reqwest::Method::DELETE, reqwest::Method::PATCH] {
+        let res = app.client.request(method.clone(), app.url("/v1/plans")).send().unwrap();
+        assert_eq!(res.headers()["allow"], "GET, HEAD, OPTIONS", "{method}");
+        assert_problem(res, 405);
+    }
+    let res = app.client.request(reqwest::Method::DELETE, app.url("/v1/plans/gt-ogp-nap6")).send().unwrap();
+    assert_problem(res, 405);
+    let res = app.client.request(reqwest::Method::OPTIONS, app.url("/v1/milestones")).send().unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(res.headers()["allow"], "GET, HEAD, OPTIONS");
+});
+
+both_backends!(cors_preflight_allows_get_from_any_origin, |app| {
+    let res = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/v1/plans"))
+        .header("Origin", "https://example.org")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["access-control-allow-origin"], "https://example.org");
+    assert!(res.headers()["access-control-allow-methods"].to_str().unwrap().contains("GET"));
+    let res = app.get_with("/v1/plans", "Origin", "https://example.org");
+    assert_eq!(res.headers()["access-control-allow-origin"], "https://example.org");
+    assert!(res.headers()["access-control-expose-headers"].to_str().unwrap().contains("link"));
+});
+
+both_backends!(head_answers_like_get_without_a_body, |app| {
+    let get = app.get("/v1/commitments");
+    let len = get.headers()["content-length"].clone();
+    let head = app.client.head(app.url("/v1/commitments")).send().unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-length"], len);
+    assert_eq!(head.headers()["x-total-count"], "4");
+    assert!(head.bytes().unwrap().is_empty());
+});
+
+both_backends!(unsupported_accept_is_406_and_unknown_paths_404, |app| {
+    assert_problem(app.get_with("/v1/plans", "Accept", "application/xml"), 406);
+    assert_problem(app.get_with("/v1/plans/gt-ogp-nap6", "Accept", "image/png"), 406);
+    assert_eq!(app.get_with("/v1/plans", "Accept", "text/html, */*;q=0.1").status(), 200);
+    assert_problem(app.get("/v1/nothing-here"), 404);
+    assert_problem(app.get("/v2/plans"), 404);
+    assert_problem(app.get("/v1/plans?format=xml"), 400);
+});
+
+both_backends!(every_response_carries_security_headers, |app| {
+    for path in ["/v1", "/v1/plans", "/v1/nothing", "/healthz"] {
+        let res = app.get(path);
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(res.headers()["referrer-policy"], "no-referrer", "{path}");
+    }
+});

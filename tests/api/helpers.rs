@@ -1,0 +1,168 @@
+//! Start the real application on port 0 with a fresh database of its own:
+//! a temporary SQLite file, or a PostgreSQL database created for the test
+//! and dropped (with its connections) when the test ends.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use gagt::config::Config;
+use gagt::db::DatabaseUrl;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server used for tests (trust auth on this machine kind).
+pub fn pg_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+pub fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small")
+}
+
+/// A database that exists for one test only.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    pg_name: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let path = dir.path().join("test.sqlite3");
+                TestDb { url: DatabaseUrl::parse(&path.display().to_string()), pg_name: None, _dir: Some(dir) }
+            }
+            Backend::Postgres => {
+                let name = format!("gagt_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = PgConnection::establish(&pg_admin_url())
+                    .unwrap_or_else(|e| panic!("PostgreSQL must be running for the tests ({}): {e}", pg_admin_url()));
+                admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+                let mut url = url::Url::parse(&pg_admin_url()).expect("admin url");
+                url.set_path(&name);
+                TestDb { url: DatabaseUrl::parse(url.as_str()), pg_name: Some(name), _dir: None }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = &self.pg_name {
+            if let Ok(mut admin) = PgConnection::establish(&pg_admin_url()) {
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub addr: String,
+    pub client: reqwest::blocking::Client,
+    handle: actix_web::dev::ServerHandle,
+    _db: TestDb,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.addr, path)
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::blocking::Response {
+        self.client.get(self.url(path)).send().expect("request")
+    }
+
+    pub fn get_with(&self, path: &str, header: &str, value: &str) -> reqwest::blocking::Response {
+        self.client.get(self.url(path)).header(header, value).send().expect("request")
+    }
+
+    pub fn json(&self, path: &str) -> serde_json::Value {
+        let res = self.get(path);
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().expect("json body")
+    }
+
+    pub fn text(&self, path: &str) -> String {
+        let res = self.get(path);
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.text().expect("text body")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        let _ = std::thread::spawn(move || actix_web::rt::System::new().block_on(handle.stop(false))).join();
+    }
+}
+
+/// Start the app with the small fixture imported.
+pub fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, Some(&fixture()))
+}
+
+/// Start the app, importing `dataset` first when given.
+pub fn spawn_app_with(backend: Backend, dataset: Option<&Path>) -> TestApp {
+    let db = TestDb::new(backend);
+    let config = Config {
+        database: db.url.clone(),
+        host: "127.0.0.1".into(),
+        port: 0,
+        pool_size: 4,
+        workers: 1,
+        bundled_dataset: dataset.map(Path::to_path_buf),
+    };
+    gagt::prepare(&config).expect("migrate and import");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = gagt::serve(config, listener).expect("server starts");
+            tx.send(server.handle()).unwrap();
+            server.await
+        })
+    });
+    let handle = rx.recv().expect("server handle");
+    TestApp { addr, client: reqwest::blocking::Client::new(), handle, _db: db }
+}
+
+/// Run the same test body against SQLite and PostgreSQL:
+/// `both_backends!(name, |app| { ... })` defines `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            fn run($app: $crate::helpers::TestApp) $body
+            #[test]
+            fn sqlite() {
+                run($crate::helpers::spawn_app($crate::helpers::Backend::Sqlite));
+            }
+            #[test]
+            fn postgres() {
+                run($crate::helpers::spawn_app($crate::helpers::Backend::Postgres));
+            }
+        }
+    };
+}
+
+/// Assert a problem+json response with the given status; returns the body.
+pub fn assert_problem(res: reqwest::blocking::Response, status: u16) -> serde_json::Value {
+    assert_eq!(res.status().as_u16(), status);
+    let ct = res.headers().get("content-type").unwrap().to_str().unwrap().to_string();
+    assert_eq!(ct, "application/problem+json");
+    let body: serde_json::Value = res.json().unwrap();
+    assert_eq!(body["status"], status);
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    body
+}

@@ -1,0 +1,15 @@
+//! Black-box tests of the HTTP API, one module per resource, each test run
+//! on SQLite and on PostgreSQL with a database of its own.
+
+mod helpers;
+
+mod backends;
+mod commitments;
+mod errors;
+mod import;
+mod institutions;
+mod meta;
+mod milestones;
+mod plans;
+mod progress_updates;
+mod search;

@@ -1,0 +1,82 @@
+use std::path::Path;
+
+use crate::both_backends;
+use crate::helpers::{spawn_app_with, Backend};
+
+both_backends!(index_shows_revision_counts_and_links, |app| {
+    let body = app.json("/v1");
+    assert_eq!(body["revision"]["number"], 1);
+    assert_eq!(body["revision"]["content_hash"].as_str().unwrap().len(), 64);
+    assert_eq!(body["counts"]["plans"], 2);
+    assert_eq!(body["counts"]["commitments"], 4);
+    assert_eq!(body["counts"]["milestones"], 5);
+    assert_eq!(body["counts"]["progress_updates"], 10);
+    assert_eq!(body["counts"]["institutions"], 7);
+    for (_, link) in body["links"].as_object().unwrap() {
+        let path = link.as_str().unwrap();
+        if !path.ends_with("q=") {
+            assert_eq!(app.get(path).status(), 200, "{path}");
+        }
+    }
+    let csv = app.text("/v1.csv");
+    assert!(csv.starts_with("revision,revision_created_at,content_hash,plans,"));
+});
+
+both_backends!(health_and_readiness_probes_answer, |app| {
+    assert_eq!(app.json("/healthz")["status"], "ok");
+    let ready = app.json("/readyz");
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["revision"], 1);
+});
+
+#[test]
+fn readiness_is_503_until_a_dataset_is_imported() {
+    let app = spawn_app_with(Backend::Sqlite, None);
+    let res = app.get("/readyz");
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    assert_eq!(app.json("/v1/plans")["total"], 0);
+}
+
+both_backends!(swagger_ui_renders_offline_from_the_served_document, |app| {
+    let res = app.client.get(app.url("/docs")).send().unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().unwrap();
+    assert!(html.contains("swagger"), "Swagger UI page");
+    let init = app.text("/docs/swagger-initializer.js");
+    assert!(init.contains("/v1/openapi.json"));
+    assert!(app.get("/docs/swagger-ui-bundle.js").status().is_success());
+});
+
+/// The committed document equals what the code generates and what is served.
+/// `UPDATE_OPENAPI=1 cargo test` rewrites it.
+#[test]
+fn committed_openapi_matches_the_code_and_the_served_document() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
+    let generated = gagt::api::openapi_json();
+    if std::env::var("UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).expect("openapi/openapi.json is committed");
+    assert!(
+        committed == generated,
+        "openapi/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test` or `gobierno-abierto-gt openapi`"
+    );
+    let app = spawn_app_with(Backend::Sqlite, None);
+    assert_eq!(app.text("/v1/openapi.json"), committed);
+}
+
+#[test]
+fn every_operation_has_an_id_a_tag_and_documented_responses() {
+    let doc: serde_json::Value = serde_json::from_str(&gagt::api::openapi_json()).unwrap();
+    let mut ids = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            assert!(ids.insert(id.to_string()), "duplicate operationId {id}");
+            assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{id} has no tag");
+            assert!(op["responses"]["200"].is_object(), "{id} documents 200");
+        }
+    }
+    assert!(ids.len() >= 14, "{ids:?}");
+}
