@@ -50,7 +50,18 @@ enum Command {
         /// Validate only; write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// A tracking-platform report (text export) whose commitments replace those of --plan.
+        #[arg(long, requires = "plan")]
+        report: Option<PathBuf>,
+        /// The plan the report belongs to.
+        #[arg(long, requires = "report")]
+        plan: Option<String>,
+        /// Also rewrite the canonical files in PATH with the merged result.
+        #[arg(long, requires = "report")]
+        write_canonical: bool,
     },
+    /// Write the database's dataset as canonical files into a directory.
+    Export { path: PathBuf },
     /// Apply pending database migrations.
     Migrate,
     /// Write the OpenAPI document generated from the code.
@@ -98,10 +109,20 @@ fn run(cli: Cli) -> Result<(), String> {
             actix_web::rt::System::new()
                 .block_on(async { gagt::serve(config, listener)?.await.map_err(|e| e.to_string()) })
         }
-        Command::Import { path, dry_run } => {
+        Command::Import { path, dry_run, report, plan, write_canonical } => {
             let mut conn = db::open_for_writing(&database)?;
             db::migrate(&mut conn)?;
-            let (outcome, ds) = import::import_dir(&mut conn, &path, dry_run).map_err(|e| e.to_string())?;
+            let (outcome, ds) = match (report, plan) {
+                (Some(report), Some(plan)) => {
+                    let ds = import::with_report(&path, &report, &plan).map_err(|e| e.to_string())?;
+                    if write_canonical && !dry_run {
+                        import::export::write_dir(&ds, &path)?;
+                    }
+                    import::store(&mut conn, ds, &report.display().to_string(), dry_run)
+                }
+                _ => import::import_dir(&mut conn, &path, dry_run),
+            }
+            .map_err(|e| e.to_string())?;
             println!(
                 "{}: {} plans, {} commitments, {} milestones, {} progress updates, {} institutions",
                 match outcome {
@@ -115,6 +136,14 @@ fn run(cli: Cli) -> Result<(), String> {
                 ds.progress_updates.len(),
                 ds.institutions.len()
             );
+            Ok(())
+        }
+        Command::Export { path } => {
+            let mut conn = db::open_for_writing(&database)?;
+            db::migrate(&mut conn)?;
+            let ds = import::export::load(&mut conn).map_err(|e| format!("cannot read the dataset: {e}"))?;
+            import::export::write_dir(&ds, &path)?;
+            println!("wrote {} canonical files to {}", import::canonical::TABLES.len(), path.display());
             Ok(())
         }
         Command::Migrate => {

@@ -197,7 +197,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    quality_findings (id) {
+        id -> Text,
+        seq -> Integer,
+        kind -> Text,
+        plan_id -> Text,
+        record_type -> Text,
+        record_id -> Text,
+        summary_es -> Text,
+        summary_en -> Text,
+        details -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    quality_findings,
     dataset_revisions,
     source_documents,
     institutions,

@@ -5,10 +5,14 @@ use std::collections::HashMap;
 
 use super::error::ApiError;
 use crate::db::DbConnection;
-use crate::models::{self, CommitmentRow, InstitutionRoleRow, InstitutionRow, MilestoneRow};
+use crate::models::{
+    self, CommitmentRow, InstitutionRoleRow, InstitutionRow, MilestoneRow, PlanRow, ProgressUpdateRow,
+};
 use crate::views::commitment::Commitment;
 use crate::views::institution::Institution;
 use crate::views::milestone::Milestone;
+use crate::views::plan::Plan;
+use crate::views::progress_update::ProgressUpdate;
 use crate::views::InstitutionRef;
 
 /// Institution references per subject id, split into responsible and other roles.
@@ -40,14 +44,56 @@ impl RoleRefs {
     }
 }
 
+/// Finding ids per record id.
+pub fn findings(
+    conn: &mut DbConnection,
+    record_type: &str,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<String>>, ApiError> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for (record, id) in models::quality_finding::ids_for(conn, record_type, ids)? {
+        out.entry(record).or_default().push(id);
+    }
+    Ok(out)
+}
+
 pub fn commitments(conn: &mut DbConnection, rows: &[CommitmentRow]) -> Result<Vec<Commitment>, ApiError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut refs = RoleRefs::load(conn, "commitment", &ids)?;
+    let mut found = findings(conn, "commitment", &ids)?;
     Ok(rows
         .iter()
         .map(|r| {
             let (resp, part) = refs.take(&r.id);
-            Commitment::new(r, resp, part)
+            let mut c = Commitment::new(r, resp, part);
+            c.quality_findings = found.remove(&r.id).unwrap_or_default();
+            c
+        })
+        .collect())
+}
+
+pub fn plans(conn: &mut DbConnection, rows: &[PlanRow]) -> Result<Vec<Plan>, ApiError> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut found = findings(conn, "plan", &ids)?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let mut p = Plan::from(r);
+            p.quality_findings = found.remove(&r.id).unwrap_or_default();
+            p
+        })
+        .collect())
+}
+
+pub fn progress_updates(conn: &mut DbConnection, rows: &[ProgressUpdateRow]) -> Result<Vec<ProgressUpdate>, ApiError> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut found = findings(conn, "progress_update", &ids)?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let mut u = ProgressUpdate::from(r);
+            u.quality_findings = found.remove(&r.id).unwrap_or_default();
+            u
         })
         .collect())
 }
@@ -55,12 +101,15 @@ pub fn commitments(conn: &mut DbConnection, rows: &[CommitmentRow]) -> Result<Ve
 pub fn milestones(conn: &mut DbConnection, rows: &[MilestoneRow]) -> Result<Vec<Milestone>, ApiError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut refs = RoleRefs::load(conn, "milestone", &ids)?;
+    let mut found = findings(conn, "milestone", &ids)?;
     Ok(rows
         .iter()
         .map(|r| {
             let (mut resp, other) = refs.take(&r.id);
             resp.extend(other);
-            Milestone::new(r, resp)
+            let mut m = Milestone::new(r, resp);
+            m.quality_findings = found.remove(&r.id).unwrap_or_default();
+            m
         })
         .collect())
 }

@@ -13,7 +13,6 @@ use super::state::AppState;
 use super::{assemble, bad_cursor, item_id, ItemParams, ITEM_PARAMS, ROLES, STATUSES};
 use crate::models::{self, milestone::MilestoneFilter, milestone::MilestoneSort};
 use crate::views::milestone::{self as view, Milestone, MilestoneDetail};
-use crate::views::progress_update::ProgressUpdate;
 
 /// Filters, sorting and paging for milestones.
 #[derive(IntoParams)]
@@ -134,7 +133,7 @@ pub async fn get(
             let row = models::milestone::find(c, &id)?.ok_or_else(|| ApiError::not_found("milestone", &id))?;
             let milestone = assemble::milestones(c, std::slice::from_ref(&row))?.remove(0);
             let updates = models::progress_update::for_milestone(c, &id)?;
-            Ok(MilestoneDetail { milestone, progress_updates: updates.iter().map(ProgressUpdate::from).collect() })
+            Ok(MilestoneDetail { milestone, progress_updates: assemble::progress_updates(c, &updates)? })
         })
         .await?;
     Ok(match format {

@@ -12,6 +12,7 @@ pub mod milestones;
 pub mod pagination;
 pub mod plans;
 pub mod progress_updates;
+pub mod quality_findings;
 pub mod query;
 pub mod search;
 pub mod state;
@@ -78,6 +79,7 @@ Datos abiertos de los planes de acción de gobierno abierto de Guatemala.",
         (name = "milestones", description = "Milestones (hitos, acciones, metas) with their dates as written and normalised"),
         (name = "progress-updates", description = "Dated progress reports (avances) with percentages as published"),
         (name = "institutions", description = "Institutions, their aliases and roles"),
+        (name = "quality-findings", description = "Data-quality findings computed from the data: where reported figures and the records disagree"),
         (name = "search", description = "Accent- and case-insensitive search across everything"),
     )
 )]
@@ -97,6 +99,8 @@ const ROUTES: &[&str] = &[
     "/v1/progress-updates/{id}",
     "/v1/institutions",
     "/v1/institutions/{id}",
+    "/v1/quality-findings",
+    "/v1/quality-findings/{id}",
     "/v1/search",
     "/healthz",
     "/readyz",
@@ -120,6 +124,8 @@ where
                 .service(progress_updates::get)
                 .service(institutions::list)
                 .service(institutions::get)
+                .service(quality_findings::list)
+                .service(quality_findings::get)
                 .service(search::search)
                 .service(serve_openapi),
         )

@@ -70,9 +70,14 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     };
     let (page, label) = pagination::page(&args, PlanSort::FIELDS)?;
     let (sort, limit) = (page.sort, page.limit);
-    let (rows, total) = state.db(move |c| models::plan::list(c, &filter, &page)?.map_err(|_| bad_cursor())).await?;
-    let (rows, next) = pagination::finish(rows, limit, &label, &args, |r| (sort.value(r), r.id.clone()));
-    let data: Vec<Plan> = rows.iter().map(Plan::from).collect();
+    let a = args.clone();
+    let (data, total, next) = state
+        .db(move |c| {
+            let (rows, total) = models::plan::list(c, &filter, &page)?.map_err(|_| bad_cursor())?;
+            let (rows, next) = pagination::finish(rows, limit, &label, &a, |r| (sort.value(r), r.id.clone()));
+            Ok((assemble::plans(c, &rows)?, total, next))
+        })
+        .await?;
     pagination::respond(&req, &args, format, "plans", data, total, next, |d| {
         (view::CSV_HEADERS, d.iter().map(view::csv_row).collect())
     })
@@ -109,7 +114,7 @@ pub async fn get(
             let commitments = models::commitment::for_plan(c, &id)?;
             let roles = models::institution::roles_in_plan(c, &id)?;
             Ok(PlanDetail {
-                plan: Plan::from(&row),
+                plan: assemble::plans(c, std::slice::from_ref(&row))?.remove(0),
                 source_documents: docs
                     .iter()
                     .filter(|d| d.id == row.source_document)

@@ -10,7 +10,7 @@ use super::format::{self, negotiate, Format};
 use super::pagination::{self, ListPage};
 use super::query::{names_of, QueryArgs};
 use super::state::AppState;
-use super::{bad_cursor, item_id, ItemParams, ITEM_PARAMS};
+use super::{assemble, bad_cursor, item_id, ItemParams, ITEM_PARAMS};
 use crate::models::{self, progress_update::ProgressUpdateFilter, progress_update::ProgressUpdateSort};
 use crate::views::progress_update::{self as view, ProgressUpdate};
 
@@ -82,10 +82,14 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     };
     let (page, label) = pagination::page(&args, ProgressUpdateSort::FIELDS)?;
     let (sort, limit) = (page.sort, page.limit);
-    let (rows, total) =
-        state.db(move |c| models::progress_update::list(c, &filter, &page)?.map_err(|_| bad_cursor())).await?;
-    let (rows, next) = pagination::finish(rows, limit, &label, &args, |r| (sort.value(r), r.id.clone()));
-    let data: Vec<ProgressUpdate> = rows.iter().map(ProgressUpdate::from).collect();
+    let a = args.clone();
+    let (data, total, next) = state
+        .db(move |c| {
+            let (rows, total) = models::progress_update::list(c, &filter, &page)?.map_err(|_| bad_cursor())?;
+            let (rows, next) = pagination::finish(rows, limit, &label, &a, |r| (sort.value(r), r.id.clone()));
+            Ok((assemble::progress_updates(c, &rows)?, total, next))
+        })
+        .await?;
     pagination::respond(&req, &args, format, "progress-updates", data, total, next, |d| {
         (view::CSV_HEADERS, d.iter().map(view::csv_row).collect())
     })
@@ -119,7 +123,7 @@ pub async fn get(
         .db(move |c| {
             let row =
                 models::progress_update::find(c, &id)?.ok_or_else(|| ApiError::not_found("progress update", &id))?;
-            Ok(ProgressUpdate::from(&row))
+            Ok(assemble::progress_updates(c, std::slice::from_ref(&row))?.remove(0))
         })
         .await?;
     Ok(match format {

@@ -149,6 +149,8 @@ pub struct Dataset {
     pub milestones: Vec<MilestoneRow>,
     pub progress_updates: Vec<ProgressUpdateRow>,
     pub roles: Vec<InstitutionRoleRow>,
+    /// Derived: computed by `quality::compute`.
+    pub findings: Vec<QualityFindingRow>,
 }
 
 /// One data row of a canonical file.
@@ -575,6 +577,14 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
     }
     derive::compute(&mut ds);
     Ok(ds)
+}
+
+/// Check a dataset assembled in memory (e.g. after merging a report):
+/// unique ids and references. Problems carry no line numbers.
+pub fn validate(ds: &Dataset) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    check_references(ds, &HashMap::new(), &mut problems);
+    problems
 }
 
 /// Unique ids and every reference pointing at something that exists.

@@ -138,6 +138,7 @@ pub fn compute(ds: &mut Dataset) {
         parts.extend(aliases.get(i.id.as_str()).into_iter().flatten().map(|a| Some(*a)));
         i.search_text = search_text(&parts);
     }
+    ds.findings = super::quality::compute(ds);
 }
 
 #[cfg(test)]

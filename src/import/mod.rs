@@ -7,6 +7,10 @@
 
 pub mod canonical;
 pub mod derive;
+pub mod export;
+pub mod platform;
+pub mod quality;
+pub mod report;
 pub mod write;
 
 use std::fmt;
@@ -75,9 +79,44 @@ pub fn import_dir(
     dry_run: bool,
 ) -> Result<(Outcome, Dataset), ImportError> {
     let dataset = canonical::read_dir(dir).map_err(ImportError::Invalid)?;
+    store(conn, dataset, &dir.display().to_string(), dry_run)
+}
+
+/// Write a validated dataset (unless `dry_run`).
+pub fn store(
+    conn: &mut crate::db::DbConnection,
+    dataset: Dataset,
+    source: &str,
+    dry_run: bool,
+) -> Result<(Outcome, Dataset), ImportError> {
     if dry_run {
         return Ok((Outcome::Validated, dataset));
     }
-    let outcome = write::replace(conn, &dataset, &dir.display().to_string())?;
+    let outcome = write::replace(conn, &dataset, source)?;
     Ok((outcome, dataset))
+}
+
+/// The canonical directory with one plan's commitments, milestones and
+/// updates replaced by those of a tracking-platform report. The report's
+/// source document is the one whose `file_name` is the report's file name.
+pub fn with_report(dir: &Path, report: &Path, plan: &str) -> Result<Dataset, ImportError> {
+    let mut ds = canonical::read_dir(dir).map_err(ImportError::Invalid)?;
+    let name = report.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let problem = |line: usize, field: &str, message: String| {
+        ImportError::Invalid(vec![Problem { file: name.clone(), line, field: field.into(), message }])
+    };
+    let bytes = std::fs::read(report).map_err(|e| problem(0, "file", format!("cannot read: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let line = e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+        problem(line, "file", "is not valid UTF-8 (reports must be UTF-8 encoded)".into())
+    })?;
+    let document = ds
+        .source_documents
+        .iter()
+        .find(|d| d.file_name == name)
+        .map(|d| d.id.clone())
+        .ok_or_else(|| problem(0, "file", format!("`{name}` is not listed in source_documents.csv")))?;
+    let parsed = platform::parse(&name, &text).map_err(ImportError::Invalid)?;
+    report::apply(&mut ds, plan, &document, &name, &parsed).map_err(ImportError::Invalid)?;
+    Ok(ds)
 }

@@ -10,16 +10,14 @@ use crate::db::DbConnection;
 use crate::models::{self, InstitutionRow, RevisionRow};
 use crate::schema::*;
 
-/// SHA-256 over the canonical files, in name order.
+/// SHA-256 over the dataset's canonical serialisation, file by file.
 pub fn content_hash(ds: &Dataset) -> String {
-    let mut files: Vec<&(String, Vec<u8>)> = ds.files.iter().collect();
-    files.sort_by(|a, b| a.0.cmp(&b.0));
     let mut h = Sha256::new();
-    for (name, bytes) in files {
+    for (name, bytes) in super::export::serialize(ds) {
         h.update(name.as_bytes());
         h.update([0]);
         h.update((bytes.len() as u64).to_be_bytes());
-        h.update(bytes);
+        h.update(&bytes);
     }
     hex::encode(h.finalize())
 }
@@ -54,6 +52,7 @@ pub fn replace(conn: &mut DbConnection, ds: &Dataset, source: &str) -> Result<Ou
                 return Ok(Outcome::Unchanged(cur.id));
             }
         }
+        diesel::delete(quality_findings::table).execute(c)?;
         diesel::delete(institution_roles::table).execute(c)?;
         diesel::delete(plan_participants::table).execute(c)?;
         diesel::delete(plan_risks::table).execute(c)?;
@@ -77,6 +76,7 @@ pub fn replace(conn: &mut DbConnection, ds: &Dataset, source: &str) -> Result<Ou
         insert_batches!(c, milestones::table, &ds.milestones)?;
         insert_batches!(c, progress_updates::table, &ds.progress_updates)?;
         insert_batches!(c, institution_roles::table, &ds.roles)?;
+        insert_batches!(c, quality_findings::table, &ds.findings)?;
 
         let counts = serde_json::json!({
             "plans": ds.plans.len(),

@@ -38,6 +38,8 @@ pub struct Commitment {
     pub responsible_institutions: Vec<InstitutionRef>,
     /// With `group`: government, civil_society or other.
     pub participating_institutions: Vec<InstitutionRef>,
+    /// Ids of the data-quality findings about this record (`/v1/quality-findings/{id}`).
+    pub quality_findings: Vec<String>,
     pub source: Source,
 }
 
@@ -56,6 +58,7 @@ impl Commitment {
             milestone_count: r.milestone_count,
             responsible_institutions: responsible,
             participating_institutions: participating,
+            quality_findings: vec![],
             source: Source::new(&r.source_document, &r.source_location),
         }
     }

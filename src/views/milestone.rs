@@ -50,6 +50,8 @@ pub struct Milestone {
     pub latest_progress: Option<serde_json::Number>,
     pub latest_progress_at: Option<String>,
     pub progress_update_count: i32,
+    /// Ids of the data-quality findings about this record (`/v1/quality-findings/{id}`).
+    pub quality_findings: Vec<String>,
     pub source: Source,
 }
 
@@ -74,6 +76,7 @@ impl Milestone {
             latest_progress: pct(r.latest_progress),
             latest_progress_at: r.latest_progress_at.clone(),
             progress_update_count: r.progress_update_count,
+            quality_findings: vec![],
             source: Source::new(&r.source_document, &r.source_location),
         }
     }

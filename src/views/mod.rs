@@ -7,6 +7,7 @@ pub mod institution;
 pub mod milestone;
 pub mod plan;
 pub mod progress_update;
+pub mod quality_finding;
 
 use serde::Serialize;
 use utoipa::ToSchema;

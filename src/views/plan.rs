@@ -51,6 +51,8 @@ pub struct Plan {
     pub rollup: PlanRollup,
     /// Milestone counts as the source publishes them (may disagree with `rollup`).
     pub published_milestone_counts: Option<StatusCounts>,
+    /// Ids of the data-quality findings about this record (`/v1/quality-findings/{id}`).
+    pub quality_findings: Vec<String>,
     pub source: Source,
 }
 
@@ -86,6 +88,7 @@ impl From<&PlanRow> for Plan {
                 progress_updates: r.progress_update_count,
             },
             published_milestone_counts: published,
+            quality_findings: vec![],
             source: Source::new(&r.source_document, &r.source_location),
         }
     }

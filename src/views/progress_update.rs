@@ -37,6 +37,8 @@ pub struct ProgressUpdate {
     pub percent: Option<serde_json::Number>,
     pub percent_raw: Option<String>,
     pub verification: Verification,
+    /// Ids of the data-quality findings about this record (`/v1/quality-findings/{id}`).
+    pub quality_findings: Vec<String>,
     pub source: Source,
 }
 
@@ -53,6 +55,7 @@ impl From<&ProgressUpdateRow> for ProgressUpdate {
             percent: pct(r.percent),
             percent_raw: r.percent_raw.clone(),
             verification: Verification { text: r.verification.clone(), links: lines(&r.links) },
+            quality_findings: vec![],
             source: Source::new(&r.source_document, &r.source_location),
         }
     }

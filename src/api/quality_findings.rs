@@ -1,0 +1,114 @@
+//! `/v1/quality-findings`: where the sources disagree with themselves.
+
+use std::sync::LazyLock;
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use utoipa::IntoParams;
+
+use super::error::{ApiError, Problem};
+use super::format::{self, negotiate, Format};
+use super::pagination::{self, ListPage};
+use super::query::{names_of, QueryArgs};
+use super::state::AppState;
+use super::{bad_cursor, item_id, ItemParams, ITEM_PARAMS};
+use crate::import::quality::KINDS;
+use crate::models::{self, quality_finding::FindingFilter, quality_finding::FindingSort};
+use crate::views::quality_finding::{self as view, QualityFinding};
+
+pub const RECORD_TYPES: &[&str] = &["plan", "commitment", "milestone", "progress_update"];
+
+/// Filters and paging for findings.
+// Read by `QueryArgs`, not by serde: the struct documents the parameters
+// and its field names are the list of accepted ones.
+#[allow(dead_code)]
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FindingListParams {
+    /// Plan id.
+    plan: Option<String>,
+    /// reported_vs_computed_progress, published_counts_mismatch, duplicate_progress_update,
+    /// progress_decrease, update_after_end_date, numbering_gap or identical_milestones.
+    kind: Option<String>,
+    /// plan, commitment, milestone or progress_update.
+    record_type: Option<String>,
+    /// The id of the record concerned.
+    record: Option<String>,
+    /// position (default: plans first, then source order) or id; prefix `-` for descending.
+    sort: Option<String>,
+    /// Page size, 1 to 1000 (default 50).
+    limit: Option<i64>,
+    /// Opaque cursor from the previous page's `next_cursor`.
+    cursor: Option<String>,
+    /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
+    format: Option<String>,
+}
+
+static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<FindingListParams>);
+
+#[utoipa::path(
+    tag = "quality-findings",
+    operation_id = "list_quality_findings",
+    summary = "List data-quality findings",
+    params(FindingListParams),
+    responses(
+        (status = 200, description = "A page of findings, each in Spanish and English with the numbers involved", content(
+            (ListPage<QualityFinding> = "application/json"),
+            (String = "text/csv")
+        )),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/quality-findings")]
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let args = QueryArgs::parse(&req, &PARAMS)?;
+    let format = negotiate(&req, &args)?;
+    let filter = FindingFilter {
+        plan: args.string("plan"),
+        kind: args.one_of("kind", KINDS)?,
+        record_type: args.one_of("record_type", RECORD_TYPES)?,
+        record: args.string("record"),
+    };
+    let (page, label) = pagination::page(&args, FindingSort::FIELDS)?;
+    let (sort, limit) = (page.sort, page.limit);
+    let (rows, total) =
+        state.db(move |c| models::quality_finding::list(c, &filter, &page)?.map_err(|_| bad_cursor())).await?;
+    let (rows, next) = pagination::finish(rows, limit, &label, &args, |r| (sort.value(r), r.id.clone()));
+    let data: Vec<QualityFinding> = rows.iter().map(QualityFinding::from).collect();
+    pagination::respond(&req, &args, format, "quality-findings", data, total, next, |d| {
+        (view::CSV_HEADERS, d.iter().map(view::csv_row).collect())
+    })
+}
+
+#[utoipa::path(
+    tag = "quality-findings",
+    operation_id = "get_quality_finding",
+    summary = "One data-quality finding",
+    params(("id" = String, Path, description = "Finding id (`kind:record_id`); append `.csv` for CSV"), ItemParams),
+    responses(
+        (status = 200, description = "The finding", content((QualityFinding = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such finding", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/quality-findings/{id}")]
+pub async fn get(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let args = QueryArgs::parse(&req, &ITEM_PARAMS)?;
+    let format = negotiate(&req, &args)?;
+    let id = item_id(id.into_inner());
+    let finding = state
+        .db(move |c| {
+            let row = models::quality_finding::find(c, &id)?.ok_or_else(|| ApiError::not_found("finding", &id))?;
+            Ok(QualityFinding::from(&row))
+        })
+        .await?;
+    Ok(match format {
+        Format::Json => format::json(&finding),
+        Format::Csv => format::csv("quality-finding", format::csv_body(view::CSV_HEADERS, &[view::csv_row(&finding)])?),
+    })
+}

@@ -1,0 +1,260 @@
+//! Writing the canonical format: from a dataset in memory, or from the
+//! database (`export`). The output is deterministic, so export → import →
+//! export gives byte-identical files, and the content hash is taken over it.
+
+use std::path::Path;
+
+use diesel::prelude::*;
+
+use super::canonical::TABLES;
+use super::Dataset;
+use crate::db::DbConnection;
+use crate::models::*;
+use crate::percent::format_hundredths;
+use crate::schema::*;
+
+fn opt(v: &Option<String>) -> String {
+    v.clone().unwrap_or_default()
+}
+
+fn int(v: Option<i32>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn pct(v: Option<i32>) -> String {
+    v.map(format_hundredths).unwrap_or_default()
+}
+
+/// The canonical files of a dataset: (file name, bytes), in `TABLES` order.
+pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for (file, _, columns) in TABLES {
+        let rows: Vec<Vec<String>> = match *file {
+            "source_documents.csv" => ds
+                .source_documents
+                .iter()
+                .map(|r| {
+                    vec![r.id.clone(), r.file_name.clone(), r.title.clone(), opt(&r.description), r.sha256.clone()]
+                })
+                .collect(),
+            "institutions.csv" => ds
+                .institutions
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.clone(),
+                        r.name.clone(),
+                        opt(&r.acronym),
+                        r.kind.clone(),
+                        opt(&r.parent_id),
+                        r.source_document.clone(),
+                        r.source_location.clone(),
+                    ]
+                })
+                .collect(),
+            "institution_aliases.csv" => {
+                ds.aliases.iter().map(|r| vec![r.institution_id.clone(), r.alias.clone()]).collect()
+            }
+            "plans.csv" => ds
+                .plans
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.clone(),
+                        r.title.clone(),
+                        r.short_name.clone(),
+                        r.country.clone(),
+                        r.kind.clone(),
+                        opt(&r.period_start),
+                        opt(&r.period_end),
+                        opt(&r.objective),
+                        opt(&r.description),
+                        int(r.stated_commitment_total),
+                        int(r.published_milestones_not_started),
+                        int(r.published_milestones_started),
+                        int(r.published_milestones_completed),
+                        r.source_document.clone(),
+                        r.source_location.clone(),
+                    ]
+                })
+                .collect(),
+            "plan_sections.csv" => ds
+                .sections
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.clone(),
+                        r.plan_id.clone(),
+                        r.kind.clone(),
+                        r.title.clone(),
+                        r.body.clone(),
+                        r.source_document.clone(),
+                        r.source_location.clone(),
+                    ]
+                })
+                .collect(),
+            "plan_participants.csv" => ds
+                .participants
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.clone(),
+                        r.plan_id.clone(),
+                        r.name.clone(),
+                        opt(&r.position),
+                        opt(&r.institution_id),
+                        r.source_document.clone(),
+                        r.source_location.clone(),
+                    ]
+                })
+                .collect(),
+            "plan_risks.csv" => ds
+                .risks
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.clone(),
+                        r.plan_id.clone(),
+                        r.scenario.clone(),
+                        opt(&r.warning_signs),
+                        opt(&r.preventive_actions),
+                        opt(&r.damage_reduction),
+                        opt(&r.adjustments),
+                        r.source_document.clone(),
+                        r.source_location.clone(),
+                    ]
+                })
+                .collect(),
+            "commitments.csv" => ds
+                .commitments
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.clone(),
+                        r.plan_id.clone(),
+                        r.number.clone(),
+                        r.title.clone(),
+                        opt(&r.description),
+                        pct(r.reported_progress),
+                        opt(&r.reported_progress_raw),
+                        r.source_document.clone(),
+                        r.source_location.clone(),
+                    ]
+                })
+                .collect(),
+            "milestones.csv" => ds
+                .milestones
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.clone(),
+                        r.commitment_id.clone(),
+                        r.code.clone(),
+                        r.description.clone(),
+                        r.expected_results.clone(),
+                        opt(&r.start_raw),
+                        opt(&r.start_date),
+                        opt(&r.start_precision),
+                        opt(&r.end_raw),
+                        opt(&r.end_date),
+                        opt(&r.end_precision),
+                        opt(&r.term),
+                        r.source_document.clone(),
+                        r.source_location.clone(),
+                    ]
+                })
+                .collect(),
+            "progress_updates.csv" => ds
+                .progress_updates
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.clone(),
+                        r.milestone_id.clone(),
+                        r.position.to_string(),
+                        r.reported_at.clone(),
+                        r.description.clone(),
+                        pct(r.percent),
+                        opt(&r.percent_raw),
+                        opt(&r.verification),
+                        r.links.clone(),
+                        r.source_document.clone(),
+                        r.source_location.clone(),
+                    ]
+                })
+                .collect(),
+            "institution_roles.csv" => ds
+                .roles
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.institution_id.clone(),
+                        r.role.clone(),
+                        opt(&r.participant_group),
+                        r.subject_type.clone(),
+                        r.subject_id.clone(),
+                        r.source_document.clone(),
+                        r.source_location.clone(),
+                    ]
+                })
+                .collect(),
+            other => unreachable!("no writer for {other}"),
+        };
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+        w.write_record(*columns).expect("in-memory write");
+        for row in rows {
+            w.write_record(&row).expect("in-memory write");
+        }
+        out.push((file.to_string(), w.into_inner().expect("in-memory write")));
+    }
+    out
+}
+
+/// Write the canonical files into `dir` (created if needed).
+pub fn write_dir(ds: &Dataset, dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    for (file, bytes) in serialize(ds) {
+        let path = dir.join(&file);
+        let tmp = dir.join(format!(".{file}.tmp"));
+        std::fs::write(&tmp, &bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, &path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The dataset currently in the database.
+pub fn load(conn: &mut DbConnection) -> QueryResult<Dataset> {
+    Ok(Dataset {
+        files: vec![],
+        source_documents: source_documents::table
+            .order(source_documents::seq)
+            .select(SourceDocumentRow::as_select())
+            .load(conn)?,
+        institutions: institutions::table.order(institutions::seq).select(InstitutionRow::as_select()).load(conn)?,
+        aliases: institution_aliases::table
+            .order(institution_aliases::seq)
+            .select(InstitutionAliasRow::as_select())
+            .load(conn)?,
+        plans: plans::table.order(plans::seq).select(PlanRow::as_select()).load(conn)?,
+        sections: plan_sections::table.order(plan_sections::seq).select(PlanSectionRow::as_select()).load(conn)?,
+        participants: plan_participants::table
+            .order(plan_participants::seq)
+            .select(PlanParticipantRow::as_select())
+            .load(conn)?,
+        risks: plan_risks::table.order(plan_risks::seq).select(PlanRiskRow::as_select()).load(conn)?,
+        commitments: commitments::table.order(commitments::seq).select(CommitmentRow::as_select()).load(conn)?,
+        milestones: milestones::table.order(milestones::seq).select(MilestoneRow::as_select()).load(conn)?,
+        progress_updates: progress_updates::table
+            .order(progress_updates::seq)
+            .select(ProgressUpdateRow::as_select())
+            .load(conn)?,
+        roles: institution_roles::table
+            .order(institution_roles::seq)
+            .select(InstitutionRoleRow::as_select())
+            .load(conn)?,
+        findings: quality_findings::table
+            .order(quality_findings::seq)
+            .select(QualityFindingRow::as_select())
+            .load(conn)?,
+    })
+}

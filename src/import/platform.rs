@@ -1,0 +1,431 @@
+//! Parser for the national tracking platform's text export (the format of
+//! source document 002): headline milestone counts, then commitments with
+//! their institutions, milestones and dated progress updates.
+//!
+//! Every line must be understood: a line the parser cannot place is an
+//! error with its number, never skipped. Institution names are kept as
+//! written; `resolve` maps them to canonical institutions through aliases.
+
+use std::collections::HashMap;
+
+use super::Problem;
+use crate::percent;
+
+/// One institution mention, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    pub name: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Update {
+    pub line: usize,
+    /// `YYYY-MM-DDTHH:MM:SS`.
+    pub reported_at: String,
+    pub description: String,
+    pub percent: i32,
+    pub percent_raw: String,
+    pub verification: Option<String>,
+    pub links: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Milestone {
+    pub line: usize,
+    pub responsible: Vec<Mention>,
+    pub start: Option<(String, String, &'static str)>,
+    pub end: Option<(String, String, &'static str)>,
+    pub description: String,
+    pub expected_results: Vec<String>,
+    pub updates: Vec<Update>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Commitment {
+    pub line: usize,
+    pub number: String,
+    pub title: String,
+    pub responsible: Vec<Mention>,
+    pub description: String,
+    pub progress: Option<(i32, String)>,
+    /// (group, mention): government, civil_society or other.
+    pub participants: Vec<(&'static str, Mention)>,
+    pub milestones: Vec<Milestone>,
+}
+
+/// A whole report.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Report {
+    /// Published milestone counts: not started, started, completed.
+    pub headline: Option<(i32, i32, i32)>,
+    pub headline_lines: (usize, usize),
+    pub commitments: Vec<Commitment>,
+}
+
+const MONTHS: &[&str] = &[
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+
+/// Normalise a platform date: `06/02/2025` (day) or `Febrero 2024` (month).
+/// Returns (first day, last day, precision).
+pub fn parse_date(raw: &str) -> Option<(String, String, &'static str)> {
+    let raw = raw.trim();
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(raw, "%d/%m/%Y") {
+        if raw.len() == 10 {
+            let s = d.format("%Y-%m-%d").to_string();
+            return Some((s.clone(), s, "day"));
+        }
+    }
+    let (month, year) = raw.split_once(' ')?;
+    let m = MONTHS.iter().position(|n| crate::text::fold(month) == *n)? as u32 + 1;
+    let y: i32 = year.trim().parse().ok().filter(|y| (1900..2200).contains(y))?;
+    let first = chrono::NaiveDate::from_ymd_opt(y, m, 1)?;
+    let next = if m == 12 {
+        chrono::NaiveDate::from_ymd_opt(y + 1, 1, 1)?
+    } else {
+        chrono::NaiveDate::from_ymd_opt(y, m + 1, 1)?
+    };
+    let last = next.pred_opt()?;
+    Some((first.format("%Y-%m-%d").to_string(), last.format("%Y-%m-%d").to_string(), "month"))
+}
+
+/// Every http(s) link in a text, trailing punctuation removed.
+pub fn links(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+        .map(|w| w.trim_end_matches(['.', ',', ';', ')', '"', '”']).to_string())
+        .collect()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Block {
+    Start,
+    CommitmentTitle,
+    Responsible,
+    CommitmentDescription,
+    CommitmentProgress,
+    Group(&'static str),
+    MilestoneResponsible,
+    MilestoneDescription,
+    ExpectedResults,
+    Updates,
+    Verification,
+}
+
+struct Parser<'a> {
+    file: &'a str,
+    problems: Vec<Problem>,
+    report: Report,
+    block: Block,
+}
+
+impl Parser<'_> {
+    fn problem(&mut self, line: usize, field: &str, message: impl Into<String>) {
+        self.problems.push(Problem { file: self.file.into(), line, field: field.into(), message: message.into() });
+    }
+
+    fn commitment(&mut self) -> Option<&mut Commitment> {
+        self.report.commitments.last_mut()
+    }
+
+    fn milestone(&mut self) -> Option<&mut Milestone> {
+        self.report.commitments.last_mut().and_then(|c| c.milestones.last_mut())
+    }
+
+    fn update(&mut self) -> Option<&mut Update> {
+        self.milestone().and_then(|m| m.updates.last_mut())
+    }
+
+    fn unexpected(&mut self, n: usize, line: &str) {
+        let shown: String = line.chars().take(80).collect();
+        self.problem(n, "line", format!("unrecognised line in {:?}: `{shown}`", self.block));
+    }
+
+    fn line(&mut self, n: usize, line: &str) {
+        let t = line.trim();
+        if t.is_empty() {
+            return;
+        }
+        if let Some(rest) = t.strip_prefix("COMPROMISO ") {
+            match rest.strip_suffix(':') {
+                Some(num) if !num.is_empty() && num.chars().all(|c| c.is_ascii_digit()) => {
+                    self.report.commitments.push(Commitment { line: n, number: num.to_string(), ..Default::default() });
+                    self.block = Block::CommitmentTitle;
+                }
+                _ => self.problem(n, "commitment", format!("`{t}` is not `COMPROMISO <number>:`")),
+            }
+            return;
+        }
+        if self.block == Block::Start {
+            return self.headline(n, t);
+        }
+        if self.commitment().is_none() {
+            return self.unexpected(n, t);
+        }
+        match t {
+            "Responsables de implementación:" => return self.block = Block::Responsible,
+            "DESCRIPCIÓN DEL COMPROMISO:" => return self.block = Block::CommitmentDescription,
+            "PORCENTAJE DE AVANCE:" => return self.block = Block::CommitmentProgress,
+            "GOBIERNO" => return self.block = Block::Group("government"),
+            "OSC" => return self.block = Block::Group("civil_society"),
+            "OTROS" => return self.block = Block::Group("other"),
+            "INSTITUCIÓN RESPONSABLE:" => {
+                self.commitment().unwrap().milestones.push(Milestone { line: n, ..Default::default() });
+                return self.block = Block::MilestoneResponsible;
+            }
+            "DESCRIPCIÓN:" if self.milestone().is_some() => return self.block = Block::MilestoneDescription,
+            "RESULTADOS ESPERADOS:" if self.milestone().is_some() => return self.block = Block::ExpectedResults,
+            "AVANCES" if self.milestone().is_some() => return self.block = Block::Updates,
+            _ => {}
+        }
+        if let Some(raw) = t.strip_prefix("FECHA DE INICIO:").or_else(|| t.strip_prefix("FECHA DE FIN:")) {
+            let start = t.starts_with("FECHA DE INICIO:");
+            let field = if start { "FECHA DE INICIO" } else { "FECHA DE FIN" };
+            let Some(m) = self.milestone() else { return self.unexpected(n, t) };
+            let raw = raw.trim().to_string();
+            let _ = m;
+            match parse_date(&raw) {
+                Some((first, last, precision)) => {
+                    let m = self.milestone().unwrap();
+                    if start {
+                        m.start = Some((raw, first, precision));
+                    } else {
+                        m.end = Some((raw, last, precision));
+                    }
+                }
+                None => self.problem(n, field, format!("`{raw}` is not a date like 06/02/2025 or Febrero 2024")),
+            }
+            return;
+        }
+        if let Some(ts) = t.strip_prefix("Fecha:") {
+            if self.milestone().is_none() || !matches!(self.block, Block::Updates | Block::Verification) {
+                return self.unexpected(n, t);
+            }
+            let ts = ts.trim();
+            match chrono::NaiveDateTime::parse_from_str(ts, "%Y-%m-%d %H:%M:%S") {
+                Ok(dt) => {
+                    let reported_at = dt.format("%Y-%m-%dT%H:%M:%S").to_string();
+                    self.milestone().unwrap().updates.push(Update { line: n, reported_at, ..Default::default() });
+                    self.block = Block::Updates;
+                }
+                Err(_) => self.problem(n, "Fecha", format!("`{ts}` is not a timestamp like 2025-03-05 02:48:19")),
+            }
+            return;
+        }
+        if let Some(d) = t.strip_prefix("Descripción:") {
+            let Some(u) = self.update() else { return self.unexpected(n, t) };
+            u.description = d.trim().to_string();
+            u.links = links(&u.description);
+            return;
+        }
+        if let Some(p) = t.strip_prefix("Porcentaje avance:") {
+            let p = p.trim().to_string();
+            match percent::parse_hundredths(&p).filter(|h| (0..=10000).contains(h)) {
+                Some(h) if p.ends_with('%') => {
+                    let Some(u) = self.update() else { return self.unexpected(n, t) };
+                    u.percent = h;
+                    u.percent_raw = p;
+                }
+                _ => self.problem(n, "Porcentaje avance", format!("`{p}` is not a percentage like 12% or 12.5%")),
+            }
+            return;
+        }
+        if let Some(v) = t.strip_prefix("Medios de verificación:") {
+            let Some(u) = self.update() else { return self.unexpected(n, t) };
+            let v = v.trim();
+            if !v.is_empty() {
+                u.verification = Some(v.to_string());
+            }
+            self.block = Block::Verification;
+            return;
+        }
+        self.text(n, t);
+    }
+
+    /// A free-text line: what it belongs to depends on the block.
+    fn text(&mut self, n: usize, t: &str) {
+        let append = |s: &mut String, t: &str| {
+            if !s.is_empty() {
+                s.push('\n');
+            }
+            s.push_str(t);
+        };
+        let mention = Mention { name: t.to_string(), line: n };
+        match self.block {
+            Block::CommitmentTitle => append(&mut self.commitment().unwrap().title, t),
+            Block::Responsible => self.commitment().unwrap().responsible.push(mention),
+            Block::CommitmentDescription => append(&mut self.commitment().unwrap().description, t),
+            Block::CommitmentProgress => {
+                let c = self.commitment().unwrap();
+                if c.progress.is_some() {
+                    return self.unexpected(n, t);
+                }
+                match percent::parse_hundredths(t).filter(|h| (0..=10000).contains(h)) {
+                    Some(h) if t.ends_with('%') => self.commitment().unwrap().progress = Some((h, t.to_string())),
+                    _ => self.problem(n, "PORCENTAJE DE AVANCE", format!("`{t}` is not a percentage like 50.00%")),
+                }
+            }
+            Block::Group(g) => self.commitment().unwrap().participants.push((g, mention)),
+            Block::MilestoneResponsible => self.milestone().unwrap().responsible.push(mention),
+            Block::MilestoneDescription => append(&mut self.milestone().unwrap().description, t),
+            Block::ExpectedResults => self.milestone().unwrap().expected_results.push(t.to_string()),
+            Block::Verification => {
+                let Some(u) = self.update() else { return self.unexpected(n, t) };
+                let v = u.verification.get_or_insert_with(String::new);
+                append(v, t);
+                let found = links(t);
+                u.links.extend(found);
+            }
+            Block::Updates | Block::Start => self.unexpected(n, t),
+        }
+    }
+
+    /// `8` / `HITOS NO INICIADOS19` / `HITOS INICIADOS7` / `HITOS COMPLETADOS`:
+    /// each count is printed just before its label.
+    fn headline(&mut self, n: usize, t: &str) {
+        let (label, tail) = match t.trim_end_matches(|c: char| c.is_ascii_digit()) {
+            l if l.len() < t.len() => (l, Some(&t[l.len()..])),
+            l => (l, None),
+        };
+        let slot = match label {
+            "" => None,
+            "HITOS NO INICIADOS" => Some(0),
+            "HITOS INICIADOS" => Some(1),
+            "HITOS COMPLETADOS" => Some(2),
+            _ => return self.unexpected(n, t),
+        };
+        let counts = self.report.headline.get_or_insert((-1, -1, -1));
+        let pending = PENDING.with(|p| p.replace(None));
+        if let Some(slot) = slot {
+            let Some(v) = pending else { return self.problem(n, "headline", format!("no count before `{label}`")) };
+            match slot {
+                0 => counts.0 = v,
+                1 => counts.1 = v,
+                _ => counts.2 = v,
+            }
+            self.report.headline_lines.1 = n;
+        } else {
+            self.report.headline_lines.0 = n;
+        }
+        if let Some(tail) = tail {
+            PENDING.with(|p| p.set(tail.parse().ok()));
+        }
+    }
+}
+
+thread_local! {
+    static PENDING: std::cell::Cell<Option<i32>> = const { std::cell::Cell::new(None) };
+}
+
+/// Parse a report's text. `file` names it in problems.
+pub fn parse(file: &str, text: &str) -> Result<Report, Vec<Problem>> {
+    PENDING.with(|p| p.set(None));
+    let mut p = Parser { file, problems: Vec::new(), report: Report::default(), block: Block::Start };
+    if text.trim().is_empty() {
+        return Err(vec![Problem { file: file.into(), line: 0, field: "file".into(), message: "is empty".into() }]);
+    }
+    if text.contains('\r') {
+        p.problem(0, "file", "mixes line endings: use \\n only (found \\r)");
+    }
+    for (i, line) in text.split('\n').enumerate() {
+        p.line(i + 1, line.trim_end_matches('\r'));
+    }
+    let Parser { mut problems, report, .. } = p;
+    check_complete(file, &report, &mut problems);
+    if problems.is_empty() {
+        Ok(report)
+    } else {
+        Err(problems)
+    }
+}
+
+/// What a complete report must have; catches truncated files.
+fn check_complete(file: &str, r: &Report, problems: &mut Vec<Problem>) {
+    let mut need = |line: usize, field: &str, message: &str| {
+        problems.push(Problem { file: file.into(), line, field: field.into(), message: message.into() })
+    };
+    match r.headline {
+        Some((a, b, c)) if a >= 0 && b >= 0 && c >= 0 => {}
+        _ => need(1, "headline", "the report must start with the three HITOS counts"),
+    }
+    if r.commitments.is_empty() {
+        need(0, "file", "has no `COMPROMISO <n>:` section (truncated?)");
+    }
+    for c in &r.commitments {
+        if c.title.is_empty() {
+            need(c.line, "COMPROMISO", "has no title");
+        }
+        if c.progress.is_none() {
+            need(c.line, "PORCENTAJE DE AVANCE", "is missing (truncated?)");
+        }
+        for m in &c.milestones {
+            if m.responsible.is_empty() {
+                need(m.line, "INSTITUCIÓN RESPONSABLE", "names no institution");
+            }
+            if m.description.is_empty() {
+                need(m.line, "DESCRIPCIÓN", "is missing (truncated?)");
+            }
+            for u in &m.updates {
+                if u.description.is_empty() {
+                    need(u.line, "Descripción", "is missing (truncated?)");
+                }
+                if u.percent_raw.is_empty() {
+                    need(u.line, "Porcentaje avance", "is missing (truncated?)");
+                }
+            }
+        }
+    }
+}
+
+/// Map every mention to an institution id through the alias table.
+pub fn resolve(
+    file: &str,
+    aliases: &HashMap<String, String>,
+    mention: &Mention,
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
+    match aliases.get(&mention.name) {
+        Some(id) => Some(id.clone()),
+        None => {
+            problems.push(Problem {
+                file: file.into(),
+                line: mention.line,
+                field: "institution".into(),
+                message: format!("`{}` is not a known institution name or alias", mention.name),
+            });
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_normalise_to_first_and_last_day() {
+        assert_eq!(parse_date("06/02/2025"), Some(("2025-02-06".into(), "2025-02-06".into(), "day")));
+        assert_eq!(parse_date("Febrero 2024"), Some(("2024-02-01".into(), "2024-02-29".into(), "month")));
+        assert_eq!(parse_date("Junio 2025").unwrap().1, "2025-06-30");
+        assert_eq!(parse_date("Diciembre 2023").unwrap().1, "2023-12-31");
+        assert_eq!(parse_date("31/02/2025"), None);
+        assert_eq!(parse_date("Brumario 2024"), None);
+    }
+
+    #[test]
+    fn links_are_found_inside_text() {
+        assert_eq!(links("ver https://x.org/a. y http://y.gt"), vec!["https://x.org/a", "http://y.gt"]);
+    }
+}

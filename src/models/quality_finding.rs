@@ -1,0 +1,98 @@
+use diesel::prelude::*;
+
+use super::list::{keyset, BadCursor, Page, SortValue};
+use crate::db::{DbConnection, MultiBackend};
+use crate::schema::quality_findings;
+
+/// A data-quality finding computed by the importer.
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[diesel(table_name = quality_findings)]
+pub struct QualityFindingRow {
+    pub id: String,
+    pub seq: i32,
+    pub kind: String,
+    pub plan_id: String,
+    /// plan, commitment, milestone or progress_update.
+    pub record_type: String,
+    pub record_id: String,
+    pub summary_es: String,
+    pub summary_en: String,
+    /// JSON object with the numbers involved.
+    pub details: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FindingSort {
+    Seq,
+    Id,
+}
+
+impl FindingSort {
+    pub const FIELDS: &'static [(&'static str, FindingSort)] =
+        &[("position", FindingSort::Seq), ("id", FindingSort::Id)];
+
+    pub fn value(self, row: &QualityFindingRow) -> SortValue {
+        match self {
+            FindingSort::Seq => row.seq.into(),
+            FindingSort::Id => (&row.id).into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct FindingFilter {
+    pub plan: Option<String>,
+    pub kind: Option<String>,
+    pub record_type: Option<String>,
+    pub record: Option<String>,
+}
+
+fn filtered(f: &FindingFilter) -> quality_findings::BoxedQuery<'static, MultiBackend> {
+    let mut q = quality_findings::table.into_boxed();
+    if let Some(v) = &f.plan {
+        q = q.filter(quality_findings::plan_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.kind {
+        q = q.filter(quality_findings::kind.eq(v.clone()));
+    }
+    if let Some(v) = &f.record_type {
+        q = q.filter(quality_findings::record_type.eq(v.clone()));
+    }
+    if let Some(v) = &f.record {
+        q = q.filter(quality_findings::record_id.eq(v.clone()));
+    }
+    q
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    f: &FindingFilter,
+    page: &Page<FindingSort>,
+) -> QueryResult<Result<(Vec<QualityFindingRow>, i64), BadCursor>> {
+    let total = filtered(f).count().get_result::<i64>(conn)?;
+    let q = filtered(f).select(QualityFindingRow::as_select());
+    use quality_findings::{id, seq};
+    let q = match page.sort {
+        FindingSort::Seq => keyset!(q, seq, id, page.desc, &page.after, int),
+        FindingSort::Id => keyset!(q, id, id, page.desc, &page.after, text),
+    };
+    let q = match q {
+        Ok(q) => q,
+        Err(e) => return Ok(Err(e)),
+    };
+    Ok(Ok((q.limit(page.limit + 1).load(conn)?, total)))
+}
+
+pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<QualityFindingRow>> {
+    quality_findings::table.find(key).select(QualityFindingRow::as_select()).first(conn).optional()
+}
+
+/// Finding ids per record, for the records' own views.
+pub fn ids_for(conn: &mut DbConnection, record_type: &str, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    quality_findings::table
+        .filter(quality_findings::record_type.eq(record_type))
+        .filter(quality_findings::record_id.eq_any(ids))
+        .order(quality_findings::seq)
+        .select((quality_findings::record_id, quality_findings::id))
+        .load(conn)
+}
