@@ -33,7 +33,9 @@ impl RoleRefs {
             if role.role == "responsible" {
                 entry.0.push(Institution::reference(inst, None));
             } else {
-                entry.1.push(Institution::reference(inst, role.participant_group.clone()));
+                let mut r = Institution::reference(inst, role.participant_group.clone());
+                r.role = Some(role.role.clone());
+                entry.1.push(r);
             }
         }
         Ok(RoleRefs { by_subject })
@@ -105,9 +107,8 @@ pub fn milestones(conn: &mut DbConnection, rows: &[MilestoneRow]) -> Result<Vec<
     Ok(rows
         .iter()
         .map(|r| {
-            let (mut resp, other) = refs.take(&r.id);
-            resp.extend(other);
-            let mut m = Milestone::new(r, resp);
+            let (resp, other) = refs.take(&r.id);
+            let mut m = Milestone::new(r, resp, other);
             m.quality_findings = found.remove(&r.id).unwrap_or_default();
             m
         })

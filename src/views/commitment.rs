@@ -36,7 +36,8 @@ pub struct Commitment {
     pub status: String,
     pub milestone_count: i32,
     pub responsible_institutions: Vec<InstitutionRef>,
-    /// With `group`: government, civil_society or other.
+    /// Every other institution with its `role` (participating, involved, partner)
+    /// and, for participating ones, the `group` the source lists it under.
     pub participating_institutions: Vec<InstitutionRef>,
     /// Ids of the data-quality findings about this record (`/v1/quality-findings/{id}`).
     pub quality_findings: Vec<String>,
@@ -88,11 +89,13 @@ pub const CSV_HEADERS: &[&str] = &[
     "participating_government_ids",
     "participating_civil_society_ids",
     "participating_other_ids",
+    "involved_institution_ids",
     "source_document",
     "source_location",
 ];
 
-/// One commitment as a flat CSV row; lists are `;`-joined ids and ` | `-joined names.
+/// One commitment as a flat CSV row; lists are `;`-joined ids and ` | `-joined names;
+/// `involved_institution_ids` holds institutions with a role other than participating.
 #[derive(Serialize)]
 pub struct CsvRow {
     id: String,
@@ -110,6 +113,7 @@ pub struct CsvRow {
     participating_government_ids: String,
     participating_civil_society_ids: String,
     participating_other_ids: String,
+    involved_institution_ids: String,
     source_document: String,
     source_location: String,
 }
@@ -139,6 +143,13 @@ pub fn csv_row(c: &Commitment) -> CsvRow {
         participating_government_ids: group("government"),
         participating_civil_society_ids: group("civil_society"),
         participating_other_ids: group("other"),
+        involved_institution_ids: c
+            .participating_institutions
+            .iter()
+            .filter(|r| r.role.as_deref() != Some("participating"))
+            .map(|r| r.id.as_str())
+            .collect::<Vec<_>>()
+            .join(";"),
         source_document: c.source.document.clone(),
         source_location: c.source.location.clone(),
     }

@@ -62,7 +62,7 @@ impl Institution {
     }
 
     pub fn reference(r: &InstitutionRow, group: Option<String>) -> InstitutionRef {
-        InstitutionRef { id: r.id.clone(), name: r.name.clone(), acronym: r.acronym.clone(), group }
+        InstitutionRef { id: r.id.clone(), name: r.name.clone(), acronym: r.acronym.clone(), group, role: None }
     }
 }
 

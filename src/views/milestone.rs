@@ -25,6 +25,7 @@ pub struct SourceDate {
     "description": "Fortalecimiento del acceso a la información pública desde la perspectiva de la ciudadanía",
     "expected_results": ["Informe sobre el ejercicio de acceso a la información pública por parte de organizaciones civiles."],
     "responsible_institutions": [{"id": "cnc", "name": "Comisión Nacional contra la Corrupción", "acronym": "CNC"}],
+    "involved_institutions": [],
     "start": {"raw": "Febrero 2024", "date": "2024-02-01", "precision": "month"},
     "end": {"raw": "Junio 2025", "date": "2025-06-30", "precision": "month"},
     "term": null, "status": "completed", "latest_progress": 100, "latest_progress_at": "2025-05-22T17:33:50",
@@ -39,6 +40,8 @@ pub struct Milestone {
     pub description: String,
     pub expected_results: Vec<String>,
     pub responsible_institutions: Vec<InstitutionRef>,
+    /// Institutions with another role (involved, partner...), each with its `role`.
+    pub involved_institutions: Vec<InstitutionRef>,
     pub start: SourceDate,
     pub end: SourceDate,
     /// A term instead of dates, as written ("6 meses", "Campaña permanente").
@@ -56,7 +59,7 @@ pub struct Milestone {
 }
 
 impl Milestone {
-    pub fn new(r: &MilestoneRow, responsible: Vec<InstitutionRef>) -> Self {
+    pub fn new(r: &MilestoneRow, responsible: Vec<InstitutionRef>, involved: Vec<InstitutionRef>) -> Self {
         Milestone {
             id: r.id.clone(),
             commitment_id: r.commitment_id.clone(),
@@ -65,6 +68,7 @@ impl Milestone {
             description: r.description.clone(),
             expected_results: lines(&r.expected_results),
             responsible_institutions: responsible,
+            involved_institutions: involved,
             start: SourceDate {
                 raw: r.start_raw.clone(),
                 date: r.start_date.clone(),
@@ -99,6 +103,7 @@ pub const CSV_HEADERS: &[&str] = &[
     "expected_results",
     "responsible_institution_ids",
     "responsible_institution_names",
+    "involved_institution_ids",
     "start_raw",
     "start_date",
     "start_precision",
@@ -125,6 +130,7 @@ pub struct CsvRow {
     expected_results: String,
     responsible_institution_ids: String,
     responsible_institution_names: String,
+    involved_institution_ids: String,
     start_raw: Option<String>,
     start_date: Option<String>,
     start_precision: Option<String>,
@@ -150,6 +156,7 @@ pub fn csv_row(m: &Milestone) -> CsvRow {
         expected_results: m.expected_results.join("\n"),
         responsible_institution_ids: join_ids(&m.responsible_institutions),
         responsible_institution_names: join_names(&m.responsible_institutions),
+        involved_institution_ids: join_ids(&m.involved_institutions),
         start_raw: m.start.raw.clone(),
         start_date: m.start.date.clone(),
         start_precision: m.start.precision.clone(),

@@ -54,6 +54,9 @@ pub struct InstitutionRef {
     /// For participating institutions: government, civil_society or other.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// In lists of non-responsible institutions: participating, involved or partner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 /// Join ids for a CSV cell.

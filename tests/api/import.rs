@@ -95,3 +95,203 @@ fn database_errors_keep_the_driver_message() {
     let err = gagt::db::open_for_writing(&url).err().expect("connection must fail");
     assert!(err.contains("127.0.0.1") || err.to_lowercase().contains("connect"), "{err}");
 }
+
+mod bundled {
+    use std::path::{Path, PathBuf};
+
+    use gagt::import::{self, canonical, export, Outcome};
+
+    use crate::dataset::bundled;
+    use crate::helpers::{Backend, TestDb};
+
+    fn report() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sources/002_51e5fa75739f974e.txt")
+    }
+
+    /// The curated 002 records are exactly what the parser makes of the source.
+    #[test]
+    fn the_platform_parser_reproduces_the_curated_data() {
+        let curated = canonical::read_dir(&bundled()).unwrap();
+        let parsed = import::with_report(&bundled(), &report(), "gt-ogp-nap6").unwrap();
+        let (a, b) = (export::serialize(&curated), export::serialize(&parsed));
+        for ((file, x), (_, y)) in a.iter().zip(b.iter()) {
+            assert!(x == y, "{file} differs from the parser's output");
+        }
+        // The bundled files are in canonical form already.
+        for (file, bytes) in a {
+            assert_eq!(std::fs::read(bundled().join(&file)).unwrap(), bytes, "{file} is not in canonical form");
+        }
+    }
+
+    fn round_trip(backend: Backend) {
+        let first = TestDb::new(backend);
+        let mut conn = gagt::db::open_for_writing(&first.url).unwrap();
+        gagt::db::migrate(&mut conn).unwrap();
+        assert_eq!(import::import_dir(&mut conn, &bundled(), false).unwrap().0, Outcome::Created(1));
+        let out1 = tempfile::tempdir().unwrap();
+        export::write_dir(&export::load(&mut conn).unwrap(), out1.path()).unwrap();
+        let second = TestDb::new(backend);
+        let mut conn2 = gagt::db::open_for_writing(&second.url).unwrap();
+        gagt::db::migrate(&mut conn2).unwrap();
+        import::import_dir(&mut conn2, out1.path(), false).unwrap();
+        let out2 = tempfile::tempdir().unwrap();
+        export::write_dir(&export::load(&mut conn2).unwrap(), out2.path()).unwrap();
+        for (file, _, _) in canonical::TABLES {
+            let a = std::fs::read(out1.path().join(file)).unwrap();
+            let b = std::fs::read(out2.path().join(file)).unwrap();
+            assert!(a == b, "{file} changed in the round trip");
+            assert_eq!(a, std::fs::read(bundled().join(file)).unwrap(), "{file} differs from the bundled file");
+        }
+        // The same content again: no new revision, ids unchanged.
+        assert_eq!(import::import_dir(&mut conn2, out2.path(), false).unwrap().0, Outcome::Unchanged(1));
+    }
+
+    #[test]
+    fn export_import_export_is_byte_identical_sqlite() {
+        round_trip(Backend::Sqlite);
+    }
+
+    #[test]
+    fn export_import_export_is_byte_identical_postgres() {
+        round_trip(Backend::Postgres);
+    }
+
+    /// A change made to one canonical file's text.
+    type Edit = Box<dyn Fn(String) -> String>;
+
+    fn state(conn: &mut gagt::db::DbConnection) -> (i32, (i64, i64, i64, i64, i64)) {
+        let rev = gagt::models::revision::current(conn).unwrap().unwrap().id;
+        (rev, gagt::models::revision::counts(conn).unwrap())
+    }
+
+    /// Each kind of broken report or dataset is refused with a located
+    /// message, and the database keeps serving the previous revision.
+    fn malformed_inputs_are_refused_and_change_nothing(backend: Backend) {
+        let db = TestDb::new(backend);
+        let mut conn = gagt::db::open_for_writing(&db.url).unwrap();
+        gagt::db::migrate(&mut conn).unwrap();
+        import::import_dir(&mut conn, &bundled(), false).unwrap();
+        let before = state(&mut conn);
+        let source = std::fs::read_to_string(report()).unwrap();
+        let name = "002_51e5fa75739f974e.txt";
+        let lines: Vec<&str> = source.split('\n').collect();
+        let cut = lines.iter().position(|l| l.starts_with("Fecha: 2025-02-24")).unwrap() + 1;
+        let reports: Vec<(&str, Vec<u8>, String)> = vec![
+            ("truncated file", lines[..cut].join("\n").into_bytes(), format!("{name}:{cut}: Descripción: is missing")),
+            (
+                "unknown section",
+                source
+                    .replacen("AVANCES\nFecha: 2025-02-24", "AVANCES\nSECCIÓN NUEVA:\nFecha: 2025-02-24", 1)
+                    .into_bytes(),
+                format!("{name}:102: line: unrecognised line"),
+            ),
+            (
+                "bad percentage",
+                source.replacen("Porcentaje avance: 12.5%", "Porcentaje avance: doce%", 1).into_bytes(),
+                format!("{name}:104: Porcentaje avance: `doce%`"),
+            ),
+            (
+                "bad date",
+                source.replacen("FECHA DE INICIO: 06/02/2025", "FECHA DE INICIO: 31/02/2025", 1).into_bytes(),
+                format!("{name}:36: FECHA DE INICIO: `31/02/2025`"),
+            ),
+            (
+                "unknown institution",
+                source
+                    .replacen(
+                        "INSTITUCIÓN RESPONSABLE:\nComisión Nacional contra la Corrupción",
+                        "INSTITUCIÓN RESPONSABLE:\nComisión Inexistente",
+                        1,
+                    )
+                    .into_bytes(),
+                format!("{name}:91: institution: `Comisión Inexistente` is not a known institution"),
+            ),
+            (
+                "wrong encoding",
+                source.chars().map(|c| if (c as u32) < 256 { c as u8 } else { b'?' }).collect(),
+                format!("{name}:7: file: is not valid UTF-8"),
+            ),
+            ("empty file", vec![], format!("{name}: file: is empty")),
+            (
+                "mixed line endings",
+                source.replacen('\n', "\r\n", 10).into_bytes(),
+                format!("{name}: file: mixes line endings"),
+            ),
+        ];
+        for (case, bytes, expected) in reports {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let err = import::with_report(&bundled(), &path, "gt-ogp-nap6")
+                .and_then(|ds| import::store(&mut conn, ds, "test", false))
+                .expect_err(case)
+                .to_string();
+            assert!(err.contains(&expected), "{case}: expected `{expected}` in:\n{err}");
+            assert_eq!(state(&mut conn), before, "{case} changed the database");
+        }
+        let datasets: Vec<(&str, &str, Edit, &str)> = vec![
+            (
+                "duplicate id",
+                "commitments.csv",
+                Box::new(|s: String| {
+                    let line = s.lines().nth(1).unwrap().to_string();
+                    format!("{s}{line}\n")
+                }),
+                "commitments.csv:40: id: `gt-nna-migrantes-plan-accion-r1` appears more than once",
+            ),
+            (
+                "broken foreign key",
+                "milestones.csv",
+                Box::new(|s: String| {
+                    s.replacen(",gt-nna-migrantes-plan-accion-r1,", ",gt-nna-migrantes-plan-accion-r9,", 1)
+                }),
+                "milestones.csv:2: commitment_id: `gt-nna-migrantes-plan-accion-r9` is not a known commitment",
+            ),
+            (
+                "unknown institution in a role",
+                "institution_roles.csv",
+                Box::new(|s: String| s.replacen("\npgn,", "\nnadie,", 1)),
+                "institution_roles.csv",
+            ),
+            ("empty table file", "plans.csv", Box::new(|_| String::new()), "plans.csv: file: is empty"),
+            (
+                "unknown column",
+                "plans.csv",
+                Box::new(|s: String| s.replacen("short_name", "nickname", 1)),
+                "plans.csv:1: header: columns must be exactly",
+            ),
+        ];
+        for (case, file, edit, expected) in datasets {
+            let dir = tempfile::tempdir().unwrap();
+            for (f, _, _) in canonical::TABLES {
+                std::fs::copy(bundled().join(f), dir.path().join(f)).unwrap();
+            }
+            let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+            std::fs::write(dir.path().join(file), edit(text)).unwrap();
+            let err = import::import_dir(&mut conn, dir.path(), false).expect_err(case).to_string();
+            assert!(err.contains(expected), "{case}: expected `{expected}` in:\n{err}");
+            assert_eq!(state(&mut conn), before, "{case} changed the database");
+        }
+    }
+
+    #[test]
+    fn malformed_inputs_are_refused_and_change_nothing_sqlite() {
+        malformed_inputs_are_refused_and_change_nothing(Backend::Sqlite);
+    }
+
+    #[test]
+    fn malformed_inputs_are_refused_and_change_nothing_postgres() {
+        malformed_inputs_are_refused_and_change_nothing(Backend::Postgres);
+    }
+
+    /// A report import replaces the plan's records and keeps ids stable.
+    #[test]
+    fn importing_the_report_again_keeps_ids_and_creates_no_revision() {
+        let db = TestDb::new(Backend::Sqlite);
+        let mut conn = gagt::db::open_for_writing(&db.url).unwrap();
+        gagt::db::migrate(&mut conn).unwrap();
+        import::import_dir(&mut conn, &bundled(), false).unwrap();
+        let ds = import::with_report(&bundled(), &report(), "gt-ogp-nap6").unwrap();
+        assert_eq!(import::store(&mut conn, ds, "report", false).unwrap().0, Outcome::Unchanged(1));
+    }
+}

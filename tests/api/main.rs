@@ -5,6 +5,7 @@ mod helpers;
 
 mod backends;
 mod commitments;
+mod dataset;
 mod errors;
 mod import;
 mod institutions;
