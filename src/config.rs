@@ -16,6 +16,40 @@ pub struct Config {
     pub workers: usize,
     /// The bundled canonical dataset, imported on first start when the database is empty.
     pub bundled_dataset: Option<PathBuf>,
+    /// `Cache-Control: max-age` of API responses, in seconds.
+    pub cache_max_age: u32,
+    /// How often the dataset revision is re-read from the database.
+    pub revision_poll: std::time::Duration,
+    /// Where snapshot files are written and served from.
+    pub snapshot_dir: PathBuf,
+    /// How many past revisions' snapshots stay downloadable.
+    pub keep_revisions: usize,
+    /// Data license: name and URL.
+    pub license_name: String,
+    pub license_url: String,
+    /// The public base URL, for citations and feed ids (e.g. https://datos.example.gt).
+    pub public_url: String,
+}
+
+impl Config {
+    /// Defaults for everything but the database; `main` overrides from flags.
+    pub fn new(database: DatabaseUrl, data_dir: &std::path::Path) -> Config {
+        Config {
+            database,
+            host: "127.0.0.1".into(),
+            port: 8080,
+            pool_size: 8,
+            workers: 0,
+            bundled_dataset: None,
+            cache_max_age: 60,
+            revision_poll: std::time::Duration::from_secs(2),
+            snapshot_dir: data_dir.join("snapshots"),
+            keep_revisions: 5,
+            license_name: "CC BY 4.0".into(),
+            license_url: "https://creativecommons.org/licenses/by/4.0/".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+        }
+    }
 }
 
 /// Resolve the database: the URL if given, else an SQLite file in `data_dir`.

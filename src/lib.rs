@@ -10,6 +10,7 @@ pub mod db;
 pub mod import;
 pub mod models;
 pub mod percent;
+pub mod revision;
 pub mod schema;
 pub mod text;
 pub mod views;
@@ -43,13 +44,23 @@ pub fn prepare(config: &Config) -> Result<(), String> {
 
 /// Start serving on an already-bound listener (port 0 in tests).
 pub fn serve(config: Config, listener: TcpListener) -> Result<Server, String> {
+    serve_with_watch(config, listener).map(|(server, _)| server)
+}
+
+/// Like [`serve`], also returning the revision watch (for tests and metrics).
+pub fn serve_with_watch(config: Config, listener: TcpListener) -> Result<(Server, revision::RevisionWatch), String> {
     let pool = db::serving_pool(&config.database, config.pool_size)?;
     let workers = config.workers;
-    let state = AppState { pool, config: Arc::new(config) };
+    let watch = revision::RevisionWatch::default();
+    if let Err(e) = watch.refresh(&pool) {
+        log::warn!("cannot read the dataset revision at start: {e}");
+    }
+    watch.spawn_poller(pool.clone(), config.revision_poll, |_| {});
+    let state = AppState { pool, config: Arc::new(config), revision: watch.clone() };
     let mut server = HttpServer::new(move || api::build_app(state.clone()));
     if workers > 0 {
         server = server.workers(workers);
     }
     let server = server.listen(listener).map_err(|e| format!("cannot listen: {e}"))?.run();
-    Ok(server)
+    Ok((server, watch))
 }

@@ -15,9 +15,28 @@ struct Cli {
     /// Database: postgres://... or an SQLite path (sqlite://path). Unset: an SQLite file in --data-dir.
     #[arg(long, env = "DATABASE_URL", global = true)]
     database_url: Option<String>,
-    /// Where the default SQLite database lives (created on first start).
+    /// Where the default SQLite database and the snapshots live (created on first start).
     #[arg(long, env = "GAGT_DATA_DIR", default_value = "var", global = true)]
     data_dir: PathBuf,
+    /// Where download snapshots are written (default: DATA_DIR/snapshots).
+    #[arg(long, env = "GAGT_SNAPSHOT_DIR", global = true)]
+    snapshot_dir: Option<PathBuf>,
+    /// How many past revisions stay downloadable.
+    #[arg(long, env = "GAGT_KEEP_REVISIONS", default_value_t = 5, global = true)]
+    keep_revisions: usize,
+    /// Data license name and URL, published in /v1, the datapackage and the landing page.
+    #[arg(long, env = "GAGT_LICENSE_NAME", default_value = "CC BY 4.0", global = true)]
+    license_name: String,
+    #[arg(
+        long,
+        env = "GAGT_LICENSE_URL",
+        default_value = "https://creativecommons.org/licenses/by/4.0/",
+        global = true
+    )]
+    license_url: String,
+    /// Public base URL of the service (citations, feed ids, JSON-LD).
+    #[arg(long, env = "GAGT_PUBLIC_URL", default_value = "http://127.0.0.1:8080", global = true)]
+    public_url: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -42,6 +61,12 @@ enum Command {
         /// Do not import anything at start.
         #[arg(long)]
         no_bundled_import: bool,
+        /// Cache-Control max-age of API responses, in seconds.
+        #[arg(long, env = "CACHE_MAX_AGE", default_value_t = 60)]
+        cache_max_age: u32,
+        /// How often to check the database for a new dataset revision, in milliseconds.
+        #[arg(long, env = "REVISION_POLL_MS", default_value_t = 2000)]
+        revision_poll_ms: u64,
     },
     /// Validate and load a canonical dataset directory (all or nothing).
     Import {
@@ -88,15 +113,34 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), String> {
     let database = config::database_url(cli.database_url.as_deref(), &cli.data_dir);
+    let mut base = Config::new(database.clone(), &cli.data_dir);
+    if let Some(dir) = cli.snapshot_dir {
+        base.snapshot_dir = dir;
+    }
+    base.keep_revisions = cli.keep_revisions;
+    base.license_name = cli.license_name;
+    base.license_url = cli.license_url;
+    base.public_url = cli.public_url.trim_end_matches('/').to_string();
     match cli.command {
-        Command::Serve { host, port, pool_size, workers, bundled_dataset, no_bundled_import } => {
+        Command::Serve {
+            host,
+            port,
+            pool_size,
+            workers,
+            bundled_dataset,
+            no_bundled_import,
+            cache_max_age,
+            revision_poll_ms,
+        } => {
             let config = Config {
-                database,
                 host,
                 port,
                 pool_size,
                 workers,
                 bundled_dataset: (!no_bundled_import).then_some(bundled_dataset),
+                cache_max_age,
+                revision_poll: std::time::Duration::from_millis(revision_poll_ms.max(50)),
+                ..base
             };
             gagt::prepare(&config)?;
             let listener = TcpListener::bind((config.host.as_str(), config.port))

@@ -21,6 +21,8 @@ pub const CSV_TYPE: &str = "text/csv; charset=utf-8";
 
 /// Pick the representation: a `.csv` suffix, then `format=`, then `Accept`.
 pub fn negotiate(req: &HttpRequest, args: &QueryArgs) -> Result<Format, ApiError> {
+    // Applied by `with_bom` once the body exists; checked here so a bad value is a 400.
+    args.one_of("bom", &["0", "1", "true", "false"])?;
     if req.extensions().get::<CsvSuffix>().is_some() {
         return Ok(Format::Csv);
     }
@@ -61,6 +63,31 @@ fn from_accept(accept: &str) -> Option<Format> {
         }
     }
     best.map(|(_, f)| f)
+}
+
+/// `bom=1`: prefix CSV bodies with a UTF-8 byte-order mark (for Excel).
+pub async fn with_bom(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let wants = req.query_string().split('&').any(|p| p == "bom=1" || p == "bom=true");
+    let res = next.call(req).await?;
+    let is_csv = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv"));
+    if !wants || !is_csv || res.status() != actix_web::http::StatusCode::OK {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (req, res) = res.into_parts();
+    let (head, body) = res.into_parts();
+    let bytes = actix_web::body::to_bytes(body).await.map_err(|_| ApiError::Internal("reading a CSV body".into()))?;
+    let mut out = Vec::with_capacity(bytes.len() + 3);
+    out.extend_from_slice(b"\xEF\xBB\xBF");
+    out.extend_from_slice(&bytes);
+    let res = head.set_body(out).map_into_boxed_body();
+    Ok(actix_web::dev::ServiceResponse::new(req, res))
 }
 
 pub fn json<T: Serialize>(value: &T) -> HttpResponse {

@@ -53,6 +53,8 @@ pub struct MilestoneListParams {
     cursor: Option<String>,
     /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
     format: Option<String>,
+    /// With CSV: `1` starts the file with a UTF-8 byte-order mark so that Excel opens accents correctly.
+    bom: Option<String>,
 }
 
 static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<MilestoneListParams>);

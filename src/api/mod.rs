@@ -2,6 +2,7 @@
 //! and the request plumbing every route shares (CSV suffix, HEAD, 404/405).
 
 pub mod assemble;
+pub mod caching;
 pub mod commitments;
 pub mod error;
 pub mod format;
@@ -43,6 +44,8 @@ pub const ROLES: &[&str] = &["responsible", "participating", "involved", "partne
 pub struct ItemParams {
     /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
     format: Option<String>,
+    /// With CSV: `1` starts the file with a UTF-8 byte-order mark so that Excel opens accents correctly.
+    bom: Option<String>,
 }
 
 pub static ITEM_PARAMS: LazyLock<Vec<String>> = LazyLock::new(query::names_of::<ItemParams>);
@@ -228,6 +231,8 @@ pub fn build_app(
             rewrite(&mut req);
             srv.call(req)
         })
+        .wrap(middleware::from_fn(format::with_bom))
+        .wrap(middleware::from_fn(caching::conditional))
         .wrap(
             middleware::DefaultHeaders::new()
                 .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

@@ -7,11 +7,13 @@ use actix_web::web;
 use super::error::ApiError;
 use crate::config::Config;
 use crate::db::{DbConnection, Pool};
+use crate::revision::RevisionWatch;
 
 #[derive(Clone)]
 pub struct AppState {
     pub pool: Pool,
     pub config: Arc<Config>,
+    pub revision: RevisionWatch,
 }
 
 impl AppState {
@@ -22,6 +24,7 @@ impl AppState {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        self.revision.count_db_call();
         web::block(move || {
             let mut conn = pool.get()?;
             f(&mut conn)

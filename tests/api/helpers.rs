@@ -68,7 +68,10 @@ pub struct TestApp {
     pub addr: String,
     pub client: reqwest::blocking::Client,
     handle: actix_web::dev::ServerHandle,
+    /// The served revision and the count of database round trips.
+    pub watch: gagt::revision::RevisionWatch,
     _db: TestDb,
+    _snapshots: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -112,27 +115,26 @@ pub fn spawn_app(backend: Backend) -> TestApp {
 /// Start the app, importing `dataset` first when given.
 pub fn spawn_app_with(backend: Backend, dataset: Option<&Path>) -> TestApp {
     let db = TestDb::new(backend);
-    let config = Config {
-        database: db.url.clone(),
-        host: "127.0.0.1".into(),
-        port: 0,
-        pool_size: 4,
-        workers: 1,
-        bundled_dataset: dataset.map(Path::to_path_buf),
-    };
+    let snapshots = tempfile::tempdir().expect("snapshot dir");
+    let mut config = Config::new(db.url.clone(), snapshots.path());
+    config.port = 0;
+    config.pool_size = 4;
+    config.workers = 1;
+    config.bundled_dataset = dataset.map(Path::to_path_buf);
+    config.revision_poll = std::time::Duration::from_millis(100);
     gagt::prepare(&config).expect("migrate and import");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     let addr = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            let server = gagt::serve(config, listener).expect("server starts");
-            tx.send(server.handle()).unwrap();
+            let (server, watch) = gagt::serve_with_watch(config, listener).expect("server starts");
+            tx.send((server.handle(), watch)).unwrap();
             server.await
         })
     });
-    let handle = rx.recv().expect("server handle");
-    TestApp { addr, client: reqwest::blocking::Client::new(), handle, _db: db }
+    let (handle, watch) = rx.recv().expect("server handle");
+    TestApp { addr, client: reqwest::blocking::Client::new(), handle, watch, _db: db, _snapshots: snapshots }
 }
 
 /// Run the same test body against SQLite and PostgreSQL:

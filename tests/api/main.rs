@@ -4,6 +4,7 @@
 mod helpers;
 
 mod backends;
+mod caching;
 mod commitments;
 mod dataset;
 mod errors;
