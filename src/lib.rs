@@ -12,6 +12,7 @@ pub mod models;
 pub mod percent;
 pub mod revision;
 pub mod schema;
+pub mod snapshot;
 pub mod text;
 pub mod views;
 
@@ -39,7 +40,15 @@ pub fn prepare(config: &Config) -> Result<(), String> {
             log::info!("imported bundled dataset from {}: {outcome:?}", dir.display());
         }
     }
-    Ok(())
+    write_snapshot(config, &mut conn)
+}
+
+/// Write the current revision's download files if they are not on disk yet.
+pub fn write_snapshot(config: &Config, conn: &mut db::DbConnection) -> Result<(), String> {
+    let Some(row) = models::revision::current(conn).map_err(|e| format!("cannot read revisions: {e}"))? else {
+        return Ok(());
+    };
+    snapshot::ensure(config, conn, &revision::Revision::from_row(&row)).map(|_| ())
 }
 
 /// Start serving on an already-bound listener (port 0 in tests).
@@ -55,7 +64,17 @@ pub fn serve_with_watch(config: Config, listener: TcpListener) -> Result<(Server
     if let Err(e) = watch.refresh(&pool) {
         log::warn!("cannot read the dataset revision at start: {e}");
     }
-    watch.spawn_poller(pool.clone(), config.revision_poll, |_| {});
+    // Each process writes the snapshot of a revision it sees for the first
+    // time (replicas with their own disks included); the bytes are the same.
+    let (snap_pool, snap_config) = (pool.clone(), config.clone());
+    watch.spawn_poller(pool.clone(), config.revision_poll, move |rev| match snap_pool.get() {
+        Ok(mut conn) => {
+            if let Err(e) = snapshot::ensure(&snap_config, &mut conn, rev) {
+                log::error!("cannot write the download snapshot of revision {}: {e}", rev.number);
+            }
+        }
+        Err(e) => log::warn!("cannot write the download snapshot now: {e}"),
+    });
     let state = AppState { pool, config: Arc::new(config), revision: watch.clone() };
     let mut server = HttpServer::new(move || api::build_app(state.clone()));
     if workers > 0 {

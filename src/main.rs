@@ -167,6 +167,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 _ => import::import_dir(&mut conn, &path, dry_run),
             }
             .map_err(|e| e.to_string())?;
+            if !dry_run {
+                gagt::write_snapshot(&base, &mut conn)?;
+            }
             println!(
                 "{}: {} plans, {} commitments, {} milestones, {} progress updates, {} institutions",
                 match outcome {

@@ -9,6 +9,9 @@ use std::time::{Duration, SystemTime};
 use crate::db::Pool;
 use crate::models;
 
+/// How revision times are written: UTC with milliseconds, so that text order is time order.
+pub const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
+
 /// What responses are keyed by.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Revision {
@@ -68,17 +71,22 @@ impl RevisionWatch {
         let watch = self.clone();
         std::thread::Builder::new()
             .name("revision-poll".into())
-            .spawn(move || loop {
-                match watch.refresh(&pool) {
-                    Ok(true) => {
-                        if let Some(r) = watch.get() {
-                            on_change(&r);
-                        }
-                    }
-                    Ok(false) => {}
-                    Err(e) => log::warn!("cannot read the dataset revision: {e}"),
+            .spawn(move || {
+                if let Some(r) = watch.get() {
+                    on_change(&r);
                 }
-                std::thread::sleep(every);
+                loop {
+                    match watch.refresh(&pool) {
+                        Ok(true) => {
+                            if let Some(r) = watch.get() {
+                                on_change(&r);
+                            }
+                        }
+                        Ok(false) => {}
+                        Err(e) => log::warn!("cannot read the dataset revision: {e}"),
+                    }
+                    std::thread::sleep(every);
+                }
             })
             .expect("spawn revision poller");
     }

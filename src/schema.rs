@@ -211,7 +211,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    record_versions (record_type, record_id) {
+        record_type -> Text,
+        record_id -> Text,
+        content_hash -> Text,
+        created_revision -> Integer,
+        updated_revision -> Integer,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    record_changes (seq) {
+        seq -> Integer,
+        revision -> Integer,
+        record_type -> Text,
+        record_id -> Text,
+        change -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    record_versions,
+    record_changes,
     quality_findings,
     dataset_revisions,
     source_documents,

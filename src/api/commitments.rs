@@ -35,6 +35,8 @@ pub struct CommitmentListParams {
     progress_max: Option<f64>,
     /// Words that must all appear (accents and case ignored).
     q: Option<String>,
+    /// Only records created or changed at or after this time: `YYYY-MM-DD` or RFC 3339 (see also /v1/changes).
+    updated_since: Option<String>,
     /// position (default: plan and source order), id, reported_progress, computed_progress, milestone_count; prefix `-` for descending.
     sort: Option<String>,
     /// Page size, 1 to 1000 (default 50).
@@ -68,6 +70,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let args = QueryArgs::parse(&req, &PARAMS)?;
     let format = negotiate(&req, &args)?;
     let filter = CommitmentFilter {
+        updated_since: args.timestamp("updated_since")?,
         plan: args.string("plan"),
         status: args.one_of("status", STATUSES)?,
         institution: args.string("institution"),

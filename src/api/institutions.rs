@@ -34,6 +34,8 @@ pub struct InstitutionListParams {
     role: Option<String>,
     /// Words that must all appear in the name, acronym or aliases (accents and case ignored).
     q: Option<String>,
+    /// Only records created or changed at or after this time: `YYYY-MM-DD` or RFC 3339 (see also /v1/changes).
+    updated_since: Option<String>,
     /// name (default), id, commitment_count, milestone_count, average_progress; prefix `-` for descending.
     sort: Option<String>,
     /// Page size, 1 to 1000 (default 50).
@@ -67,6 +69,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let args = QueryArgs::parse(&req, &PARAMS)?;
     let format = negotiate(&req, &args)?;
     let filter = InstitutionFilter {
+        updated_since: args.timestamp("updated_since")?,
         kind: args.one_of("kind", KINDS)?,
         parent: args.string("parent"),
         plan: args.string("plan"),

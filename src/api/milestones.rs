@@ -45,6 +45,8 @@ pub struct MilestoneListParams {
     end_to: Option<String>,
     /// Words that must all appear (accents and case ignored).
     q: Option<String>,
+    /// Only records created or changed at or after this time: `YYYY-MM-DD` or RFC 3339 (see also /v1/changes).
+    updated_since: Option<String>,
     /// position (default: source order), id, start_date, end_date, latest_progress; prefix `-` for descending; empty values last.
     sort: Option<String>,
     /// Page size, 1 to 1000 (default 50).
@@ -78,6 +80,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let args = QueryArgs::parse(&req, &PARAMS)?;
     let format = negotiate(&req, &args)?;
     let filter = MilestoneFilter {
+        updated_since: args.timestamp("updated_since")?,
         plan: args.string("plan"),
         commitment: args.string("commitment"),
         institution: args.string("institution"),

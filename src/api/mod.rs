@@ -3,7 +3,9 @@
 
 pub mod assemble;
 pub mod caching;
+pub mod changes;
 pub mod commitments;
+pub mod downloads;
 pub mod error;
 pub mod format;
 pub mod health;
@@ -84,6 +86,7 @@ Datos abiertos de los planes de acción de gobierno abierto de Guatemala.",
         (name = "institutions", description = "Institutions, their aliases and roles"),
         (name = "quality-findings", description = "Data-quality findings computed from the data: where reported figures and the records disagree"),
         (name = "search", description = "Accent- and case-insensitive search across everything"),
+        (name = "downloads", description = "Bulk downloads: every table as CSV (plain and Excel), JSON, NDJSON, XLSX, ZIP, a Frictionless datapackage and SHA256SUMS, per dataset revision"),
     )
 )]
 struct ApiDoc;
@@ -105,6 +108,10 @@ const ROUTES: &[&str] = &[
     "/v1/quality-findings",
     "/v1/quality-findings/{id}",
     "/v1/search",
+    "/v1/downloads",
+    "/v1/changes",
+    "/v1/downloads/latest/{file}",
+    "/v1/downloads/{revision}/{file}",
     "/healthz",
     "/readyz",
 ];
@@ -130,6 +137,10 @@ where
                 .service(quality_findings::list)
                 .service(quality_findings::get)
                 .service(search::search)
+                .service(downloads::list)
+                .service(changes::list)
+                .service(downloads::latest)
+                .service(downloads::by_revision)
                 .service(serve_openapi),
         )
         .service(health::healthz)
@@ -188,7 +199,7 @@ fn shorten(s: &str) -> String {
 /// answered by the GET handler (the HTTP codec drops the body).
 fn rewrite(req: &mut ServiceRequest) {
     let path = req.path();
-    if path.starts_with("/v1") && path.len() > 4 && path.ends_with(".csv") && path != "/v1/openapi.json" {
+    if path.starts_with("/v1") && path.len() > 4 && path.ends_with(".csv") && !path.starts_with("/v1/downloads/") {
         let stripped = &path[..path.len() - 4];
         let new = match req.query_string() {
             "" => stripped.to_string(),

@@ -32,6 +32,8 @@ pub struct PlanListParams {
     institution: Option<String>,
     /// Words that must all appear (accents and case ignored).
     q: Option<String>,
+    /// Only records created or changed at or after this time: `YYYY-MM-DD` or RFC 3339 (see also /v1/changes).
+    updated_since: Option<String>,
     /// position (default), id, period_start, commitment_count; prefix `-` for descending.
     sort: Option<String>,
     /// Page size, 1 to 1000 (default 50).
@@ -65,6 +67,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let args = QueryArgs::parse(&req, &PARAMS)?;
     let format = negotiate(&req, &args)?;
     let filter = PlanFilter {
+        updated_since: args.timestamp("updated_since")?,
         kind: args.one_of("kind", KINDS)?,
         country: args.string("country"),
         institution: args.string("institution"),

@@ -33,6 +33,8 @@ pub struct FindingListParams {
     record_type: Option<String>,
     /// The id of the record concerned.
     record: Option<String>,
+    /// Only records created or changed at or after this time: `YYYY-MM-DD` or RFC 3339 (see also /v1/changes).
+    updated_since: Option<String>,
     /// position (default: plans first, then source order) or id; prefix `-` for descending.
     sort: Option<String>,
     /// Page size, 1 to 1000 (default 50).
@@ -66,6 +68,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let args = QueryArgs::parse(&req, &PARAMS)?;
     let format = negotiate(&req, &args)?;
     let filter = FindingFilter {
+        updated_since: args.timestamp("updated_since")?,
         plan: args.string("plan"),
         kind: args.one_of("kind", KINDS)?,
         record_type: args.one_of("record_type", RECORD_TYPES)?,

@@ -108,6 +108,22 @@ impl QueryArgs {
         }
     }
 
+    /// A point in time, `YYYY-MM-DD` (midnight UTC) or RFC 3339, as UTC `YYYY-MM-DDTHH:MM:SSZ`.
+    pub fn timestamp(&self, name: &str) -> Result<Option<String>, ApiError> {
+        let Some(v) = self.str(name) else { return Ok(None) };
+        let utc = if v.len() == 10 {
+            chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc())
+        } else {
+            chrono::DateTime::parse_from_rfc3339(v).ok().map(|t| t.with_timezone(&chrono::Utc))
+        };
+        utc.map(|t| Some(t.format(crate::revision::TIME_FORMAT).to_string())).ok_or_else(|| {
+            ApiError::bad(name, "must be a date YYYY-MM-DD or an RFC 3339 time such as 2026-11-21T10:00:00Z")
+        })
+    }
+
     /// The page size.
     pub fn limit(&self) -> Result<i64, ApiError> {
         Ok(self.int("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT))

@@ -4,7 +4,7 @@ use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{commitments, institution_roles};
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = commitments)]
 pub struct CommitmentRow {
     pub id: String,
@@ -61,6 +61,8 @@ pub struct CommitmentFilter {
     pub progress_min: Option<i32>,
     pub progress_max: Option<i32>,
     pub terms: Vec<String>,
+    /// RFC 3339 UTC lower bound on the last change of the record.
+    pub updated_since: Option<String>,
 }
 
 fn filtered(f: &CommitmentFilter) -> commitments::BoxedQuery<'static, MultiBackend> {
@@ -91,7 +93,8 @@ fn filtered(f: &CommitmentFilter) -> commitments::BoxedQuery<'static, MultiBacke
     if let Some(max) = f.progress_max {
         q = q.filter(commitments::reported_progress.le(max));
     }
-    text_terms!(q, commitments::search_text, &f.terms)
+    let q = text_terms!(q, commitments::search_text, &f.terms);
+    super::list::updated_since!(q, commitments::id, "commitment", &f.updated_since)
 }
 
 pub fn list(

@@ -4,7 +4,7 @@ use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_aliases, institution_roles, institutions};
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = institutions)]
 pub struct InstitutionRow {
     pub id: String,
@@ -23,7 +23,7 @@ pub struct InstitutionRow {
     pub search_text: String,
 }
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = institution_aliases)]
 pub struct InstitutionAliasRow {
     pub institution_id: String,
@@ -32,7 +32,7 @@ pub struct InstitutionAliasRow {
 }
 
 /// An institution's part in a plan, commitment or milestone.
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = institution_roles)]
 pub struct InstitutionRoleRow {
     pub id: String,
@@ -83,6 +83,8 @@ pub struct InstitutionFilter {
     pub plan: Option<String>,
     pub role: Option<String>,
     pub terms: Vec<String>,
+    /// RFC 3339 UTC lower bound on the last change of the record.
+    pub updated_since: Option<String>,
 }
 
 fn filtered(f: &InstitutionFilter) -> institutions::BoxedQuery<'static, MultiBackend> {
@@ -108,7 +110,8 @@ fn filtered(f: &InstitutionFilter) -> institutions::BoxedQuery<'static, MultiBac
         }
         (None, None) => q,
     };
-    text_terms!(q, institutions::search_text, &f.terms)
+    let q = text_terms!(q, institutions::search_text, &f.terms);
+    super::list::updated_since!(q, institutions::id, "institution", &f.updated_since)
 }
 
 pub fn list(

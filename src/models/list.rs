@@ -131,6 +131,22 @@ macro_rules! keyset {
 }
 pub(crate) use keyset;
 
+/// Only records whose published content changed at or after a UTC time
+/// (`YYYY-MM-DDTHH:MM:SSZ`), per the import history.
+macro_rules! updated_since {
+    ($q:expr, $id:expr, $rtype:expr, $since:expr) => {{
+        use $crate::schema::record_versions as rv;
+        let mut q = $q;
+        if let Some(s) = $since {
+            q = q.filter($id.eq_any(
+                rv::table.filter(rv::record_type.eq($rtype)).filter(rv::updated_at.ge(s.clone())).select(rv::record_id),
+            ));
+        }
+        q
+    }};
+}
+pub(crate) use updated_since;
+
 /// Require every search term in a folded search column.
 macro_rules! text_terms {
     ($q:expr, $col:expr, $terms:expr) => {{

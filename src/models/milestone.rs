@@ -4,7 +4,7 @@ use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_roles, milestones};
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = milestones)]
 pub struct MilestoneRow {
     pub id: String,
@@ -74,6 +74,8 @@ pub struct MilestoneFilter {
     pub end_from: Option<String>,
     pub end_to: Option<String>,
     pub terms: Vec<String>,
+    /// RFC 3339 UTC lower bound on the last change of the record.
+    pub updated_since: Option<String>,
 }
 
 fn filtered(f: &MilestoneFilter) -> milestones::BoxedQuery<'static, MultiBackend> {
@@ -119,7 +121,8 @@ fn filtered(f: &MilestoneFilter) -> milestones::BoxedQuery<'static, MultiBackend
     if let Some(v) = &f.end_to {
         q = q.filter(milestones::end_date.le(v.clone()));
     }
-    text_terms!(q, milestones::search_text, &f.terms)
+    let q = text_terms!(q, milestones::search_text, &f.terms);
+    super::list::updated_since!(q, milestones::id, "milestone", &f.updated_since)
 }
 
 pub fn list(

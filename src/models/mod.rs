@@ -1,6 +1,7 @@
 //! Table row types (what diesel reads and writes) and the queries over them.
 //! What clients receive is defined apart, in `crate::views`.
 
+pub mod change;
 pub mod commitment;
 pub mod institution;
 pub mod list;

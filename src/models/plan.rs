@@ -4,7 +4,7 @@ use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_roles, plan_participants, plan_risks, plan_sections, plans};
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = plans)]
 pub struct PlanRow {
     pub id: String,
@@ -32,7 +32,7 @@ pub struct PlanRow {
     pub search_text: String,
 }
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = plan_sections)]
 pub struct PlanSectionRow {
     pub id: String,
@@ -45,7 +45,7 @@ pub struct PlanSectionRow {
     pub source_location: String,
 }
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = plan_participants)]
 pub struct PlanParticipantRow {
     pub id: String,
@@ -58,7 +58,7 @@ pub struct PlanParticipantRow {
     pub source_location: String,
 }
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = plan_risks)]
 pub struct PlanRiskRow {
     pub id: String,
@@ -133,6 +133,8 @@ pub struct PlanFilter {
     pub country: Option<String>,
     pub institution: Option<String>,
     pub terms: Vec<String>,
+    /// RFC 3339 UTC lower bound on the last change of the record.
+    pub updated_since: Option<String>,
 }
 
 fn filtered(f: &PlanFilter) -> plans::BoxedQuery<'static, MultiBackend> {
@@ -149,7 +151,8 @@ fn filtered(f: &PlanFilter) -> plans::BoxedQuery<'static, MultiBackend> {
             .select(institution_roles::plan_id);
         q = q.filter(plans::id.eq_any(roles));
     }
-    text_terms!(q, plans::search_text, &f.terms)
+    let q = text_terms!(q, plans::search_text, &f.terms);
+    super::list::updated_since!(q, plans::id, "plan", &f.updated_since)
 }
 
 pub fn list(

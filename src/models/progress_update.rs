@@ -4,7 +4,7 @@ use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_roles, progress_updates};
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = progress_updates)]
 pub struct ProgressUpdateRow {
     pub id: String,
@@ -66,6 +66,8 @@ pub struct ProgressUpdateFilter {
     /// Inclusive upper bound, `YYYY-MM-DD` (the whole day counts).
     pub reported_to: Option<String>,
     pub terms: Vec<String>,
+    /// RFC 3339 UTC lower bound on the last change of the record.
+    pub updated_since: Option<String>,
 }
 
 fn filtered(f: &ProgressUpdateFilter) -> progress_updates::BoxedQuery<'static, MultiBackend> {
@@ -99,7 +101,8 @@ fn filtered(f: &ProgressUpdateFilter) -> progress_updates::BoxedQuery<'static, M
         // Text comparison on ISO timestamps: "2025-03-05T.." <= "2025-03-05U".
         q = q.filter(progress_updates::reported_at.lt(format!("{v}U")));
     }
-    text_terms!(q, progress_updates::search_text, &f.terms)
+    let q = text_terms!(q, progress_updates::search_text, &f.terms);
+    super::list::updated_since!(q, progress_updates::id, "progress_update", &f.updated_since)
 }
 
 pub fn list(

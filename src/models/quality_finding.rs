@@ -5,7 +5,7 @@ use crate::db::{DbConnection, MultiBackend};
 use crate::schema::quality_findings;
 
 /// A data-quality finding computed by the importer.
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = quality_findings)]
 pub struct QualityFindingRow {
     pub id: String,
@@ -45,6 +45,8 @@ pub struct FindingFilter {
     pub kind: Option<String>,
     pub record_type: Option<String>,
     pub record: Option<String>,
+    /// RFC 3339 UTC lower bound on the last change of the record.
+    pub updated_since: Option<String>,
 }
 
 fn filtered(f: &FindingFilter) -> quality_findings::BoxedQuery<'static, MultiBackend> {
@@ -61,7 +63,8 @@ fn filtered(f: &FindingFilter) -> quality_findings::BoxedQuery<'static, MultiBac
     if let Some(v) = &f.record {
         q = q.filter(quality_findings::record_id.eq(v.clone()));
     }
-    q
+    let q = q;
+    super::list::updated_since!(q, quality_findings::id, "quality_finding", &f.updated_since)
 }
 
 pub fn list(

@@ -4,7 +4,7 @@ use crate::db::DbConnection;
 use crate::schema::dataset_revisions;
 
 /// One import that changed the content.
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = dataset_revisions)]
 pub struct RevisionRow {
     pub id: i32,

@@ -3,7 +3,7 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::schema::source_documents;
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = source_documents)]
 pub struct SourceDocumentRow {
     pub id: String,

@@ -70,7 +70,7 @@ pub struct TestApp {
     handle: actix_web::dev::ServerHandle,
     /// The served revision and the count of database round trips.
     pub watch: gagt::revision::RevisionWatch,
-    _db: TestDb,
+    pub db: TestDb,
     _snapshots: tempfile::TempDir,
 }
 
@@ -85,6 +85,21 @@ impl TestApp {
 
     pub fn get_with(&self, path: &str, header: &str, value: &str) -> reqwest::blocking::Response {
         self.client.get(self.url(path)).header(header, value).send().expect("request")
+    }
+
+    /// Import a canonical directory into this app's database (a new revision)
+    /// and wait until the server serves it.
+    pub fn import(&self, dir: &Path) -> i32 {
+        let mut conn = gagt::db::open_for_writing(&self.db.url).unwrap();
+        let (outcome, _) = gagt::import::import_dir(&mut conn, dir, false).unwrap();
+        let gagt::import::Outcome::Created(n) = outcome else { panic!("no new revision: {outcome:?}") };
+        for _ in 0..100 {
+            if self.watch.get().is_some_and(|r| r.number == n) && self.get("/v1/downloads").status() == 200 {
+                return n;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the server did not pick up revision {n}");
     }
 
     pub fn json(&self, path: &str) -> serde_json::Value {
@@ -134,7 +149,7 @@ pub fn spawn_app_with(backend: Backend, dataset: Option<&Path>) -> TestApp {
         })
     });
     let (handle, watch) = rx.recv().expect("server handle");
-    TestApp { addr, client: reqwest::blocking::Client::new(), handle, watch, _db: db, _snapshots: snapshots }
+    TestApp { addr, client: reqwest::blocking::Client::new(), handle, watch, db, _snapshots: snapshots }
 }
 
 /// Run the same test body against SQLite and PostgreSQL:

@@ -7,6 +7,7 @@ mod backends;
 mod caching;
 mod commitments;
 mod dataset;
+mod downloads;
 mod errors;
 mod import;
 mod institutions;

@@ -1,0 +1,2 @@
+DROP TABLE record_changes;
+DROP TABLE record_versions;

@@ -1,0 +1,249 @@
+//! `/v1/downloads`: the snapshot files of the current and past revisions,
+//! served like a good file server (Range, validators, long caching for
+//! per-revision files), straight from disk and never re-compressed.
+
+use actix_files::NamedFile;
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType, HeaderValue};
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::error::{ApiError, Problem};
+use super::format::{self, negotiate, Format};
+use super::query::QueryArgs;
+use super::state::AppState;
+use super::{ItemParams, ITEM_PARAMS};
+use crate::snapshot::{self, FileEntry};
+
+/// A downloadable file with its URLs.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct Download {
+    #[serde(flatten)]
+    pub file: FileEntry,
+    /// Always the newest revision's file.
+    pub url: String,
+    /// This revision's file, immutable.
+    pub revision_url: String,
+    /// RFC 3339 time of the revision (the file's Last-Modified).
+    pub modified: String,
+}
+
+/// A past revision that can still be downloaded.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct PastRevision {
+    pub revision: i32,
+    pub created_at: String,
+    pub sha256sums: String,
+}
+
+/// The files of the current revision.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct Downloads {
+    pub revision: i32,
+    pub created_at: String,
+    pub license: String,
+    pub license_url: String,
+    pub citation: String,
+    pub files: Vec<Download>,
+    pub past_revisions: Vec<PastRevision>,
+}
+
+pub fn current(state: &AppState) -> Result<Downloads, ApiError> {
+    let rev = state.revision.get().ok_or_else(|| ApiError::Unavailable("no dataset revision yet".into()))?;
+    let config = &state.config;
+    let manifest = snapshot::manifest(config, rev.number)
+        .ok_or_else(|| ApiError::Unavailable(format!("snapshot of revision {} is being written", rev.number)))?;
+    let files = manifest
+        .files
+        .iter()
+        .map(|f| Download {
+            url: format!("/v1/downloads/latest/{}", snapshot::stable_name(&f.name, rev.number)),
+            revision_url: format!("/v1/downloads/r{}/{}", rev.number, f.name),
+            modified: rev.created_at.clone(),
+            file: f.clone(),
+        })
+        .collect();
+    let past_revisions = snapshot::available(config)
+        .into_iter()
+        .filter(|n| *n != rev.number)
+        .filter_map(|n| snapshot::manifest(config, n))
+        .map(|m| PastRevision {
+            revision: m.revision,
+            created_at: m.created_at,
+            sha256sums: format!("/v1/downloads/r{}/SHA256SUMS", m.revision),
+        })
+        .collect();
+    Ok(Downloads {
+        revision: rev.number,
+        created_at: rev.created_at.clone(),
+        license: config.license_name.clone(),
+        license_url: config.license_url.clone(),
+        citation: snapshot::citation(config, &rev),
+        files,
+        past_revisions,
+    })
+}
+
+#[derive(Serialize)]
+struct DownloadCsv {
+    name: String,
+    format: String,
+    table: Option<String>,
+    rows: Option<usize>,
+    bytes: u64,
+    sha256: String,
+    url: String,
+    revision_url: String,
+}
+
+#[utoipa::path(
+    tag = "downloads",
+    operation_id = "list_downloads",
+    summary = "Bulk downloads of the whole dataset: every file with size, checksum, rows and format",
+    params(ItemParams),
+    responses(
+        (status = 200, description = "The current revision's files and the past revisions kept", content(
+            (Downloads = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No snapshot yet", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/downloads")]
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let args = QueryArgs::parse(&req, &ITEM_PARAMS)?;
+    let format = negotiate(&req, &args)?;
+    let d = current(&state)?;
+    Ok(match format {
+        Format::Json => format::json(&d),
+        Format::Csv => {
+            let rows: Vec<DownloadCsv> = d
+                .files
+                .iter()
+                .map(|f| DownloadCsv {
+                    name: f.file.name.clone(),
+                    format: f.file.format.clone(),
+                    table: f.file.table.clone(),
+                    rows: f.file.rows,
+                    bytes: f.file.bytes,
+                    sha256: f.file.sha256.clone(),
+                    url: f.url.clone(),
+                    revision_url: f.revision_url.clone(),
+                })
+                .collect();
+            let headers = &["name", "format", "table", "rows", "bytes", "sha256", "url", "revision_url"];
+            format::csv("downloads", format::csv_body(headers, &rows)?)
+        }
+    })
+}
+
+/// Serve one snapshot file with Range, If-None-Match / If-Modified-Since and caching.
+fn serve_file(
+    req: &HttpRequest,
+    state: &AppState,
+    revision: i32,
+    name: &str,
+    immutable: bool,
+) -> Result<HttpResponse, ApiError> {
+    let manifest = snapshot::manifest(&state.config, revision)
+        .ok_or_else(|| ApiError::NotFound(format!("revision {revision} is not downloadable")))?;
+    // Only names listed in the manifest: no path can leave the snapshot folder.
+    let stable = |f: &FileEntry| !immutable && snapshot::stable_name(&f.name, revision) == name;
+    let entry = manifest.files.iter().find(|f| f.name == name || stable(f)).ok_or_else(|| {
+        ApiError::NotFound(format!("no file `{}` in revision {revision}", name.chars().take(100).collect::<String>()))
+    })?;
+    let etag = format!("\"{}\"", &entry.sha256[..32]);
+    let cache = if immutable {
+        "public, max-age=31536000, immutable".to_string()
+    } else {
+        format!("public, max-age={}", state.config.cache_max_age)
+    };
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if matches {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, cache))
+            .finish());
+    }
+    let path = snapshot::revision_dir(&state.config, revision).join(&entry.name);
+    let file = NamedFile::open(&path).map_err(|e| ApiError::Internal(format!("{}: {e}", path.display())))?;
+    let mime: mime::Mime = entry.media_type.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
+    let mut res = file
+        .set_content_type(mime)
+        .set_content_disposition(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(entry.name.clone())],
+        })
+        .use_etag(false)
+        .use_last_modified(true)
+        .prefer_utf8(true)
+        .into_response(req);
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&cache) {
+        h.insert(header::CACHE_CONTROL, v);
+    }
+    Ok(res)
+}
+
+#[utoipa::path(
+    tag = "downloads",
+    operation_id = "get_latest_download",
+    summary = "A file of the newest revision (stable URL)",
+    params(("file" = String, Path, description = "File name as listed by /v1/downloads")),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such file", body = Problem, content_type = "application/problem+json"),
+        (status = 416, description = "Range not satisfiable"),
+    )
+)]
+#[get("/downloads/latest/{file}")]
+pub async fn latest(
+    req: HttpRequest,
+    file: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    QueryArgs::parse(&req, &[])?;
+    let rev = state.revision.get().ok_or_else(|| ApiError::Unavailable("no dataset revision yet".into()))?;
+    if snapshot::manifest(&state.config, rev.number).is_none() {
+        return Err(ApiError::Unavailable(format!("snapshot of revision {} is being written", rev.number)));
+    }
+    serve_file(&req, &state, rev.number, &file, false)
+}
+
+#[utoipa::path(
+    tag = "downloads",
+    operation_id = "get_revision_download",
+    summary = "A file of one revision (immutable URL, cacheable forever)",
+    params(
+        ("revision" = String, Path, description = "`r` and the revision number, e.g. r3"),
+        ("file" = String, Path, description = "File name as listed by /v1/downloads")
+    ),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such revision or file", body = Problem, content_type = "application/problem+json"),
+        (status = 416, description = "Range not satisfiable"),
+    )
+)]
+#[get("/downloads/{revision}/{file}")]
+pub async fn by_revision(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    QueryArgs::parse(&req, &[])?;
+    let (revision, file) = path.into_inner();
+    let number: i32 = revision.strip_prefix('r').and_then(|n| n.parse().ok()).ok_or_else(|| {
+        ApiError::NotFound(format!("`{}` is not a revision like r3", revision.chars().take(40).collect::<String>()))
+    })?;
+    serve_file(&req, &state, number, &file, true)
+}

@@ -1,0 +1,70 @@
+//! Record-level history across imports.
+
+use diesel::prelude::*;
+
+use crate::db::{DbConnection, MultiBackend};
+use crate::schema::{record_changes, record_versions};
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
+#[diesel(table_name = record_versions)]
+pub struct RecordVersionRow {
+    pub record_type: String,
+    pub record_id: String,
+    pub content_hash: String,
+    pub created_revision: i32,
+    pub updated_revision: i32,
+    /// RFC 3339 UTC time of the revision that last changed the record.
+    pub updated_at: String,
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
+#[diesel(table_name = record_changes)]
+pub struct RecordChangeRow {
+    pub seq: i32,
+    pub revision: i32,
+    pub record_type: String,
+    pub record_id: String,
+    /// created, updated or deleted.
+    pub change: String,
+}
+
+pub fn versions(conn: &mut DbConnection) -> QueryResult<Vec<RecordVersionRow>> {
+    record_versions::table.select(RecordVersionRow::as_select()).load(conn)
+}
+
+pub fn last_seq(conn: &mut DbConnection) -> QueryResult<i32> {
+    Ok(record_changes::table.select(diesel::dsl::max(record_changes::seq)).first::<Option<i32>>(conn)?.unwrap_or(0))
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ChangeFilter {
+    pub since: i32,
+    pub until: Option<i32>,
+    pub record_type: Option<String>,
+}
+
+fn filtered(f: &ChangeFilter) -> record_changes::BoxedQuery<'static, MultiBackend> {
+    let mut q = record_changes::table.into_boxed().filter(record_changes::revision.gt(f.since));
+    if let Some(u) = f.until {
+        q = q.filter(record_changes::revision.le(u));
+    }
+    if let Some(t) = &f.record_type {
+        q = q.filter(record_changes::record_type.eq(t.clone()));
+    }
+    q
+}
+
+/// Changes after revision `since`, in order, starting after `after_seq`.
+pub fn list(
+    conn: &mut DbConnection,
+    f: &ChangeFilter,
+    after_seq: Option<i32>,
+    limit: i64,
+) -> QueryResult<(Vec<RecordChangeRow>, i64)> {
+    let total = filtered(f).count().get_result(conn)?;
+    let mut q = filtered(f).select(RecordChangeRow::as_select()).order(record_changes::seq);
+    if let Some(s) = after_seq {
+        q = q.filter(record_changes::seq.gt(s));
+    }
+    Ok((q.limit(limit + 1).load(conn)?, total))
+}

@@ -1,0 +1,430 @@
+//! Download snapshots: every published table as CSV (plain and Excel
+//! variant), JSON and NDJSON, an XLSX workbook, a ZIP of everything, a
+//! Frictionless `datapackage.json` and `SHA256SUMS` — written once per
+//! dataset revision into `SNAPSHOT_DIR/r{N}/`, never per request. The bytes
+//! depend only on the revision, so every replica produces the same files.
+
+pub mod dictionary;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::db::DbConnection;
+use crate::import::{export, Dataset};
+use crate::revision::Revision;
+
+/// Published tables, in the order files are listed.
+pub const TABLES: &[&str] = &[
+    "plans",
+    "commitments",
+    "milestones",
+    "progress_updates",
+    "institutions",
+    "institution_roles",
+    "institution_aliases",
+    "plan_sections",
+    "plan_participants",
+    "plan_risks",
+    "quality_findings",
+    "source_documents",
+];
+
+pub const PACKAGE_NAME: &str = "gobierno-abierto-guatemala";
+
+/// One downloadable file.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, utoipa::ToSchema)]
+pub struct FileEntry {
+    pub name: String,
+    /// csv, csv-excel, json, ndjson, xlsx, zip, datapackage, sha256sums.
+    pub format: String,
+    pub media_type: String,
+    /// The table it holds, for per-table files.
+    pub table: Option<String>,
+    pub rows: Option<usize>,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// What a revision's snapshot holds (`manifest.json` beside the files).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Manifest {
+    pub revision: i32,
+    pub created_at: String,
+    pub files: Vec<FileEntry>,
+}
+
+pub fn revision_dir(config: &Config, revision: i32) -> PathBuf {
+    config.snapshot_dir.join(format!("r{revision}"))
+}
+
+/// The stable name of a per-revision file (`…-r3.zip` → `….zip`).
+pub fn stable_name(name: &str, revision: i32) -> String {
+    name.replace(&format!("-r{revision}."), ".")
+}
+
+/// Read a revision's manifest, if its snapshot exists.
+pub fn manifest(config: &Config, revision: i32) -> Option<Manifest> {
+    let text = std::fs::read_to_string(revision_dir(config, revision).join("manifest.json")).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Revisions with a complete snapshot on disk, newest first.
+pub fn available(config: &Config) -> Vec<i32> {
+    let mut out: Vec<i32> = std::fs::read_dir(&config.snapshot_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.strip_prefix('r')?.parse().ok())
+        .filter(|n| revision_dir(config, *n).join("manifest.json").is_file())
+        .collect();
+    out.sort_unstable_by(|a, b| b.cmp(a));
+    out
+}
+
+/// A cell's JSON value for publication (hundredths become decimals).
+fn publish_value(column: &str, v: &Value) -> Value {
+    match v {
+        Value::Number(n) if dictionary::HUNDREDTHS.contains(&column) => {
+            n.as_i64().map(|h| Value::Number(crate::percent::to_number(h as i32))).unwrap_or(Value::Null)
+        }
+        Value::String(s) if s.is_empty() => Value::Null,
+        other => other.clone(),
+    }
+}
+
+fn cell_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Published rows of a table: (column names, rows of JSON values).
+pub fn table_rows(ds: &Dataset, table: &str) -> (Vec<String>, Vec<Vec<Value>>) {
+    fn values<T: Serialize>(rows: &[T]) -> Vec<Map<String, Value>> {
+        rows.iter()
+            .map(|r| match serde_json::to_value(r) {
+                Ok(Value::Object(m)) => m,
+                _ => Map::new(),
+            })
+            .collect()
+    }
+    let objects = match table {
+        "plans" => values(&ds.plans),
+        "commitments" => values(&ds.commitments),
+        "milestones" => values(&ds.milestones),
+        "progress_updates" => values(&ds.progress_updates),
+        "institutions" => values(&ds.institutions),
+        "institution_roles" => values(&ds.roles),
+        "institution_aliases" => values(&ds.aliases),
+        "plan_sections" => values(&ds.sections),
+        "plan_participants" => values(&ds.participants),
+        "plan_risks" => values(&ds.risks),
+        "quality_findings" => values(&ds.findings),
+        "source_documents" => values(&ds.source_documents),
+        _ => vec![],
+    };
+    let columns: Vec<String> = dictionary::public(table).iter().map(|c| c.column.clone()).collect();
+    let rows = objects
+        .iter()
+        .map(|o| columns.iter().map(|c| publish_value(c, o.get(c).unwrap_or(&Value::Null))).collect())
+        .collect();
+    (columns, rows)
+}
+
+fn csv_bytes(columns: &[String], rows: &[Vec<Value>], excel: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    if excel {
+        out.extend_from_slice(b"\xEF\xBB\xBF");
+    }
+    let mut w = csv::WriterBuilder::new()
+        .terminator(if excel { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
+        .from_writer(out);
+    w.write_record(columns).expect("in-memory write");
+    for row in rows {
+        w.write_record(row.iter().map(cell_text)).expect("in-memory write");
+    }
+    w.into_inner().expect("in-memory write")
+}
+
+fn json_objects(columns: &[String], rows: &[Vec<Value>]) -> Vec<Value> {
+    rows.iter()
+        .map(|r| Value::Object(columns.iter().cloned().zip(r.iter().cloned()).collect::<Map<String, Value>>()))
+        .collect()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The Frictionless descriptor for the CSV files.
+fn datapackage(config: &Config, rev: &Revision, files: &[FileEntry]) -> Value {
+    let resources: Vec<Value> = TABLES
+        .iter()
+        .filter_map(|table| {
+            let file = files.iter().find(|f| f.table.as_deref() == Some(table) && f.format == "csv")?;
+            let columns = dictionary::public(table);
+            let fields: Vec<Value> = columns
+                .iter()
+                .map(|c| {
+                    let mut f = json!({"name": c.column, "type": c.kind, "description": c.description_en,
+                        "title": c.description_es});
+                    if c.kind == "datetime" {
+                        f["format"] = json!("%Y-%m-%dT%H:%M:%S");
+                    }
+                    f
+                })
+                .collect();
+            let names: Vec<&str> = columns.iter().map(|c| c.column.as_str()).collect();
+            let primary: Vec<&str> = if names.contains(&"id") { vec!["id"] } else { vec!["institution_id", "alias"] };
+            let foreign: Vec<Value> = columns
+                .iter()
+                .filter_map(|c| {
+                    let (t, col) = c.references.as_ref()?;
+                    let resource = if t == table { String::new() } else { t.clone() };
+                    Some(json!({"fields": c.column, "reference": {"resource": resource, "fields": col}}))
+                })
+                .collect();
+            Some(json!({
+                "name": table,
+                "path": file.name,
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "bytes": file.bytes,
+                "hash": format!("sha256:{}", file.sha256),
+                "schema": {"fields": fields, "primaryKey": primary, "foreignKeys": foreign, "missingValues": [""]},
+            }))
+        })
+        .collect();
+    json!({
+        "profile": "tabular-data-package",
+        "name": PACKAGE_NAME,
+        "title": "Gobierno Abierto Guatemala — planes de acción, compromisos, hitos y avances",
+        "description": "Guatemala's open-government action plans: commitments, milestones, responsible institutions, \
+            the full history of reported progress and data-quality findings, curated from four public source documents.",
+        "version": format!("r{}", rev.number),
+        "created": rev.created_at,
+        "homepage": config.public_url,
+        "licenses": [{"name": config.license_name, "path": config.license_url, "title": config.license_name}],
+        "citation": citation(config, rev),
+        "sources": [{"title": "data/sources (4 public documents)", "path": format!("{}/v1", config.public_url)}],
+        "keywords": ["gobierno abierto", "open government", "Guatemala", "OGP", "planes de acción"],
+        "resources": resources,
+    })
+}
+
+/// The suggested citation for a revision.
+pub fn citation(config: &Config, rev: &Revision) -> String {
+    format!(
+        "Gobierno Abierto Guatemala — datos abiertos, revisión {} ({}). {}. Licencia {}.",
+        rev.number,
+        rev.date(),
+        config.public_url,
+        config.license_name
+    )
+}
+
+/// A published table: name, columns, rows.
+type PublishedTable<'a> = (&'a str, Vec<String>, Vec<Vec<Value>>);
+
+fn xlsx_bytes(ds_tables: &[PublishedTable<'_>], rev: &Revision) -> Result<Vec<u8>, String> {
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
+    let mut wb = Workbook::new();
+    let when = ExcelDateTime::parse_from_str(&rev.created_at.replace('T', " ").replace('Z', ""))
+        .map_err(|e| format!("revision time: {e}"))?;
+    wb.set_properties(&DocProperties::new().set_title("Gobierno Abierto Guatemala").set_creation_datetime(&when));
+    let bold = Format::new().set_bold();
+    for (table, columns, rows) in ds_tables {
+        let ws = wb.add_worksheet();
+        ws.set_name(*table).map_err(|e| e.to_string())?;
+        for (c, name) in columns.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, name, &bold).map_err(|e| e.to_string())?;
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                let (r, c) = (r as u32 + 1, c as u16);
+                let written = match v {
+                    Value::Null => continue,
+                    Value::Number(n) => ws.write_number(r, c, n.as_f64().unwrap_or_default()).map(|_| ()),
+                    Value::String(s) => ws.write_string(r, c, s).map(|_| ()),
+                    other => ws.write_string(r, c, other.to_string()).map(|_| ()),
+                };
+                written.map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    wb.save_to_buffer().map_err(|e| e.to_string())
+}
+
+fn zip_bytes(files: &[(String, Vec<u8>)], rev: &Revision) -> Result<Vec<u8>, String> {
+    use zip::write::SimpleFileOptions;
+    let when = chrono::DateTime::parse_from_rfc3339(&rev.created_at).map_err(|e| e.to_string())?;
+    use chrono::{Datelike, Timelike};
+    let stamp = zip::DateTime::from_date_and_time(
+        when.year() as u16,
+        when.month() as u8,
+        when.day() as u8,
+        when.hour() as u8,
+        when.minute() as u8,
+        when.second() as u8,
+    )
+    .map_err(|e| e.to_string())?;
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(stamp)
+        .unix_permissions(0o644);
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in files {
+        w.start_file(format!("{PACKAGE_NAME}-r{}/{name}", rev.number), options).map_err(|e| e.to_string())?;
+        w.write_all(bytes).map_err(|e| e.to_string())?;
+    }
+    Ok(w.finish().map_err(|e| e.to_string())?.into_inner())
+}
+
+/// Every file of a revision's snapshot, in memory.
+pub fn build(config: &Config, ds: &Dataset, rev: &Revision) -> Result<Vec<(FileEntry, Vec<u8>)>, String> {
+    let mut out: Vec<(FileEntry, Vec<u8>)> = Vec::new();
+    fn push(
+        out: &mut Vec<(FileEntry, Vec<u8>)>,
+        name: String,
+        format: &str,
+        media: &str,
+        table: Option<&str>,
+        rows: Option<usize>,
+        bytes: Vec<u8>,
+    ) {
+        out.push((
+            FileEntry {
+                sha256: sha256_hex(&bytes),
+                bytes: bytes.len() as u64,
+                name,
+                format: format.into(),
+                media_type: media.into(),
+                table: table.map(str::to_string),
+                rows,
+            },
+            bytes,
+        ));
+    }
+    let mut tables = Vec::new();
+    for table in TABLES {
+        let (columns, rows) = table_rows(ds, table);
+        let n = Some(rows.len());
+        push(
+            &mut out,
+            format!("{table}.csv"),
+            "csv",
+            "text/csv; charset=utf-8",
+            Some(table),
+            n,
+            csv_bytes(&columns, &rows, false),
+        );
+        push(
+            &mut out,
+            format!("{table}-excel.csv"),
+            "csv-excel",
+            "text/csv; charset=utf-8",
+            Some(table),
+            n,
+            csv_bytes(&columns, &rows, true),
+        );
+        let objects = json_objects(&columns, &rows);
+        push(
+            &mut out,
+            format!("{table}.json"),
+            "json",
+            "application/json",
+            Some(table),
+            n,
+            serde_json::to_vec(&objects).unwrap_or_default(),
+        );
+        let mut nd = Vec::new();
+        for o in &objects {
+            nd.extend(serde_json::to_vec(o).unwrap_or_default());
+            nd.push(b'\n');
+        }
+        push(&mut out, format!("{table}.ndjson"), "ndjson", "application/x-ndjson", Some(table), n, nd);
+        tables.push((*table, columns, rows));
+    }
+    let entries: Vec<FileEntry> = out.iter().map(|(e, _)| e.clone()).collect();
+    let package = serde_json::to_vec_pretty(&datapackage(config, rev, &entries)).unwrap_or_default();
+    push(&mut out, "datapackage.json".into(), "datapackage", "application/json", None, None, package);
+    let xlsx = xlsx_bytes(&tables, rev)?;
+    push(
+        &mut out,
+        format!("{PACKAGE_NAME}-r{}.xlsx", rev.number),
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        None,
+        None,
+        xlsx,
+    );
+    let zipped: Vec<(String, Vec<u8>)> = out.iter().map(|(e, b)| (e.name.clone(), b.clone())).collect();
+    let zip = zip_bytes(&zipped, rev)?;
+    push(&mut out, format!("{PACKAGE_NAME}-r{}.zip", rev.number), "zip", "application/zip", None, None, zip);
+    let mut sums = String::new();
+    for (e, _) in &out {
+        sums.push_str(&format!("{}  {}\n", e.sha256, e.name));
+    }
+    push(&mut out, "SHA256SUMS".into(), "sha256sums", "text/plain; charset=utf-8", None, None, sums.into_bytes());
+    Ok(out)
+}
+
+/// Write the current revision's snapshot if it is not on disk yet, then
+/// prune old ones. Safe to run from several processes at once.
+pub fn ensure(config: &Config, conn: &mut DbConnection, rev: &Revision) -> Result<bool, String> {
+    let dir = revision_dir(config, rev.number);
+    if dir.join("manifest.json").is_file() {
+        return Ok(false);
+    }
+    let ds = export::load(conn).map_err(|e| format!("cannot read the dataset: {e}"))?;
+    let files = build(config, &ds, rev)?;
+    std::fs::create_dir_all(&config.snapshot_dir)
+        .map_err(|e| format!("cannot create {}: {e}", config.snapshot_dir.display()))?;
+    let tmp = config.snapshot_dir.join(format!(".r{}.tmp-{}", rev.number, std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+    for (entry, bytes) in &files {
+        write_file(&tmp.join(&entry.name), bytes, rev)?;
+    }
+    let manifest = Manifest {
+        revision: rev.number,
+        created_at: rev.created_at.clone(),
+        files: files.into_iter().map(|(e, _)| e).collect(),
+    };
+    write_file(&tmp.join("manifest.json"), &serde_json::to_vec_pretty(&manifest).unwrap_or_default(), rev)?;
+    match std::fs::rename(&tmp, &dir) {
+        Ok(()) => {}
+        Err(_) if dir.join("manifest.json").is_file() => {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+        Err(e) => return Err(format!("cannot publish snapshot {}: {e}", dir.display())),
+    }
+    log::info!("wrote download snapshot for revision {} to {}", rev.number, dir.display());
+    prune(config);
+    Ok(true)
+}
+
+fn write_file(path: &Path, bytes: &[u8], rev: &Revision) -> Result<(), String> {
+    let mut f = std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    f.write_all(bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    f.sync_all().map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    // Same Last-Modified on every replica: the revision's time.
+    let _ = f.set_modified(rev.modified);
+    Ok(())
+}
+
+/// Keep the newest `keep_revisions` snapshots.
+pub fn prune(config: &Config) {
+    for old in available(config).into_iter().skip(config.keep_revisions.max(1)) {
+        let _ = std::fs::remove_dir_all(revision_dir(config, old));
+    }
+}
