@@ -9,12 +9,14 @@ cargo build --quiet
 bin="$CARGO_TARGET_DIR/debug/gobierno-abierto-gt"
 
 db="gagt_compose_$$"
+data_dir="$(mktemp -d)"
 admin="postgres://postgres@127.0.0.1:5432/postgres"
 psql -q "$admin" -c "CREATE DATABASE $db"
 pid=""
 cleanup() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
     psql -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
+    rm -rf "$data_dir"
 }
 trap cleanup EXIT
 
@@ -22,6 +24,7 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db"
 export HOST=127.0.0.1
 export PORT=$((20000 + RANDOM % 20000))
 export RUST_LOG=info
+export GAGT_DATA_DIR="$data_dir"
 
 "$bin" migrate
 "$bin" import data/canonical
@@ -36,3 +39,6 @@ expected=$(($(wc -l < data/canonical/plans.csv) - 1))
 [ "$plans" = "$expected" ] || { echo "expected $expected plans, got $plans"; exit 1; }
 curl -fs "http://$HOST:$PORT/v1/commitments.csv" | head -1
 echo "compose path OK: $plans plans served from PostgreSQL"
+if [ -n "${GAGT_CI_VENV:-}" ]; then
+    "$GAGT_CI_VENV/bin/python" .ci/check-clients.py "http://$HOST:$PORT"
+fi

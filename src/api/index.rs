@@ -42,6 +42,9 @@ pub struct IndexLinks {
     pub progress_updates: String,
     pub institutions: String,
     pub quality_findings: String,
+    pub downloads: String,
+    pub changes: String,
+    pub feed: String,
     pub search: String,
     pub openapi: String,
     pub docs: String,
@@ -57,7 +60,10 @@ pub struct IndexLinks {
     "source_documents": [],
     "links": {"plans": "/v1/plans", "commitments": "/v1/commitments", "milestones": "/v1/milestones",
         "progress_updates": "/v1/progress-updates", "institutions": "/v1/institutions",
-        "search": "/v1/search?q=", "openapi": "/v1/openapi.json", "docs": "/docs/"}
+        "quality_findings": "/v1/quality-findings", "downloads": "/v1/downloads", "changes": "/v1/changes?since=0",
+        "feed": "/v1/feeds/progress-updates.atom", "search": "/v1/search?q=", "openapi": "/v1/openapi.json", "docs": "/docs/"},
+    "license": "CC BY 4.0", "license_url": "https://creativecommons.org/licenses/by/4.0/",
+    "citation": "Gobierno Abierto Guatemala — datos abiertos, revisión 1 (2026-11-21). https://datos.example.gt. Licencia CC BY 4.0."
 }))]
 pub struct Index {
     pub name: String,
@@ -66,6 +72,11 @@ pub struct Index {
     pub revision: Option<Revision>,
     pub counts: Counts,
     pub source_documents: Vec<SourceDocument>,
+    /// The data license.
+    pub license: String,
+    pub license_url: String,
+    /// How to cite this revision.
+    pub citation: Option<String>,
     pub links: IndexLinks,
 }
 
@@ -103,7 +114,12 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
             Ok((rev, models::revision::counts(c)?, docs))
         })
         .await?;
+    let index_revision = revision.as_ref().map(|r| r.id).unwrap_or(0);
+    let citation = state.revision.get().map(|r| crate::snapshot::citation(&state.config, &r));
     let index = Index {
+        license: state.config.license_name.clone(),
+        license_url: state.config.license_url.clone(),
+        citation,
         name: "Gobierno Abierto Guatemala — datos abiertos".into(),
         description: "Planes de acción de gobierno abierto de Guatemala: compromisos, hitos, instituciones \
             responsables y el historial completo de avances reportados. / Guatemala's open-government action \
@@ -125,6 +141,9 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
             progress_updates: "/v1/progress-updates".into(),
             institutions: "/v1/institutions".into(),
             quality_findings: "/v1/quality-findings".into(),
+            downloads: "/v1/downloads".into(),
+            changes: format!("/v1/changes?since={}", index_revision.saturating_sub(1)),
+            feed: "/v1/feeds/progress-updates.atom".into(),
             search: "/v1/search?q=".into(),
             openapi: "/v1/openapi.json".into(),
             docs: "/docs/".into(),

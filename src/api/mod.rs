@@ -7,10 +7,12 @@ pub mod changes;
 pub mod commitments;
 pub mod downloads;
 pub mod error;
+pub mod feeds;
 pub mod format;
 pub mod health;
 pub mod index;
 pub mod institutions;
+pub mod landing;
 pub mod milestones;
 pub mod pagination;
 pub mod plans;
@@ -110,6 +112,8 @@ const ROUTES: &[&str] = &[
     "/v1/search",
     "/v1/downloads",
     "/v1/changes",
+    "/v1/feeds/progress-updates.atom",
+    "/",
     "/v1/downloads/latest/{file}",
     "/v1/downloads/{revision}/{file}",
     "/healthz",
@@ -139,6 +143,7 @@ where
                 .service(search::search)
                 .service(downloads::list)
                 .service(changes::list)
+                .service(feeds::progress_updates)
                 .service(downloads::latest)
                 .service(downloads::by_revision)
                 .service(serve_openapi),
@@ -236,6 +241,7 @@ pub fn build_app(
         .expose_headers(vec!["link", "x-total-count", "etag", "content-disposition"])
         .max_age(86400);
     app.route("/docs", web::get().to(docs_redirect))
+        .route("/", web::get().to(landing::page))
         .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/v1/openapi.json")))
         .default_service(web::to(fallback))
         .wrap_fn(|mut req, srv| {

@@ -175,3 +175,7 @@ pub fn list(
     };
     Ok(Ok((q.limit(page.limit + 1).load(conn)?, total)))
 }
+
+pub fn list_all(conn: &mut DbConnection) -> QueryResult<Vec<PlanRow>> {
+    plans::table.order(plans::seq).select(PlanRow::as_select()).load(conn)
+}

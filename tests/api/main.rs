@@ -11,6 +11,7 @@ mod downloads;
 mod errors;
 mod import;
 mod institutions;
+mod landing;
 mod meta;
 mod milestones;
 mod plans;

@@ -1,0 +1,138 @@
+//! Atom feeds of new progress updates: all, or per plan, institution or commitment.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use utoipa::IntoParams;
+
+use super::error::{ApiError, Problem};
+use super::query::{names_of, QueryArgs};
+use super::state::AppState;
+use crate::models::list::Page;
+use crate::models::progress_update::{ProgressUpdateFilter, ProgressUpdateSort};
+use crate::models::{self};
+use crate::percent::format_hundredths;
+
+/// Which updates the feed follows.
+// Read by `QueryArgs`, not by serde: the struct documents the parameters
+// and its field names are the list of accepted ones.
+#[allow(dead_code)]
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeedParams {
+    /// Only this plan id.
+    plan: Option<String>,
+    /// Only milestones this institution id has a role in.
+    institution: Option<String>,
+    /// Only this commitment id.
+    commitment: Option<String>,
+    /// Number of entries, 1 to 200 (default 50).
+    limit: Option<i64>,
+}
+
+static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<FeedParams>);
+
+/// The platform publishes local Guatemala time (UTC-6, no daylight saving).
+const GUATEMALA: &str = "-06:00";
+
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn short(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>().trim_end())
+    }
+}
+
+#[utoipa::path(
+    tag = "downloads",
+    operation_id = "progress_updates_feed",
+    summary = "Atom feed of the newest progress updates",
+    params(FeedParams),
+    responses(
+        (status = 200, description = "Atom 1.0 feed, newest first", content_type = "application/atom+xml", body = String),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/feeds/progress-updates.atom")]
+pub async fn progress_updates(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let args = QueryArgs::parse(&req, &PARAMS)?;
+    let limit = args.int("limit", 1, 200)?.unwrap_or(50);
+    let filter = ProgressUpdateFilter {
+        plan: args.string("plan"),
+        commitment: args.string("commitment"),
+        institution: args.string("institution"),
+        ..Default::default()
+    };
+    let scope: Vec<String> =
+        ["plan", "institution", "commitment"].iter().filter_map(|k| args.str(k).map(|v| format!("{k} {v}"))).collect();
+    let page = Page { sort: ProgressUpdateSort::ReportedAt, desc: true, after: None, limit };
+    let (rows, milestones) = state
+        .db(move |c| {
+            let (mut rows, _) = models::progress_update::list(c, &filter, &page)?.map_err(|_| super::bad_cursor())?;
+            rows.truncate(limit as usize);
+            let ids: Vec<String> = rows.iter().map(|r| r.milestone_id.clone()).collect();
+            let ms: HashMap<String, String> =
+                models::milestone::by_ids(c, &ids)?.into_iter().map(|m| (m.id, m.description)).collect();
+            Ok((rows, ms))
+        })
+        .await?;
+    let base = state.config.public_url.trim_end_matches('/').to_string();
+    let self_url = match req.query_string() {
+        "" => format!("{base}{}", req.path()),
+        q => format!("{base}{}?{q}", req.path()),
+    };
+    let updated = rows
+        .iter()
+        .map(|r| format!("{}{GUATEMALA}", r.reported_at))
+        .next()
+        .or_else(|| state.revision.get().map(|r| r.created_at.clone()))
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+    let title = if scope.is_empty() {
+        "Avances — Gobierno Abierto Guatemala".to_string()
+    } else {
+        format!("Avances ({}) — Gobierno Abierto Guatemala", scope.join(", "))
+    };
+    let mut xml = String::with_capacity(4096 + rows.len() * 1024);
+    xml.push_str(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"es\">\n",
+    );
+    xml.push_str(&format!("  <id>{}</id>\n  <title>{}</title>\n", escape(&self_url), escape(&title)));
+    xml.push_str("  <subtitle>Avances reportados en los planes de acción de gobierno abierto de Guatemala. Horas publicadas por la plataforma (hora de Guatemala).</subtitle>\n");
+    xml.push_str(&format!("  <updated>{}</updated>\n", escape(&updated)));
+    xml.push_str("  <author><name>Gobierno Abierto Guatemala — datos abiertos</name></author>\n");
+    xml.push_str(&format!("  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n", escape(&self_url)));
+    xml.push_str(&format!("  <link rel=\"alternate\" type=\"text/html\" href=\"{}/\"/>\n", escape(&base)));
+    xml.push_str(&format!("  <rights>{}</rights>\n", escape(&state.config.license_name)));
+    for r in &rows {
+        let url = format!("{base}/v1/progress-updates/{}", r.id);
+        let pct = r.percent.map(|p| format!("{}% — ", format_hundredths(p))).unwrap_or_default();
+        let milestone = milestones.get(&r.milestone_id).map(|d| short(d, 90)).unwrap_or_default();
+        xml.push_str("  <entry>\n");
+        xml.push_str(&format!("    <id>{}</id>\n", escape(&url)));
+        xml.push_str(&format!("    <title>{}</title>\n", escape(&format!("{pct}{milestone}"))));
+        xml.push_str(&format!("    <updated>{}{GUATEMALA}</updated>\n", escape(&r.reported_at)));
+        xml.push_str(&format!("    <link rel=\"alternate\" type=\"application/json\" href=\"{}\"/>\n", escape(&url)));
+        xml.push_str(&format!("    <category term=\"{}\"/>\n", escape(&r.plan_id)));
+        xml.push_str(&format!("    <summary type=\"text\">{}</summary>\n", escape(&r.description)));
+        xml.push_str("  </entry>\n");
+    }
+    xml.push_str("</feed>\n");
+    Ok(HttpResponse::Ok().content_type("application/atom+xml; charset=utf-8").body(xml))
+}
