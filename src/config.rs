@@ -29,6 +29,8 @@ pub struct Config {
     pub license_url: String,
     /// The public base URL, for citations and feed ids (e.g. https://datos.example.gt).
     pub public_url: String,
+    /// Memory for hot responses, in bytes (0 disables the cache).
+    pub response_cache_bytes: usize,
 }
 
 impl Config {
@@ -48,6 +50,7 @@ impl Config {
             license_name: "CC BY 4.0".into(),
             license_url: "https://creativecommons.org/licenses/by/4.0/".into(),
             public_url: "http://127.0.0.1:8080".into(),
+            response_cache_bytes: 64 << 20,
         }
     }
 }

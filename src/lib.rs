@@ -13,6 +13,7 @@ pub mod percent;
 pub mod revision;
 pub mod schema;
 pub mod snapshot;
+pub mod synthetic;
 pub mod text;
 pub mod views;
 
@@ -75,7 +76,8 @@ pub fn serve_with_watch(config: Config, listener: TcpListener) -> Result<(Server
         }
         Err(e) => log::warn!("cannot write the download snapshot now: {e}"),
     });
-    let state = AppState { pool, config: Arc::new(config), revision: watch.clone() };
+    let cache = Arc::new(api::caching::ResponseCache::new(config.response_cache_bytes));
+    let state = AppState { pool, config: Arc::new(config), revision: watch.clone(), cache };
     let mut server = HttpServer::new(move || api::build_app(state.clone()));
     if workers > 0 {
         server = server.workers(workers);

@@ -67,6 +67,9 @@ enum Command {
         /// How often to check the database for a new dataset revision, in milliseconds.
         #[arg(long, env = "REVISION_POLL_MS", default_value_t = 2000)]
         revision_poll_ms: u64,
+        /// Memory for hot responses, in MiB (0 disables the cache).
+        #[arg(long, env = "RESPONSE_CACHE_MB", default_value_t = 64)]
+        response_cache_mb: usize,
     },
     /// Validate and load a canonical dataset directory (all or nothing).
     Import {
@@ -87,6 +90,13 @@ enum Command {
     },
     /// Write the database's dataset as canonical files into a directory.
     Export { path: PathBuf },
+    /// Write a synthetic dataset at scale N (100: about 1,000 plans, 1,000,000 progress updates) in canonical form.
+    Generate {
+        #[arg(long, default_value_t = 1)]
+        scale: u32,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Apply pending database migrations.
     Migrate,
     /// Write the OpenAPI document generated from the code.
@@ -131,6 +141,7 @@ fn run(cli: Cli) -> Result<(), String> {
             no_bundled_import,
             cache_max_age,
             revision_poll_ms,
+            response_cache_mb,
         } => {
             let config = Config {
                 host,
@@ -140,6 +151,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 bundled_dataset: (!no_bundled_import).then_some(bundled_dataset),
                 cache_max_age,
                 revision_poll: std::time::Duration::from_millis(revision_poll_ms.max(50)),
+                response_cache_bytes: response_cache_mb << 20,
                 ..base
             };
             gagt::prepare(&config)?;
@@ -154,6 +166,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 .block_on(async { gagt::serve(config, listener)?.await.map_err(|e| e.to_string()) })
         }
         Command::Import { path, dry_run, report, plan, write_canonical } => {
+            let started = std::time::Instant::now();
             let mut conn = db::open_for_writing(&database)?;
             db::migrate(&mut conn)?;
             let (outcome, ds) = match (report, plan) {
@@ -167,8 +180,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 _ => import::import_dir(&mut conn, &path, dry_run),
             }
             .map_err(|e| e.to_string())?;
+            log::info!("import written in {:.2} s", started.elapsed().as_secs_f64());
             if !dry_run {
                 gagt::write_snapshot(&base, &mut conn)?;
+                log::info!("import and snapshot done in {:.2} s", started.elapsed().as_secs_f64());
             }
             println!(
                 "{}: {} plans, {} commitments, {} milestones, {} progress updates, {} institutions",
@@ -191,6 +206,20 @@ fn run(cli: Cli) -> Result<(), String> {
             let ds = import::export::load(&mut conn).map_err(|e| format!("cannot read the dataset: {e}"))?;
             import::export::write_dir(&ds, &path)?;
             println!("wrote {} canonical files to {}", import::canonical::TABLES.len(), path.display());
+            Ok(())
+        }
+        Command::Generate { scale, out } => {
+            let ds = gagt::synthetic::generate(scale);
+            import::export::write_dir(&ds, &out)?;
+            println!(
+                "wrote scale {scale} to {}: {} plans, {} commitments, {} milestones, {} progress updates, {} institutions",
+                out.display(),
+                ds.plans.len(),
+                ds.commitments.len(),
+                ds.milestones.len(),
+                ds.progress_updates.len(),
+                ds.institutions.len()
+            );
             Ok(())
         }
         Command::Migrate => {

@@ -1,23 +1,34 @@
 //! Text helpers: accent- and case-folding for search, slugs.
 
-use unicode_normalization::UnicodeNormalization;
-
 /// Fold text for matching: decompose, drop accents, lowercase, and turn every
 /// run of non-alphanumeric characters into one space. "Información Pública"
 /// and "informacion publica" fold to the same string; ñ folds to n.
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = true;
-    for c in s.nfd() {
-        if unicode_normalization::char::is_combining_mark(c) {
-            continue;
-        }
+    let mut emit = |c: char, out: &mut String| {
         if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
             space = false;
         } else if !space {
             out.push(' ');
             space = true;
+        }
+    };
+    for c in s.chars() {
+        if c.is_ascii() {
+            // Fast path: most text is ASCII and needs no decomposition.
+            emit(c, &mut out);
+        } else {
+            unicode_normalization::char::decompose_canonical(c, |d| {
+                if !unicode_normalization::char::is_combining_mark(d) {
+                    emit(d, &mut out);
+                }
+            });
         }
     }
     if out.ends_with(' ') {

@@ -66,6 +66,46 @@ fn set_headers(headers: &mut actix_web::http::header::HeaderMap, tag: &str, rev:
     headers.insert(header::VARY, HeaderValue::from_static("Accept, Origin"));
 }
 
+/// A finished response kept for its ETag (which names the revision).
+pub struct Cached {
+    status: StatusCode,
+    headers: Vec<(header::HeaderName, HeaderValue)>,
+    body: actix_web::web::Bytes,
+}
+
+/// Hot responses by ETag, bounded in bytes. A new revision changes every
+/// ETag, so entries never go stale; when full, the cache starts over.
+#[derive(Default)]
+pub struct ResponseCache {
+    inner: std::sync::Mutex<(std::collections::HashMap<String, std::sync::Arc<Cached>>, usize)>,
+    pub budget: usize,
+}
+
+impl ResponseCache {
+    pub fn new(budget: usize) -> ResponseCache {
+        ResponseCache { inner: Default::default(), budget }
+    }
+
+    fn get(&self, key: &str) -> Option<std::sync::Arc<Cached>> {
+        self.inner.lock().ok()?.0.get(key).cloned()
+    }
+
+    fn put(&self, key: String, value: Cached) {
+        let size = value.body.len() + key.len() + 256;
+        if size > self.budget / 8 {
+            return;
+        }
+        if let Ok(mut guard) = self.inner.lock() {
+            if guard.1 + size > self.budget {
+                guard.0.clear();
+                guard.1 = 0;
+            }
+            guard.1 += size;
+            guard.0.insert(key, std::sync::Arc::new(value));
+        }
+    }
+}
+
 /// The middleware body: 304 from memory, else run and stamp the validators.
 pub async fn conditional(
     req: ServiceRequest,
@@ -84,11 +124,33 @@ pub async fn conditional(
         set_headers(res.headers_mut(), &tag, &rev, max_age);
         return Ok(req.into_response(res));
     }
-    let mut res = next.call(req).await?;
-    if res.status() == StatusCode::OK {
-        set_headers(res.headers_mut(), &tag, &rev, max_age);
+    let cache = &state.cache;
+    // HEAD is answered like GET; the key includes the path, query and Accept through the tag.
+    if let Some(hit) = cache.get(&tag) {
+        let mut res = HttpResponse::build(hit.status);
+        for (k, v) in &hit.headers {
+            res.insert_header((k.clone(), v.clone()));
+        }
+        return Ok(req.into_response(res.body(hit.body.clone())));
     }
-    Ok(res.map_into_boxed_body())
+    let mut res = next.call(req).await?;
+    if res.status() != StatusCode::OK {
+        return Ok(res.map_into_boxed_body());
+    }
+    set_headers(res.headers_mut(), &tag, &rev, max_age);
+    let (req, res) = res.into_parts();
+    let (head, body) = res.into_parts();
+    let body =
+        actix_web::body::to_bytes(body).await.map_err(|_| super::error::ApiError::Internal("reading a body".into()))?;
+    let headers = head
+        .headers()
+        .iter()
+        .filter(|(k, _)| *k != header::CONTENT_LENGTH && *k != header::DATE)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    cache.put(tag, Cached { status: head.status(), headers, body: body.clone() });
+    let res = head.set_body(body).map_into_boxed_body();
+    Ok(ServiceResponse::new(req, res))
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@ pub struct AppState {
     pub pool: Pool,
     pub config: Arc<Config>,
     pub revision: RevisionWatch,
+    /// Hot responses, keyed by ETag (so by revision).
+    pub cache: Arc<super::caching::ResponseCache>,
 }
 
 impl AppState {

@@ -80,15 +80,32 @@ pub fn compute(ds: &mut Dataset) {
         .to_string();
         c.search_text = search_text(&[Some(&c.number), Some(&c.title), c.description.as_deref()]);
     }
-    // Plans.
+    // Plans: counts grouped in one pass over each table.
+    let mut per_plan: HashMap<&str, [i32; 6]> = HashMap::new();
+    for c in &ds.commitments {
+        per_plan.entry(c.plan_id.as_str()).or_default()[0] += 1;
+    }
+    for m in &ds.milestones {
+        let e = per_plan.entry(m.plan_id.as_str()).or_default();
+        e[1] += 1;
+        e[match m.status.as_str() {
+            "not_started" => 2,
+            "started" => 3,
+            _ => 4,
+        }] += 1;
+    }
+    for u in &ds.progress_updates {
+        per_plan.entry(u.plan_id.as_str()).or_default()[5] += 1;
+    }
+    let per_plan: HashMap<String, [i32; 6]> = per_plan.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     for p in &mut ds.plans {
-        p.commitment_count = ds.commitments.iter().filter(|c| c.plan_id == p.id).count() as i32;
-        let ms: Vec<_> = ds.milestones.iter().filter(|m| m.plan_id == p.id).collect();
-        p.milestone_count = ms.len() as i32;
-        p.milestones_not_started = ms.iter().filter(|m| m.status == "not_started").count() as i32;
-        p.milestones_started = ms.iter().filter(|m| m.status == "started").count() as i32;
-        p.milestones_completed = ms.iter().filter(|m| m.status == "completed").count() as i32;
-        p.progress_update_count = ds.progress_updates.iter().filter(|u| u.plan_id == p.id).count() as i32;
+        let n = per_plan.get(&p.id).copied().unwrap_or_default();
+        p.commitment_count = n[0];
+        p.milestone_count = n[1];
+        p.milestones_not_started = n[2];
+        p.milestones_started = n[3];
+        p.milestones_completed = n[4];
+        p.progress_update_count = n[5];
         p.search_text =
             search_text(&[Some(&p.title), Some(&p.short_name), p.objective.as_deref(), p.description.as_deref()]);
     }
@@ -109,10 +126,14 @@ pub fn compute(ds: &mut Dataset) {
     for a in &ds.aliases {
         aliases.entry(a.institution_id.as_str()).or_default().push(a.alias.as_str());
     }
+    let mut roles_of: HashMap<&str, Vec<&crate::models::InstitutionRoleRow>> = HashMap::new();
+    for r in &ds.roles {
+        roles_of.entry(r.institution_id.as_str()).or_default().push(r);
+    }
     for i in &mut ds.institutions {
         let mut commitments: HashSet<&str> = HashSet::new();
         let mut ms: HashSet<&str> = HashSet::new();
-        for r in ds.roles.iter().filter(|r| r.institution_id == i.id) {
+        for r in roles_of.get(i.id.as_str()).into_iter().flatten() {
             match r.subject_type.as_str() {
                 "commitment" => {
                     commitments.insert(r.subject_id.as_str());

@@ -54,18 +54,44 @@ impl Out {
     }
 }
 
-fn words(s: &str) -> HashSet<String> {
-    fold(s).split(' ').filter(|w| w.len() > 2).map(str::to_string).collect()
+/// The distinct words (longer than two letters) of a folded text, as
+/// sorted hashes: cheap to build and to compare for millions of updates.
+fn words(folded: &str) -> Vec<u64> {
+    let mut out: Vec<u64> = folded
+        .split(' ')
+        .filter(|w| w.len() > 2)
+        .map(|w| w.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3)))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// Share of words two texts have in common (Jaccard), in percent.
+#[cfg(test)]
 fn similarity(a: &str, b: &str) -> u32 {
-    let (a, b) = (words(a), words(b));
-    let union = a.union(&b).count();
+    jaccard(&words(&fold(a)), &words(&fold(b)))
+}
+
+/// Jaccard overlap of two sorted, distinct lists, in percent.
+fn jaccard(a: &[u64], b: &[u64]) -> u32 {
+    let (mut i, mut j, mut common) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - common;
     if union == 0 {
         return 0;
     }
-    (a.intersection(&b).count() * 100 / union) as u32
+    (common * 100 / union) as u32
 }
 
 fn list_es(items: &[String]) -> String {
@@ -93,9 +119,21 @@ pub fn compute(ds: &Dataset) -> Vec<QualityFindingRow> {
         }
         m
     };
+    let mut commitments_of: HashMap<&str, Vec<&crate::models::CommitmentRow>> = HashMap::new();
+    for c in &ds.commitments {
+        commitments_of.entry(c.plan_id.as_str()).or_default().push(c);
+    }
+    let mut milestones_of: HashMap<&str, Vec<&crate::models::MilestoneRow>> = HashMap::new();
+    for m in &ds.milestones {
+        milestones_of.entry(m.plan_id.as_str()).or_default().push(m);
+    }
+    let mut updates_of: HashMap<&str, Vec<&crate::models::ProgressUpdateRow>> = HashMap::new();
+    for u in &ds.progress_updates {
+        updates_of.entry(u.milestone_id.as_str()).or_default().push(u);
+    }
     for plan in &ds.plans {
-        let commitments: Vec<_> = ds.commitments.iter().filter(|c| c.plan_id == plan.id).collect();
-        let milestones: Vec<_> = ds.milestones.iter().filter(|m| m.plan_id == plan.id).collect();
+        let commitments: Vec<_> = commitments_of.remove(plan.id.as_str()).unwrap_or_default();
+        let milestones: Vec<_> = milestones_of.remove(plan.id.as_str()).unwrap_or_default();
 
         // The platform's headline counts against the milestones present.
         if let (Some(a), Some(b), Some(c)) = (
@@ -184,17 +222,20 @@ pub fn compute(ds: &Dataset) -> Vec<QualityFindingRow> {
         }
 
         for m in &milestones {
-            let mut updates: Vec<_> = ds.progress_updates.iter().filter(|u| u.milestone_id == m.id).collect();
+            let mut updates: Vec<_> = updates_of.remove(m.id.as_str()).unwrap_or_default();
             updates.sort_by_key(|u| u.position);
+            // Fold and split each text once: milestones can hold many updates.
+            let folded: Vec<String> = updates.iter().map(|u| fold(&u.description)).collect();
+            let word_sets: Vec<Vec<u64>> = folded.iter().map(|f| words(f)).collect();
             for (j, u) in updates.iter().enumerate() {
                 // Exact and near duplicates of an earlier update.
-                if let Some((i, prev, exact)) = updates[..j].iter().enumerate().rev().find_map(|(i, p)| {
+                if let Some((prev, exact, overlap)) = (0..j).rev().find_map(|i| {
+                    let p = updates[i];
                     let exact = p.description == u.description && p.percent == u.percent;
-                    let near = fold(&p.description) == fold(&u.description)
-                        || similarity(&p.description, &u.description) >= NEAR;
-                    (exact || near).then_some((i, *p, exact))
+                    let overlap = jaccard(&word_sets[i], &word_sets[j]);
+                    let near = folded[i] == folded[j] || overlap >= NEAR;
+                    (exact || near).then_some((p, exact, overlap))
                 }) {
-                    let _ = i;
                     let (es_how, en_how) = if exact {
                         ("repite exactamente", "exactly repeats")
                     } else {
@@ -214,7 +255,7 @@ pub fn compute(ds: &Dataset) -> Vec<QualityFindingRow> {
                             u.position, m.id, u.reported_at, pct(u.percent.unwrap_or(0)), prev.position, prev.reported_at, pct(prev.percent.unwrap_or(0))
                         ),
                         json!({"match": if exact { "exact" } else { "near" }, "duplicate_of": prev.id,
-                               "similarity_percent": similarity(&prev.description, &u.description),
+                               "similarity_percent": overlap,
                                "percent": u.percent.map(crate::percent::to_number), "duplicate_of_percent": prev.percent.map(crate::percent::to_number)}),
                     );
                 }

@@ -48,7 +48,13 @@ both_backends!(a_repeated_poll_with_if_none_match_does_not_touch_the_database, |
         assert_eq!(res.status(), 304);
     }
     assert_eq!(app.watch.db_calls.load(Ordering::Relaxed), before);
-    app.get("/v1/progress-updates?limit=5");
+    // A repeated GET is served from the revision-keyed response cache.
+    let again = app.get("/v1/progress-updates?limit=5");
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert_eq!(again.json::<serde_json::Value>().unwrap()["data"].as_array().unwrap().len(), 5);
+    assert_eq!(app.watch.db_calls.load(Ordering::Relaxed), before);
+    // Something not seen before goes to the database.
+    app.get("/v1/progress-updates?limit=6");
     assert!(app.watch.db_calls.load(Ordering::Relaxed) > before);
 });
 
