@@ -29,9 +29,10 @@ pub fn etag(rev: &Revision, req: &ServiceRequest) -> String {
     h.update([0]);
     h.update(req.uri().query().unwrap_or("").as_bytes());
     h.update([0]);
-    if let Some(a) = req.headers().get(header::ACCEPT) {
-        h.update(a.as_bytes());
-    }
+    // The representation the Accept header selects, not its spelling: every
+    // client asking for JSON shares one cache entry and one ETag.
+    let accept = req.headers().get(header::ACCEPT).map(|a| super::format::representation(a.to_str().unwrap_or("?")));
+    h.update(accept.unwrap_or("json").as_bytes());
     format!("\"r{}-{}\"", rev.number, hex::encode(&h.finalize()[..12]))
 }
 

@@ -42,6 +42,15 @@ pub fn negotiate(req: &HttpRequest, args: &QueryArgs) -> Result<Format, ApiError
     })
 }
 
+/// What an Accept header selects, as a cache-key part: json, csv or none.
+pub fn representation(accept: &str) -> &'static str {
+    match from_accept(accept) {
+        Some(Format::Json) => "json",
+        Some(Format::Csv) => "csv",
+        None => "none",
+    }
+}
+
 /// The best of JSON and CSV for an Accept header, by q-value then order.
 fn from_accept(accept: &str) -> Option<Format> {
     let mut best: Option<(f32, Format)> = None;

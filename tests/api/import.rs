@@ -295,3 +295,21 @@ mod bundled {
         assert_eq!(import::store(&mut conn, ds, "report", false).unwrap().0, Outcome::Unchanged(1));
     }
 }
+
+/// The benchmark's synthetic dataset is valid canonical data with the
+/// promised shape (scale 1: 10 plans, 10,000 progress updates).
+#[test]
+fn synthetic_dataset_is_valid_and_has_the_promised_shape() {
+    let ds = gagt::synthetic::generate(1);
+    let dir = tempfile::tempdir().unwrap();
+    gagt::import::export::write_dir(&ds, dir.path()).unwrap();
+    let read = gagt::import::canonical::read_dir(dir.path()).unwrap();
+    assert_eq!(read.plans.len(), 10);
+    assert_eq!(read.commitments.len(), 200);
+    assert_eq!(read.milestones.len(), 1000);
+    assert_eq!(read.progress_updates.len(), 10_000);
+    assert_eq!(read.institutions.len(), 50);
+    assert!(read.findings.iter().any(|f| f.kind == "numbering_gap"));
+    assert!(read.findings.iter().any(|f| f.kind == "progress_decrease"));
+    assert_eq!(gagt::import::export::serialize(&gagt::synthetic::generate(1)), gagt::import::export::serialize(&ds));
+}

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# The benchmark: generate scale N, import it into SQLite and PostgreSQL, start
+# the release server, drive it with wrk, and measure nginx serving the very
+# same response bytes as static files in the same run. Writes a table into
+# BENCHMARKS.md (between the BEGIN/END markers) with the date and the machine.
+#
+# Usage: bench/run.sh [SCALE] [DURATION_SECONDS]   (defaults: 100, 10)
+# Needs: wrk and nginx-light (installed here if missing), a local PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCALE="${1:-100}"
+DURATION="${2:-10}"
+CONNS=64
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/gagt-target}"
+for pkg in wrk nginx-light; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$pkg"; }
+done
+cargo build --release --quiet
+BIN="$CARGO_TARGET_DIR/release/gobierno-abierto-gt"
+WORK="$(mktemp -d /tmp/gagt-bench.XXXXXX)"
+PG_DB="gagt_bench_$$"
+PG_ADMIN="postgres://postgres@127.0.0.1:5432/postgres"
+SERVER=""; NGINX_PID=""
+cleanup() {
+    [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null || true
+    [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
+    psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+export RUST_LOG=warn
+rows=()
+row() { rows+=("| $1 | $2 | $3 | $4 |"); echo "$1: $2 (target $3; reference $4)"; }
+
+echo "== generate scale $SCALE"
+"$BIN" generate --scale "$SCALE" --out "$WORK/data" | tail -1
+
+echo "== import into SQLite"
+start=$(date +%s.%N)
+"$BIN" --data-dir "$WORK/sqlite" import "$WORK/data" >/dev/null
+t_sqlite=$(echo "$(date +%s.%N) - $start" | bc)
+row "import into SQLite, with snapshot files (scale $SCALE)" "$(printf %.1f "$t_sqlite") s" "≤ 60 s" "–"
+
+echo "== import into PostgreSQL"
+psql -q "$PG_ADMIN" -c "CREATE DATABASE $PG_DB"
+start=$(date +%s.%N)
+"$BIN" --database-url "postgres://postgres@127.0.0.1:5432/$PG_DB" --data-dir "$WORK/pg" import "$WORK/data" >/dev/null
+t_pg=$(echo "$(date +%s.%N) - $start" | bc)
+row "import into PostgreSQL, with snapshot files" "$(printf %.1f "$t_pg") s" "≤ 120 s" "–"
+
+echo "== cold start"
+PORT=$((30000 + RANDOM % 10000))
+start=$(date +%s.%N)
+"$BIN" --data-dir "$WORK/sqlite" serve --port "$PORT" --no-bundled-import --workers 2 --pool-size 8 &
+SERVER=$!
+until curl -fs -o /dev/null "http://127.0.0.1:$PORT/v1/plans?limit=1"; do sleep 0.01; done
+t_cold=$(echo "$(date +%s.%N) - $start" | bc)
+row "cold start to first 200 (SQLite)" "$(printf %.3f "$t_cold") s" "≤ 0.5 s" "–"
+API="http://127.0.0.1:$PORT"
+
+# The requests, and the same bytes as static files for nginx.
+PLAN=$(curl -fs "$API/v1/plans?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["id"])')
+COMMITMENT="$PLAN-c2"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$API/v1/commitments/$COMMITMENT")" = 200 ] || COMMITMENT="$PLAN-c1"
+DEEP="/v1/progress-updates?limit=100"
+for _ in $(seq 1 50); do DEEP=$(curl -fs "$API$DEEP" | python3 -c 'import json,sys; print(json.load(sys.stdin)["next"])'); done
+declare -A PATHS=(
+    [item]="/v1/commitments/$COMMITMENT"
+    [list]="/v1/milestones?plan=$PLAN&status=started&limit=50"
+    [search]="/v1/search?q=transparencia%20fiscal%20quiche&limit=20"
+    [deep]="$DEEP"
+    [csv]="/v1/commitments.csv?plan=$PLAN&limit=1000"
+    [file]="/v1/downloads/latest/commitments.csv"
+)
+mkdir -p "$WORK/www"
+for k in "${!PATHS[@]}"; do curl -fs "$API${PATHS[$k]}" -o "$WORK/www/$k"; done
+NPORT=$((PORT + 1))
+cat > "$WORK/nginx.conf" <<NGINX
+user root;
+worker_processes 2;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    sendfile on;
+    server { listen 127.0.0.1:$NPORT; root $WORK/www; location / { default_type application/octet-stream; } }
+}
+NGINX
+nginx -c "$WORK/nginx.conf" -g 'daemon off;' &
+NGINX_PID=$!
+sleep 0.5
+
+# wrk prints throughput and the latency distribution; keep req/s, p50, p99.
+measure() {
+    local url="$1"; shift
+    curl -fs -o /dev/null "$@" "$url" || true   # warm: "repeated" means after a first request
+    wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "$@" "$url" > "$WORK/wrk.out" 2>&1
+    local rps p50 p99 bad mbs
+    rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.out")
+    mbs=$(awk '/Transfer\/sec/ {print $2}' "$WORK/wrk.out")
+    p50=$(awk '$1 == "50%" {print $2}' "$WORK/wrk.out")
+    p99=$(awk '$1 == "99%" {print $2}' "$WORK/wrk.out")
+    bad=$(awk '/Non-2xx or 3xx/ {print $5}' "$WORK/wrk.out")
+    echo "$rps req/s ($mbs/s), p50 $p50, p99 $p99${bad:+, $bad non-2xx/3xx}"
+}
+uncached() {
+    # First-time requests: a new query each time (the response cache is keyed by URL).
+    python3 - "$API" "$1" "$2" <<'PY'
+import sys, time, urllib.request, statistics
+api, path, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+times = []
+for i in range(n):
+    url = f"{api}{path}&limit={20 + i}"
+    t = time.perf_counter(); urllib.request.urlopen(url).read(); times.append((time.perf_counter() - t) * 1000)
+times.sort()
+print(f"p50 {statistics.median(times):.1f}ms, p99 {times[int(len(times) * 0.99) - 1]:.1f}ms over {n} first-time requests")
+PY
+}
+
+echo "== load ($CONNS connections, ${DURATION}s each)"
+for k in item list search deep csv file; do
+    ours=$(measure "$API${PATHS[$k]}")
+    ref=$(measure "http://127.0.0.1:$NPORT/$k")
+    case $k in
+        item|list) target="≥ 1.0× nginx, p99 ≤ 5 ms" ;;
+        file) target="≥ 0.8× nginx" ;;
+        *) target="(repeated)" ;;
+    esac
+    row "repeated GET: $k \`${PATHS[$k]:0:60}\`" "$ours" "$target" "nginx: $ref"
+    [ "$k" = file ] && ls -l "$WORK/www/file" | awk '{print "     file size", $5}' 
+done
+ETAG=$(curl -fsI "$API${PATHS[list]}" | awk -F': ' 'tolower($1) == "etag" {print $2}' | tr -d '\r')
+ours=$(measure "$API${PATHS[list]}" -H "If-None-Match: $ETAG")
+NETAG=$(curl -fsI "http://127.0.0.1:$NPORT/list" | awk -F': ' 'tolower($1) == "etag" {print $2}' | tr -d '\r')
+ref=$(measure "http://127.0.0.1:$NPORT/list" -H "If-None-Match: $NETAG")
+row "304 revalidation (If-None-Match)" "$ours" "≥ 1.0× nginx" "nginx: $ref"
+row "first-time filtered list" "$(uncached "/v1/milestones?plan=$PLAN&status=started" 100)" "p99 ≤ 20 ms" "–"
+row "first-time search" "$(uncached "/v1/search?q=transparencia%20fiscal" 20)" "p99 ≤ 20 ms" "–"
+
+echo "== CSV of every progress update"
+out=$(curl -fs "$API/v1/downloads/latest/progress_updates.csv" -o /dev/null -w '%{size_download} %{time_total}')
+row "all progress updates as CSV (snapshot file, one request)" "$(echo "$out" | awk '{printf "%.0f MB/s (%d bytes in %.3f s)", $1 / $2 / 1e6, $1, $2}')" "≥ 100 MB/s, flat memory" "–"
+out=$(curl -fs "$API/v1/progress-updates.csv?limit=1000" -o /dev/null -w '%{size_download} %{time_total}')
+row "filtered CSV list page (1,000 rows)" "$(echo "$out" | awk '{printf "%.0f MB/s (%d bytes in %.3f s)", $1 / $2 / 1e6, $1, $2}')" "≥ 100 MB/s" "–"
+rss=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
+row "server peak RSS after the load" "$((rss / 1024)) MB" "≤ 250 MB" "–"
+
+machine="$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), $(lsb_release -ds 2>/dev/null || echo Linux)"
+{
+    echo "<!-- BEGIN bench/run.sh -->"
+    echo "Run on $(date -u +%Y-%m-%d) on this machine ($machine), scale $SCALE, $CONNS connections, ${DURATION}s per load, \`bench/run.sh $SCALE $DURATION\`."
+    echo
+    echo "| measure | result | target | reference (same run) |"
+    echo "| --- | --- | --- | --- |"
+    printf '%s\n' "${rows[@]}"
+    echo "<!-- END bench/run.sh -->"
+} > "$WORK/table.md"
+python3 - "$WORK/table.md" <<'PY'
+import re, sys
+table = open(sys.argv[1]).read()
+path = "BENCHMARKS.md"
+text = open(path).read()
+text = re.sub(r"<!-- BEGIN bench/run.sh -->.*<!-- END bench/run.sh -->\n?", lambda m: table, text, flags=re.S)
+open(path, "w").write(text)
+PY
+cat "$WORK/table.md"
