@@ -48,6 +48,15 @@ pub fn terms(q: &str) -> Vec<String> {
     out
 }
 
+/// At most `max` characters, with an ellipsis when cut.
+pub fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>().trim_end())
+    }
+}
+
 /// A lowercase ASCII slug.
 pub fn slug(s: &str) -> String {
     fold(s).replace(' ', "-")

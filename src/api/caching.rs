@@ -36,7 +36,8 @@ pub fn etag(rev: &Revision, req: &ServiceRequest) -> String {
     format!("\"r{}-{}\"", rev.number, hex::encode(&h.finalize()[..12]))
 }
 
-fn matches(header: Option<&HeaderValue>, tag: &str) -> bool {
+/// Whether an `If-None-Match` header matches a tag (lists, `*`, weak forms).
+pub fn matches(header: Option<&HeaderValue>, tag: &str) -> bool {
     let Some(v) = header.and_then(|v| v.to_str().ok()) else { return false };
     v.split(',').map(str::trim).any(|t| t == "*" || t == tag || t.strip_prefix("W/") == Some(tag))
 }

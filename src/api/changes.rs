@@ -58,19 +58,6 @@ pub struct Change {
     pub url: Option<String>,
 }
 
-fn url(kind: &str, id: &str, change: &str) -> Option<String> {
-    let collection = match kind {
-        "plan" => "plans",
-        "commitment" => "commitments",
-        "milestone" => "milestones",
-        "progress_update" => "progress-updates",
-        "institution" => "institutions",
-        "quality_finding" => "quality-findings",
-        _ => return None,
-    };
-    (change != "deleted").then(|| format!("/v1/{collection}/{id}"))
-}
-
 pub const CSV_HEADERS: &[&str] = &["revision", "type", "id", "change", "url"];
 
 #[utoipa::path(
@@ -114,7 +101,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             kind: r.record_type.clone(),
             id: r.record_id.clone(),
             change: r.change.clone(),
-            url: url(&r.record_type, &r.record_id, &r.change),
+            url: if r.change == "deleted" { None } else { crate::views::record_url(&r.record_type, &r.record_id) },
         })
         .collect();
     pagination::respond(&req, &args, format, "changes", data, total, next, |d| (CSV_HEADERS, d.to_vec()))

@@ -52,14 +52,6 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-fn short(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(max).collect::<String>().trim_end())
-    }
-}
-
 #[utoipa::path(
     tag = "downloads",
     operation_id = "progress_updates_feed",
@@ -123,7 +115,7 @@ pub async fn progress_updates(req: HttpRequest, state: web::Data<AppState>) -> R
     for r in &rows {
         let url = format!("{base}/v1/progress-updates/{}", r.id);
         let pct = r.percent.map(|p| format!("{}% — ", format_hundredths(p))).unwrap_or_default();
-        let milestone = milestones.get(&r.milestone_id).map(|d| short(d, 90)).unwrap_or_default();
+        let milestone = milestones.get(&r.milestone_id).map(|d| crate::text::shorten(d, 90)).unwrap_or_default();
         xml.push_str("  <entry>\n");
         xml.push_str(&format!("    <id>{}</id>\n", escape(&url)));
         xml.push_str(&format!("    <title>{}</title>\n", escape(&format!("{pct}{milestone}"))));

@@ -188,16 +188,15 @@ async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let path = req.path();
     let known = ROUTES.iter().any(|p| ResourceDef::new(*p).is_match(path));
     if !known {
-        return Err(ApiError::NotFound(format!("no resource at `{}`; see /v1 for what exists", shorten(path))));
+        return Err(ApiError::NotFound(format!(
+            "no resource at `{}`; see /v1 for what exists",
+            crate::text::shorten(path, 200)
+        )));
     }
     if req.method() == Method::OPTIONS {
         return Ok(HttpResponse::NoContent().insert_header((header::ALLOW, "GET, HEAD, OPTIONS")).finish());
     }
     Err(ApiError::MethodNotAllowed)
-}
-
-fn shorten(s: &str) -> String {
-    s.chars().take(200).collect()
 }
 
 /// `/v1/...something.csv` is `/v1/...something` asked for as CSV; HEAD is

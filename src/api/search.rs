@@ -63,16 +63,6 @@ pub struct SearchHit {
     pub url: String,
 }
 
-fn collection(kind: &str) -> &'static str {
-    match kind {
-        "plan" => "plans",
-        "commitment" => "commitments",
-        "milestone" => "milestones",
-        "progress_update" => "progress-updates",
-        _ => "institutions",
-    }
-}
-
 /// Score a candidate: every term present is worth 1, 3 more in the title;
 /// the whole phrase is worth 10 in the title and 4 in the text.
 fn score(c: &Candidate, terms: &[String]) -> i64 {
@@ -95,16 +85,6 @@ fn score(c: &Candidate, terms: &[String]) -> i64 {
 
 fn type_rank(kind: &str) -> usize {
     TYPES.iter().position(|t| *t == kind).unwrap_or(TYPES.len())
-}
-
-fn short(s: &str) -> String {
-    const MAX: usize = 160;
-    if s.chars().count() <= MAX {
-        s.to_string()
-    } else {
-        let cut: String = s.chars().take(MAX).collect();
-        format!("{}…", cut.trim_end())
-    }
 }
 
 pub const CSV_HEADERS: &[&str] = &["type", "id", "title", "plan_id", "score", "url"];
@@ -162,10 +142,10 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
         .map(|(s, c)| SearchHit {
             kind: c.kind.to_string(),
             id: c.id.clone(),
-            title: short(&c.title),
+            title: crate::text::shorten(&c.title, 160),
             plan_id: c.plan_id.clone(),
             score: *s,
-            url: format!("/v1/{}/{}", collection(c.kind), c.id),
+            url: crate::views::record_url(c.kind, &c.id).unwrap_or_default(),
         })
         .collect();
     pagination::respond(&req, &args, format, "search", data, total, next, |d| (CSV_HEADERS, d.to_vec()))

@@ -30,6 +30,20 @@ impl Source {
     }
 }
 
+/// Where a record of a given type lives in the API, if it is served on its own.
+pub fn record_url(record_type: &str, id: &str) -> Option<String> {
+    let collection = match record_type {
+        "plan" => "plans",
+        "commitment" => "commitments",
+        "milestone" => "milestones",
+        "progress_update" => "progress-updates",
+        "institution" => "institutions",
+        "quality_finding" => "quality-findings",
+        _ => return None,
+    };
+    Some(format!("/v1/{collection}/{id}"))
+}
+
 /// A percentage from stored hundredths, exact: 12.5 stays 12.5.
 pub fn pct(h: Option<i32>) -> Option<serde_json::Number> {
     h.map(percent::to_number)

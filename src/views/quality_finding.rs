@@ -38,12 +38,6 @@ pub struct QualityFinding {
 
 impl From<&QualityFindingRow> for QualityFinding {
     fn from(r: &QualityFindingRow) -> Self {
-        let collection = match r.record_type.as_str() {
-            "plan" => "plans",
-            "commitment" => "commitments",
-            "milestone" => "milestones",
-            _ => "progress-updates",
-        };
         QualityFinding {
             id: r.id.clone(),
             kind: r.kind.clone(),
@@ -52,7 +46,7 @@ impl From<&QualityFindingRow> for QualityFinding {
             record_id: r.record_id.clone(),
             summary: Summary { es: r.summary_es.clone(), en: r.summary_en.clone() },
             details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null),
-            record_url: format!("/v1/{collection}/{}", r.record_id),
+            record_url: super::record_url(&r.record_type, &r.record_id).unwrap_or_default(),
         }
     }
 }
