@@ -31,6 +31,8 @@ pub struct Config {
     pub public_url: String,
     /// Memory for hot responses, in bytes (0 disables the cache).
     pub response_cache_bytes: usize,
+    /// Rows read per query when streaming a whole list (`all=1`).
+    pub stream_chunk_rows: i64,
 }
 
 impl Config {
@@ -51,6 +53,7 @@ impl Config {
             license_url: "https://creativecommons.org/licenses/by/4.0/".into(),
             public_url: "http://127.0.0.1:8080".into(),
             response_cache_bytes: 64 << 20,
+            stream_chunk_rows: 5000,
         }
     }
 }

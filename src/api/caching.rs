@@ -140,6 +140,10 @@ pub async fn conditional(
         return Ok(res.map_into_boxed_body());
     }
     set_headers(res.headers_mut(), &tag, &rev, max_age);
+    if matches!(res.response().body().size(), actix_web::body::BodySize::Stream) {
+        // Streamed (`all=1`): validators yes, memory no.
+        return Ok(res.map_into_boxed_body());
+    }
     let (req, res) = res.into_parts();
     let (head, body) = res.into_parts();
     let body =

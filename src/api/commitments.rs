@@ -10,6 +10,7 @@ use super::format::{self, negotiate, Format};
 use super::pagination::{self, ListPage};
 use super::query::{names_of, QueryArgs};
 use super::state::AppState;
+use super::stream;
 use super::{assemble, bad_cursor, item_id, ItemParams, ITEM_PARAMS, ROLES, STATUSES};
 use crate::models::{self, commitment::CommitmentFilter, commitment::CommitmentSort};
 use crate::views::commitment::{self as view, Commitment, CommitmentDetail};
@@ -33,7 +34,7 @@ pub struct CommitmentListParams {
     progress_min: Option<f64>,
     /// Maximum reported progress %.
     progress_max: Option<f64>,
-    /// Words that must all appear (accents and case ignored).
+    /// Words that must all appear, each as the start of a word of the record (accents and case ignored).
     q: Option<String>,
     /// Only records created or changed at or after this time: `YYYY-MM-DD` or RFC 3339 (see also /v1/changes).
     updated_since: Option<String>,
@@ -43,6 +44,8 @@ pub struct CommitmentListParams {
     limit: Option<i64>,
     /// Opaque cursor from the previous page's `next_cursor`.
     cursor: Option<String>,
+    /// With CSV: `1` returns every matching row in one streamed response (no paging; leave out `limit` and `cursor`).
+    all: Option<bool>,
     /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
     format: Option<String>,
     /// With CSV: `1` starts the file with a UTF-8 byte-order mark so that Excel opens accents correctly.
@@ -80,6 +83,15 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         terms: args.terms()?,
     };
     let (page, label) = pagination::page(&args, CommitmentSort::FIELDS)?;
+    if args.all(format)? {
+        return stream::csv(&state, &args, "commitments", view::CSV_HEADERS, page, move |c, page, w| {
+            let mut rows = models::commitment::rows(c, &filter, page)?.map_err(|_| bad_cursor())?;
+            let next = stream::split_last(&mut rows, page.limit, |r| (page.sort.value(r), r.id.clone()));
+            stream::write(w, assemble::commitments(c, &rows)?.iter().map(view::csv_row))?;
+            Ok(next)
+        })
+        .await;
+    }
     let (sort, limit) = (page.sort, page.limit);
     let a = args.clone();
     let (data, total, next) = state

@@ -86,7 +86,9 @@ pub async fn with_bom(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/csv"));
-    if !wants || !is_csv || res.status() != actix_web::http::StatusCode::OK {
+    // A streamed CSV (`all=1`) writes its own byte-order mark.
+    let streamed = matches!(res.response().body().size(), actix_web::body::BodySize::Stream);
+    if !wants || !is_csv || streamed || res.status() != actix_web::http::StatusCode::OK {
         return Ok(res.map_into_boxed_body());
     }
     let (req, res) = res.into_parts();

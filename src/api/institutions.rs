@@ -10,6 +10,7 @@ use super::format::{self, negotiate, Format};
 use super::pagination::{self, ListPage};
 use super::query::{names_of, QueryArgs};
 use super::state::AppState;
+use super::stream;
 use super::{assemble, bad_cursor, item_id, ItemParams, ITEM_PARAMS, ROLES};
 use crate::models::{self, institution::InstitutionFilter, institution::InstitutionSort};
 use crate::views::institution::{self as view, Institution, InstitutionDetail, Role};
@@ -42,6 +43,8 @@ pub struct InstitutionListParams {
     limit: Option<i64>,
     /// Opaque cursor from the previous page's `next_cursor`.
     cursor: Option<String>,
+    /// With CSV: `1` returns every matching row in one streamed response (no paging; leave out `limit` and `cursor`).
+    all: Option<bool>,
     /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
     format: Option<String>,
     /// With CSV: `1` starts the file with a UTF-8 byte-order mark so that Excel opens accents correctly.
@@ -77,6 +80,15 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         terms: args.terms()?,
     };
     let (page, label) = pagination::page(&args, InstitutionSort::FIELDS)?;
+    if args.all(format)? {
+        return stream::csv(&state, &args, "institutions", view::CSV_HEADERS, page, move |c, page, w| {
+            let mut rows = models::institution::rows(c, &filter, page)?.map_err(|_| bad_cursor())?;
+            let next = stream::split_last(&mut rows, page.limit, |r| (page.sort.value(r), r.id.clone()));
+            stream::write(w, assemble::institutions(c, &rows)?.iter().map(view::csv_row))?;
+            Ok(next)
+        })
+        .await;
+    }
     let (sort, limit) = (page.sort, page.limit);
     let a = args.clone();
     let (data, total, next) = state

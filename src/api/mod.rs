@@ -21,6 +21,7 @@ pub mod quality_findings;
 pub mod query;
 pub mod search;
 pub mod state;
+pub mod stream;
 
 use std::sync::LazyLock;
 

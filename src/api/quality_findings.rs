@@ -10,6 +10,7 @@ use super::format::{self, negotiate, Format};
 use super::pagination::{self, ListPage};
 use super::query::{names_of, QueryArgs};
 use super::state::AppState;
+use super::stream;
 use super::{bad_cursor, item_id, ItemParams, ITEM_PARAMS};
 use crate::import::quality::KINDS;
 use crate::models::{self, quality_finding::FindingFilter, quality_finding::FindingSort};
@@ -41,6 +42,8 @@ pub struct FindingListParams {
     limit: Option<i64>,
     /// Opaque cursor from the previous page's `next_cursor`.
     cursor: Option<String>,
+    /// With CSV: `1` returns every matching row in one streamed response (no paging; leave out `limit` and `cursor`).
+    all: Option<bool>,
     /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
     format: Option<String>,
     /// With CSV: `1` starts the file with a UTF-8 byte-order mark so that Excel opens accents correctly.
@@ -75,6 +78,15 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         record: args.string("record"),
     };
     let (page, label) = pagination::page(&args, FindingSort::FIELDS)?;
+    if args.all(format)? {
+        return stream::csv(&state, &args, "quality-findings", view::CSV_HEADERS, page, move |c, page, w| {
+            let mut rows = models::quality_finding::rows(c, &filter, page)?.map_err(|_| bad_cursor())?;
+            let next = stream::split_last(&mut rows, page.limit, |r| (page.sort.value(r), r.id.clone()));
+            stream::write(w, rows.iter().map(QualityFinding::from).map(|f| view::csv_row(&f)))?;
+            Ok(next)
+        })
+        .await;
+    }
     let (sort, limit) = (page.sort, page.limit);
     let (rows, total) =
         state.db(move |c| models::quality_finding::list(c, &filter, &page)?.map_err(|_| bad_cursor())).await?;

@@ -66,6 +66,22 @@ impl QueryArgs {
         self.str(name).map(str::to_string)
     }
 
+    /// `all=1`: the whole filtered list as one streamed CSV response, only
+    /// for CSV and never with `limit` or `cursor`.
+    pub fn all(&self, format: super::format::Format) -> Result<bool, ApiError> {
+        let all = matches!(self.one_of("all", &["0", "1", "true", "false"])?.as_deref(), Some("1" | "true"));
+        if all && format != super::format::Format::Csv {
+            return Err(ApiError::bad(
+                "all",
+                "is for CSV (format=csv, a .csv suffix or Accept: text/csv); JSON lists are paged with `cursor`",
+            ));
+        }
+        if all && (self.str("limit").is_some() || self.str("cursor").is_some()) {
+            return Err(ApiError::bad("all", "returns every row in one response: leave out `limit` and `cursor`"));
+        }
+        Ok(all)
+    }
+
     /// A value from a closed list.
     pub fn one_of(&self, name: &str, allowed: &[&str]) -> Result<Option<String>, ApiError> {
         match self.str(name) {

@@ -1,6 +1,9 @@
-//! The only backend-specific code: migrations (one folder per engine) and
-//! multi-row inserts, which diesel's MultiConnection does not offer.
+//! The only backend-specific code: migrations (one folder per engine),
+//! bulk inserts and full-text matching, which diesel's MultiConnection does
+//! not offer.
 
+use diesel::query_builder::{AstPass, QueryFragment};
+use diesel::QueryResult;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use super::DbConnection;
@@ -17,17 +20,155 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
     Ok(applied.iter().map(|v| v.to_string()).collect())
 }
 
-/// Insert many rows in batches, on whichever backend `conn` is.
+/// Insert many rows, on whichever backend `conn` is: one binary `COPY` on
+/// PostgreSQL, multi-row `INSERT`s of 500 rows on SQLite.
 macro_rules! insert_batches {
     ($conn:expr, $table:expr, $rows:expr) => {{
-        let mut inserted = 0usize;
-        for chunk in $rows.chunks(500) {
-            inserted += match $conn {
-                $crate::db::DbConnection::Pg(c) => diesel::insert_into($table).values(chunk).execute(c)?,
-                $crate::db::DbConnection::Sqlite(c) => diesel::insert_into($table).values(chunk).execute(c)?,
-            };
+        let rows = &$rows[..];
+        match $conn {
+            $crate::db::DbConnection::Pg(c) => diesel::copy_from($table).from_insertable(rows).execute(c),
+            $crate::db::DbConnection::Sqlite(c) => {
+                let mut inserted = 0usize;
+                for chunk in rows.chunks(500) {
+                    inserted += diesel::insert_into($table).values(chunk).execute(c)?;
+                }
+                diesel::QueryResult::Ok(inserted)
+            }
         }
-        diesel::QueryResult::Ok(inserted)
     }};
 }
 pub(crate) use insert_batches;
+
+/// Searchable tables: each has a full-text index over its `search_text`.
+pub const SEARCHABLE: &[&str] = &["plans", "commitments", "milestones", "progress_updates", "institutions"];
+
+/// `WHERE` clause: the record's folded search text holds every term as the
+/// start of a word, answered by the engine's full-text index (FTS5 on
+/// SQLite, a GIN `tsvector` index on PostgreSQL) instead of a table scan.
+/// Terms come from [`crate::text::terms`]: folded, letters and digits only.
+#[derive(Debug, Clone)]
+pub struct MatchesTerms {
+    table: &'static str,
+    terms: Vec<String>,
+    sqlite: String,
+    pg: String,
+}
+
+impl MatchesTerms {
+    pub fn new(table: &'static str, terms: &[String]) -> Self {
+        debug_assert!(SEARCHABLE.contains(&table));
+        let clean: Vec<String> = terms
+            .iter()
+            .map(|t| t.chars().filter(|c| c.is_alphanumeric()).collect::<String>())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let sqlite = clean.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" AND ");
+        let pg = clean.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & ");
+        MatchesTerms { table, terms: clean, sqlite, pg }
+    }
+}
+
+impl diesel::query_builder::QueryId for MatchesTerms {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::Expression for MatchesTerms {
+    type SqlType = diesel::sql_types::Bool;
+}
+
+impl<QS> diesel::AppearsOnTable<QS> for MatchesTerms {}
+impl<QS> diesel::SelectableExpression<QS> for MatchesTerms {}
+impl diesel::expression::ValidGrouping<()> for MatchesTerms {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+impl QueryFragment<diesel::sqlite::Sqlite> for MatchesTerms {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::sqlite::Sqlite>) -> QueryResult<()> {
+        if self.terms.is_empty() {
+            out.push_sql("1 = 1");
+            return Ok(());
+        }
+        let t = self.table;
+        out.push_sql(&format!("{t}.seq IN (SELECT rowid FROM {t}_fts WHERE {t}_fts MATCH "));
+        out.push_bind_param::<diesel::sql_types::Text, _>(&self.sqlite)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+impl QueryFragment<diesel::pg::Pg> for MatchesTerms {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
+        if self.terms.is_empty() {
+            out.push_sql("1 = 1");
+            return Ok(());
+        }
+        out.push_sql(&format!("to_tsvector('simple', {}.search_text) @@ to_tsquery('simple', ", self.table));
+        out.push_bind_param::<diesel::sql_types::Text, _>(&self.pg)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+impl QueryFragment<super::MultiBackend> for MatchesTerms {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, super::MultiBackend>) -> QueryResult<()> {
+        super::MultiBackend::walk_variant_ast(self, pass)
+    }
+}
+
+/// Rebuild the full-text indexes from the rows just written (inside the
+/// import transaction). PostgreSQL maintains its GIN indexes itself.
+pub fn rebuild_search_index(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::RunQueryDsl;
+    if let DbConnection::Sqlite(c) = conn {
+        for t in SEARCHABLE {
+            diesel::sql_query(format!("INSERT INTO {t}_fts({t}_fts) VALUES('delete-all')")).execute(c)?;
+            diesel::sql_query(format!("INSERT INTO {t}_fts(rowid, search_text) SELECT seq, search_text FROM {t}"))
+                .execute(c)?;
+        }
+        diesel::sql_query("DELETE FROM search_fts_words").execute(c)?;
+        let union: Vec<String> = SEARCHABLE.iter().map(|t| format!("SELECT term FROM {t}_fts_vocab")).collect();
+        diesel::sql_query(format!("INSERT INTO search_fts_words(word) {}", union.join(" UNION "))).execute(c)?;
+    }
+    Ok(())
+}
+
+/// Words a prefix stands for, at most this many; past it the term stays a
+/// prefix query (slower in FTS5, same result).
+const MAX_EXPANSION: usize = 64;
+
+/// SQLite: an FTS5 query requiring every term, each as the start of a word.
+/// Prefixes are expanded into the indexed words they start, from the words of
+/// every index (FTS5 answers a union of whole words lazily, a prefix only by
+/// merging every match first).
+/// `None` when some term starts no indexed word: nothing can match.
+pub fn sqlite_match(conn: &mut diesel::SqliteConnection, terms: &[String]) -> QueryResult<Option<String>> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Word {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        term: String,
+    }
+    let mut parts = Vec::new();
+    for t in terms {
+        let t: String = t.chars().filter(|c| c.is_alphanumeric()).collect();
+        if t.is_empty() {
+            continue;
+        }
+        let words: Vec<Word> =
+            diesel::sql_query("SELECT word AS term FROM search_fts_words WHERE word >= ? AND word < ? LIMIT ?")
+                .bind::<diesel::sql_types::Text, _>(&t)
+                .bind::<diesel::sql_types::Text, _>(format!("{t}\u{10FFFF}"))
+                .bind::<diesel::sql_types::BigInt, _>(MAX_EXPANSION as i64 + 1)
+                .load(conn)?;
+        match words.len() {
+            0 => return Ok(None),
+            n if n > MAX_EXPANSION => parts.push(format!("\"{t}\"*")),
+            _ => parts.push(format!(
+                "({})",
+                words.iter().map(|w| format!("\"{}\"", w.term.replace('"', ""))).collect::<Vec<_>>().join(" OR ")
+            )),
+        }
+    }
+    Ok((!parts.is_empty()).then(|| parts.join(" AND ")))
+}

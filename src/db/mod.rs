@@ -92,11 +92,13 @@ pub fn establish(url: &DatabaseUrl, read_only: bool) -> Result<DbConnection, Con
     match url.kind {
         BackendKind::Postgres => {
             let mut conn = PgConnection::establish(&url.target)?;
-            let mut setup = String::from("SET statement_timeout = '10s';");
+            // Serving connections: read-only, and no query may run long. The
+            // import's bulk COPY and index builds are not bounded.
             if read_only {
-                setup.push_str("SET default_transaction_read_only = on;");
+                let mut setup = String::new();
+                setup.push_str("SET statement_timeout = '10s'; SET default_transaction_read_only = on;");
+                conn.batch_execute(&setup).map_err(ConnectionError::CouldntSetupConfiguration)?;
             }
-            conn.batch_execute(&setup).map_err(ConnectionError::CouldntSetupConfiguration)?;
             Ok(DbConnection::Pg(conn))
         }
         BackendKind::Sqlite => {
@@ -105,7 +107,12 @@ pub fn establish(url: &DatabaseUrl, read_only: bool) -> Result<DbConnection, Con
             if read_only {
                 setup.push_str("PRAGMA query_only = ON;");
             } else {
-                setup.push_str("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+                // Writing is the import: a large page cache keeps index and
+                // full-text builds in memory.
+                setup.push_str(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -262144; \
+                     PRAGMA temp_store = MEMORY;",
+                );
             }
             conn.batch_execute(&setup).map_err(ConnectionError::CouldntSetupConfiguration)?;
             Ok(DbConnection::Sqlite(conn))

@@ -3,6 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
+
 use super::Dataset;
 use crate::text::fold;
 
@@ -30,6 +32,7 @@ fn search_text(parts: &[Option<&str>]) -> String {
 }
 
 pub fn compute(ds: &mut Dataset) {
+    let started = std::time::Instant::now();
     // Progress updates: place them, and find each milestone's latest.
     let milestone_parent: HashMap<String, String> =
         ds.milestones.iter().map(|m| (m.id.clone(), m.commitment_id.clone())).collect();
@@ -37,16 +40,23 @@ pub fn compute(ds: &mut Dataset) {
         ds.commitments.iter().map(|c| (c.id.clone(), c.plan_id.clone())).collect();
     let mut latest: HashMap<String, (i32, Option<i32>, String)> = HashMap::new();
     let mut update_count: HashMap<String, i32> = HashMap::new();
+    ds.progress_updates.par_iter_mut().with_min_len(1024).for_each(|u| {
+        u.search_text = search_text(&[Some(&u.description), u.verification.as_deref()]);
+    });
+    ds.milestones.par_iter_mut().with_min_len(1024).for_each(|m| {
+        m.search_text =
+            search_text(&[Some(&m.code), Some(&m.description), Some(&m.expected_results), m.term.as_deref()]);
+    });
     for u in &mut ds.progress_updates {
         u.commitment_id = milestone_parent.get(&u.milestone_id).cloned().unwrap_or_default();
         u.plan_id = commitment_plan.get(&u.commitment_id).cloned().unwrap_or_default();
-        u.search_text = search_text(&[Some(&u.description), u.verification.as_deref()]);
         *update_count.entry(u.milestone_id.clone()).or_default() += 1;
         let entry = latest.entry(u.milestone_id.clone()).or_insert((i32::MIN, None, String::new()));
         if u.position > entry.0 {
             *entry = (u.position, u.percent, u.reported_at.clone());
         }
     }
+    log::debug!("derive: updates placed in {:.2} s", started.elapsed().as_secs_f64());
     // Milestones.
     let mut by_commitment: HashMap<String, Vec<i32>> = HashMap::new();
     let mut statuses: HashMap<String, Vec<&'static str>> = HashMap::new();
@@ -57,8 +67,6 @@ pub fn compute(ds: &mut Dataset) {
         m.latest_progress_at = l.map(|l| l.2.clone());
         m.progress_update_count = update_count.get(&m.id).copied().unwrap_or(0);
         m.status = status_of(m.latest_progress).to_string();
-        m.search_text =
-            search_text(&[Some(&m.code), Some(&m.description), Some(&m.expected_results), m.term.as_deref()]);
         by_commitment.entry(m.commitment_id.clone()).or_default().push(m.latest_progress.unwrap_or(0));
         statuses.entry(m.commitment_id.clone()).or_default().push(status_of(m.latest_progress));
     }
@@ -159,7 +167,9 @@ pub fn compute(ds: &mut Dataset) {
         parts.extend(aliases.get(i.id.as_str()).into_iter().flatten().map(|a| Some(*a)));
         i.search_text = search_text(&parts);
     }
+    log::debug!("derive: rollups in {:.2} s", started.elapsed().as_secs_f64());
     ds.findings = super::quality::compute(ds);
+    log::debug!("derive: quality findings in {:.2} s", started.elapsed().as_secs_f64());
 }
 
 #[cfg(test)]

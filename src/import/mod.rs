@@ -42,6 +42,12 @@ impl fmt::Display for Problem {
 pub enum ImportError {
     Invalid(Vec<Problem>),
     Database(String),
+    /// The revision was committed but its download files could not be
+    /// written (a full disk, say); `serve` writes them when it next starts.
+    Snapshot {
+        revision: i32,
+        message: String,
+    },
 }
 
 impl fmt::Display for ImportError {
@@ -55,6 +61,11 @@ impl fmt::Display for ImportError {
                 Ok(())
             }
             ImportError::Database(e) => write!(f, "import failed and was rolled back: {e}"),
+            ImportError::Snapshot { revision, message } => write!(
+                f,
+                "imported as revision {revision}, but its download files could not be written: {message} \
+                 (they are written again when `serve` starts or sees the revision)"
+            ),
         }
     }
 }
@@ -92,7 +103,40 @@ pub fn store(
     if dry_run {
         return Ok((Outcome::Validated, dataset));
     }
-    let outcome = write::replace(conn, &dataset, source)?;
+    let (outcome, _) = write::replace(conn, &dataset, source, |_, _| ())?;
+    Ok((outcome, dataset))
+}
+
+/// Write a validated dataset (unless `dry_run`) and, for a new revision, its
+/// download snapshot, built from memory on other cores while the database is
+/// written and published once the transaction has committed.
+pub fn store_published(
+    config: &crate::config::Config,
+    conn: &mut crate::db::DbConnection,
+    dataset: Dataset,
+    source: &str,
+    dry_run: bool,
+) -> Result<(Outcome, Dataset), ImportError> {
+    if dry_run {
+        return Ok((Outcome::Validated, dataset));
+    }
+    let started = std::time::Instant::now();
+    let (outcome, files) = write::replace(conn, &dataset, source, |rev, tables| {
+        // One core for the files, the other for the database writer (rayon's
+        // shared pool would queue the writer's work behind long file jobs).
+        let files = match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+            Ok(pool) => pool.install(|| crate::snapshot::build(config, tables, rev)),
+            Err(_) => crate::snapshot::build(config, tables, rev),
+        };
+        log::info!("snapshot files built in {:.2} s", started.elapsed().as_secs_f64());
+        (rev.clone(), files)
+    })?;
+    log::info!("database written in {:.2} s", started.elapsed().as_secs_f64());
+    if let Some((rev, files)) = files {
+        let fail = |message: String| ImportError::Snapshot { revision: rev.number, message };
+        crate::snapshot::write(config, &rev, files.map_err(fail)?).map_err(fail)?;
+        log::info!("snapshot files written in {:.2} s", started.elapsed().as_secs_f64());
+    }
     Ok((outcome, dataset))
 }
 

@@ -9,6 +9,7 @@ use super::Dataset;
 use crate::models::QualityFindingRow;
 use crate::percent::format_hundredths as pct;
 use crate::text::fold;
+use rayon::prelude::*;
 
 pub const KINDS: &[&str] = &[
     "reported_vs_computed_progress",
@@ -127,10 +128,21 @@ pub fn compute(ds: &Dataset) -> Vec<QualityFindingRow> {
     for m in &ds.milestones {
         milestones_of.entry(m.plan_id.as_str()).or_default().push(m);
     }
-    let mut updates_of: HashMap<&str, Vec<&crate::models::ProgressUpdateRow>> = HashMap::new();
-    for u in &ds.progress_updates {
-        updates_of.entry(u.milestone_id.as_str()).or_default().push(u);
+    let mut updates_of: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (k, u) in ds.progress_updates.iter().enumerate() {
+        updates_of.entry(u.milestone_id.as_str()).or_default().push(k);
     }
+    // Fold and split each update's text once, on all cores.
+    let prepared: Vec<(String, Vec<u64>)> = ds
+        .progress_updates
+        .par_iter()
+        .with_min_len(1024)
+        .map(|u| {
+            let folded = fold(&u.description);
+            let words = words(&folded);
+            (folded, words)
+        })
+        .collect();
     for plan in &ds.plans {
         let commitments: Vec<_> = commitments_of.remove(plan.id.as_str()).unwrap_or_default();
         let milestones: Vec<_> = milestones_of.remove(plan.id.as_str()).unwrap_or_default();
@@ -222,17 +234,18 @@ pub fn compute(ds: &Dataset) -> Vec<QualityFindingRow> {
         }
 
         for m in &milestones {
-            let mut updates: Vec<_> = updates_of.remove(m.id.as_str()).unwrap_or_default();
-            updates.sort_by_key(|u| u.position);
-            // Fold and split each text once: milestones can hold many updates.
-            let folded: Vec<String> = updates.iter().map(|u| fold(&u.description)).collect();
-            let word_sets: Vec<Vec<u64>> = folded.iter().map(|f| words(f)).collect();
+            let mut idx: Vec<usize> = updates_of.remove(m.id.as_str()).unwrap_or_default();
+            idx.sort_by_key(|k| ds.progress_updates[*k].position);
+            let updates: Vec<&crate::models::ProgressUpdateRow> =
+                idx.iter().map(|k| &ds.progress_updates[*k]).collect();
+            let folded: Vec<&str> = idx.iter().map(|k| prepared[*k].0.as_str()).collect();
+            let word_sets: Vec<&[u64]> = idx.iter().map(|k| prepared[*k].1.as_slice()).collect();
             for (j, u) in updates.iter().enumerate() {
                 // Exact and near duplicates of an earlier update.
                 if let Some((prev, exact, overlap)) = (0..j).rev().find_map(|i| {
                     let p = updates[i];
                     let exact = p.description == u.description && p.percent == u.percent;
-                    let overlap = jaccard(&word_sets[i], &word_sets[j]);
+                    let overlap = jaccard(word_sets[i], word_sets[j]);
                     let near = folded[i] == folded[j] || overlap >= NEAR;
                     (exact || near).then_some((p, exact, overlap))
                 }) {

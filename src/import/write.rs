@@ -6,12 +6,16 @@ use std::collections::{HashMap, HashSet};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
+use rayon::prelude::*;
+
 use super::{Dataset, ImportError, Outcome};
 use crate::db::backend::insert_batches;
 use crate::db::DbConnection;
 use crate::models::change::{self, RecordChangeRow, RecordVersionRow};
 use crate::models::{self, InstitutionRow, RevisionRow};
+use crate::revision::Revision;
 use crate::schema::*;
+use crate::snapshot::Published;
 
 /// SHA-256 over the dataset's canonical serialisation, file by file.
 pub fn content_hash(ds: &Dataset) -> String {
@@ -44,7 +48,7 @@ pub const RECORD_TYPES: &[(&str, &str)] = &[
 /// Compare the new content with the versions on record: what was created,
 /// updated (published content differs) or deleted in revision `revision`.
 fn track_changes(
-    ds: &Dataset,
+    tables: &[Published],
     old: &[RecordVersionRow],
     revision: i32,
     now: &str,
@@ -65,14 +69,21 @@ fn track_changes(
         });
     };
     for (table, rtype) in RECORD_TYPES {
-        let (columns, rows) = crate::snapshot::table_rows(ds, table);
-        let id_col = columns.iter().position(|c| c == "id");
-        for row in rows {
-            let id = match id_col {
-                Some(i) => row[i].as_str().unwrap_or_default().to_string(),
-                None => row.iter().map(|v| v.as_str().unwrap_or_default()).collect::<Vec<_>>().join("|"),
-            };
-            let hash = hex::encode(Sha256::digest(serde_json::to_vec(&row).unwrap_or_default()));
+        let Some(t) = tables.iter().find(|t| t.table == *table) else { continue };
+        let id_col = t.columns.iter().position(|c| c == "id");
+        let hashed: Vec<(String, String)> = t
+            .rows
+            .par_iter()
+            .with_min_len(1024)
+            .map(|row| {
+                let id = match id_col {
+                    Some(i) => row[i].as_str().unwrap_or_default().to_string(),
+                    None => row.iter().map(|v| v.as_str().unwrap_or_default()).collect::<Vec<_>>().join("|"),
+                };
+                (id, hex::encode(Sha256::digest(serde_json::to_vec(row).unwrap_or_default())))
+            })
+            .collect();
+        for (id, hash) in hashed {
             let version = match old.get(&(*rtype, id.as_str())) {
                 Some(v) if v.content_hash == hash => (*v).clone(),
                 Some(v) => {
@@ -130,8 +141,21 @@ fn parents_first(rows: &[InstitutionRow]) -> Vec<InstitutionRow> {
     done
 }
 
-pub fn replace(conn: &mut DbConnection, ds: &Dataset, source: &str) -> Result<Outcome, ImportError> {
-    let hash = content_hash(ds);
+/// Replace the database content with `ds` as a new revision (or do nothing
+/// when the content is unchanged). `alongside` runs on another thread while
+/// the rows are written, with the new revision (its result is returned when
+/// the transaction commits): the download snapshot is built that way.
+pub fn replace<R: Send>(
+    conn: &mut DbConnection,
+    ds: &Dataset,
+    source: &str,
+    alongside: impl FnOnce(&Revision, &[Published]) -> R + Send,
+) -> Result<(Outcome, Option<R>), ImportError> {
+    let started = std::time::Instant::now();
+    let (hash, tables) = rayon::join(|| content_hash(ds), || crate::snapshot::publish(ds));
+    log::debug!("import: content hash and published rows in {:.2} s", started.elapsed().as_secs_f64());
+    let mut built: Option<R> = None;
+    let mut alongside = Some(alongside);
     let result = conn.transaction::<Outcome, diesel::result::Error, _>(|c| {
         let current = models::revision::current(c)?;
         if let Some(cur) = &current {
@@ -148,8 +172,44 @@ pub fn replace(conn: &mut DbConnection, ds: &Dataset, source: &str) -> Result<Ou
             now = now.max(floor);
         }
         let created_at = now.format(crate::revision::TIME_FORMAT).to_string();
+        let counts = serde_json::json!({
+            "plans": ds.plans.len(),
+            "commitments": ds.commitments.len(),
+            "milestones": ds.milestones.len(),
+            "progress_updates": ds.progress_updates.len(),
+            "institutions": ds.institutions.len(),
+        });
+        let rev = RevisionRow {
+            id,
+            created_at: created_at.clone(),
+            content_hash: hash.clone(),
+            source: source.to_string(),
+            counts: counts.to_string(),
+        };
+        let revision = Revision::from_row(&rev);
+        let tables = &tables;
+        std::thread::scope(|scope| {
+            let job = alongside.take().map(|f| scope.spawn(move || f(&revision, tables)));
+            let written = write_rows(c, ds, tables, &rev);
+            if let Some(job) = job {
+                built = Some(job.join().expect("snapshot builder panicked"));
+            }
+            written
+        })?;
+        Ok(Outcome::Created(id))
+    });
+    let outcome = result.map_err(|e| ImportError::Database(e.to_string()))?;
+    let built = if matches!(outcome, Outcome::Created(_)) { built } else { None };
+    Ok((outcome, built))
+}
+
+fn write_rows(c: &mut DbConnection, ds: &Dataset, tables: &[Published], rev: &RevisionRow) -> QueryResult<()> {
+    {
+        let (id, created_at) = (rev.id, &rev.created_at);
         let old_versions = change::versions(c)?;
-        let (versions, changes) = track_changes(ds, &old_versions, id, &created_at, change::last_seq(c)?);
+        let started = std::time::Instant::now();
+        let (versions, changes) = track_changes(tables, &old_versions, id, created_at, change::last_seq(c)?);
+        log::debug!("import: changes tracked in {:.2} s", started.elapsed().as_secs_f64());
         diesel::delete(record_versions::table).execute(c)?;
         insert_batches!(c, record_versions::table, &versions)?;
         insert_batches!(c, record_changes::table, &changes)?;
@@ -178,23 +238,10 @@ pub fn replace(conn: &mut DbConnection, ds: &Dataset, source: &str) -> Result<Ou
         insert_batches!(c, progress_updates::table, &ds.progress_updates)?;
         insert_batches!(c, institution_roles::table, &ds.roles)?;
         insert_batches!(c, quality_findings::table, &ds.findings)?;
-
-        let counts = serde_json::json!({
-            "plans": ds.plans.len(),
-            "commitments": ds.commitments.len(),
-            "milestones": ds.milestones.len(),
-            "progress_updates": ds.progress_updates.len(),
-            "institutions": ds.institutions.len(),
-        });
-        let rev = RevisionRow {
-            id,
-            created_at,
-            content_hash: hash.clone(),
-            source: source.to_string(),
-            counts: counts.to_string(),
-        };
-        diesel::insert_into(dataset_revisions::table).values(&rev).execute(c)?;
-        Ok(Outcome::Created(id))
-    });
-    result.map_err(|e| ImportError::Database(e.to_string()))
+        log::debug!("import: rows written at {:.2} s", started.elapsed().as_secs_f64());
+        crate::db::backend::rebuild_search_index(c)?;
+        log::debug!("import: search index built at {:.2} s", started.elapsed().as_secs_f64());
+        diesel::insert_into(dataset_revisions::table).values(rev).execute(c)?;
+    }
+    Ok(())
 }

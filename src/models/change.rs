@@ -7,6 +7,7 @@ use crate::schema::{record_changes, record_versions};
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = record_versions)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct RecordVersionRow {
     pub record_type: String,
     pub record_id: String,
@@ -19,6 +20,7 @@ pub struct RecordVersionRow {
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = record_changes)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct RecordChangeRow {
     pub seq: i32,
     pub revision: i32,

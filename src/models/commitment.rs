@@ -6,6 +6,7 @@ use crate::schema::{commitments, institution_roles};
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = commitments)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct CommitmentRow {
     pub id: String,
     pub seq: i32,
@@ -93,16 +94,27 @@ fn filtered(f: &CommitmentFilter) -> commitments::BoxedQuery<'static, MultiBacke
     if let Some(max) = f.progress_max {
         q = q.filter(commitments::reported_progress.le(max));
     }
-    let q = text_terms!(q, commitments::search_text, &f.terms);
+    let q = text_terms!(q, "commitments", &f.terms);
     super::list::updated_since!(q, commitments::id, "commitment", &f.updated_since)
 }
 
+/// A page of rows and the number of rows matching the filters.
 pub fn list(
     conn: &mut DbConnection,
     f: &CommitmentFilter,
     page: &Page<CommitmentSort>,
 ) -> QueryResult<Result<(Vec<CommitmentRow>, i64), BadCursor>> {
     let total = filtered(f).count().get_result::<i64>(conn)?;
+    Ok(rows(conn, f, page)?.map(|rows| (rows, total)))
+}
+
+/// At most `page.limit + 1` rows after the page's start (the extra row tells
+/// whether another page follows).
+pub fn rows(
+    conn: &mut DbConnection,
+    f: &CommitmentFilter,
+    page: &Page<CommitmentSort>,
+) -> QueryResult<Result<Vec<CommitmentRow>, BadCursor>> {
     let q = filtered(f).select(CommitmentRow::as_select());
     use commitments::{computed_progress, id, milestone_count, reported_progress, seq};
     let q = match page.sort {
@@ -122,8 +134,7 @@ pub fn list(
         Ok(q) => q,
         Err(e) => return Ok(Err(e)),
     };
-    let rows = q.limit(page.limit + 1).load(conn)?;
-    Ok(Ok((rows, total)))
+    Ok(Ok(q.limit(page.limit + 1).load(conn)?))
 }
 
 pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<CommitmentRow>> {

@@ -6,6 +6,7 @@ use crate::schema::{institution_aliases, institution_roles, institutions};
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = institutions)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct InstitutionRow {
     pub id: String,
     pub seq: i32,
@@ -25,6 +26,7 @@ pub struct InstitutionRow {
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = institution_aliases)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct InstitutionAliasRow {
     pub institution_id: String,
     pub alias: String,
@@ -34,6 +36,7 @@ pub struct InstitutionAliasRow {
 /// An institution's part in a plan, commitment or milestone.
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = institution_roles)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct InstitutionRoleRow {
     pub id: String,
     pub seq: i32,
@@ -110,16 +113,27 @@ fn filtered(f: &InstitutionFilter) -> institutions::BoxedQuery<'static, MultiBac
         }
         (None, None) => q,
     };
-    let q = text_terms!(q, institutions::search_text, &f.terms);
+    let q = text_terms!(q, "institutions", &f.terms);
     super::list::updated_since!(q, institutions::id, "institution", &f.updated_since)
 }
 
+/// A page of rows and the number of rows matching the filters.
 pub fn list(
     conn: &mut DbConnection,
     f: &InstitutionFilter,
     page: &Page<InstitutionSort>,
 ) -> QueryResult<Result<(Vec<InstitutionRow>, i64), BadCursor>> {
     let total = filtered(f).count().get_result::<i64>(conn)?;
+    Ok(rows(conn, f, page)?.map(|rows| (rows, total)))
+}
+
+/// At most `page.limit + 1` rows after the page's start (the extra row tells
+/// whether another page follows).
+pub fn rows(
+    conn: &mut DbConnection,
+    f: &InstitutionFilter,
+    page: &Page<InstitutionSort>,
+) -> QueryResult<Result<Vec<InstitutionRow>, BadCursor>> {
     let q = filtered(f).select(InstitutionRow::as_select());
     use institutions::{average_progress, commitment_count, id, milestone_count, name_key};
     let q = match page.sort {
@@ -139,7 +153,7 @@ pub fn list(
         Ok(q) => q,
         Err(e) => return Ok(Err(e)),
     };
-    Ok(Ok((q.limit(page.limit + 1).load(conn)?, total)))
+    Ok(Ok(q.limit(page.limit + 1).load(conn)?))
 }
 
 pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<InstitutionRow>> {

@@ -93,10 +93,13 @@ macro_rules! keyset {
         if let Some((value, last_id)) = $after {
             let v = value.$conv().flatten().ok_or($crate::models::list::BadCursor)?;
             let last_id: String = last_id.clone();
+            // The redundant bound lets both engines seek the (col, id)
+            // index instead of scanning it from the start (SQLite does not
+            // see a range in the OR alone).
             q = if $desc {
-                q.filter($col.lt(v.clone()).or($col.eq(v).and($id.lt(last_id))))
+                q.filter($col.le(v.clone())).filter($col.lt(v.clone()).or($col.eq(v).and($id.lt(last_id))))
             } else {
-                q.filter($col.gt(v.clone()).or($col.eq(v).and($id.gt(last_id))))
+                q.filter($col.ge(v.clone())).filter($col.gt(v.clone()).or($col.eq(v).and($id.gt(last_id))))
             };
         }
         Ok::<_, $crate::models::list::BadCursor>(q)
@@ -147,14 +150,17 @@ macro_rules! updated_since {
 }
 pub(crate) use updated_since;
 
-/// Require every search term in a folded search column.
+/// Require every search term as the start of a word of the record, through
+/// the full-text index (see `db::backend::MatchesTerms`).
 macro_rules! text_terms {
-    ($q:expr, $col:expr, $terms:expr) => {{
-        let mut q = $q;
-        for term in $terms {
-            q = q.filter($col.like(format!("%{term}%")));
+    ($q:expr, $table:literal, $terms:expr) => {{
+        let terms: &[String] = $terms;
+        let q = $q;
+        if terms.is_empty() {
+            q
+        } else {
+            q.filter($crate::db::backend::MatchesTerms::new($table, terms))
         }
-        q
     }};
 }
 pub(crate) use text_terms;

@@ -6,6 +6,7 @@ use crate::schema::{institution_roles, milestones};
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = milestones)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct MilestoneRow {
     pub id: String,
     pub seq: i32,
@@ -121,16 +122,27 @@ fn filtered(f: &MilestoneFilter) -> milestones::BoxedQuery<'static, MultiBackend
     if let Some(v) = &f.end_to {
         q = q.filter(milestones::end_date.le(v.clone()));
     }
-    let q = text_terms!(q, milestones::search_text, &f.terms);
+    let q = text_terms!(q, "milestones", &f.terms);
     super::list::updated_since!(q, milestones::id, "milestone", &f.updated_since)
 }
 
+/// A page of rows and the number of rows matching the filters.
 pub fn list(
     conn: &mut DbConnection,
     f: &MilestoneFilter,
     page: &Page<MilestoneSort>,
 ) -> QueryResult<Result<(Vec<MilestoneRow>, i64), BadCursor>> {
     let total = filtered(f).count().get_result::<i64>(conn)?;
+    Ok(rows(conn, f, page)?.map(|rows| (rows, total)))
+}
+
+/// At most `page.limit + 1` rows after the page's start (the extra row tells
+/// whether another page follows).
+pub fn rows(
+    conn: &mut DbConnection,
+    f: &MilestoneFilter,
+    page: &Page<MilestoneSort>,
+) -> QueryResult<Result<Vec<MilestoneRow>, BadCursor>> {
     let q = filtered(f).select(MilestoneRow::as_select());
     use milestones::{end_date, id, latest_progress, seq, start_date};
     let q = match page.sort {
@@ -146,7 +158,7 @@ pub fn list(
         Ok(q) => q,
         Err(e) => return Ok(Err(e)),
     };
-    Ok(Ok((q.limit(page.limit + 1).load(conn)?, total)))
+    Ok(Ok(q.limit(page.limit + 1).load(conn)?))
 }
 
 pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<MilestoneRow>> {

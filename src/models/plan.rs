@@ -6,6 +6,7 @@ use crate::schema::{institution_roles, plan_participants, plan_risks, plan_secti
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = plans)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct PlanRow {
     pub id: String,
     pub seq: i32,
@@ -34,6 +35,7 @@ pub struct PlanRow {
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = plan_sections)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct PlanSectionRow {
     pub id: String,
     pub plan_id: String,
@@ -47,6 +49,7 @@ pub struct PlanSectionRow {
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = plan_participants)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct PlanParticipantRow {
     pub id: String,
     pub plan_id: String,
@@ -60,6 +63,7 @@ pub struct PlanParticipantRow {
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = plan_risks)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct PlanRiskRow {
     pub id: String,
     pub plan_id: String,
@@ -151,16 +155,27 @@ fn filtered(f: &PlanFilter) -> plans::BoxedQuery<'static, MultiBackend> {
             .select(institution_roles::plan_id);
         q = q.filter(plans::id.eq_any(roles));
     }
-    let q = text_terms!(q, plans::search_text, &f.terms);
+    let q = text_terms!(q, "plans", &f.terms);
     super::list::updated_since!(q, plans::id, "plan", &f.updated_since)
 }
 
+/// A page of rows and the number of rows matching the filters.
 pub fn list(
     conn: &mut DbConnection,
     f: &PlanFilter,
     page: &Page<PlanSort>,
 ) -> QueryResult<Result<(Vec<PlanRow>, i64), BadCursor>> {
     let total = filtered(f).count().get_result::<i64>(conn)?;
+    Ok(rows(conn, f, page)?.map(|rows| (rows, total)))
+}
+
+/// At most `page.limit + 1` rows after the page's start (the extra row tells
+/// whether another page follows).
+pub fn rows(
+    conn: &mut DbConnection,
+    f: &PlanFilter,
+    page: &Page<PlanSort>,
+) -> QueryResult<Result<Vec<PlanRow>, BadCursor>> {
     let q = filtered(f).select(PlanRow::as_select());
     use plans::{commitment_count, id, period_start, seq};
     let q = match page.sort {
@@ -173,7 +188,7 @@ pub fn list(
         Ok(q) => q,
         Err(e) => return Ok(Err(e)),
     };
-    Ok(Ok((q.limit(page.limit + 1).load(conn)?, total)))
+    Ok(Ok(q.limit(page.limit + 1).load(conn)?))
 }
 
 pub fn list_all(conn: &mut DbConnection) -> QueryResult<Vec<PlanRow>> {

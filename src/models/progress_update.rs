@@ -6,6 +6,7 @@ use crate::schema::{institution_roles, progress_updates};
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = progress_updates)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ProgressUpdateRow {
     pub id: String,
     pub seq: i32,
@@ -101,16 +102,27 @@ fn filtered(f: &ProgressUpdateFilter) -> progress_updates::BoxedQuery<'static, M
         // Text comparison on ISO timestamps: "2025-03-05T.." <= "2025-03-05U".
         q = q.filter(progress_updates::reported_at.lt(format!("{v}U")));
     }
-    let q = text_terms!(q, progress_updates::search_text, &f.terms);
+    let q = text_terms!(q, "progress_updates", &f.terms);
     super::list::updated_since!(q, progress_updates::id, "progress_update", &f.updated_since)
 }
 
+/// A page of rows and the number of rows matching the filters.
 pub fn list(
     conn: &mut DbConnection,
     f: &ProgressUpdateFilter,
     page: &Page<ProgressUpdateSort>,
 ) -> QueryResult<Result<(Vec<ProgressUpdateRow>, i64), BadCursor>> {
     let total = filtered(f).count().get_result::<i64>(conn)?;
+    Ok(rows(conn, f, page)?.map(|rows| (rows, total)))
+}
+
+/// At most `page.limit + 1` rows after the page's start (the extra row tells
+/// whether another page follows).
+pub fn rows(
+    conn: &mut DbConnection,
+    f: &ProgressUpdateFilter,
+    page: &Page<ProgressUpdateSort>,
+) -> QueryResult<Result<Vec<ProgressUpdateRow>, BadCursor>> {
     let q = filtered(f).select(ProgressUpdateRow::as_select());
     use progress_updates::{id, percent, reported_at, seq};
     let q = match page.sort {
@@ -123,7 +135,7 @@ pub fn list(
         Ok(q) => q,
         Err(e) => return Ok(Err(e)),
     };
-    Ok(Ok((q.limit(page.limit + 1).load(conn)?, total)))
+    Ok(Ok(q.limit(page.limit + 1).load(conn)?))
 }
 
 pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<ProgressUpdateRow>> {

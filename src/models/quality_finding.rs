@@ -7,6 +7,7 @@ use crate::schema::quality_findings;
 /// A data-quality finding computed by the importer.
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = quality_findings)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct QualityFindingRow {
     pub id: String,
     pub seq: i32,
@@ -67,12 +68,23 @@ fn filtered(f: &FindingFilter) -> quality_findings::BoxedQuery<'static, MultiBac
     super::list::updated_since!(q, quality_findings::id, "quality_finding", &f.updated_since)
 }
 
+/// A page of rows and the number of rows matching the filters.
 pub fn list(
     conn: &mut DbConnection,
     f: &FindingFilter,
     page: &Page<FindingSort>,
 ) -> QueryResult<Result<(Vec<QualityFindingRow>, i64), BadCursor>> {
     let total = filtered(f).count().get_result::<i64>(conn)?;
+    Ok(rows(conn, f, page)?.map(|rows| (rows, total)))
+}
+
+/// At most `page.limit + 1` rows after the page's start (the extra row tells
+/// whether another page follows).
+pub fn rows(
+    conn: &mut DbConnection,
+    f: &FindingFilter,
+    page: &Page<FindingSort>,
+) -> QueryResult<Result<Vec<QualityFindingRow>, BadCursor>> {
     let q = filtered(f).select(QualityFindingRow::as_select());
     use quality_findings::{id, seq};
     let q = match page.sort {
@@ -83,7 +95,7 @@ pub fn list(
         Ok(q) => q,
         Err(e) => return Ok(Err(e)),
     };
-    Ok(Ok((q.limit(page.limit + 1).load(conn)?, total)))
+    Ok(Ok(q.limit(page.limit + 1).load(conn)?))
 }
 
 pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<QualityFindingRow>> {

@@ -6,6 +6,7 @@ use crate::schema::dataset_revisions;
 /// One import that changed the content.
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = dataset_revisions)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct RevisionRow {
     pub id: i32,
     pub created_at: String,

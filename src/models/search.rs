@@ -1,5 +1,6 @@
 //! Candidate lookup for `/v1/search`: every record whose folded text holds
-//! all the terms. Ranking happens in `crate::search`, identically for both
+//! all the terms, each as the start of a word, found through the engine's
+//! full-text index. Ranking happens in `crate::search`, identically for both
 //! backends.
 
 use diesel::prelude::*;
@@ -20,13 +21,71 @@ pub struct Candidate {
 }
 
 /// At most this many candidates per record type are ranked.
-pub const CANDIDATES_PER_TYPE: i64 = 2000;
+pub const CANDIDATES_PER_TYPE: i64 = 1000;
+
+/// The searchable tables: record type, table, title column, plan column.
+const SOURCES: &[(&str, &str, &str, &str)] = &[
+    ("plan", "plans", "title", "t.id"),
+    ("commitment", "commitments", "title", "t.plan_id"),
+    ("milestone", "milestones", "description", "t.plan_id"),
+    ("progress_update", "progress_updates", "description", "t.plan_id"),
+    ("institution", "institutions", "name", "NULL"),
+];
+
+/// SQLite: walk the full-text index in rowid (= seq) order and stop after
+/// the first candidates, instead of collecting every match first.
+fn sqlite_candidates(
+    conn: &mut diesel::SqliteConnection,
+    terms: &[String],
+    types: &[&str],
+) -> QueryResult<Vec<Candidate>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        title: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        search_text: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        plan_id: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        seq: i32,
+    }
+    let mut out = Vec::new();
+    let Some(expr) = crate::db::backend::sqlite_match(conn, terms)? else { return Ok(out) };
+    for (kind, table, title, plan) in SOURCES {
+        if !(types.is_empty() || types.contains(kind)) {
+            continue;
+        }
+        let rows: Vec<Row> = diesel::sql_query(format!(
+            "SELECT t.id AS id, t.{title} AS title, t.search_text AS search_text, {plan} AS plan_id, t.seq AS seq \
+             FROM {table}_fts f JOIN {table} t ON t.seq = f.rowid WHERE {table}_fts MATCH ? \
+             ORDER BY f.rowid LIMIT ?"
+        ))
+        .bind::<diesel::sql_types::Text, _>(&expr)
+        .bind::<diesel::sql_types::BigInt, _>(CANDIDATES_PER_TYPE)
+        .load(conn)?;
+        out.extend(rows.into_iter().map(|r| Candidate {
+            kind,
+            id: r.id,
+            title: r.title,
+            search_text: r.search_text,
+            plan_id: r.plan_id,
+            seq: r.seq,
+        }));
+    }
+    Ok(out)
+}
 
 pub fn candidates(conn: &mut DbConnection, terms: &[String], types: &[&str]) -> QueryResult<Vec<Candidate>> {
+    if let DbConnection::Sqlite(c) = conn {
+        return sqlite_candidates(c, terms, types);
+    }
     let mut out = Vec::new();
     let want = |t: &str| types.is_empty() || types.contains(&t);
     if want("plan") {
-        let q = text_terms!(plans::table.into_boxed(), plans::search_text, terms);
+        let q = text_terms!(plans::table.into_boxed(), "plans", terms);
         let rows: Vec<(String, String, String, i32)> = q
             .select((plans::id, plans::title, plans::search_text, plans::seq))
             .order(plans::seq)
@@ -42,7 +101,7 @@ pub fn candidates(conn: &mut DbConnection, terms: &[String], types: &[&str]) -> 
         }));
     }
     if want("commitment") {
-        let q = text_terms!(commitments::table.into_boxed(), commitments::search_text, terms);
+        let q = text_terms!(commitments::table.into_boxed(), "commitments", terms);
         let rows: Vec<(String, String, String, String, i32)> = q
             .select((
                 commitments::id,
@@ -64,7 +123,7 @@ pub fn candidates(conn: &mut DbConnection, terms: &[String], types: &[&str]) -> 
         }));
     }
     if want("milestone") {
-        let q = text_terms!(milestones::table.into_boxed(), milestones::search_text, terms);
+        let q = text_terms!(milestones::table.into_boxed(), "milestones", terms);
         let rows: Vec<(String, String, String, String, i32)> = q
             .select((
                 milestones::id,
@@ -86,7 +145,7 @@ pub fn candidates(conn: &mut DbConnection, terms: &[String], types: &[&str]) -> 
         }));
     }
     if want("progress_update") {
-        let q = text_terms!(progress_updates::table.into_boxed(), progress_updates::search_text, terms);
+        let q = text_terms!(progress_updates::table.into_boxed(), "progress_updates", terms);
         let rows: Vec<(String, String, String, String, i32)> = q
             .select((
                 progress_updates::id,
@@ -108,7 +167,7 @@ pub fn candidates(conn: &mut DbConnection, terms: &[String], types: &[&str]) -> 
         }));
     }
     if want("institution") {
-        let q = text_terms!(institutions::table.into_boxed(), institutions::search_text, terms);
+        let q = text_terms!(institutions::table.into_boxed(), "institutions", terms);
         let rows: Vec<(String, String, String, i32)> = q
             .select((institutions::id, institutions::name, institutions::search_text, institutions::seq))
             .order(institutions::seq)

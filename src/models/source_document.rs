@@ -5,6 +5,7 @@ use crate::schema::source_documents;
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
 #[diesel(table_name = source_documents)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct SourceDocumentRow {
     pub id: String,
     pub seq: i32,

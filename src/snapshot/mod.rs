@@ -9,6 +9,7 @@ pub mod dictionary;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -87,59 +88,78 @@ pub fn available(config: &Config) -> Vec<i32> {
 }
 
 /// A cell's JSON value for publication (hundredths become decimals).
-fn publish_value(column: &str, v: &Value) -> Value {
+fn publish_value(column: &str, v: Value) -> Value {
     match v {
         Value::Number(n) if dictionary::HUNDREDTHS.contains(&column) => {
             n.as_i64().map(|h| Value::Number(crate::percent::to_number(h as i32))).unwrap_or(Value::Null)
         }
         Value::String(s) if s.is_empty() => Value::Null,
-        other => other.clone(),
+        other => other,
     }
 }
 
-fn cell_text(v: &Value) -> String {
+fn cell_text(v: &Value) -> std::borrow::Cow<'_, str> {
     match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::Null => "".into(),
+        Value::String(s) => s.as_str().into(),
+        other => other.to_string().into(),
     }
+}
+
+/// A table as published: its name, column names and rows of cell values.
+pub struct Published {
+    pub table: &'static str,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// Every published table of a dataset, in [`TABLES`] order; rows are
+/// converted on all cores.
+pub fn publish(ds: &Dataset) -> Vec<Published> {
+    TABLES
+        .par_iter()
+        .map(|table| {
+            let (columns, rows) = table_rows(ds, table);
+            Published { table, columns, rows }
+        })
+        .collect()
 }
 
 /// Published rows of a table: (column names, rows of JSON values).
 pub fn table_rows(ds: &Dataset, table: &str) -> (Vec<String>, Vec<Vec<Value>>) {
-    fn values<T: Serialize>(rows: &[T]) -> Vec<Map<String, Value>> {
-        rows.iter()
-            .map(|r| match serde_json::to_value(r) {
-                Ok(Value::Object(m)) => m,
-                _ => Map::new(),
+    fn values<T: Serialize + Sync>(rows: &[T], columns: &[String]) -> Vec<Vec<Value>> {
+        rows.par_iter()
+            .with_min_len(1024)
+            .map(|r| {
+                let mut object = match serde_json::to_value(r) {
+                    Ok(Value::Object(m)) => m,
+                    _ => Map::new(),
+                };
+                columns.iter().map(|c| publish_value(c, object.swap_remove(c).unwrap_or(Value::Null))).collect()
             })
             .collect()
     }
-    let objects = match table {
-        "plans" => values(&ds.plans),
-        "commitments" => values(&ds.commitments),
-        "milestones" => values(&ds.milestones),
-        "progress_updates" => values(&ds.progress_updates),
-        "institutions" => values(&ds.institutions),
-        "institution_roles" => values(&ds.roles),
-        "institution_aliases" => values(&ds.aliases),
-        "plan_sections" => values(&ds.sections),
-        "plan_participants" => values(&ds.participants),
-        "plan_risks" => values(&ds.risks),
-        "quality_findings" => values(&ds.findings),
-        "source_documents" => values(&ds.source_documents),
+    let columns: Vec<String> = dictionary::public(table).iter().map(|c| c.column.clone()).collect();
+    let rows = match table {
+        "plans" => values(&ds.plans, &columns),
+        "commitments" => values(&ds.commitments, &columns),
+        "milestones" => values(&ds.milestones, &columns),
+        "progress_updates" => values(&ds.progress_updates, &columns),
+        "institutions" => values(&ds.institutions, &columns),
+        "institution_roles" => values(&ds.roles, &columns),
+        "institution_aliases" => values(&ds.aliases, &columns),
+        "plan_sections" => values(&ds.sections, &columns),
+        "plan_participants" => values(&ds.participants, &columns),
+        "plan_risks" => values(&ds.risks, &columns),
+        "quality_findings" => values(&ds.findings, &columns),
+        "source_documents" => values(&ds.source_documents, &columns),
         _ => vec![],
     };
-    let columns: Vec<String> = dictionary::public(table).iter().map(|c| c.column.clone()).collect();
-    let rows = objects
-        .iter()
-        .map(|o| columns.iter().map(|c| publish_value(c, o.get(c).unwrap_or(&Value::Null))).collect())
-        .collect();
     (columns, rows)
 }
 
 fn csv_bytes(columns: &[String], rows: &[Vec<Value>], excel: bool) -> Vec<u8> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(rows.len() * 256);
     if excel {
         out.extend_from_slice(b"\xEF\xBB\xBF");
     }
@@ -148,15 +168,48 @@ fn csv_bytes(columns: &[String], rows: &[Vec<Value>], excel: bool) -> Vec<u8> {
         .from_writer(out);
     w.write_record(columns).expect("in-memory write");
     for row in rows {
-        w.write_record(row.iter().map(cell_text)).expect("in-memory write");
+        for v in row {
+            w.write_field(cell_text(v).as_bytes()).expect("in-memory write");
+        }
+        w.write_record(None::<&[u8]>).expect("in-memory write");
     }
     w.into_inner().expect("in-memory write")
 }
 
-fn json_objects(columns: &[String], rows: &[Vec<Value>]) -> Vec<Value> {
-    rows.iter()
-        .map(|r| Value::Object(columns.iter().cloned().zip(r.iter().cloned()).collect::<Map<String, Value>>()))
-        .collect()
+/// One row as a JSON object, keys in column order, without building it.
+struct JsonRow<'a>(&'a [String], &'a [Value]);
+
+impl Serialize for JsonRow<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (c, v) in self.0.iter().zip(self.1) {
+            m.serialize_entry(c, v)?;
+        }
+        m.end()
+    }
+}
+
+/// The table as one JSON array and as NDJSON (one object per line).
+fn json_bytes(columns: &[String], rows: &[Vec<Value>]) -> (Vec<u8>, Vec<u8>) {
+    let mut nd = Vec::with_capacity(rows.len() * 384);
+    let mut starts = Vec::with_capacity(rows.len());
+    for row in rows {
+        starts.push(nd.len());
+        serde_json::to_writer(&mut nd, &JsonRow(columns, row)).expect("in-memory write");
+        nd.push(b'\n');
+    }
+    let mut json = Vec::with_capacity(nd.len() + 2);
+    json.push(b'[');
+    for (i, start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(nd.len()) - 1;
+        if i > 0 {
+            json.push(b',');
+        }
+        json.extend_from_slice(&nd[*start..end]);
+    }
+    json.push(b']');
+    (json, nd)
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -232,18 +285,15 @@ pub fn citation(config: &Config, rev: &Revision) -> String {
     )
 }
 
-/// A published table: name, columns, rows.
-type PublishedTable<'a> = (&'a str, Vec<String>, Vec<Vec<Value>>);
-
-fn xlsx_bytes(ds_tables: &[PublishedTable<'_>], rev: &Revision) -> Result<Vec<u8>, String> {
+fn xlsx_bytes(tables: &[Published], rev: &Revision) -> Result<Vec<u8>, String> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
     let mut wb = Workbook::new();
     let when = ExcelDateTime::parse_from_str(&rev.created_at.replace('T', " ").replace('Z', ""))
         .map_err(|e| format!("revision time: {e}"))?;
     wb.set_properties(&DocProperties::new().set_title("Gobierno Abierto Guatemala").set_creation_datetime(&when));
     let bold = Format::new().set_bold();
-    for (table, columns, rows) in ds_tables {
-        let ws = wb.add_worksheet();
+    for Published { table, columns, rows } in tables {
+        let ws = wb.add_worksheet_with_constant_memory().map_err(|e| e.to_string())?;
         ws.set_name(*table).map_err(|e| e.to_string())?;
         for (c, name) in columns.iter().enumerate() {
             ws.write_string_with_format(0, c as u16, name, &bold).map_err(|e| e.to_string())?;
@@ -264,7 +314,7 @@ fn xlsx_bytes(ds_tables: &[PublishedTable<'_>], rev: &Revision) -> Result<Vec<u8
     wb.save_to_buffer().map_err(|e| e.to_string())
 }
 
-fn zip_bytes(files: &[(String, Vec<u8>)], rev: &Revision) -> Result<Vec<u8>, String> {
+fn zip_bytes(files: &[(&str, &[u8])], rev: &Revision) -> Result<Vec<u8>, String> {
     use zip::write::SimpleFileOptions;
     let when = chrono::DateTime::parse_from_rfc3339(&rev.created_at).map_err(|e| e.to_string())?;
     use chrono::{Datelike, Timelike};
@@ -289,92 +339,84 @@ fn zip_bytes(files: &[(String, Vec<u8>)], rev: &Revision) -> Result<Vec<u8>, Str
     Ok(w.finish().map_err(|e| e.to_string())?.into_inner())
 }
 
-/// Every file of a revision's snapshot, in memory.
-pub fn build(config: &Config, ds: &Dataset, rev: &Revision) -> Result<Vec<(FileEntry, Vec<u8>)>, String> {
-    let mut out: Vec<(FileEntry, Vec<u8>)> = Vec::new();
-    fn push(
-        out: &mut Vec<(FileEntry, Vec<u8>)>,
-        name: String,
-        format: &str,
-        media: &str,
-        table: Option<&str>,
-        rows: Option<usize>,
-        bytes: Vec<u8>,
-    ) {
-        out.push((
-            FileEntry {
-                sha256: sha256_hex(&bytes),
-                bytes: bytes.len() as u64,
-                name,
-                format: format.into(),
-                media_type: media.into(),
-                table: table.map(str::to_string),
-                rows,
-            },
-            bytes,
-        ));
-    }
-    let mut tables = Vec::new();
-    for table in TABLES {
-        let (columns, rows) = table_rows(ds, table);
-        let n = Some(rows.len());
-        push(
-            &mut out,
-            format!("{table}.csv"),
-            "csv",
-            "text/csv; charset=utf-8",
-            Some(table),
-            n,
-            csv_bytes(&columns, &rows, false),
-        );
-        push(
-            &mut out,
-            format!("{table}-excel.csv"),
-            "csv-excel",
-            "text/csv; charset=utf-8",
-            Some(table),
-            n,
-            csv_bytes(&columns, &rows, true),
-        );
-        let objects = json_objects(&columns, &rows);
-        push(
-            &mut out,
-            format!("{table}.json"),
-            "json",
-            "application/json",
-            Some(table),
-            n,
-            serde_json::to_vec(&objects).unwrap_or_default(),
-        );
-        let mut nd = Vec::new();
-        for o in &objects {
-            nd.extend(serde_json::to_vec(o).unwrap_or_default());
-            nd.push(b'\n');
-        }
-        push(&mut out, format!("{table}.ndjson"), "ndjson", "application/x-ndjson", Some(table), n, nd);
-        tables.push((*table, columns, rows));
-    }
+fn entry(name: String, format: &str, media: &str, table: Option<&str>, rows: Option<usize>, bytes: Vec<u8>) -> File {
+    (
+        FileEntry {
+            sha256: sha256_hex(&bytes),
+            bytes: bytes.len() as u64,
+            name,
+            format: format.into(),
+            media_type: media.into(),
+            table: table.map(str::to_string),
+            rows,
+        },
+        bytes,
+    )
+}
+
+/// A snapshot file: its manifest entry and its bytes.
+pub type File = (FileEntry, Vec<u8>);
+
+/// The four per-table files: CSV, Excel CSV, JSON, NDJSON.
+fn table_files(t: &Published) -> [File; 4] {
+    let (table, n) = (t.table, Some(t.rows.len()));
+    let ((csv, excel), (json, nd)) = rayon::join(
+        || rayon::join(|| csv_bytes(&t.columns, &t.rows, false), || csv_bytes(&t.columns, &t.rows, true)),
+        || json_bytes(&t.columns, &t.rows),
+    );
+    let csv_media = "text/csv; charset=utf-8";
+    let ((a, b), (c, d)) = rayon::join(
+        || {
+            rayon::join(
+                || entry(format!("{table}.csv"), "csv", csv_media, Some(table), n, csv),
+                || entry(format!("{table}-excel.csv"), "csv-excel", csv_media, Some(table), n, excel),
+            )
+        },
+        || {
+            rayon::join(
+                || entry(format!("{table}.json"), "json", "application/json", Some(table), n, json),
+                || entry(format!("{table}.ndjson"), "ndjson", "application/x-ndjson", Some(table), n, nd),
+            )
+        },
+    );
+    [a, b, c, d]
+}
+
+/// Every file of a revision's snapshot, in memory, built on all cores. The
+/// ZIP is the data package: `datapackage.json` and the CSV files.
+pub fn build(config: &Config, tables: &[Published], rev: &Revision) -> Result<Vec<File>, String> {
+    let started = std::time::Instant::now();
+    let (xlsx, per_table) = rayon::join(
+        || {
+            let x = xlsx_bytes(tables, rev);
+            log::debug!("snapshot: XLSX in {:.2} s", started.elapsed().as_secs_f64());
+            x
+        },
+        || {
+            let files = tables.par_iter().map(table_files).collect::<Vec<[File; 4]>>();
+            log::debug!("snapshot: CSV, JSON, NDJSON in {:.2} s", started.elapsed().as_secs_f64());
+            files
+        },
+    );
+    let mut out: Vec<File> = per_table.into_iter().flatten().collect();
     let entries: Vec<FileEntry> = out.iter().map(|(e, _)| e.clone()).collect();
     let package = serde_json::to_vec_pretty(&datapackage(config, rev, &entries)).unwrap_or_default();
-    push(&mut out, "datapackage.json".into(), "datapackage", "application/json", None, None, package);
-    let xlsx = xlsx_bytes(&tables, rev)?;
-    push(
-        &mut out,
-        format!("{PACKAGE_NAME}-r{}.xlsx", rev.number),
-        "xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        None,
-        None,
-        xlsx,
-    );
-    let zipped: Vec<(String, Vec<u8>)> = out.iter().map(|(e, b)| (e.name.clone(), b.clone())).collect();
+    out.push(entry("datapackage.json".into(), "datapackage", "application/json", None, None, package));
+    let xlsx_media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    out.push(entry(format!("{PACKAGE_NAME}-r{}.xlsx", rev.number), "xlsx", xlsx_media, None, None, xlsx?));
+    let zipped: Vec<(&str, &[u8])> = out
+        .iter()
+        .filter(|(e, _)| e.format == "csv" || e.format == "datapackage")
+        .map(|(e, b)| (e.name.as_str(), b.as_slice()))
+        .collect();
     let zip = zip_bytes(&zipped, rev)?;
-    push(&mut out, format!("{PACKAGE_NAME}-r{}.zip", rev.number), "zip", "application/zip", None, None, zip);
+    log::debug!("snapshot: ZIP done at {:.2} s", started.elapsed().as_secs_f64());
+    out.push(entry(format!("{PACKAGE_NAME}-r{}.zip", rev.number), "zip", "application/zip", None, None, zip));
     let mut sums = String::new();
     for (e, _) in &out {
         sums.push_str(&format!("{}  {}\n", e.sha256, e.name));
     }
-    push(&mut out, "SHA256SUMS".into(), "sha256sums", "text/plain; charset=utf-8", None, None, sums.into_bytes());
+    out.push(entry("SHA256SUMS".into(), "sha256sums", "text/plain; charset=utf-8", None, None, sums.into_bytes()));
     Ok(out)
 }
 
@@ -386,21 +428,33 @@ pub fn ensure(config: &Config, conn: &mut DbConnection, rev: &Revision) -> Resul
         return Ok(false);
     }
     let ds = export::load(conn).map_err(|e| format!("cannot read the dataset: {e}"))?;
-    let files = build(config, &ds, rev)?;
+    let files = build(config, &publish(&ds), rev)?;
+    write(config, rev, files)
+}
+
+/// Publish a revision's files: written into a temporary folder, synced, then
+/// renamed into place, so a reader sees all of them or none.
+pub fn write(config: &Config, rev: &Revision, files: Vec<File>) -> Result<bool, String> {
+    let dir = revision_dir(config, rev.number);
     std::fs::create_dir_all(&config.snapshot_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.snapshot_dir.display()))?;
     let tmp = config.snapshot_dir.join(format!(".r{}.tmp-{}", rev.number, std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
-    for (entry, bytes) in &files {
-        write_file(&tmp.join(&entry.name), bytes, rev)?;
-    }
     let manifest = Manifest {
         revision: rev.number,
         created_at: rev.created_at.clone(),
-        files: files.into_iter().map(|(e, _)| e).collect(),
+        files: files.iter().map(|(e, _)| e.clone()).collect(),
     };
-    write_file(&tmp.join("manifest.json"), &serde_json::to_vec_pretty(&manifest).unwrap_or_default(), rev)?;
+    let written =
+        files.par_iter().try_for_each(|(entry, bytes)| write_file(&tmp.join(&entry.name), bytes, rev)).and_then(|()| {
+            write_file(&tmp.join("manifest.json"), &serde_json::to_vec_pretty(&manifest).unwrap_or_default(), rev)
+        });
+    if let Err(e) = written {
+        // Nothing half-written stays behind (a full disk, say).
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
     match std::fs::rename(&tmp, &dir) {
         Ok(()) => {}
         Err(_) if dir.join("manifest.json").is_file() => {

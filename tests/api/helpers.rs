@@ -137,6 +137,8 @@ pub fn spawn_app_with(backend: Backend, dataset: Option<&Path>) -> TestApp {
     config.workers = 1;
     config.bundled_dataset = dataset.map(Path::to_path_buf);
     config.revision_poll = std::time::Duration::from_millis(100);
+    // Small chunks, so that streamed lists cross chunk boundaries.
+    config.stream_chunk_rows = 7;
     gagt::prepare(&config).expect("migrate and import");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     let addr = format!("http://{}", listener.local_addr().unwrap());

@@ -40,3 +40,45 @@ both_backends!(progress_updates_csv_has_documented_columns, |app| {
     assert_eq!(&rows[0][7], "12.5");
     assert_eq!(&rows[1][10], "https://www.facebook.com/share/v/1DHug9Dcne/");
 });
+
+both_backends!(all_rows_stream_as_one_csv_in_list_order, |app| {
+    // Every page of the JSON list, in order.
+    let mut ids = Vec::new();
+    let mut url = "/v1/progress-updates?sort=-reported_at&limit=5".to_string();
+    loop {
+        let page = app.json(&url);
+        ids.extend(page["data"].as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap().to_string()));
+        match page["next"].as_str() {
+            Some(next) => url = next.to_string(),
+            None => break,
+        }
+    }
+    let total = app.json("/v1/progress-updates?limit=1")["total"].as_u64().unwrap() as usize;
+    assert!(total > 7, "the fixture spans several chunks");
+    assert_eq!(ids.len(), total);
+    // The same rows in one streamed CSV (chunks of 7 rows in tests).
+    let res = app.get("/v1/progress-updates.csv?sort=-reported_at&all=1");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(res.headers().get("content-length").is_none(), "streamed, not buffered");
+    assert!(res.headers().get("etag").is_some());
+    let body = res.text().unwrap();
+    let mut rdr = csv::Reader::from_reader(body.as_bytes());
+    let headers: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(headers, gagt::views::progress_update::CSV_HEADERS);
+    let streamed: Vec<String> = rdr.records().map(|r| r.unwrap()[0].to_string()).collect();
+    assert_eq!(streamed, ids);
+    // Filters apply; the byte-order mark comes once, at the start.
+    let filtered = app.text("/v1/progress-updates.csv?milestone=gt-ogp-nap6-c1-m2&all=1&bom=1");
+    assert!(filtered.starts_with('\u{feff}'));
+    assert_eq!(filtered.matches('\u{feff}').count(), 1);
+    assert_eq!(csv::Reader::from_reader(filtered.as_bytes()).records().count(), 8);
+    // Only for CSV, and not with paging parameters.
+    assert_problem(app.get("/v1/progress-updates?all=1"), 400);
+    assert_problem(app.get("/v1/progress-updates.csv?all=1&limit=5"), 400);
+    assert_problem(app.get("/v1/progress-updates.csv?all=yes"), 400);
+    // Other lists stream too.
+    let commitments = app.text("/v1/commitments.csv?all=1");
+    let total = app.json("/v1/commitments?limit=1")["total"].as_u64().unwrap() as usize;
+    assert_eq!(csv::Reader::from_reader(commitments.as_bytes()).records().count(), total);
+});

@@ -30,3 +30,22 @@ both_backends!(search_without_words_is_a_400_naming_q, |app| {
     assert_problem(app.get("/v1/search?q=%21%21"), 400);
     assert_problem(app.get("/v1/search?q=x&type=person"), 400);
 });
+
+both_backends!(search_terms_match_the_start_of_words_through_the_index, |app| {
+    // A prefix finds what the whole word finds (and more words it starts).
+    let whole = app.json("/v1/search?q=informacion%20publica&type=milestone&limit=100");
+    let prefix = app.json("/v1/search?q=inform%20publ&type=milestone&limit=100");
+    let ids = |b: &serde_json::Value| -> Vec<String> {
+        b["data"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).collect()
+    };
+    assert!(!ids(&whole).is_empty());
+    assert!(ids(&whole).iter().all(|id| ids(&prefix).contains(id)));
+    // Accents in the query do not matter; a word inside another word is not a match.
+    assert_eq!(ids(&app.json("/v1/search?q=Informaci%C3%B3n%20P%C3%BAblica&type=milestone&limit=100")), ids(&whole));
+    assert_eq!(app.json("/v1/search?q=nformacion")["total"], 0);
+    // A word found nowhere: an empty result, not an error.
+    assert_eq!(app.json("/v1/search?q=informacion%20zzzyqx")["total"], 0);
+    // The same index serves `q` on lists.
+    let listed = app.json("/v1/milestones?q=inform%20publ&limit=100");
+    assert_eq!(listed["total"].as_u64().unwrap() as usize, ids(&prefix).len());
+});

@@ -1,0 +1,10 @@
+DROP INDEX plans_search;
+DROP INDEX plans_seq;
+DROP INDEX commitments_search;
+DROP INDEX commitments_seq;
+DROP INDEX milestones_search;
+DROP INDEX milestones_seq;
+DROP INDEX progress_updates_search;
+DROP INDEX progress_updates_seq;
+DROP INDEX institutions_search;
+DROP INDEX institutions_seq;

@@ -1,0 +1,16 @@
+DROP TABLE search_fts_words;
+DROP TABLE plans_fts_vocab;
+DROP TABLE commitments_fts_vocab;
+DROP TABLE milestones_fts_vocab;
+DROP TABLE progress_updates_fts_vocab;
+DROP TABLE institutions_fts_vocab;
+DROP TABLE plans_fts;
+DROP INDEX plans_seq;
+DROP TABLE commitments_fts;
+DROP INDEX commitments_seq;
+DROP TABLE milestones_fts;
+DROP INDEX milestones_seq;
+DROP TABLE progress_updates_fts;
+DROP INDEX progress_updates_seq;
+DROP TABLE institutions_fts;
+DROP INDEX institutions_seq;
