@@ -77,7 +77,8 @@ pub fn serve_with_watch(config: Config, listener: TcpListener) -> Result<(Server
         Err(e) => log::warn!("cannot write the download snapshot now: {e}"),
     });
     let cache = Arc::new(api::caching::ResponseCache::new(config.response_cache_bytes));
-    let state = AppState { pool, config: Arc::new(config), revision: watch.clone(), cache };
+    let files = Arc::new(api::downloads::FileCache::default());
+    let state = AppState { pool, config: Arc::new(config), revision: watch.clone(), cache, files };
     let mut server = HttpServer::new(move || api::build_app(state.clone()));
     if workers > 0 {
         server = server.workers(workers);

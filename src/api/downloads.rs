@@ -136,6 +136,60 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     })
 }
 
+/// Snapshot files up to [`FileCache::MAX_FILE`] kept in memory, at most
+/// [`FileCache::BUDGET`] bytes in all: a whole-file GET of a hot file is then
+/// one copy into the socket instead of reads from the page cache.
+#[derive(Default)]
+pub struct FileCache {
+    inner: std::sync::Mutex<(std::collections::HashMap<(i32, String), web::Bytes>, usize)>,
+}
+
+impl FileCache {
+    pub const MAX_FILE: u64 = 16 << 20;
+    pub const BUDGET: usize = 48 << 20;
+
+    fn get(&self, revision: i32, name: &str, path: &std::path::Path) -> Option<web::Bytes> {
+        let key = (revision, name.to_string());
+        if let Some(b) = self.inner.lock().ok()?.0.get(&key) {
+            return Some(b.clone());
+        }
+        let bytes = web::Bytes::from(std::fs::read(path).ok()?);
+        let mut guard = self.inner.lock().ok()?;
+        if guard.1 + bytes.len() > Self::BUDGET {
+            guard.0.clear();
+            guard.1 = 0;
+        }
+        guard.1 += bytes.len();
+        guard.0.insert(key, bytes.clone());
+        Some(bytes)
+    }
+}
+
+/// A file in memory handed to the connection a slice at a time (no copy),
+/// so each connection's write buffer stays small.
+struct Sliced(web::Bytes);
+
+impl actix_web::body::MessageBody for Sliced {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        actix_web::body::BodySize::Sized(self.0.len() as u64)
+    }
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<web::Bytes, Self::Error>>> {
+        const SLICE: usize = 64 << 10;
+        let this = self.get_mut();
+        if this.0.is_empty() {
+            return std::task::Poll::Ready(None);
+        }
+        let n = this.0.len().min(SLICE);
+        std::task::Poll::Ready(Some(Ok(this.0.split_to(n))))
+    }
+}
+
 /// Serve one snapshot file with Range, If-None-Match / If-Modified-Since and caching.
 fn serve_file(
     req: &HttpRequest,
@@ -164,18 +218,40 @@ fn serve_file(
             .finish());
     }
     let path = snapshot::revision_dir(&state.config, revision).join(&entry.name);
-    let file = NamedFile::open(&path).map_err(|e| ApiError::Internal(format!("{}: {e}", path.display())))?;
     let mime: mime::Mime = entry.media_type.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![DispositionParam::Filename(entry.name.clone())],
+    };
+    // A plain whole-file GET of a small file: from memory. Ranges and
+    // date-conditional requests go to the file server below.
+    let plain = [header::RANGE, header::IF_RANGE, header::IF_MODIFIED_SINCE, header::IF_UNMODIFIED_SINCE]
+        .iter()
+        .all(|h| !req.headers().contains_key(h));
+    if plain && req.method() == actix_web::http::Method::GET && entry.bytes <= FileCache::MAX_FILE {
+        if let Some(bytes) = state.files.get(revision, &entry.name, &path) {
+            let modified = state.revision.get().filter(|r| r.number == revision).map(|r| r.modified);
+            let modified = modified.or_else(|| std::fs::metadata(&path).and_then(|m| m.modified()).ok());
+            let mut res = HttpResponse::Ok();
+            res.content_type(mime)
+                .insert_header((header::CONTENT_DISPOSITION, disposition))
+                .insert_header((header::ACCEPT_RANGES, "bytes"))
+                .insert_header((header::ETAG, etag))
+                .insert_header((header::CACHE_CONTROL, cache));
+            if let Some(m) = modified {
+                res.insert_header((header::LAST_MODIFIED, httpdate::fmt_http_date(m)));
+            }
+            return Ok(res.body(Sliced(bytes)));
+        }
+    }
+    let file = NamedFile::open(&path).map_err(|e| ApiError::Internal(format!("{}: {e}", path.display())))?;
     // Snapshot files were just written and sit in the page cache: read them
     // on the worker (64 KiB at a time) rather than hopping to the blocking
     // pool for every chunk, which halved throughput.
     let mut res = file
         .read_mode_threshold(u64::MAX)
         .set_content_type(mime)
-        .set_content_disposition(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(entry.name.clone())],
-        })
+        .set_content_disposition(disposition)
         .use_etag(false)
         .use_last_modified(true)
         .prefer_utf8(true)

@@ -7,6 +7,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::edge::Cause;
+
 /// A problem detail (RFC 9457).
 #[derive(Serialize, ToSchema, Debug)]
 #[schema(example = json!({
@@ -14,7 +16,8 @@ use utoipa::ToSchema;
     "title": "Bad Request",
     "status": 400,
     "detail": "parameter `limit` must be an integer from 1 to 1000",
-    "invalid_params": [{"name": "limit", "reason": "must be an integer from 1 to 1000"}]
+    "invalid_params": [{"name": "limit", "reason": "must be an integer from 1 to 1000"}],
+    "request_id": "19aa7c1e2f0-00002a"
 }))]
 pub struct Problem {
     /// Always `about:blank`: the status code says what kind of problem it is.
@@ -28,6 +31,10 @@ pub struct Problem {
     /// For 400: each offending parameter with what is allowed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub invalid_params: Vec<InvalidParam>,
+    /// The request's id, also in the `X-Request-Id` header and in the
+    /// server's log lines about it: quote it when reporting a problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 #[derive(Serialize, ToSchema, Debug, Clone)]
@@ -73,7 +80,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => ("this resource is read-only: use GET, HEAD or OPTIONS".to_string(), vec![]),
             other => (other.to_string(), vec![]),
         };
-        Problem { kind: "about:blank", title, status: status.as_u16(), detail, invalid_params }
+        Problem { kind: "about:blank", title, status: status.as_u16(), detail, invalid_params, request_id: None }
     }
 }
 
@@ -107,11 +114,12 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self {
-            ApiError::Internal(cause) => log::error!("internal error: {cause}"),
-            ApiError::Unavailable(cause) => log::warn!("database unavailable: {cause}"),
-            _ => {}
-        }
+        // Logged with the request id by `edge`, never sent.
+        let cause = match self {
+            ApiError::Internal(c) => Some(Cause { error: true, message: format!("internal error: {c}") }),
+            ApiError::Unavailable(c) => Some(Cause { error: false, message: format!("database unavailable: {c}") }),
+            _ => None,
+        };
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         match self {
@@ -123,6 +131,10 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        res.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
+        let mut res = res.body(serde_json::to_vec(&self.problem()).unwrap_or_default());
+        if let Some(cause) = cause {
+            res.extensions_mut().insert(cause);
+        }
+        res
     }
 }

@@ -6,6 +6,7 @@ pub mod caching;
 pub mod changes;
 pub mod commitments;
 pub mod downloads;
+pub mod edge;
 pub mod error;
 pub mod feeds;
 pub mod format;
@@ -250,11 +251,12 @@ pub fn build_app(
         })
         .wrap(middleware::from_fn(format::with_bom))
         .wrap(middleware::from_fn(caching::conditional))
+        .wrap(cors)
+        .wrap(middleware::from_fn(edge::edge))
         .wrap(
             middleware::DefaultHeaders::new()
                 .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
                 .add((header::REFERRER_POLICY, "no-referrer")),
         )
-        .wrap(cors)
-        .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms \"%{User-Agent}i\""))
+        .wrap(middleware::Logger::new("[%{x-request-id}o] %a \"%r\" %s %b %Dms \"%{User-Agent}i\""))
 }

@@ -16,6 +16,8 @@ pub struct AppState {
     pub revision: RevisionWatch,
     /// Hot responses, keyed by ETag (so by revision).
     pub cache: Arc<super::caching::ResponseCache>,
+    /// Small snapshot files held in memory (they never change).
+    pub files: Arc<super::downloads::FileCache>,
 }
 
 impl AppState {

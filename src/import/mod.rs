@@ -121,21 +121,28 @@ pub fn store_published(
         return Ok((Outcome::Validated, dataset));
     }
     let started = std::time::Instant::now();
-    let (outcome, files) = write::replace(conn, &dataset, source, |rev, tables| {
+    let result = write::replace(conn, &dataset, source, |rev, tables| {
         // One core for the files, the other for the database writer (rayon's
         // shared pool would queue the writer's work behind long file jobs).
-        let files = match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+        // The files are written into a temporary folder while the database
+        // is still being written, and renamed into place after the commit.
+        let staged = match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
             Ok(pool) => pool.install(|| crate::snapshot::build(config, tables, rev)),
             Err(_) => crate::snapshot::build(config, tables, rev),
-        };
-        log::info!("snapshot files built in {:.2} s", started.elapsed().as_secs_f64());
-        (rev.clone(), files)
-    })?;
+        }
+        .and_then(|files| crate::snapshot::stage(config, rev, files));
+        log::info!("snapshot files built and staged in {:.2} s", started.elapsed().as_secs_f64());
+        (rev.clone(), staged)
+    });
+    if result.is_err() {
+        // Rolled back: the files staged for the revision go too.
+        crate::snapshot::remove_staged(config);
+    }
+    let (outcome, staged) = result?;
     log::info!("database written in {:.2} s", started.elapsed().as_secs_f64());
-    if let Some((rev, files)) = files {
+    if let Some((rev, staged)) = staged {
         let fail = |message: String| ImportError::Snapshot { revision: rev.number, message };
-        crate::snapshot::write(config, &rev, files.map_err(fail)?).map_err(fail)?;
-        log::info!("snapshot files written in {:.2} s", started.elapsed().as_secs_f64());
+        crate::snapshot::publish_staged(config, &rev, &staged.map_err(fail)?).map_err(fail)?;
     }
     Ok((outcome, dataset))
 }

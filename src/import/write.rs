@@ -199,6 +199,19 @@ pub fn replace<R: Send>(
         Ok(Outcome::Created(id))
     });
     let outcome = result.map_err(|e| ImportError::Database(e.to_string()))?;
+    if matches!(outcome, Outcome::Created(_)) {
+        // Fresh statistics for the query planner, now rather than whenever
+        // autovacuum gets to it (PostgreSQL) or never (SQLite).
+        let analyzed = match conn {
+            DbConnection::Pg(c) => diesel::sql_query("ANALYZE").execute(c),
+            DbConnection::Sqlite(c) => diesel::sql_query("PRAGMA analysis_limit = 400")
+                .execute(c)
+                .and_then(|_| diesel::sql_query("PRAGMA optimize = 0x10002").execute(c)),
+        };
+        if let Err(e) = analyzed {
+            log::warn!("could not refresh planner statistics: {e}");
+        }
+    }
     let built = if matches!(outcome, Outcome::Created(_)) { built } else { None };
     Ok((outcome, built))
 }

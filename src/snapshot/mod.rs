@@ -1,5 +1,5 @@
 //! Download snapshots: every published table as CSV (plain and Excel
-//! variant), JSON and NDJSON, an XLSX workbook, a ZIP of everything, a
+//! variant), JSON and NDJSON, an XLSX workbook, a ZIP of the data package, a
 //! Frictionless `datapackage.json` and `SHA256SUMS` — written once per
 //! dataset revision into `SNAPSHOT_DIR/r{N}/`, never per request. The bytes
 //! depend only on the revision, so every replica produces the same files.
@@ -435,7 +435,13 @@ pub fn ensure(config: &Config, conn: &mut DbConnection, rev: &Revision) -> Resul
 /// Publish a revision's files: written into a temporary folder, synced, then
 /// renamed into place, so a reader sees all of them or none.
 pub fn write(config: &Config, rev: &Revision, files: Vec<File>) -> Result<bool, String> {
-    let dir = revision_dir(config, rev.number);
+    let staged = stage(config, rev, files)?;
+    publish_staged(config, rev, &staged)
+}
+
+/// Write a revision's files into a temporary folder beside the published
+/// ones (synced; nothing half-written is left behind on failure).
+pub fn stage(config: &Config, rev: &Revision, files: Vec<File>) -> Result<PathBuf, String> {
     std::fs::create_dir_all(&config.snapshot_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.snapshot_dir.display()))?;
     let tmp = config.snapshot_dir.join(format!(".r{}.tmp-{}", rev.number, std::process::id()));
@@ -447,20 +453,42 @@ pub fn write(config: &Config, rev: &Revision, files: Vec<File>) -> Result<bool, 
         files: files.iter().map(|(e, _)| e.clone()).collect(),
     };
     let written =
-        files.par_iter().try_for_each(|(entry, bytes)| write_file(&tmp.join(&entry.name), bytes, rev)).and_then(|()| {
-            write_file(&tmp.join("manifest.json"), &serde_json::to_vec_pretty(&manifest).unwrap_or_default(), rev)
-        });
+        files.into_par_iter().try_for_each(|(entry, bytes)| write_file(&tmp.join(&entry.name), &bytes, rev)).and_then(
+            |()| write_file(&tmp.join("manifest.json"), &serde_json::to_vec_pretty(&manifest).unwrap_or_default(), rev),
+        );
     if let Err(e) = written {
         // Nothing half-written stays behind (a full disk, say).
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
     }
-    match std::fs::rename(&tmp, &dir) {
+    Ok(tmp)
+}
+
+/// Remove this process's staged folders (after a rolled-back import).
+pub fn remove_staged(config: &Config) {
+    let suffix = format!(".tmp-{}", std::process::id());
+    for entry in std::fs::read_dir(&config.snapshot_dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with(".r") && name.ends_with(&suffix) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Rename a staged folder into place (another process may have published
+/// the same revision first: then the staged copy is dropped), then prune.
+pub fn publish_staged(config: &Config, rev: &Revision, staged: &Path) -> Result<bool, String> {
+    let dir = revision_dir(config, rev.number);
+    match std::fs::rename(staged, &dir) {
         Ok(()) => {}
         Err(_) if dir.join("manifest.json").is_file() => {
-            let _ = std::fs::remove_dir_all(&tmp);
+            let _ = std::fs::remove_dir_all(staged);
+            return Ok(false);
         }
-        Err(e) => return Err(format!("cannot publish snapshot {}: {e}", dir.display())),
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(staged);
+            return Err(format!("cannot publish snapshot {}: {e}", dir.display()));
+        }
     }
     log::info!("wrote download snapshot for revision {} to {}", rev.number, dir.display());
     prune(config);
