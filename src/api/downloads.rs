@@ -141,8 +141,11 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 /// one copy into the socket instead of reads from the page cache.
 #[derive(Default)]
 pub struct FileCache {
-    inner: std::sync::Mutex<(std::collections::HashMap<(i32, String), web::Bytes>, usize)>,
+    inner: std::sync::Mutex<(HeldFiles, usize)>,
 }
+
+/// Files in memory by (revision, name).
+type HeldFiles = std::collections::HashMap<(i32, String), web::Bytes>;
 
 impl FileCache {
     pub const MAX_FILE: u64 = 16 << 20;
