@@ -24,7 +24,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-RUST_LOG=warn "$bin" --data-dir "$data_dir" serve --port "$port" &
+# Rate limiting is tested on its own (tests/api/hardening.rs); here it would
+# only turn generated traffic into 429s.
+RUST_LOG=warn "$bin" --data-dir "$data_dir" serve --port "$port" --rate-limit-per-minute 0 &
 pid=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
 curl -fs "http://127.0.0.1:$port/readyz" >/dev/null

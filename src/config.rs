@@ -33,6 +33,15 @@ pub struct Config {
     pub response_cache_bytes: usize,
     /// Rows read per query when streaming a whole list (`all=1`).
     pub stream_chunk_rows: i64,
+    /// Time a client has to send a request's head (slow clients are cut off).
+    pub request_timeout: std::time::Duration,
+    /// How long an idle keep-alive connection stays open.
+    pub keep_alive: std::time::Duration,
+    /// Requests per minute per client address (0: no limit), with bursts of
+    /// up to a tenth of it.
+    pub rate_limit_per_minute: u32,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Config {
@@ -54,6 +63,10 @@ impl Config {
             public_url: "http://127.0.0.1:8080".into(),
             response_cache_bytes: 64 << 20,
             stream_chunk_rows: 5000,
+            request_timeout: std::time::Duration::from_secs(5),
+            keep_alive: std::time::Duration::from_secs(15),
+            rate_limit_per_minute: 0,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -78,8 +78,17 @@ pub fn serve_with_watch(config: Config, listener: TcpListener) -> Result<(Server
     });
     let cache = Arc::new(api::caching::ResponseCache::new(config.response_cache_bytes));
     let files = Arc::new(api::downloads::FileCache::default());
-    let state = AppState { pool, config: Arc::new(config), revision: watch.clone(), cache, files };
-    let mut server = HttpServer::new(move || api::build_app(state.clone()));
+    let rate_limit =
+        api::ratelimit::RateLimit::new(config.rate_limit_per_minute, &config.trusted_proxies).map(Arc::new);
+    let state = AppState { pool, config: Arc::new(config), revision: watch.clone(), cache, files, rate_limit };
+    let (request_timeout, keep_alive) = (state.config.request_timeout, state.config.keep_alive);
+    let mut server = HttpServer::new(move || api::build_app(state.clone()))
+        // Slow clients (slowloris) are cut off: the request head must arrive
+        // in time, idle connections close, and shutdown waits briefly.
+        .client_request_timeout(request_timeout)
+        .client_disconnect_timeout(std::time::Duration::from_secs(1))
+        .keep_alive(keep_alive)
+        .backlog(4096);
     if workers > 0 {
         server = server.workers(workers);
     }

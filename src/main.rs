@@ -75,6 +75,18 @@ enum Command {
         /// Memory for hot responses, in MiB (0 disables the cache).
         #[arg(long, env = "RESPONSE_CACHE_MB", default_value_t = 64)]
         response_cache_mb: usize,
+        /// Milliseconds a client has to send a request's head before it is cut off.
+        #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 5000)]
+        request_timeout_ms: u64,
+        /// Seconds an idle keep-alive connection stays open.
+        #[arg(long, env = "KEEP_ALIVE_S", default_value_t = 15)]
+        keep_alive_s: u64,
+        /// Requests per minute per client address, bursts of a tenth of it (0: no limit).
+        #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 1200)]
+        rate_limit_per_minute: u32,
+        /// Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed.
+        #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Validate and load a canonical dataset directory (all or nothing).
     Import {
@@ -147,6 +159,10 @@ fn run(cli: Cli) -> Result<(), String> {
             cache_max_age,
             revision_poll_ms,
             response_cache_mb,
+            request_timeout_ms,
+            keep_alive_s,
+            rate_limit_per_minute,
+            trusted_proxies,
         } => {
             let config = Config {
                 host,
@@ -157,6 +173,11 @@ fn run(cli: Cli) -> Result<(), String> {
                 cache_max_age,
                 revision_poll: std::time::Duration::from_millis(revision_poll_ms.max(50)),
                 response_cache_bytes: response_cache_mb << 20,
+                // actix-http checks deadlines against a clock it refreshes every 500 ms.
+                request_timeout: std::time::Duration::from_millis(request_timeout_ms.max(1000)),
+                keep_alive: std::time::Duration::from_secs(keep_alive_s),
+                rate_limit_per_minute,
+                trusted_proxies,
                 ..base
             };
             gagt::prepare(&config)?;

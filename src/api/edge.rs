@@ -1,7 +1,7 @@
 //! The outermost layer: a request id on every request (echoed in the
 //! `X-Request-Id` header, in every problem body and in the log lines about
-//! the request), limits on the size of what a client may send, and a
-//! Content-Security-Policy on every HTML page.
+//! the request), the rate limit per client address, limits on the size of
+//! what a client may send, and a Content-Security-Policy on every HTML page.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -12,10 +12,14 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse};
 
+use super::ratelimit::Verdict;
+
 /// Longest accepted path, in bytes (ids are short; this leaves room).
 pub const MAX_PATH: usize = 512;
+/// Most header bytes (names and values) a request may carry.
+pub const MAX_HEADERS: usize = 16 * 1024;
 /// Longest accepted query string, in bytes.
-pub const MAX_QUERY: usize = 2048;
+pub const MAX_QUERY: usize = super::query::MAX_QUERY_LEN;
 
 /// HTML pages may load only what this server serves (Swagger UI needs its
 /// inline bootstrap and styles).
@@ -51,33 +55,59 @@ fn request_id(req: &ServiceRequest) -> String {
     format!("{:x}-{:06x}", *START, COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
-fn too_long(id: &str, what: &str, max: usize) -> HttpResponse {
+fn problem(status: StatusCode, id: &str, detail: String) -> HttpResponse {
     let problem = serde_json::json!({
         "type": "about:blank",
-        "title": "URI Too Long",
-        "status": 414,
-        "detail": format!("the {what} is longer than {max} bytes"),
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "detail": detail,
         "request_id": id,
     });
-    HttpResponse::build(StatusCode::URI_TOO_LONG)
+    HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "application/problem+json"))
         .body(problem.to_string())
 }
+
+static RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+static RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
 
 pub async fn edge(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let id = request_id(&req);
-    let early = if req.path().len() > MAX_PATH {
-        Some(too_long(&id, "path", MAX_PATH))
+    let verdict = req.app_data::<actix_web::web::Data<super::state::AppState>>().and_then(|s| {
+        let limit = s.rate_limit.as_ref()?;
+        let peer = req.peer_addr()?.ip();
+        Some(limit.check(peer, req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())))
+    });
+    let early = if let Some(Verdict::Refused { retry_after_secs, .. }) = verdict {
+        let mut res = problem(
+            StatusCode::TOO_MANY_REQUESTS,
+            &id,
+            format!("too many requests from this address; retry in {retry_after_secs} s"),
+        );
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        Some(res)
+    } else if req.headers().iter().map(|(k, v)| k.as_str().len() + v.len()).sum::<usize>() > MAX_HEADERS {
+        Some(problem(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            &id,
+            format!("the request headers are larger than {MAX_HEADERS} bytes"),
+        ))
+    } else if req.path().len() > MAX_PATH {
+        Some(problem(StatusCode::URI_TOO_LONG, &id, format!("the path is longer than {MAX_PATH} bytes")))
     } else if req.query_string().len() > MAX_QUERY {
-        Some(too_long(&id, "query string", MAX_QUERY))
+        Some(problem(StatusCode::URI_TOO_LONG, &id, format!("the query string is longer than {MAX_QUERY} bytes")))
     } else {
         None
     };
     let mut res = match early {
-        Some(r) => req.into_response(r),
+        Some(mut r) => {
+            // Answered before CORS runs: let browsers read the refusal.
+            r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+            req.into_response(r)
+        }
         None => {
             req.extensions_mut().insert(RequestId(id.clone()));
             next.call(req).await?.map_into_boxed_body()
@@ -90,15 +120,27 @@ pub async fn edge(
             log::warn!("[{id}] {} {}: {}", res.request().method(), res.request().path(), cause.message);
         }
     }
-    let content_type =
-        res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let kind =
+        |prefix: &[u8]| res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(prefix));
+    let (html, problem) = (kind(b"text/html"), kind(b"application/problem+json"));
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(X_REQUEST_ID.clone(), v);
     }
-    if content_type.starts_with("text/html") && !res.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
+    match verdict {
+        Some(Verdict::Allowed { limit, remaining }) => {
+            res.headers_mut().insert(RATELIMIT_LIMIT.clone(), HeaderValue::from(limit));
+            res.headers_mut().insert(RATELIMIT_REMAINING.clone(), HeaderValue::from(remaining));
+        }
+        Some(Verdict::Refused { limit, .. }) => {
+            res.headers_mut().insert(RATELIMIT_LIMIT.clone(), HeaderValue::from(limit));
+            res.headers_mut().insert(RATELIMIT_REMAINING.clone(), HeaderValue::from(0u32));
+        }
+        None => {}
+    }
+    if html && !res.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(HTML_CSP));
     }
-    if content_type.starts_with("application/problem+json") {
+    if problem {
         // Problems are small and built in memory: add the request id.
         let (req, res) = res.into_parts();
         let (head, body) = res.into_parts();

@@ -20,6 +20,7 @@ pub mod plans;
 pub mod progress_updates;
 pub mod quality_findings;
 pub mod query;
+pub mod ratelimit;
 pub mod search;
 pub mod state;
 pub mod stream;

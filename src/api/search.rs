@@ -95,7 +95,7 @@ pub const CSV_HEADERS: &[&str] = &["type", "id", "title", "plan_id", "score", "u
     summary = "Search plans, commitments, milestones, progress updates and institutions",
     params(SearchParams),
     responses(
-        (status = 200, description = "Ranked hits, best first. The first 1,000 matches of each record type (in source order) are ranked; `total` counts them", content(
+        (status = 200, description = "Ranked hits, best first. The first 500 matches of each record type (in source order) are ranked; `total` counts them", content(
             (ListPage<SearchHit> = "application/json"),
             (String = "text/csv")
         )),

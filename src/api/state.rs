@@ -18,6 +18,8 @@ pub struct AppState {
     pub cache: Arc<super::caching::ResponseCache>,
     /// Small snapshot files held in memory (they never change).
     pub files: Arc<super::downloads::FileCache>,
+    /// Requests per client address, shared by every worker (None: no limit).
+    pub rate_limit: Option<Arc<super::ratelimit::RateLimit>>,
 }
 
 impl AppState {

@@ -21,7 +21,7 @@ pub struct Candidate {
 }
 
 /// At most this many candidates per record type are ranked.
-pub const CANDIDATES_PER_TYPE: i64 = 1000;
+pub const CANDIDATES_PER_TYPE: i64 = 500;
 
 /// The searchable tables: record type, table, title column, plan column.
 const SOURCES: &[(&str, &str, &str, &str)] = &[

@@ -82,3 +82,60 @@ both_backends!(every_response_carries_security_headers, |app| {
         assert_eq!(res.headers()["referrer-policy"], "no-referrer", "{path}");
     }
 });
+
+both_backends!(oversized_and_malformed_requests_get_clear_errors, |app| {
+    // Limits on what a client may send: 414 for a long path or query string.
+    let body = assert_problem(app.get(&format!("/v1/plans?q={}", "a".repeat(5000))), 414);
+    assert!(body["detail"].as_str().unwrap().contains("query string"));
+    assert_problem(app.get(&format!("/v1/plans/{}", "x".repeat(600))), 414);
+    // Oversized headers: 431 before any handler runs.
+    let body = assert_problem(app.get_with("/v1/plans", "X-Padding", &"p".repeat(20_000)), 431);
+    assert!(body["detail"].as_str().unwrap().contains("headers"));
+    // Broken percent-encoding and invalid UTF-8 name the parameter.
+    for q in ["q=%ZZ", "q=%+1", "q=%", "q=%C3%28", "q=%FF"] {
+        let body = assert_problem(app.get(&format!("/v1/plans?{q}")), 400);
+        assert_eq!(body["invalid_params"][0]["name"], "q", "{q}");
+    }
+    assert_problem(app.get("/v1/plans?%FF=1"), 400);
+    // The largest page is allowed, one more is not.
+    assert_eq!(app.get("/v1/plans?limit=1000").status(), 200);
+    assert_problem(app.get("/v1/plans?limit=1001"), 400);
+    assert_problem(app.get("/v1/plans?limit=99999999999999999999"), 400);
+    // Traversal attempts never leave the routes or the snapshot folder.
+    for path in
+        ["/v1/../../etc/passwd", "/v1/plans/..%2F..%2Fetc%2Fpasswd", "/v1/downloads/latest/..%2F..%2Fgagt.sqlite3"]
+    {
+        let status = app.get(path).status().as_u16();
+        assert!(status == 404 || status == 400, "{path}: {status}");
+    }
+});
+
+both_backends!(every_response_and_problem_carries_a_request_id, |app| {
+    let ok = app.get("/v1/plans");
+    let id = ok.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert!(!id.is_empty());
+    let other = app.get("/v1/plans").headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_ne!(id, other, "one id per request");
+    let res = app.get("/v1/plans?colour=red");
+    let header = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    let body = assert_problem(res, 400);
+    assert_eq!(body["request_id"], header);
+    // A client's own plain id is kept; anything else is replaced.
+    let res = app.get_with("/v1/nothing", "X-Request-Id", "client-abc_123");
+    assert_eq!(res.headers()["x-request-id"], "client-abc_123");
+    assert_eq!(assert_problem(res, 404)["request_id"], "client-abc_123");
+    let res = app.get_with("/v1/plans", "X-Request-Id", "<script>");
+    assert_ne!(res.headers()["x-request-id"], "<script>");
+    // HTML pages have a Content-Security-Policy; nothing leaks into bodies.
+    for path in ["/", "/docs/"] {
+        let res = app.get(path);
+        let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
+        assert!(csp.contains("default-src") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+    }
+    for path in ["/v1/plans?limit=x", "/v1/nothing", "/v1/plans/%FF", "/v1/downloads/r999/x.csv"] {
+        let text = app.get(path).text().unwrap();
+        for leak in ["SELECT", "sqlite", "diesel", "/tmp/", "/root", "panicked", "src/"] {
+            assert!(!text.contains(leak), "{path} leaks {leak}: {text}");
+        }
+    }
+});

@@ -129,6 +129,11 @@ pub fn spawn_app(backend: Backend) -> TestApp {
 
 /// Start the app, importing `dataset` first when given.
 pub fn spawn_app_with(backend: Backend, dataset: Option<&Path>) -> TestApp {
+    spawn_app_tuned(backend, dataset, |_| {})
+}
+
+/// Start the app on the fixture with some configuration changed.
+pub fn spawn_app_tuned(backend: Backend, dataset: Option<&Path>, tune: impl FnOnce(&mut Config)) -> TestApp {
     let db = TestDb::new(backend);
     let snapshots = tempfile::tempdir().expect("snapshot dir");
     let mut config = Config::new(db.url.clone(), snapshots.path());
@@ -139,6 +144,7 @@ pub fn spawn_app_with(backend: Backend, dataset: Option<&Path>) -> TestApp {
     config.revision_poll = std::time::Duration::from_millis(100);
     // Small chunks, so that streamed lists cross chunk boundaries.
     config.stream_chunk_rows = 7;
+    tune(&mut config);
     gagt::prepare(&config).expect("migrate and import");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     let addr = format!("http://{}", listener.local_addr().unwrap());

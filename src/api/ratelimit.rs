@@ -1,0 +1,105 @@
+//! Rate limiting per client address, with the `governor` crate (GCRA):
+//! `x-ratelimit-limit` / `x-ratelimit-remaining` on every response, 429 with
+//! `Retry-After` as problem+json past the quota. The client address is the
+//! peer's, or — only when the peer is a configured reverse proxy — the
+//! nearest untrusted address in `X-Forwarded-For`. Checked in `edge`, the
+//! outermost layer, so every method and path counts (cached answers and
+//! 304s included): nothing is exempt.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
+
+type Limiter = RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, DefaultClock, StateInformationMiddleware>;
+
+/// One limiter shared by every worker of a process.
+pub struct RateLimit {
+    limiter: Limiter,
+    burst: u32,
+    trusted_proxies: Vec<IpAddr>,
+    checks: AtomicU64,
+}
+
+/// What the limiter says about one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed { limit: u32, remaining: u32 },
+    Refused { limit: u32, retry_after_secs: u64 },
+}
+
+/// The address to count: the peer, unless the peer is a trusted proxy; then
+/// walk `X-Forwarded-For` from the right past trusted proxies.
+pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<IpAddr> =
+        forwarded_for.unwrap_or_default().split(',').filter_map(|h| h.trim().parse::<IpAddr>().ok()).collect();
+    hops.into_iter().rev().find(|ip| !trusted.contains(ip)).unwrap_or(peer)
+}
+
+impl RateLimit {
+    /// `per_minute` requests per minute per client, in bursts of up to a
+    /// tenth of it; `None` when `per_minute` is 0 (no limit).
+    pub fn new(per_minute: u32, trusted_proxies: &[IpAddr]) -> Option<RateLimit> {
+        let per_minute = NonZeroU32::new(per_minute)?;
+        let burst = NonZeroU32::new((per_minute.get() / 10).max(1))?;
+        let limiter = RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst))
+            .with_middleware::<StateInformationMiddleware>();
+        Some(RateLimit { limiter, burst: burst.get(), trusted_proxies: trusted_proxies.to_vec(), checks: 0.into() })
+    }
+
+    pub fn check(&self, peer: IpAddr, forwarded_for: Option<&str>) -> Verdict {
+        // Forget idle clients now and then, so memory stays flat under churn.
+        if self.checks.fetch_add(1, Ordering::Relaxed) % 16_384 == 16_383 {
+            self.limiter.retain_recent();
+        }
+        let client = client_ip(peer, forwarded_for, &self.trusted_proxies);
+        match self.limiter.check_key(&client) {
+            Ok(state) => Verdict::Allowed { limit: self.burst, remaining: state.remaining_burst_capacity() },
+            Err(not_until) => Verdict::Refused {
+                limit: self.burst,
+                retry_after_secs: not_until.wait_time_from(DefaultClock::default().now()).as_secs().max(1),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxy = ip("10.0.0.1");
+        let trusted = [proxy];
+        // A direct client cannot claim another address.
+        assert_eq!(client_ip(ip("203.0.113.9"), Some("198.51.100.1"), &trusted), ip("203.0.113.9"));
+        // Behind the proxy: the nearest untrusted hop, not a spoofed left-most one.
+        assert_eq!(client_ip(proxy, Some("1.2.3.4, 198.51.100.7"), &trusted), ip("198.51.100.7"));
+        assert_eq!(client_ip(proxy, Some("198.51.100.7, 10.0.0.1"), &trusted), ip("198.51.100.7"));
+        // Nothing usable: the proxy itself.
+        assert_eq!(client_ip(proxy, None, &trusted), proxy);
+        assert_eq!(client_ip(proxy, Some("garbage"), &trusted), proxy);
+    }
+
+    #[test]
+    fn a_burst_then_refusal_per_client() {
+        let rl = RateLimit::new(60, &[]).unwrap();
+        for i in 0..6 {
+            assert!(matches!(rl.check(ip("192.0.2.1"), None), Verdict::Allowed { limit: 6, .. }), "{i}");
+        }
+        assert!(matches!(rl.check(ip("192.0.2.1"), None), Verdict::Refused { retry_after_secs: 1.., .. }));
+        assert!(matches!(rl.check(ip("192.0.2.2"), None), Verdict::Allowed { remaining: 5, .. }));
+        assert!(RateLimit::new(0, &[]).is_none());
+    }
+}

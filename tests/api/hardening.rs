@@ -1,0 +1,61 @@
+//! Rate limiting and slow clients.
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use crate::helpers::{assert_problem, fixture, spawn_app_tuned, Backend};
+
+#[test]
+fn each_client_address_gets_a_quota_then_429_with_retry_after() {
+    // 60 per minute: bursts of 6.
+    let app = spawn_app_tuned(Backend::Sqlite, Some(&fixture()), |c| c.rate_limit_per_minute = 60);
+    for i in 0..6 {
+        let res = app.get("/v1/plans");
+        assert_eq!(res.status(), 200, "request {i}");
+        assert_eq!(res.headers()["x-ratelimit-limit"], "6");
+        assert!(res.headers().contains_key("x-ratelimit-remaining"));
+    }
+    // Nothing is exempt: health checks and other paths count too; a forged
+    // X-Forwarded-For from a client that is not a trusted proxy changes nothing.
+    let res = app.get_with("/healthz", "X-Forwarded-For", "198.51.100.7");
+    assert!(res.headers().contains_key("retry-after"));
+    let body = assert_problem(res, 429);
+    assert!(body["detail"].as_str().unwrap().contains("retry in"));
+    assert!(body["request_id"].is_string());
+    assert_problem(app.get("/v1/nothing"), 429);
+}
+
+#[test]
+fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+    let app = spawn_app_tuned(Backend::Sqlite, Some(&fixture()), |c| {
+        c.rate_limit_per_minute = 60;
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    });
+    for _ in 0..6 {
+        assert_eq!(app.get_with("/v1/plans", "X-Forwarded-For", "198.51.100.7").status(), 200);
+    }
+    assert_problem(app.get_with("/v1/plans", "X-Forwarded-For", "198.51.100.7"), 429);
+    // Another client behind the same proxy has its own quota.
+    assert_eq!(app.get_with("/v1/plans", "X-Forwarded-For", "198.51.100.8").status(), 200);
+}
+
+#[test]
+fn a_client_too_slow_to_send_its_request_is_cut_off() {
+    let app = spawn_app_tuned(Backend::Sqlite, Some(&fixture()), |c| {
+        c.request_timeout = Duration::from_secs(1);
+    });
+    let addr = app.addr.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    // Half a request head, then silence (slowloris).
+    stream.write_all(b"GET /v1/plans HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(4), "held for {waited:?}");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
+    // The server still answers others.
+    assert_eq!(app.get("/v1/plans").status(), 200);
+}
