@@ -31,12 +31,15 @@ pub struct ChangeParams {
     #[param(rename = "type")]
     r#type: Option<String>,
     /// Page size, 1 to 1000 (default 50).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
     /// Opaque cursor from the previous page's `next_cursor`.
     cursor: Option<String>,
     /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
+    #[param(pattern = "^(json|csv)$")]
     format: Option<String>,
     /// With CSV: `1` starts the file with a UTF-8 byte-order mark so that Excel opens accents correctly.
+    #[param(pattern = "^(0|1|true|false)$")]
     bom: Option<String>,
 }
 

@@ -41,14 +41,17 @@ pub struct CommitmentListParams {
     /// position (default: plan and source order), id, reported_progress, computed_progress, milestone_count; prefix `-` for descending.
     sort: Option<String>,
     /// Page size, 1 to 1000 (default 50).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
     /// Opaque cursor from the previous page's `next_cursor`.
     cursor: Option<String>,
     /// With CSV: `1` returns every matching row in one streamed response (no paging; leave out `limit` and `cursor`).
     all: Option<bool>,
     /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
+    #[param(pattern = "^(json|csv)$")]
     format: Option<String>,
     /// With CSV: `1` starts the file with a UTF-8 byte-order mark so that Excel opens accents correctly.
+    #[param(pattern = "^(0|1|true|false)$")]
     bom: Option<String>,
 }
 

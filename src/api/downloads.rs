@@ -275,8 +275,22 @@ fn serve_file(
     summary = "A file of the newest revision (stable URL)",
     params(("file" = String, Path, description = "File name as listed by /v1/downloads")),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file, with the media type of its format", content(
+            (Vec<u8> = "text/csv"),
+            (Vec<u8> = "application/json"),
+            (Vec<u8> = "application/x-ndjson"),
+            (Vec<u8> = "application/zip"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Vec<u8> = "text/plain")
+        )),
+        (status = 206, description = "The requested range", content(
+            (Vec<u8> = "text/csv"),
+            (Vec<u8> = "application/json"),
+            (Vec<u8> = "application/x-ndjson"),
+            (Vec<u8> = "application/zip"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Vec<u8> = "text/plain")
+        )),
         (status = 304, description = "Not modified"),
         (status = 404, description = "No such file", body = Problem, content_type = "application/problem+json"),
         (status = 416, description = "Range not satisfiable"),
@@ -305,8 +319,22 @@ pub async fn latest(
         ("file" = String, Path, description = "File name as listed by /v1/downloads")
     ),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file, with the media type of its format", content(
+            (Vec<u8> = "text/csv"),
+            (Vec<u8> = "application/json"),
+            (Vec<u8> = "application/x-ndjson"),
+            (Vec<u8> = "application/zip"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Vec<u8> = "text/plain")
+        )),
+        (status = 206, description = "The requested range", content(
+            (Vec<u8> = "text/csv"),
+            (Vec<u8> = "application/json"),
+            (Vec<u8> = "application/x-ndjson"),
+            (Vec<u8> = "application/zip"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Vec<u8> = "text/plain")
+        )),
         (status = 304, description = "Not modified"),
         (status = 404, description = "No such revision or file", body = Problem, content_type = "application/problem+json"),
         (status = 416, description = "Range not satisfiable"),

@@ -28,6 +28,7 @@ pub struct FeedParams {
     /// Only this commitment id.
     commitment: Option<String>,
     /// Number of entries, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 

@@ -50,8 +50,10 @@ pub const ROLES: &[&str] = &["responsible", "participating", "involved", "partne
 #[allow(dead_code)]
 pub struct ItemParams {
     /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
+    #[param(pattern = "^(json|csv)$")]
     format: Option<String>,
     /// With CSV: `1` starts the file with a UTF-8 byte-order mark so that Excel opens accents correctly.
+    #[param(pattern = "^(0|1|true|false)$")]
     bom: Option<String>,
 }
 
