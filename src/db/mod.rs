@@ -96,13 +96,33 @@ pub fn establish(url: &DatabaseUrl, read_only: bool) -> Result<DbConnection, Con
             // import's bulk COPY and index builds are not bounded.
             if read_only {
                 let mut setup = String::new();
-                setup.push_str("SET statement_timeout = '10s'; SET default_transaction_read_only = on;");
+                // The read-only role (migration 000005) and read-only transactions.
+                setup.push_str(
+                    "SET ROLE gagt_reader; SET statement_timeout = '10s'; SET default_transaction_read_only = on;",
+                );
                 conn.batch_execute(&setup).map_err(ConnectionError::CouldntSetupConfiguration)?;
+            } else {
+                // The import: one big transaction of COPYs into tables with GIN
+                // indexes. A larger pending list and sort memory cut the index
+                // maintenance; the commit is all-or-nothing either way.
+                conn.batch_execute(
+                    "SET synchronous_commit = off; SET work_mem = '256MB'; SET maintenance_work_mem = '512MB'; \
+                     SET gin_pending_list_limit = '64MB';",
+                )
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
             }
             Ok(DbConnection::Pg(conn))
         }
         BackendKind::Sqlite => {
-            let mut conn = SqliteConnection::establish(&url.target)?;
+            // Serving connections open the file read-only (SQLITE_OPEN_READONLY
+            // through a `mode=ro` URI): no statement can write, whatever it says.
+            let target = if read_only && !url.target.starts_with("file:") && url.target != ":memory:" {
+                let path = url.target.replace('%', "%25").replace('?', "%3f").replace('#', "%23");
+                format!("file:{path}?mode=ro")
+            } else {
+                url.target.clone()
+            };
+            let mut conn = SqliteConnection::establish(&target)?;
             let mut setup = String::from("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
             if read_only {
                 setup.push_str("PRAGMA query_only = ON;");

@@ -59,3 +59,27 @@ fn a_client_too_slow_to_send_its_request_is_cut_off() {
     // The server still answers others.
     assert_eq!(app.get("/v1/plans").status(), 200);
 }
+
+/// `serve` needs only read access: a write through a serving connection
+/// fails on both backends, even after trying to lift the read-only setting.
+#[test]
+fn serving_connections_cannot_write() {
+    use diesel::RunQueryDsl;
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = crate::helpers::spawn_app(backend);
+        let before = app.json("/v1/plans")["total"].clone();
+        let pool = gagt::db::serving_pool(&app.db.url, 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        let conn: &mut gagt::db::DbConnection = &mut conn;
+        assert!(diesel::sql_query("DELETE FROM plan_risks").execute(conn).is_err(), "{backend:?}: delete");
+        assert!(diesel::sql_query("CREATE TABLE intruder (x INTEGER)").execute(conn).is_err(), "{backend:?}: create");
+        // Lifting the read-only switch is not enough.
+        let lift = match backend {
+            Backend::Sqlite => "PRAGMA query_only = OFF",
+            Backend::Postgres => "SET default_transaction_read_only = off",
+        };
+        let _ = diesel::sql_query(lift).execute(conn);
+        assert!(diesel::sql_query("DELETE FROM plan_risks").execute(conn).is_err(), "{backend:?}: delete after {lift}");
+        assert_eq!(app.json("/v1/plans")["total"], before);
+    }
+}
