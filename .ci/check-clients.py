@@ -10,6 +10,8 @@ import hashlib
 import io
 import json
 import sys
+import time
+import urllib.error
 import urllib.request
 
 import feedparser
@@ -22,8 +24,16 @@ failures = []
 
 
 def get(path):
-    with urllib.request.urlopen(base + path) as r:
-        return r.read()
+    # A polite client: on 429, wait as long as Retry-After says, then retry.
+    for _ in range(5):
+        try:
+            with urllib.request.urlopen(base + path) as r:
+                return r.read()
+        except urllib.error.HTTPError as e:
+            if e.code != 429:
+                raise
+            time.sleep(int(e.headers.get("Retry-After", "1")))
+    raise RuntimeError(f"still rate-limited after 5 tries: {path}")
 
 
 def check(ok, what):

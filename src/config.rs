@@ -38,7 +38,7 @@ pub struct Config {
     /// How long an idle keep-alive connection stays open.
     pub keep_alive: std::time::Duration,
     /// Requests per minute per client address (0: no limit), with bursts of
-    /// up to a tenth of it.
+    /// up to a quarter of it.
     pub rate_limit_per_minute: u32,
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,

@@ -81,7 +81,7 @@ enum Command {
         /// Seconds an idle keep-alive connection stays open.
         #[arg(long, env = "KEEP_ALIVE_S", default_value_t = 15)]
         keep_alive_s: u64,
-        /// Requests per minute per client address, bursts of a tenth of it (0: no limit).
+        /// Requests per minute per client address, bursts of a quarter of it (0: no limit).
         #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 1200)]
         rate_limit_per_minute: u32,
         /// Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed.

@@ -45,10 +45,10 @@ pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAddr]) 
 
 impl RateLimit {
     /// `per_minute` requests per minute per client, in bursts of up to a
-    /// tenth of it; `None` when `per_minute` is 0 (no limit).
+    /// quarter of it (a script fetching every download file at once); `None` when `per_minute` is 0 (no limit).
     pub fn new(per_minute: u32, trusted_proxies: &[IpAddr]) -> Option<RateLimit> {
         let per_minute = NonZeroU32::new(per_minute)?;
-        let burst = NonZeroU32::new((per_minute.get() / 10).max(1))?;
+        let burst = NonZeroU32::new((per_minute.get() / 4).max(1))?;
         let limiter = RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst))
             .with_middleware::<StateInformationMiddleware>();
         Some(RateLimit { limiter, burst: burst.get(), trusted_proxies: trusted_proxies.to_vec(), checks: 0.into() })
@@ -95,11 +95,11 @@ mod tests {
     #[test]
     fn a_burst_then_refusal_per_client() {
         let rl = RateLimit::new(60, &[]).unwrap();
-        for i in 0..6 {
-            assert!(matches!(rl.check(ip("192.0.2.1"), None), Verdict::Allowed { limit: 6, .. }), "{i}");
+        for i in 0..15 {
+            assert!(matches!(rl.check(ip("192.0.2.1"), None), Verdict::Allowed { limit: 15, .. }), "{i}");
         }
         assert!(matches!(rl.check(ip("192.0.2.1"), None), Verdict::Refused { retry_after_secs: 1.., .. }));
-        assert!(matches!(rl.check(ip("192.0.2.2"), None), Verdict::Allowed { remaining: 5, .. }));
+        assert!(matches!(rl.check(ip("192.0.2.2"), None), Verdict::Allowed { remaining: 14, .. }));
         assert!(RateLimit::new(0, &[]).is_none());
     }
 }

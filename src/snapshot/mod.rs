@@ -505,8 +505,24 @@ fn write_file(path: &Path, bytes: &[u8], rev: &Revision) -> Result<(), String> {
 }
 
 /// Keep the newest `keep_revisions` snapshots.
+/// A published folder is first renamed out of the way, then deleted: a
+/// process killed meanwhile never leaves a partial `rN` behind. Folders left
+/// by processes that died while staging or deleting are removed too.
 pub fn prune(config: &Config) {
+    let pid = std::process::id();
     for old in available(config).into_iter().skip(config.keep_revisions.max(1)) {
-        let _ = std::fs::remove_dir_all(revision_dir(config, old));
+        let doomed = config.snapshot_dir.join(format!(".r{old}.old-{pid}"));
+        if std::fs::rename(revision_dir(config, old), &doomed).is_ok() {
+            let _ = std::fs::remove_dir_all(&doomed);
+        }
+    }
+    for entry in std::fs::read_dir(&config.snapshot_dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let owner = name.rsplit_once(".tmp-").or_else(|| name.rsplit_once(".old-")).map(|(_, p)| p.to_string());
+        if let (true, Some(owner)) = (name.starts_with(".r"), owner) {
+            if owner.parse::<u32>().is_ok_and(|p| p != pid && !Path::new(&format!("/proc/{p}")).exists()) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
     }
 }

@@ -7,12 +7,12 @@ use crate::helpers::{assert_problem, fixture, spawn_app_tuned, Backend};
 
 #[test]
 fn each_client_address_gets_a_quota_then_429_with_retry_after() {
-    // 60 per minute: bursts of 6.
+    // 60 per minute: bursts of 15.
     let app = spawn_app_tuned(Backend::Sqlite, Some(&fixture()), |c| c.rate_limit_per_minute = 60);
-    for i in 0..6 {
+    for i in 0..15 {
         let res = app.get("/v1/plans");
         assert_eq!(res.status(), 200, "request {i}");
-        assert_eq!(res.headers()["x-ratelimit-limit"], "6");
+        assert_eq!(res.headers()["x-ratelimit-limit"], "15");
         assert!(res.headers().contains_key("x-ratelimit-remaining"));
     }
     // Nothing is exempt: health checks and other paths count too; a forged
@@ -31,7 +31,7 @@ fn forwarded_for_counts_only_behind_a_trusted_proxy() {
         c.rate_limit_per_minute = 60;
         c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
     });
-    for _ in 0..6 {
+    for _ in 0..15 {
         assert_eq!(app.get_with("/v1/plans", "X-Forwarded-For", "198.51.100.7").status(), 200);
     }
     assert_problem(app.get_with("/v1/plans", "X-Forwarded-For", "198.51.100.7"), 429);

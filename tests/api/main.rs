@@ -9,6 +9,7 @@ mod commitments;
 mod dataset;
 mod downloads;
 mod errors;
+mod faults;
 mod hardening;
 mod import;
 mod institutions;
