@@ -42,6 +42,8 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How long a request waits for a database connection before a 503.
+    pub pool_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -67,6 +69,7 @@ impl Config {
             keep_alive: std::time::Duration::from_secs(15),
             rate_limit_per_minute: 0,
             trusted_proxies: Vec::new(),
+            pool_timeout: std::time::Duration::from_secs(5),
         }
     }
 }

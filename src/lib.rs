@@ -59,7 +59,17 @@ pub fn serve(config: Config, listener: TcpListener) -> Result<Server, String> {
 
 /// Like [`serve`], also returning the revision watch (for tests and metrics).
 pub fn serve_with_watch(config: Config, listener: TcpListener) -> Result<(Server, revision::RevisionWatch), String> {
-    let pool = db::serving_pool(&config.database, config.pool_size)?;
+    let pool = db::serving_pool(&config.database, config.pool_size, config.pool_timeout)?;
+    serve_with_pool(config, listener, pool)
+}
+
+/// Like [`serve_with_watch`], on a given serving pool (tests hold its
+/// connections to see what an exhausted pool answers).
+pub fn serve_with_pool(
+    config: Config,
+    listener: TcpListener,
+    pool: db::Pool,
+) -> Result<(Server, revision::RevisionWatch), String> {
     let workers = config.workers;
     let watch = revision::RevisionWatch::default();
     if let Err(e) = watch.refresh(&pool) {

@@ -84,6 +84,9 @@ enum Command {
         /// Requests per minute per client address, bursts of a quarter of it (0: no limit).
         #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 1200)]
         rate_limit_per_minute: u32,
+        /// Milliseconds a request waits for a free database connection before a 503.
+        #[arg(long, env = "POOL_TIMEOUT_MS", default_value_t = 5000)]
+        pool_timeout_ms: u64,
         /// Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed.
         #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
         trusted_proxies: Vec<std::net::IpAddr>,
@@ -162,6 +165,7 @@ fn run(cli: Cli) -> Result<(), String> {
             request_timeout_ms,
             keep_alive_s,
             rate_limit_per_minute,
+            pool_timeout_ms,
             trusted_proxies,
         } => {
             let config = Config {
@@ -178,6 +182,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 keep_alive: std::time::Duration::from_secs(keep_alive_s),
                 rate_limit_per_minute,
                 trusted_proxies,
+                pool_timeout: std::time::Duration::from_millis(pool_timeout_ms.max(1)),
                 ..base
             };
             gagt::prepare(&config)?;

@@ -158,11 +158,13 @@ impl ManageConnection for Manager {
 }
 
 /// The serving pool: read-only connections (writes go through `import`).
-pub fn serving_pool(url: &DatabaseUrl, size: u32) -> Result<Pool, String> {
+/// The read-only pool `serve` uses. A request that finds every connection
+/// busy for `wait` gets 503 with `Retry-After` instead of hanging.
+pub fn serving_pool(url: &DatabaseUrl, size: u32, wait: Duration) -> Result<Pool, String> {
     r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(5))
+        .connection_timeout(wait)
         .build(Manager::new(url.clone(), true))
         .map_err(|e| format!("cannot open {}: {e}", url.redacted()))
 }

@@ -68,7 +68,7 @@ fn serving_connections_cannot_write() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let app = crate::helpers::spawn_app(backend);
         let before = app.json("/v1/plans")["total"].clone();
-        let pool = gagt::db::serving_pool(&app.db.url, 1).unwrap();
+        let pool = gagt::db::serving_pool(&app.db.url, 1, Duration::from_secs(5)).unwrap();
         let mut conn = pool.get().unwrap();
         let conn: &mut gagt::db::DbConnection = &mut conn;
         assert!(diesel::sql_query("DELETE FROM plan_risks").execute(conn).is_err(), "{backend:?}: delete");
@@ -82,4 +82,42 @@ fn serving_connections_cannot_write() {
         assert!(diesel::sql_query("DELETE FROM plan_risks").execute(conn).is_err(), "{backend:?}: delete after {lift}");
         assert_eq!(app.json("/v1/plans")["total"], before);
     }
+}
+
+/// Back-pressure: when every database connection is busy, a request gets 503
+/// with Retry-After after the pool's wait, instead of hanging.
+#[test]
+fn an_exhausted_pool_answers_503_in_bounded_time() {
+    let db = crate::helpers::TestDb::new(Backend::Sqlite);
+    let snapshots = tempfile::tempdir().unwrap();
+    let mut config = gagt::config::Config::new(db.url.clone(), snapshots.path());
+    config.bundled_dataset = Some(fixture());
+    config.workers = 1;
+    gagt::prepare(&config).unwrap();
+    let pool = gagt::db::serving_pool(&db.url, 1, Duration::from_millis(500)).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    let served = pool.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let (server, _) = gagt::serve_with_pool(config, listener, served).unwrap();
+            tx.send(server.handle()).unwrap();
+            server.await
+        })
+    });
+    let handle = rx.recv().unwrap();
+    let client = reqwest::blocking::Client::new();
+    // Every connection busy (this test holds the only one).
+    let held = pool.get().unwrap();
+    let started = Instant::now();
+    let res = client.get(format!("{addr}/v1/commitments?limit=3")).send().unwrap();
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(3), "answered after {waited:?}");
+    assert!(res.headers().contains_key("retry-after"));
+    assert_problem(res, 503);
+    // Once a connection is free again, the same request succeeds.
+    drop(held);
+    assert_eq!(client.get(format!("{addr}/v1/commitments?limit=3")).send().unwrap().status(), 200);
+    let _ = std::thread::spawn(move || actix_web::rt::System::new().block_on(handle.stop(false))).join();
 }
