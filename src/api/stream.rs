@@ -112,7 +112,9 @@ where
                 let (started, mut in_fetch, mut in_send) = (std::time::Instant::now(), 0.0, 0.0);
                 let mut bytes = 0usize;
                 loop {
-                    let mut out = Vec::with_capacity(page.limit as usize * 320);
+                    // Start small: most streams are short, and a chunk's
+                    // buffer lives until the socket has taken it.
+                    let mut out = Vec::with_capacity(16 << 10);
                     if head && bom {
                         out.extend_from_slice(b"\xEF\xBB\xBF");
                     }
@@ -123,7 +125,8 @@ where
                     let t = std::time::Instant::now();
                     let next = fetch(c, &page, &mut w)?;
                     in_fetch += t.elapsed().as_secs_f64();
-                    let out = w.into_inner().map_err(|e| ApiError::Internal(e.to_string()))?;
+                    let mut out = w.into_inner().map_err(|e| ApiError::Internal(e.to_string()))?;
+                    out.shrink_to_fit();
                     if let Some(f) = first.take() {
                         let _ = f.send(Ok(()));
                     }
