@@ -10,8 +10,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpResponse};
+use actix_web::HttpMessage;
 
+use super::error::ApiError;
 use super::ratelimit::Verdict;
 
 /// Longest accepted path, in bytes (ids are short; this leaves room).
@@ -55,19 +56,6 @@ fn request_id(req: &ServiceRequest) -> String {
     format!("{:x}-{:06x}", *START, COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
-fn problem(status: StatusCode, id: &str, detail: String) -> HttpResponse {
-    let problem = serde_json::json!({
-        "type": "about:blank",
-        "title": status.canonical_reason().unwrap_or("Error"),
-        "status": status.as_u16(),
-        "detail": detail,
-        "request_id": id,
-    });
-    HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, "application/problem+json"))
-        .body(problem.to_string())
-}
-
 static RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
 static RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
 
@@ -81,29 +69,24 @@ pub async fn edge(
         let peer = req.peer_addr()?.ip();
         Some(limit.check(peer, req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())))
     });
+    let too_large = |status, detail| Some(ApiError::TooLarge { status, detail });
     let early = if let Some(Verdict::Refused { retry_after_secs, .. }) = verdict {
-        let mut res = problem(
-            StatusCode::TOO_MANY_REQUESTS,
-            &id,
-            format!("too many requests from this address; retry in {retry_after_secs} s"),
-        );
-        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-        Some(res)
+        Some(ApiError::TooManyRequests { retry_after: retry_after_secs })
     } else if req.headers().iter().map(|(k, v)| k.as_str().len() + v.len()).sum::<usize>() > MAX_HEADERS {
-        Some(problem(
+        too_large(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            &id,
             format!("the request headers are larger than {MAX_HEADERS} bytes"),
-        ))
+        )
     } else if req.path().len() > MAX_PATH {
-        Some(problem(StatusCode::URI_TOO_LONG, &id, format!("the path is longer than {MAX_PATH} bytes")))
+        too_large(StatusCode::URI_TOO_LONG, format!("the path is longer than {MAX_PATH} bytes"))
     } else if req.query_string().len() > MAX_QUERY {
-        Some(problem(StatusCode::URI_TOO_LONG, &id, format!("the query string is longer than {MAX_QUERY} bytes")))
+        too_large(StatusCode::URI_TOO_LONG, format!("the query string is longer than {MAX_QUERY} bytes"))
     } else {
         None
     };
     let mut res = match early {
-        Some(mut r) => {
+        Some(e) => {
+            let mut r = actix_web::ResponseError::error_response(&e);
             // Answered before CORS runs: let browsers read the refusal.
             r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
             req.into_response(r)

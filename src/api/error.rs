@@ -55,6 +55,11 @@ pub enum ApiError {
     NotAcceptable(String),
     #[error("the database is unavailable")]
     Unavailable(String),
+    #[error("too many requests from this address; retry in {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
+    /// 414 or 431: the request is larger than the server accepts.
+    #[error("{detail}")]
+    TooLarge { status: StatusCode, detail: String },
     #[error("internal error")]
     Internal(String),
 }
@@ -109,6 +114,8 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooLarge { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -128,6 +135,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Unavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, "5"));
+            }
+            ApiError::TooManyRequests { retry_after } => {
+                res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             _ => {}
         }

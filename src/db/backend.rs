@@ -54,17 +54,26 @@ pub struct MatchesTerms {
     pg: String,
 }
 
+/// Terms reduced to letters and digits, empty ones dropped.
+fn clean_terms(terms: &[String]) -> Vec<String> {
+    terms
+        .iter()
+        .map(|t| t.chars().filter(|c| c.is_alphanumeric()).collect::<String>())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// PostgreSQL: a `to_tsquery('simple', …)` requiring every term as a prefix.
+pub fn pg_match(terms: &[String]) -> String {
+    clean_terms(terms).iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & ")
+}
+
 impl MatchesTerms {
     pub fn new(table: &'static str, terms: &[String]) -> Self {
         debug_assert!(SEARCHABLE.contains(&table));
-        let clean: Vec<String> = terms
-            .iter()
-            .map(|t| t.chars().filter(|c| c.is_alphanumeric()).collect::<String>())
-            .filter(|t| !t.is_empty())
-            .collect();
+        let clean = clean_terms(terms);
         let sqlite = clean.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" AND ");
-        let pg = clean.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & ");
-        MatchesTerms { table, terms: clean, sqlite, pg }
+        MatchesTerms { table, pg: pg_match(&clean), terms: clean, sqlite }
     }
 }
 
@@ -150,11 +159,7 @@ pub fn sqlite_match(conn: &mut diesel::SqliteConnection, terms: &[String]) -> Qu
         term: String,
     }
     let mut parts = Vec::new();
-    for t in terms {
-        let t: String = t.chars().filter(|c| c.is_alphanumeric()).collect();
-        if t.is_empty() {
-            continue;
-        }
+    for t in clean_terms(terms) {
         let words: Vec<Word> =
             diesel::sql_query("SELECT word AS term FROM search_fts_words WHERE word >= ? AND word < ? LIMIT ?")
                 .bind::<diesel::sql_types::Text, _>(&t)
