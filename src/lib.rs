@@ -4,9 +4,13 @@
 //! lives here so the tests drive the same code: [`api::build_app`] builds the
 //! HTTP application, [`serve`] runs it, [`import::import_dir`] loads data.
 
+#[cfg(feature = "mimalloc")]
+pub mod alloc;
 pub mod api;
 pub mod config;
 pub mod db;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod import;
 pub mod models;
 pub mod percent;
@@ -71,14 +75,12 @@ pub fn serve_with_pool(
     pool: db::Pool,
 ) -> Result<(Server, revision::RevisionWatch), String> {
     let workers = config.workers;
-    let watch = revision::RevisionWatch::default();
-    if let Err(e) = watch.refresh(&pool) {
-        log::warn!("cannot read the dataset revision at start: {e}");
-    }
+    let state = app_state(config, pool);
+    let watch = state.revision.clone();
     // Each process writes the snapshot of a revision it sees for the first
     // time (replicas with their own disks included); the bytes are the same.
-    let (snap_pool, snap_config) = (pool.clone(), config.clone());
-    watch.spawn_poller(pool.clone(), config.revision_poll, move |rev| match snap_pool.get() {
+    let (snap_pool, snap_config) = (state.pool.clone(), state.config.clone());
+    watch.spawn_poller(state.pool.clone(), state.config.revision_poll, move |rev| match snap_pool.get() {
         Ok(mut conn) => {
             if let Err(e) = snapshot::ensure(&snap_config, &mut conn, rev) {
                 log::error!("cannot write the download snapshot of revision {}: {e}", rev.number);
@@ -86,22 +88,37 @@ pub fn serve_with_pool(
         }
         Err(e) => log::warn!("cannot write the download snapshot now: {e}"),
     });
-    let cache = Arc::new(api::caching::ResponseCache::new(config.response_cache_bytes));
-    let files = Arc::new(api::downloads::FileCache::default());
-    let rate_limit =
-        api::ratelimit::RateLimit::new(config.rate_limit_per_minute, &config.trusted_proxies).map(Arc::new);
-    let state = AppState { pool, config: Arc::new(config), revision: watch.clone(), cache, files, rate_limit };
     let (request_timeout, keep_alive) = (state.config.request_timeout, state.config.keep_alive);
+    let pool_size = state.config.pool_size as usize;
     let mut server = HttpServer::new(move || api::build_app(state.clone()))
         // Slow clients (slowloris) are cut off: the request head must arrive
         // in time, idle connections close, and shutdown waits briefly.
         .client_request_timeout(request_timeout)
         .client_disconnect_timeout(std::time::Duration::from_secs(1))
         .keep_alive(keep_alive)
+        // Blocking work is database work (and a few file reads): threads
+        // beyond the pool's connections would only wait for one, and each
+        // new thread brings its own allocator heap. A fixed, small set keeps
+        // memory flat under long mixed traffic.
+        .worker_max_blocking_threads(pool_size + 2)
         .backlog(4096);
     if workers > 0 {
         server = server.workers(workers);
     }
     let server = server.listen(listener).map_err(|e| format!("cannot listen: {e}"))?.run();
     Ok((server, watch))
+}
+
+/// The state every worker shares, on a serving pool, with the revision read
+/// once (the binary also starts a poller on it).
+pub fn app_state(config: Config, pool: db::Pool) -> AppState {
+    let watch = revision::RevisionWatch::default();
+    if let Err(e) = watch.refresh(&pool) {
+        log::warn!("cannot read the dataset revision at start: {e}");
+    }
+    let cache = Arc::new(api::caching::ResponseCache::new(config.response_cache_bytes));
+    let files = Arc::new(api::downloads::FileCache::default());
+    let rate_limit =
+        api::ratelimit::RateLimit::new(config.rate_limit_per_minute, &config.trusted_proxies).map(Arc::new);
+    AppState { pool, config: Arc::new(config), revision: watch, cache, files, rate_limit }
 }

@@ -1,9 +1,9 @@
 //! Command line: `serve`, `import`, `migrate`, `openapi`.
 
-/// mimalloc: the import allocates millions of small strings from several
-/// threads, where it is markedly faster than the system allocator.
+/// The system allocator, or mimalloc once `import` asks for it (see `gagt::alloc`).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: gagt::alloc::Allocator = gagt::alloc::Allocator;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -197,9 +197,11 @@ fn run(cli: Cli) -> Result<(), String> {
                 .block_on(async { gagt::serve(config, listener)?.await.map_err(|e| e.to_string()) })
         }
         Command::Import { path, dry_run, report, plan, write_canonical } => {
+            #[cfg(feature = "mimalloc")]
+            gagt::alloc::use_mimalloc();
             let started = std::time::Instant::now();
             let mut conn = db::open_for_writing(&database)?;
-            db::migrate(&mut conn)?;
+            db::migrate(&mut conn).map_err(|e| db::explain(&database, e))?;
             let (ds, source) = match (report, plan) {
                 (Some(report), Some(plan)) => {
                     let ds = import::with_report(&path, &report, &plan).map_err(|e| e.to_string())?;
@@ -215,7 +217,10 @@ fn run(cli: Cli) -> Result<(), String> {
             };
             log::info!("read and validated in {:.2} s", started.elapsed().as_secs_f64());
             let (outcome, ds) =
-                import::store_published(&base, &mut conn, ds, &source, dry_run).map_err(|e| e.to_string())?;
+                import::store_published(&base, &mut conn, ds, &source, dry_run).map_err(|e| match e {
+                    import::ImportError::Database(_) => db::explain(&database, e.to_string()),
+                    _ => e.to_string(),
+                })?;
             if !dry_run {
                 // An unchanged import still makes sure the current revision's files exist.
                 gagt::write_snapshot(&base, &mut conn)?;
@@ -248,6 +253,8 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Generate { scale, out } => {
+            #[cfg(feature = "mimalloc")]
+            gagt::alloc::use_mimalloc();
             let ds = gagt::synthetic::generate(scale);
             import::export::write_dir(&ds, &out)?;
             println!(

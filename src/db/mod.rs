@@ -185,5 +185,30 @@ pub fn open_for_writing(url: &DatabaseUrl) -> Result<DbConnection, String> {
             }
         }
     }
-    establish(url, false).map_err(|e| format!("cannot open {}: {e}", url.redacted()))
+    establish(url, false).map_err(|e| explain(url, format!("cannot open {}: {e}", url.redacted())))
+}
+
+/// SQLite says "disk I/O error" or "database or disk is full" without the
+/// operating system's reason; find it by writing a small file beside the
+/// database, and add it to `message` (a full disk, a read-only file system).
+pub fn explain(url: &DatabaseUrl, message: String) -> String {
+    if url.kind != BackendKind::Sqlite {
+        return message;
+    }
+    let path = std::path::Path::new(&url.target);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let probe = dir.join(format!(".gagt-write-probe-{}", std::process::id()));
+    let written = std::fs::File::create(&probe).and_then(|mut f| {
+        use std::io::Write;
+        f.write_all(&[0u8; 64 << 10])?;
+        f.sync_all()
+    });
+    let _ = std::fs::remove_file(&probe);
+    match written {
+        Ok(()) => message,
+        Err(e) => format!("{message} (the folder {} cannot be written: {e})", dir.display()),
+    }
 }

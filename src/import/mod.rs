@@ -151,14 +151,27 @@ pub fn store_published(
 /// updates replaced by those of a tracking-platform report. The report's
 /// source document is the one whose `file_name` is the report's file name.
 pub fn with_report(dir: &Path, report: &Path, plan: &str) -> Result<Dataset, ImportError> {
-    let mut ds = canonical::read_dir(dir).map_err(ImportError::Invalid)?;
+    let ds = canonical::read_dir(dir).map_err(ImportError::Invalid)?;
     let name = report.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let bytes = std::fs::read(report).map_err(|e| {
+        ImportError::Invalid(vec![Problem {
+            file: name.clone(),
+            line: 0,
+            field: "file".into(),
+            message: format!("cannot read: {e}"),
+        }])
+    })?;
+    apply_report(ds, &name, &bytes, plan)
+}
+
+/// `ds` with one plan replaced by the report `bytes`, read from a file called `name`.
+pub fn apply_report(mut ds: Dataset, name: &str, bytes: &[u8], plan: &str) -> Result<Dataset, ImportError> {
+    let name = name.to_string();
     let problem = |line: usize, field: &str, message: String| {
         ImportError::Invalid(vec![Problem { file: name.clone(), line, field: field.into(), message }])
     };
-    let bytes = std::fs::read(report).map_err(|e| problem(0, "file", format!("cannot read: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let line = e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
         problem(line, "file", "is not valid UTF-8 (reports must be UTF-8 encoded)".into())
     })?;
     let document = ds
@@ -167,7 +180,7 @@ pub fn with_report(dir: &Path, report: &Path, plan: &str) -> Result<Dataset, Imp
         .find(|d| d.file_name == name)
         .map(|d| d.id.clone())
         .ok_or_else(|| problem(0, "file", format!("`{name}` is not listed in source_documents.csv")))?;
-    let parsed = platform::parse(&name, &text).map_err(ImportError::Invalid)?;
+    let parsed = platform::parse(&name, text).map_err(ImportError::Invalid)?;
     report::apply(&mut ds, plan, &document, &name, &parsed).map_err(ImportError::Invalid)?;
     Ok(ds)
 }

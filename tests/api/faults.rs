@@ -261,3 +261,129 @@ fn the_api_answers_503_while_postgresql_is_down_and_recovers() {
     }
     let _ = std::thread::spawn(move || actix_web::rt::System::new().block_on(handle.stop(false))).join();
 }
+
+/// A small tmpfs of the test's own (root mounts it; CI runs as root), unmounted on drop.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn new(size: &str) -> SmallDisk {
+        let dir = tempfile::tempdir().unwrap();
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("mount");
+        assert!(status.success(), "mounting a tmpfs needs root (CI runs as root)");
+        SmallDisk { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Fill what is left of the disk.
+    fn fill(&self) {
+        use std::io::Write;
+        let mut f = std::fs::File::create(self.path().join("filler")).unwrap();
+        let block = vec![7u8; 64 << 10];
+        while f.write_all(&block).is_ok() {}
+        let small = [7u8; 512];
+        while f.write_all(&small).is_ok() {}
+        let _ = f.sync_all();
+    }
+
+    fn empty(&self) {
+        std::fs::remove_file(self.path().join("filler")).unwrap();
+    }
+
+    fn remount(&self, mode: &str) {
+        let status =
+            Command::new("mount").args(["-o", &format!("remount,{mode}")]).arg(self.path()).status().expect("mount");
+        assert!(status.success(), "remount {mode}");
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
+    }
+}
+
+/// Run `import` into `data` (its SQLite file and snapshots there, unless
+/// `url` says otherwise); its exit status and what it printed.
+fn import_into(url: Option<&str>, data: &Path, dataset: &Path) -> (bool, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gobierno-abierto-gt"));
+    if let Some(url) = url {
+        cmd.args(["--database-url", url]);
+    }
+    let out = cmd.arg("--data-dir").arg(data).arg("import").arg(dataset).env("RUST_LOG", "error").output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
+}
+
+/// Nothing half-written: no staging or leftover folders beside the published snapshots.
+fn no_leftovers(snapshots: &Path) -> bool {
+    std::fs::read_dir(snapshots).unwrap().flatten().all(|e| !e.file_name().to_string_lossy().starts_with('.'))
+}
+
+/// The disk fills up, then turns read-only, under the SQLite file and the
+/// snapshot folder: the import fails with a message naming the cause, the
+/// previous revision stays whole, and the next import on a healthy disk works.
+#[test]
+fn an_import_on_a_full_or_read_only_disk_fails_cleanly_and_keeps_the_previous_revision() {
+    let disk = SmallDisk::new("48m");
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    dataset_without_last_updates(a.path(), 1);
+    dataset_without_last_updates(b.path(), 3);
+    let url = gagt::config::database_url(None, disk.path());
+    let (ok, out) = import_into(None, disk.path(), a.path());
+    assert!(ok, "{out}");
+    assert_eq!(state(&url), (1, true));
+    let snapshots = disk.path().join("snapshots");
+
+    disk.fill();
+    let (ok, out) = import_into(None, disk.path(), b.path());
+    assert!(!ok, "an import onto a full disk reports success: {out}");
+    assert!(out.contains("No space left on device"), "the cause is not named: {out}");
+    assert!(!out.contains("panicked"), "{out}");
+    disk.empty();
+    assert_eq!(state(&url), (1, true), "a failed import changed the data");
+    assert!(snapshots_complete(&snapshots) && no_leftovers(&snapshots));
+
+    disk.remount("ro");
+    let (ok, out) = import_into(None, disk.path(), b.path());
+    assert!(!ok, "an import onto a read-only disk reports success: {out}");
+    assert!(out.contains("Read-only file system"), "the cause is not named: {out}");
+    disk.remount("rw");
+    assert_eq!(state(&url), (1, true), "a failed import changed the data");
+
+    let (ok, out) = import_into(None, disk.path(), b.path());
+    assert!(ok, "{out}");
+    assert_eq!(state(&url), (2, true));
+    assert!(snapshots.join("r2/manifest.json").is_file() && snapshots_complete(&snapshots));
+}
+
+/// On PostgreSQL the data is elsewhere; a full snapshot disk keeps the new
+/// revision's data in, says the files are missing and leaves nothing partial,
+/// and `serve` writes them once there is room.
+#[test]
+fn an_import_whose_snapshot_disk_is_full_says_so_and_leaves_no_partial_files() {
+    let db = TestDb::new(Backend::Postgres);
+    let disk = SmallDisk::new("48m");
+    let a = tempfile::tempdir().unwrap();
+    dataset_without_last_updates(a.path(), 1);
+    disk.fill();
+    let (ok, out) = import_into(Some(&db.url.target), disk.path(), a.path());
+    assert!(!ok, "{out}");
+    assert!(out.contains("imported as revision 1"), "{out}");
+    assert!(out.contains("No space left on device"), "{out}");
+    assert_eq!(state(&db.url), (1, true));
+    let snapshots = disk.path().join("snapshots");
+    assert!(!snapshots.exists() || (snapshots_complete(&snapshots) && no_leftovers(&snapshots)));
+    disk.empty();
+    let mut config = gagt::config::Config::new(db.url.clone(), disk.path());
+    config.bundled_dataset = None;
+    gagt::prepare(&config).unwrap();
+    assert!(snapshots.join("r1/manifest.json").is_file() && snapshots_complete(&snapshots));
+}

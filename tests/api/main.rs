@@ -10,6 +10,7 @@ mod dataset;
 mod downloads;
 mod errors;
 mod faults;
+mod fuzz_regressions;
 mod hardening;
 mod import;
 mod institutions;

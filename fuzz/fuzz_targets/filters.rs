@@ -1,0 +1,4 @@
+#![no_main]
+// The checks live in the library (gagt::fuzzing), where the regression test
+// replays the inputs kept in fuzz/regressions/filters/.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| gagt::fuzzing::filters(data));

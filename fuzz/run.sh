@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Fuzz every target (or those named) for a fixed time each with cargo-fuzz
+# (libFuzzer, AddressSanitizer, nightly toolchain), starting from the inputs
+# kept in fuzz/regressions/<target>/. Afterwards:
+#   - a crash is copied into fuzz/regressions/<target>/ (the regression test
+#     `tests/api/fuzz_regressions.rs` replays it in `cargo test`) and the run fails;
+#   - inputs that reach code the kept ones do not (libFuzzer's -merge) are
+#     added to fuzz/regressions/<target>/ too;
+#   - the figures go into fuzz/RESULTS.md between its BEGIN/END markers.
+#
+# Usage: fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]   (default: 120 s, all targets)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EACH="${1:-120}"
+shift || true
+ALL=(query filters cursor requests platform_report)
+[ "$#" -gt 0 ] && TARGETS=("$@") || TARGETS=("${ALL[@]}")
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+rustup run nightly rustc --version >/dev/null 2>&1 || {
+    echo "cargo-fuzz needs a nightly toolchain: rustup toolchain install nightly" >&2
+    exit 1
+}
+# The fuzz build (instrumented, nightly) is kept apart from the service's.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/gagt-target}/fuzz"
+CORPUS="${FUZZ_CORPUS:-$HOME/.cache/gagt-fuzz-corpus}"
+WORK="$(mktemp -d /tmp/gagt-fuzz.XXXXXX)"
+trap 'rm -rf "$WORK"' EXIT
+cargo +nightly fuzz build --release
+BIN_DIR="$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release"
+rows=()
+failed=0
+for t in "${TARGETS[@]}"; do
+    kept="fuzz/regressions/$t"
+    mkdir -p "$CORPUS/$t" "$WORK/$t"
+    before=$(ls "$kept" | wc -l)
+    echo "== $t: $EACH s"
+    status=0
+    "$BIN_DIR/$t" "$CORPUS/$t" "$kept" -max_total_time="$EACH" -max_len=65536 -timeout=10 \
+        -print_final_stats=1 -artifact_prefix="$WORK/$t/" > "$WORK/$t.log" 2>&1 || status=$?
+    crashes=0
+    for f in "$WORK/$t"/*; do
+        [ -e "$f" ] || continue
+        cp "$f" "$kept/$(basename "$f")"
+        crashes=$((crashes + 1))
+    done
+    # Keep what reaches new code, over what is kept already.
+    "$BIN_DIR/$t" -merge=1 -max_len=65536 "$kept" "$CORPUS/$t" > "$WORK/$t.merge.log" 2>&1 || true
+    after=$(ls "$kept" | wc -l)
+    runs=$(awk '/stat::number_of_executed_units/ {print $2}' "$WORK/$t.log" | tail -1)
+    speed=$(awk '/stat::average_exec_per_sec/ {print $2}' "$WORK/$t.log" | tail -1)
+    cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$WORK/$t.log" | tail -1)
+    corpus=$(ls "$CORPUS/$t" | wc -l)
+    if [ "$status" -ne 0 ] || [ "$crashes" -gt 0 ]; then
+        failed=1
+        echo "$t FAILED (exit $status); the input is in $kept:"
+        grep -E 'panicked|ERROR|SUMMARY' "$WORK/$t.log" | head -5
+    fi
+    rows+=("| \`$t\` | $EACH | ${runs:-?} | ${speed:-?} | ${cov:-?} | $corpus | $crashes | $((after - before)) ($after kept) |")
+    echo "${rows[-1]}"
+done
+{
+    echo "<!-- BEGIN fuzz/run.sh -->"
+    echo "Run on $(date -u +%Y-%m-%d) on this machine ($(nproc) cores, $(uname -m)), \`fuzz/run.sh $EACH\`, $(rustup run nightly rustc --version | cut -d' ' -f1-2), libFuzzer with AddressSanitizer."
+    echo
+    echo "| target | seconds | executions | per second | coverage (edges, features) | corpus | crashes | inputs kept by this run |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+    printf '%s\n' "${rows[@]}"
+    echo "<!-- END fuzz/run.sh -->"
+} > "$WORK/table.md"
+python3 - "$WORK/table.md" <<'PY'
+import re, sys
+table = open(sys.argv[1]).read()
+path = "fuzz/RESULTS.md"
+text = open(path).read()
+text = re.sub(r"<!-- BEGIN fuzz/run.sh -->.*<!-- END fuzz/run.sh -->\n?", lambda m: table, text, flags=re.S)
+open(path, "w").write(text)
+PY
+cat "$WORK/table.md"
+[ "$failed" -eq 0 ] || { echo "fuzzing found failures"; exit 1; }
+echo "fuzzing found nothing"

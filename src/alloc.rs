@@ -1,0 +1,91 @@
+//! The binary's allocator: the system's by default, mimalloc once
+//! [`use_mimalloc`] is called (the import does, first thing).
+//!
+//! Why two: the import allocates millions of small strings from several
+//! threads, where mimalloc is markedly faster; a server under hours of mixed
+//! traffic, where buffers are allocated on the blocking threads and freed on
+//! the workers, kept a flat footprint only on the system allocator (mimalloc's
+//! grew by about 20% in ten minutes; `bench/soak.sh`, BENCHMARKS.md).
+//!
+//! Every block goes back to the allocator that made it: mimalloc knows its own
+//! pointers (`mi_is_in_heap_region`, a page-map lookup), so switching while
+//! blocks of the other are alive is safe.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static MIMALLOC: AtomicBool = AtomicBool::new(false);
+
+/// From now on, new blocks come from mimalloc.
+pub fn use_mimalloc() {
+    MIMALLOC.store(true, Ordering::Release);
+}
+
+pub struct Allocator;
+
+fn mimalloc_owns(p: *mut u8) -> bool {
+    // SAFETY: a lookup in mimalloc's page map; any address is allowed.
+    unsafe { libmimalloc_sys::mi_is_in_heap_region(p as *const std::ffi::c_void) }
+}
+
+// SAFETY: every call is forwarded to one of two sound allocators, and a
+// block is always freed or resized by the allocator that returned it.
+unsafe impl GlobalAlloc for Allocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if MIMALLOC.load(Ordering::Relaxed) {
+            mimalloc::MiMalloc.alloc(layout)
+        } else {
+            System.alloc(layout)
+        }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if MIMALLOC.load(Ordering::Relaxed) {
+            mimalloc::MiMalloc.alloc_zeroed(layout)
+        } else {
+            System.alloc_zeroed(layout)
+        }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if mimalloc_owns(ptr) {
+            mimalloc::MiMalloc.dealloc(ptr, layout)
+        } else {
+            System.dealloc(ptr, layout)
+        }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if mimalloc_owns(ptr) {
+            mimalloc::MiMalloc.realloc(ptr, layout, new_size)
+        } else {
+            System.realloc(ptr, layout, new_size)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_go_back_to_the_allocator_that_made_them() {
+        let a = Allocator;
+        let layout = Layout::from_size_align(100, 8).unwrap();
+        unsafe {
+            let system = a.alloc(layout);
+            assert!(!system.is_null() && !mimalloc_owns(system));
+            use_mimalloc();
+            let mi = a.alloc(layout);
+            assert!(!mi.is_null() && mimalloc_owns(mi));
+            // A system block grown after the switch stays a system block.
+            let grown = a.realloc(system, layout, 10_000);
+            assert!(!mimalloc_owns(grown));
+            a.dealloc(grown, Layout::from_size_align(10_000, 8).unwrap());
+            let mi = a.realloc(mi, layout, 1 << 20);
+            assert!(mimalloc_owns(mi));
+            a.dealloc(mi, Layout::from_size_align(1 << 20, 8).unwrap());
+            MIMALLOC.store(false, Ordering::Release);
+        }
+    }
+}
