@@ -9,7 +9,7 @@ use std::sync::{mpsc, Mutex, OnceLock};
 
 use crate::api::format::Format;
 use crate::api::pagination::{decode_cursor, encode_cursor};
-use crate::api::query::{QueryArgs, MAX_LIMIT};
+use crate::api::query::{QueryArgs, MAX_LIMIT, MAX_QUERY_LEN};
 use crate::import::{self, Dataset, ImportError};
 use crate::models::list::SortValue;
 
@@ -87,6 +87,9 @@ pub fn filters(data: &[u8]) {
         ("limit", value),
     ])
     .expect("encodable");
+    if value.len() * 5 + 64 > MAX_QUERY_LEN {
+        return; // too long for a query string: refused, as tested elsewhere
+    }
     let args = QueryArgs::parse_str(&qs, &allowed()).unwrap_or_else(|e| panic!("{qs:?} does not parse: {e:?}"));
     assert_eq!(args.str("q"), Some(value).filter(|v| !v.is_empty()), "the value changed in transit");
     if let Ok(Some(h)) = args.percent("progress_min") {
@@ -136,6 +139,9 @@ pub fn cursor(data: &[u8]) {
         let filters = serde_urlencoded::to_string([("plan", text)]).expect("encodable");
         let args = QueryArgs::parse_str(&filters, &allowed).expect("parses");
         let issued = encode_cursor("title", &args, v.clone(), i.clone());
+        if issued.len() > crate::api::pagination::MAX_CURSOR_LEN {
+            return; // the API's sort values and ids are short
+        }
         let with = QueryArgs::parse_str(&args.with_cursor(&issued), &allowed).expect("parses");
         assert_eq!(decode_cursor("title", &with).ok().flatten(), Some((v, i)), "an issued cursor is refused");
         assert!(decode_cursor("-title", &with).is_err(), "a cursor is accepted for another sort");

@@ -20,7 +20,7 @@ pub const MAX_PATH: usize = 512;
 /// Most header bytes (names and values) a request may carry.
 pub const MAX_HEADERS: usize = 16 * 1024;
 /// Longest accepted query string, in bytes.
-pub const MAX_QUERY: usize = super::query::MAX_QUERY_LEN;
+pub const MAX_QUERY: usize = super::query::MAX_QUERY_RAW;
 
 /// HTML pages may load only what this server serves (Swagger UI needs its
 /// inline bootstrap and styles).

@@ -16,7 +16,8 @@ use crate::models::list::{Page, SortValue};
 struct CursorBody {
     /// Sort field and direction, e.g. `-reported_progress`.
     s: String,
-    /// Filters the cursor was made for.
+    /// Digest of the filters the cursor was made for (their text could be
+    /// long; the cursor stays short).
     f: String,
     /// Last sort value and id (keyset lists) or an offset (search).
     v: SortValue,
@@ -38,8 +39,16 @@ fn check(s: &str, f: &str, v: &SortValue, i: &str) -> String {
     hex::encode(&h.finalize()[..8])
 }
 
+/// The longest cursor accepted; the API's own are far shorter.
+pub const MAX_CURSOR_LEN: usize = 1024;
+
+/// What a cursor keeps of the filters: a digest of them.
+fn filters_digest(args: &QueryArgs) -> String {
+    hex::encode(&Sha256::digest(args.fingerprint().as_bytes())[..12])
+}
+
 pub fn encode_cursor(sort: &str, args: &QueryArgs, v: SortValue, i: String) -> String {
-    let f = args.fingerprint();
+    let f = filters_digest(args);
     let c = check(sort, &f, &v, &i);
     let body = CursorBody { s: sort.to_string(), f, v, i, c };
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&body).unwrap_or_default())
@@ -49,7 +58,7 @@ pub fn encode_cursor(sort: &str, args: &QueryArgs, v: SortValue, i: String) -> S
 pub fn decode_cursor(sort: &str, args: &QueryArgs) -> Result<Option<(SortValue, String)>, ApiError> {
     let Some(raw) = args.str("cursor") else { return Ok(None) };
     let invalid = || ApiError::bad("cursor", "is not a cursor issued for this list; use the `next` link as given");
-    if raw.len() > 2048 {
+    if raw.len() > MAX_CURSOR_LEN {
         return Err(invalid());
     }
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -59,7 +68,7 @@ pub fn decode_cursor(sort: &str, args: &QueryArgs) -> Result<Option<(SortValue, 
         return Err(invalid());
     }
     let body: CursorBody = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-    if body.c != check(&body.s, &body.f, &body.v, &body.i) || body.s != sort || body.f != args.fingerprint() {
+    if body.c != check(&body.s, &body.f, &body.v, &body.i) || body.s != sort || body.f != filters_digest(args) {
         return Err(invalid());
     }
     Ok(Some((body.v, body.i)))

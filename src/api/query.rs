@@ -5,8 +5,14 @@ use actix_web::HttpRequest;
 
 use super::error::ApiError;
 
-/// The longest query string accepted.
+/// The most a query's parameters may hold, decoded, not counting `cursor`
+/// (so that every `next` link the API writes is accepted back, whatever the
+/// escaping the client used).
 pub const MAX_QUERY_LEN: usize = 4096;
+
+/// The longest raw query string accepted: room for every byte of the
+/// parameters percent-encoded, and a cursor.
+pub const MAX_QUERY_RAW: usize = 3 * MAX_QUERY_LEN + super::pagination::MAX_CURSOR_LEN + 16;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 1000;
@@ -33,8 +39,14 @@ impl QueryArgs {
     }
 
     pub fn parse_str(qs: &str, allowed: &[String]) -> Result<QueryArgs, ApiError> {
-        if qs.len() > MAX_QUERY_LEN {
-            return Err(ApiError::bad("query", format!("must be at most {MAX_QUERY_LEN} bytes")));
+        let too_long = || ApiError::TooLarge {
+            status: actix_web::http::StatusCode::URI_TOO_LONG,
+            detail: format!(
+                "the query's parameters are longer than {MAX_QUERY_LEN} bytes (decoded, not counting `cursor`)"
+            ),
+        };
+        if qs.len() > MAX_QUERY_RAW {
+            return Err(too_long());
         }
         let mut pairs: Vec<(String, String)> = Vec::new();
         for part in qs.split('&').filter(|p| !p.is_empty()) {
@@ -53,6 +65,10 @@ impl QueryArgs {
                 return Err(ApiError::bad(&k, "is given more than once"));
             }
             pairs.push((k, v));
+        }
+        let size: usize = pairs.iter().filter(|(k, _)| k != "cursor").map(|(k, v)| k.len() + v.len() + 2).sum();
+        if size > MAX_QUERY_LEN {
+            return Err(too_long());
         }
         Ok(QueryArgs { pairs, path: String::new() })
     }
@@ -216,6 +232,20 @@ fn decode(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_next_link_is_accepted_back_whatever_the_escaping() {
+        let list: Vec<String> = ["plan", "q", "cursor"].iter().map(|s| s.to_string()).collect();
+        // 4,000 bytes of parameters, sent raw: the `next` link escapes them
+        // (three times longer) and adds a cursor, and still parses.
+        let qs = format!("plan={}&q=x", "*~!".repeat(1330));
+        let args = QueryArgs::parse_str(&qs, &list).unwrap();
+        let next = args.with_cursor(&"c".repeat(400));
+        assert!(next.len() > MAX_QUERY_LEN);
+        let again = QueryArgs::parse_str(&next, &list).unwrap();
+        assert_eq!(again.str("plan"), args.str("plan"));
+        assert!(QueryArgs::parse_str(&format!("plan={}", "a".repeat(MAX_QUERY_LEN)), &list).is_err());
+    }
 
     #[test]
     fn rejects_unknown_repeated_and_bad_encoding() {

@@ -104,7 +104,17 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
             });
         }
     };
+    let mut numbers: HashMap<&str, usize> = HashMap::new();
     for c in &report.commitments {
+        if let Some(first) = numbers.insert(&c.number, c.line) {
+            problems.push(Problem {
+                file: file.into(),
+                line: c.line,
+                field: "commitment".into(),
+                message: format!("number {} is used twice (first on line {first})", c.number),
+            });
+            continue;
+        }
         let cid = format!("{plan}-c{}", c.number);
         commitments.push(CommitmentRow {
             id: cid.clone(),
@@ -202,7 +212,16 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
         roles,
     );
     renumber(ds);
-    let problems = canonical::validate(ds);
+    // The dataset was valid before: whatever is wrong now came from the report.
+    let problems: Vec<Problem> = canonical::validate(ds)
+        .into_iter()
+        .map(|p| Problem {
+            file: file.into(),
+            line: 0,
+            field: p.field,
+            message: format!("applying the report leaves {} (line {}) invalid: {}", p.file, p.line, p.message),
+        })
+        .collect();
     if !problems.is_empty() {
         return Err(problems);
     }

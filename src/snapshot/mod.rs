@@ -285,6 +285,9 @@ pub fn citation(config: &Config, rev: &Revision) -> String {
     )
 }
 
+/// Data rows per worksheet (Excel's limit, less the header row).
+const XLSX_MAX_ROWS: usize = 1_048_575;
+
 fn xlsx_bytes(tables: &[Published], rev: &Revision) -> Result<Vec<u8>, String> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
     let mut wb = Workbook::new();
@@ -292,9 +295,19 @@ fn xlsx_bytes(tables: &[Published], rev: &Revision) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("revision time: {e}"))?;
     wb.set_properties(&DocProperties::new().set_title("Gobierno Abierto Guatemala").set_creation_datetime(&when));
     let bold = Format::new().set_bold();
-    for Published { table, columns, rows } in tables {
+    // A sheet holds at most 1,048,576 rows: a longer table continues on
+    // sheets named `table (2)`, `table (3)`, each with the header row.
+    let sheets = tables.iter().flat_map(|Published { table, columns, rows }| {
+        let parts = rows.len().div_ceil(XLSX_MAX_ROWS).max(1);
+        (0..parts).map(move |i| {
+            let name = if i == 0 { table.to_string() } else { format!("{table} ({})", i + 1) };
+            let end = rows.len().min((i + 1) * XLSX_MAX_ROWS);
+            (name, columns, &rows[i * XLSX_MAX_ROWS..end])
+        })
+    });
+    for (name, columns, rows) in sheets {
         let ws = wb.add_worksheet_with_constant_memory().map_err(|e| e.to_string())?;
-        ws.set_name(*table).map_err(|e| e.to_string())?;
+        ws.set_name(&name).map_err(|e| e.to_string())?;
         for (c, name) in columns.iter().enumerate() {
             ws.write_string_with_format(0, c as u16, name, &bold).map_err(|e| e.to_string())?;
         }
@@ -524,5 +537,32 @@ pub fn prune(config: &Config) {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_longer_than_an_excel_sheet_continues_on_more_sheets() {
+        let rev = Revision {
+            number: 1,
+            content_hash: "x".into(),
+            created_at: "2026-11-22T00:00:00Z".into(),
+            modified: std::time::SystemTime::UNIX_EPOCH,
+        };
+        let long = Published {
+            table: "progress_updates",
+            columns: vec!["id".into()],
+            rows: vec![vec![Value::Null]; XLSX_MAX_ROWS + 3],
+        };
+        let short = Published { table: "plans", columns: vec!["id".into()], rows: vec![vec![Value::from("p")]] };
+        let bytes = xlsx_bytes(&[long, short], &rev).expect("an XLSX");
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut workbook = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("xl/workbook.xml").unwrap(), &mut workbook).unwrap();
+        let names: Vec<&str> = workbook.split("<sheet name=\"").skip(1).filter_map(|s| s.split('"').next()).collect();
+        assert_eq!(names, ["progress_updates", "progress_updates (2)", "plans"]);
     }
 }
