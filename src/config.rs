@@ -44,6 +44,8 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long a request waits for a database connection before a 503.
     pub pool_timeout: std::time::Duration,
+    /// Blocking (database) threads per worker; 0: the pool size plus two.
+    pub blocking_threads: usize,
 }
 
 impl Config {
@@ -70,6 +72,7 @@ impl Config {
             rate_limit_per_minute: 0,
             trusted_proxies: Vec::new(),
             pool_timeout: std::time::Duration::from_secs(5),
+            blocking_threads: 0,
         }
     }
 }

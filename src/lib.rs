@@ -89,7 +89,10 @@ pub fn serve_with_pool(
         Err(e) => log::warn!("cannot write the download snapshot now: {e}"),
     });
     let (request_timeout, keep_alive) = (state.config.request_timeout, state.config.keep_alive);
-    let pool_size = state.config.pool_size as usize;
+    let blocking_threads = match state.config.blocking_threads {
+        0 => state.config.pool_size as usize + 2,
+        n => n,
+    };
     let mut server = HttpServer::new(move || api::build_app(state.clone()))
         // Slow clients (slowloris) are cut off: the request head must arrive
         // in time, idle connections close, and shutdown waits briefly.
@@ -100,7 +103,7 @@ pub fn serve_with_pool(
         // beyond the pool's connections would only wait for one, and each
         // new thread brings its own allocator heap. A fixed, small set keeps
         // memory flat under long mixed traffic.
-        .worker_max_blocking_threads(pool_size + 2)
+        .worker_max_blocking_threads(blocking_threads)
         .backlog(4096);
     if workers > 0 {
         server = server.workers(workers);

@@ -90,6 +90,9 @@ enum Command {
         /// Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed.
         #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// Blocking (database) threads per worker (0: the pool size plus two).
+        #[arg(long, env = "BLOCKING_THREADS", default_value_t = 0)]
+        blocking_threads: usize,
     },
     /// Validate and load a canonical dataset directory (all or nothing).
     Import {
@@ -130,6 +133,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // GAGT_ALLOCATOR=mimalloc puts `serve` on mimalloc too (for comparisons;
+    // BENCHMARKS.md says why the system allocator is the default).
+    #[cfg(feature = "mimalloc")]
+    if std::env::var("GAGT_ALLOCATOR").is_ok_and(|a| a == "mimalloc") {
+        gagt::alloc::use_mimalloc();
+    }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
     match run(cli) {
@@ -167,6 +176,7 @@ fn run(cli: Cli) -> Result<(), String> {
             rate_limit_per_minute,
             pool_timeout_ms,
             trusted_proxies,
+            blocking_threads,
         } => {
             let config = Config {
                 host,
@@ -183,6 +193,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 rate_limit_per_minute,
                 trusted_proxies,
                 pool_timeout: std::time::Duration::from_millis(pool_timeout_ms.max(1)),
+                blocking_threads,
                 ..base
             };
             gagt::prepare(&config)?;
