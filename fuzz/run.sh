@@ -4,8 +4,8 @@
 # kept in fuzz/regressions/<target>/. Afterwards:
 #   - a crash is copied into fuzz/regressions/<target>/ (the regression test
 #     `tests/api/fuzz_regressions.rs` replays it in `cargo test`) and the run fails;
-#   - inputs that reach code the kept ones do not (libFuzzer's -merge) are
-#     added to fuzz/regressions/<target>/ too;
+#   - the other kept inputs are replaced by a small set covering everything
+#     reached so far (libFuzzer's -set_cover_merge over them and the corpus);
 #   - the figures go into fuzz/RESULTS.md between its BEGIN/END markers.
 #
 # Usage: fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]   (default: 120 s, all targets)
@@ -54,8 +54,15 @@ for t in "${TARGETS[@]}"; do
         cp "$f" "$kept/$(basename "$f")"
         crashes=$((crashes + 1))
     done
-    # Keep what reaches new code, over what is kept already.
-    ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=$leaks" "$BIN_DIR/$t" -merge=1 -max_len=65536 "$kept" "$CORPUS/$t" > "$WORK/$t.merge.log" 2>&1 || true
+    # Keep a small set covering everything reached so far (libFuzzer's set
+    # cover over the kept inputs and this run's corpus); seeds and crashes
+    # stay as they are, by name.
+    mkdir -p "$WORK/$t.kept"
+    if ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=$leaks" "$BIN_DIR/$t" -set_cover_merge=1 -max_len=65536 \
+        "$WORK/$t.kept" "$kept" "$CORPUS/$t" > "$WORK/$t.merge.log" 2>&1; then
+        find "$kept" -type f ! -name 'seed-*' ! -name 'crash-*' ! -name 'leak-*' ! -name 'timeout-*' -delete
+        cp -n "$WORK/$t.kept"/* "$kept/" 2>/dev/null || true
+    fi
     after=$(ls "$kept" | wc -l)
     runs=$(awk '/stat::number_of_executed_units/ {print $2}' "$WORK/$t.log" | tail -1)
     speed=$(awk '/stat::average_exec_per_sec/ {print $2}' "$WORK/$t.log" | tail -1)
@@ -66,14 +73,14 @@ for t in "${TARGETS[@]}"; do
         echo "$t FAILED (exit $status); the input is in $kept:"
         grep -E 'panicked|ERROR|SUMMARY' "$WORK/$t.log" | head -5
     fi
-    rows+=("| \`$t\` | $EACH | ${runs:-?} | ${speed:-?} | ${cov:-?} | $corpus | $crashes | $((after - before)) ($after kept) |")
+    rows+=("| \`$t\` | $EACH | ${runs:-?} | ${speed:-?} | ${cov:-?} | $corpus | $crashes | $after ($((after - before))) |")
     echo "${rows[-1]}"
 done
 {
     echo "<!-- BEGIN fuzz/run.sh -->"
     echo "Run on $(date -u +%Y-%m-%d) on this machine ($(nproc) cores, $(uname -m)), \`fuzz/run.sh $EACH\`, $(rustup run nightly rustc --version | cut -d' ' -f1-2), libFuzzer with AddressSanitizer."
     echo
-    echo "| target | seconds | executions | per second | coverage (edges, features) | corpus | crashes | inputs kept by this run |"
+    echo "| target | seconds | executions | per second | coverage (edges, features) | corpus | crashes | kept inputs (change) |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
     printf '%s\n' "${rows[@]}"
     echo "<!-- END fuzz/run.sh -->"
