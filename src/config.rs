@@ -46,6 +46,8 @@ pub struct Config {
     pub pool_timeout: std::time::Duration,
     /// Blocking (database) threads per worker; 0: the pool size plus two.
     pub blocking_threads: usize,
+    /// The longest a serving statement may run (PostgreSQL cancels it: 503).
+    pub statement_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -73,6 +75,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             pool_timeout: std::time::Duration::from_secs(5),
             blocking_threads: 0,
+            statement_timeout: crate::db::DEFAULT_STATEMENT_TIMEOUT,
         }
     }
 }

@@ -199,8 +199,13 @@ fn app() -> &'static Mutex<mpsc::Sender<Exchange>> {
             config.rate_limit_per_minute = 0;
             config.pool_size = 2;
             crate::prepare(&config).expect("import the bundled data");
-            let pool =
-                crate::db::serving_pool(&config.database, config.pool_size, config.pool_timeout).expect("serving pool");
+            let pool = crate::db::serving_pool(
+                &config.database,
+                config.pool_size,
+                config.pool_timeout,
+                config.statement_timeout,
+            )
+            .expect("serving pool");
             let state = crate::app_state(config, pool);
             actix_web::rt::System::new().block_on(async move {
                 let app = actix_web::test::init_service(crate::api::build_app(state)).await;

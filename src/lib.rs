@@ -63,7 +63,7 @@ pub fn serve(config: Config, listener: TcpListener) -> Result<Server, String> {
 
 /// Like [`serve`], also returning the revision watch (for tests and metrics).
 pub fn serve_with_watch(config: Config, listener: TcpListener) -> Result<(Server, revision::RevisionWatch), String> {
-    let pool = db::serving_pool(&config.database, config.pool_size, config.pool_timeout)?;
+    let pool = db::serving_pool(&config.database, config.pool_size, config.pool_timeout, config.statement_timeout)?;
     serve_with_pool(config, listener, pool)
 }
 

@@ -55,6 +55,9 @@ pub enum ApiError {
     NotAcceptable(String),
     #[error("the database is unavailable")]
     Unavailable(String),
+    /// A query ran past the statement timeout (PostgreSQL cancels it): 503.
+    #[error("the query took too long")]
+    QueryTimeout(String),
     #[error("too many requests from this address; retry in {retry_after} s")]
     TooManyRequests { retry_after: u64 },
     /// 414 or 431: the request is larger than the server accepts.
@@ -81,6 +84,9 @@ impl ApiError {
                 (self.to_string(), vec![InvalidParam { name: name.clone(), reason: reason.clone() }])
             }
             ApiError::Unavailable(_) => ("the database is unavailable; retry shortly".to_string(), vec![]),
+            ApiError::QueryTimeout(_) => {
+                ("the query took longer than the server allows; retry later, or narrow the filters".to_string(), vec![])
+            }
             ApiError::Internal(_) => ("an internal error occurred; it has been logged".to_string(), vec![]),
             ApiError::MethodNotAllowed => ("this resource is read-only: use GET, HEAD or OPTIONS".to_string(), vec![]),
             other => (other.to_string(), vec![]),
@@ -95,6 +101,10 @@ impl From<diesel::result::Error> for ApiError {
         match &e {
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
             | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => ApiError::Unavailable(e.to_string()),
+            // PostgreSQL's statement_timeout (SQLSTATE 57014).
+            Error::DatabaseError(_, info) if info.message().contains("statement timeout") => {
+                ApiError::QueryTimeout(e.to_string())
+            }
             _ => ApiError::Internal(e.to_string()),
         }
     }
@@ -113,7 +123,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::QueryTimeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::TooLarge { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -125,6 +135,7 @@ impl ResponseError for ApiError {
         let cause = match self {
             ApiError::Internal(c) => Some(Cause { error: true, message: format!("internal error: {c}") }),
             ApiError::Unavailable(c) => Some(Cause { error: false, message: format!("database unavailable: {c}") }),
+            ApiError::QueryTimeout(c) => Some(Cause { error: true, message: format!("statement timeout: {c}") }),
             _ => None,
         };
         let mut res = HttpResponse::build(self.status_code());
@@ -133,7 +144,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed => {
                 res.insert_header((header::ALLOW, "GET, HEAD, OPTIONS"));
             }
-            ApiError::Unavailable(_) => {
+            ApiError::Unavailable(_) | ApiError::QueryTimeout(_) => {
                 res.insert_header((header::RETRY_AFTER, "5"));
             }
             ApiError::TooManyRequests { retry_after } => {

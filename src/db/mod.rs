@@ -79,16 +79,26 @@ impl DatabaseUrl {
 pub struct Manager {
     url: DatabaseUrl,
     read_only: bool,
+    statement_timeout: Duration,
 }
 
 impl Manager {
     pub fn new(url: DatabaseUrl, read_only: bool) -> Manager {
-        Manager { url, read_only }
+        Manager { url, read_only, statement_timeout: DEFAULT_STATEMENT_TIMEOUT }
     }
 }
 
+/// How long a serving statement may run on PostgreSQL unless configured.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Open one connection, with the per-connection settings each backend needs.
-pub fn establish(url: &DatabaseUrl, read_only: bool) -> Result<DbConnection, ConnectionError> {
+/// `statement_timeout` bounds every statement of a serving connection on
+/// PostgreSQL (SQLite offers no timeout through diesel).
+pub fn establish(
+    url: &DatabaseUrl,
+    read_only: bool,
+    statement_timeout: Duration,
+) -> Result<DbConnection, ConnectionError> {
     match url.kind {
         BackendKind::Postgres => {
             let mut conn = PgConnection::establish(&url.target)?;
@@ -97,9 +107,10 @@ pub fn establish(url: &DatabaseUrl, read_only: bool) -> Result<DbConnection, Con
             if read_only {
                 let mut setup = String::new();
                 // The read-only role (migration 000005) and read-only transactions.
-                setup.push_str(
-                    "SET ROLE gagt_reader; SET statement_timeout = '10s'; SET default_transaction_read_only = on;",
-                );
+                setup.push_str(&format!(
+                    "SET ROLE gagt_reader; SET statement_timeout = {}; SET default_transaction_read_only = on;",
+                    statement_timeout.as_millis().max(1)
+                ));
                 conn.batch_execute(&setup).map_err(ConnectionError::CouldntSetupConfiguration)?;
             } else {
                 // The import: one big transaction of COPYs into tables with GIN
@@ -145,7 +156,7 @@ impl ManageConnection for Manager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
-        establish(&self.url, self.read_only).map_err(r2d2::Error::ConnectionError)
+        establish(&self.url, self.read_only, self.statement_timeout).map_err(r2d2::Error::ConnectionError)
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
@@ -160,12 +171,12 @@ impl ManageConnection for Manager {
 /// The serving pool: read-only connections (writes go through `import`).
 /// The read-only pool `serve` uses. A request that finds every connection
 /// busy for `wait` gets 503 with `Retry-After` instead of hanging.
-pub fn serving_pool(url: &DatabaseUrl, size: u32, wait: Duration) -> Result<Pool, String> {
+pub fn serving_pool(url: &DatabaseUrl, size: u32, wait: Duration, statement_timeout: Duration) -> Result<Pool, String> {
     r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
         .connection_timeout(wait)
-        .build(Manager::new(url.clone(), true))
+        .build(Manager { statement_timeout, ..Manager::new(url.clone(), true) })
         .map_err(|e| format!("cannot open {}: {e}", url.redacted()))
 }
 
@@ -185,7 +196,7 @@ pub fn open_for_writing(url: &DatabaseUrl) -> Result<DbConnection, String> {
             }
         }
     }
-    establish(url, false).map_err(|e| explain(url, format!("cannot open {}: {e}", url.redacted())))
+    establish(url, false, Duration::ZERO).map_err(|e| explain(url, format!("cannot open {}: {e}", url.redacted())))
 }
 
 /// SQLite says "disk I/O error" or "database or disk is full" without the

@@ -68,7 +68,7 @@ fn serving_connections_cannot_write() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let app = crate::helpers::spawn_app(backend);
         let before = app.json("/v1/plans")["total"].clone();
-        let pool = gagt::db::serving_pool(&app.db.url, 1, Duration::from_secs(5)).unwrap();
+        let pool = gagt::db::serving_pool(&app.db.url, 1, Duration::from_secs(5), Duration::from_secs(10)).unwrap();
         let mut conn = pool.get().unwrap();
         let conn: &mut gagt::db::DbConnection = &mut conn;
         assert!(diesel::sql_query("DELETE FROM plan_risks").execute(conn).is_err(), "{backend:?}: delete");
@@ -94,7 +94,7 @@ fn an_exhausted_pool_answers_503_in_bounded_time() {
     config.bundled_dataset = Some(fixture());
     config.workers = 1;
     gagt::prepare(&config).unwrap();
-    let pool = gagt::db::serving_pool(&db.url, 1, Duration::from_millis(500)).unwrap();
+    let pool = gagt::db::serving_pool(&db.url, 1, Duration::from_millis(500), Duration::from_secs(10)).unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = format!("http://{}", listener.local_addr().unwrap());
     let served = pool.clone();
@@ -120,4 +120,28 @@ fn an_exhausted_pool_answers_503_in_bounded_time() {
     drop(held);
     assert_eq!(client.get(format!("{addr}/v1/commitments?limit=3")).send().unwrap().status(), 200);
     let _ = std::thread::spawn(move || actix_web::rt::System::new().block_on(handle.stop(false))).join();
+}
+
+/// A statement that runs past the statement timeout is cancelled by
+/// PostgreSQL, and the API turns that into 503 with Retry-After, not a 500.
+#[test]
+fn a_statement_past_the_timeout_is_cancelled_and_answered_503() {
+    use actix_web::ResponseError;
+    use diesel::RunQueryDsl;
+    let db = crate::helpers::TestDb::new(Backend::Postgres);
+    let mut conn = gagt::db::open_for_writing(&db.url).unwrap();
+    gagt::db::migrate(&mut conn).unwrap();
+    let pool = gagt::db::serving_pool(&db.url, 1, Duration::from_secs(5), Duration::from_millis(300)).unwrap();
+    let mut conn = pool.get().unwrap();
+    let conn: &mut gagt::db::DbConnection = &mut conn;
+    let started = std::time::Instant::now();
+    let err = diesel::sql_query("SELECT pg_sleep(5)").execute(conn).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(3), "the statement was not cut off: {err}");
+    let api = gagt::api::error::ApiError::from(err);
+    assert_eq!(api.status_code(), 503, "{api:?}");
+    let res = api.error_response();
+    assert_eq!(res.headers().get("retry-after").unwrap(), "5");
+    assert!(api.problem().detail.contains("took longer than the server allows"), "{:?}", api.problem().detail);
+    // The connection is still good for the next request.
+    assert!(diesel::sql_query("SELECT 1").execute(conn).is_ok());
 }
