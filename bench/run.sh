@@ -170,12 +170,5 @@ machine="$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), 
     printf '%s\n' "${rows[@]}"
     echo "<!-- END bench/run.sh -->"
 } > "$WORK/table.md"
-python3 - "$WORK/table.md" <<'PY'
-import re, sys
-table = open(sys.argv[1]).read()
-path = "BENCHMARKS.md"
-text = open(path).read()
-text = re.sub(r"<!-- BEGIN bench/run.sh -->.*<!-- END bench/run.sh -->\n?", lambda m: table, text, flags=re.S)
-open(path, "w").write(text)
-PY
+python3 bench/put-section.py BENCHMARKS.md bench/run.sh "$WORK/table.md"
 cat "$WORK/table.md"

@@ -103,17 +103,7 @@ machine="$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m)"
     printf '%s\n' "${rows[@]}"
     echo "<!-- END bench/soak.sh -->"
 } > "$WORK/table.md"
-python3 - "$WORK/table.md" <<'PY'
-import re, sys
-table = open(sys.argv[1]).read()
-path = "BENCHMARKS.md"
-text = open(path).read()
-if "<!-- BEGIN bench/soak.sh -->" in text:
-    text = re.sub(r"<!-- BEGIN bench/soak.sh -->.*<!-- END bench/soak.sh -->\n?", lambda m: table, text, flags=re.S)
-else:
-    text += "\n## Load and soak\n\n" + table
-open(path, "w").write(text)
-PY
+python3 bench/put-section.py BENCHMARKS.md bench/soak.sh "$WORK/table.md"
 cat "$WORK/table.md"
 ok=$(awk -v e="${errors:-0}" -v b="${bad:-0}" -v g="$growth" 'BEGIN {print (e == 0 && b == 0 && g < 5) ? "yes" : "no"}')
 [ "$ok" = yes ] || { echo "soak FAILED"; exit 1; }

@@ -85,14 +85,7 @@ done
     printf '%s\n' "${rows[@]}"
     echo "<!-- END fuzz/run.sh -->"
 } > "$WORK/table.md"
-python3 - "$WORK/table.md" <<'PY'
-import re, sys
-table = open(sys.argv[1]).read()
-path = "fuzz/RESULTS.md"
-text = open(path).read()
-text = re.sub(r"<!-- BEGIN fuzz/run.sh -->.*<!-- END fuzz/run.sh -->\n?", lambda m: table, text, flags=re.S)
-open(path, "w").write(text)
-PY
+python3 bench/put-section.py fuzz/RESULTS.md fuzz/run.sh "$WORK/table.md"
 cat "$WORK/table.md"
 [ "$failed" -eq 0 ] || { echo "fuzzing found failures"; exit 1; }
 echo "fuzzing found nothing"

@@ -13,51 +13,32 @@ use crate::api::query::{QueryArgs, MAX_LIMIT, MAX_QUERY_LEN};
 use crate::import::{self, Dataset, ImportError};
 use crate::models::list::SortValue;
 
-/// Every query parameter name of the API (the OpenAPI document lists them).
-const NAMES: &[&str] = &[
-    "all",
-    "bom",
-    "commitment",
-    "country",
-    "cursor",
-    "end_from",
-    "end_to",
-    "format",
-    "institution",
-    "kind",
-    "limit",
-    "milestone",
-    "parent",
-    "percent_max",
-    "percent_min",
-    "plan",
-    "progress_max",
-    "progress_min",
-    "q",
-    "record",
-    "record_type",
-    "reported_from",
-    "reported_to",
-    "role",
-    "since",
-    "sort",
-    "start_from",
-    "start_to",
-    "status",
-    "type",
-    "until",
-    "updated_since",
-];
-
-fn allowed() -> Vec<String> {
-    NAMES.iter().map(|s| s.to_string()).collect()
+/// Every query parameter name of the API, as its OpenAPI document lists them.
+fn allowed() -> &'static [String] {
+    static NAMES: OnceLock<Vec<String>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let doc = serde_json::to_value(crate::api::openapi()).expect("the OpenAPI document serialises");
+        let mut names: Vec<String> = doc["paths"]
+            .as_object()
+            .into_iter()
+            .flat_map(|paths| paths.values())
+            .filter_map(|item| item.as_object())
+            .flat_map(|ops| ops.values())
+            .flat_map(|op| op["parameters"].as_array().cloned().unwrap_or_default())
+            .filter(|p| p["in"] == "query")
+            .filter_map(|p| p["name"].as_str().map(str::to_string))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    })
 }
 
 /// Query-string parsing: `QueryArgs::parse_str` and the value accessors.
 pub fn query(data: &[u8]) {
     let Ok(qs) = std::str::from_utf8(data) else { return };
     let allowed = allowed();
-    let Ok(args) = QueryArgs::parse_str(qs, &allowed) else { return };
+    let Ok(args) = QueryArgs::parse_str(qs, allowed) else { return };
     if let Ok(limit) = args.limit() {
         assert!((1..=MAX_LIMIT).contains(&limit), "limit {limit} out of range");
     }
@@ -68,9 +49,9 @@ pub fn query(data: &[u8]) {
     // The query string we write into `next` links parses back to the same
     // parameters, with the new cursor.
     let next = args.with_cursor("c_1-Z");
-    let again = QueryArgs::parse_str(&next, &allowed).unwrap_or_else(|e| panic!("{next:?} does not parse: {e:?}"));
+    let again = QueryArgs::parse_str(&next, allowed).unwrap_or_else(|e| panic!("{next:?} does not parse: {e:?}"));
     assert_eq!(again.str("cursor"), Some("c_1-Z"));
-    for name in NAMES.iter().filter(|n| **n != "cursor") {
+    for name in allowed.iter().filter(|n| *n != "cursor") {
         assert_eq!(args.str(name), again.str(name), "{name} changed through {next:?}");
     }
     assert_eq!(args.fingerprint(), again.fingerprint());
@@ -79,6 +60,9 @@ pub fn query(data: &[u8]) {
 /// Filter values: percentages, dates, times, search terms.
 pub fn filters(data: &[u8]) {
     let Ok(value) = std::str::from_utf8(data) else { return };
+    if value.len() * 5 + 64 > MAX_QUERY_LEN {
+        return; // too long for a query string: refused, as tested elsewhere
+    }
     let qs = serde_urlencoded::to_string([
         ("progress_min", value),
         ("start_from", value),
@@ -87,10 +71,7 @@ pub fn filters(data: &[u8]) {
         ("limit", value),
     ])
     .expect("encodable");
-    if value.len() * 5 + 64 > MAX_QUERY_LEN {
-        return; // too long for a query string: refused, as tested elsewhere
-    }
-    let args = QueryArgs::parse_str(&qs, &allowed()).unwrap_or_else(|e| panic!("{qs:?} does not parse: {e:?}"));
+    let args = QueryArgs::parse_str(&qs, allowed()).unwrap_or_else(|e| panic!("{qs:?} does not parse: {e:?}"));
     assert_eq!(args.str("q"), Some(value).filter(|v| !v.is_empty()), "the value changed in transit");
     if let Ok(Some(h)) = args.percent("progress_min") {
         assert!((0..=10000).contains(&h));
@@ -122,10 +103,10 @@ pub fn cursor(data: &[u8]) {
     if mode % 2 == 0 {
         // An arbitrary cursor: refused unless it decodes to what we would issue.
         let qs = serde_urlencoded::to_string([("cursor", text), ("sort", "-title")]).expect("encodable");
-        let args = QueryArgs::parse_str(&qs, &allowed).expect("parses");
+        let args = QueryArgs::parse_str(&qs, allowed).expect("parses");
         if let Ok(Some((v, i))) = decode_cursor("-title", &args) {
             let issued = encode_cursor("-title", &args, v.clone(), i.clone());
-            let again = QueryArgs::parse_str(&args.with_cursor(&issued), &allowed).expect("parses");
+            let again = QueryArgs::parse_str(&args.with_cursor(&issued), allowed).expect("parses");
             assert_eq!(decode_cursor("-title", &again).ok().flatten(), Some((v, i)));
         }
     } else {
@@ -137,15 +118,15 @@ pub fn cursor(data: &[u8]) {
             _ => (SortValue::Text(text.to_string()), text.chars().rev().collect()),
         };
         let filters = serde_urlencoded::to_string([("plan", text)]).expect("encodable");
-        let args = QueryArgs::parse_str(&filters, &allowed).expect("parses");
+        let args = QueryArgs::parse_str(&filters, allowed).expect("parses");
         let issued = encode_cursor("title", &args, v.clone(), i.clone());
         if issued.len() > crate::api::pagination::MAX_CURSOR_LEN {
             return; // the API's sort values and ids are short
         }
-        let with = QueryArgs::parse_str(&args.with_cursor(&issued), &allowed).expect("parses");
+        let with = QueryArgs::parse_str(&args.with_cursor(&issued), allowed).expect("parses");
         assert_eq!(decode_cursor("title", &with).ok().flatten(), Some((v, i)), "an issued cursor is refused");
         assert!(decode_cursor("-title", &with).is_err(), "a cursor is accepted for another sort");
-        let other = QueryArgs::parse_str(&format!("{filters}&status=z&cursor={issued}"), &allowed).expect("parses");
+        let other = QueryArgs::parse_str(&format!("{filters}&status=z&cursor={issued}"), allowed).expect("parses");
         assert!(decode_cursor("title", &other).is_err(), "a cursor is accepted for other filters");
     }
 }

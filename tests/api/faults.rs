@@ -68,20 +68,25 @@ fn snapshots_complete(dir: &Path) -> bool {
     })
 }
 
+/// The binary's `import` of `dataset` with `data` as its data folder (and
+/// its SQLite file there unless `url` names a database).
+fn import_command(url: Option<&str>, data: &Path, dataset: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gobierno-abierto-gt"));
+    if let Some(url) = url {
+        cmd.args(["--database-url", url]);
+    }
+    cmd.arg("--data-dir").arg(data).arg("import").arg(dataset).env("RUST_LOG", "error");
+    cmd
+}
+
 fn killed_imports(backend: Backend) {
-    let bin = env!("CARGO_BIN_EXE_gobierno-abierto-gt");
     let db = TestDb::new(backend);
     let data = tempfile::tempdir().unwrap();
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     dataset_without_last_updates(a.path(), 1);
     dataset_without_last_updates(b.path(), 3);
     let import = |dir: &Path| {
-        Command::new(bin)
-            .args(["--database-url", &db.url.target, "--data-dir"])
-            .arg(data.path())
-            .arg("import")
-            .arg(dir)
-            .env("RUST_LOG", "error")
+        import_command(Some(&db.url.target), data.path(), dir)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -314,11 +319,7 @@ impl Drop for SmallDisk {
 /// Run `import` into `data` (its SQLite file and snapshots there, unless
 /// `url` says otherwise); its exit status and what it printed.
 fn import_into(url: Option<&str>, data: &Path, dataset: &Path) -> (bool, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gobierno-abierto-gt"));
-    if let Some(url) = url {
-        cmd.args(["--database-url", url]);
-    }
-    let out = cmd.arg("--data-dir").arg(data).arg("import").arg(dataset).env("RUST_LOG", "error").output().unwrap();
+    let out = import_command(url, data, dataset).output().unwrap();
     (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
 }
 

@@ -40,9 +40,9 @@ fn every_kept_fuzz_input_passes_its_checks() {
 }
 
 #[test]
-fn the_checks_catch_what_they_promise_to() {
-    // A check that cannot fail proves nothing: a broken report is refused
-    // with problems (no panic), and a 5xx would be caught by `requests`.
+fn bad_input_is_refused_cleanly_by_the_checked_paths() {
+    // A report that is not UTF-8 is refused with problems (no panic), and a
+    // 400 passes the `requests` checks (only 5xx and malformed errors fail them).
     let result = std::panic::catch_unwind(|| {
         gagt::import::apply_report(gagt::import::Dataset::default(), "x.txt", b"\xff", "p")
     });
