@@ -93,7 +93,7 @@ enum Command {
         /// Blocking (database) threads per worker (0: the pool size plus two).
         #[arg(long, env = "BLOCKING_THREADS", default_value_t = 0)]
         blocking_threads: usize,
-        /// Milliseconds a query may run on PostgreSQL before it is cancelled (503).
+        /// Milliseconds a serving query may run before it is cancelled (503); 0: no limit.
         #[arg(long, env = "STATEMENT_TIMEOUT_MS", default_value_t = 10000)]
         statement_timeout_ms: u64,
     },
@@ -198,7 +198,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 trusted_proxies,
                 pool_timeout: std::time::Duration::from_millis(pool_timeout_ms.max(1)),
                 blocking_threads,
-                statement_timeout: std::time::Duration::from_millis(statement_timeout_ms.max(1)),
+                statement_timeout: std::time::Duration::from_millis(statement_timeout_ms),
                 ..base
             };
             gagt::prepare(&config)?;

@@ -59,4 +59,13 @@ mod tests {
         assert_eq!(format_hundredths(805), "8.05");
         assert_eq!(to_number(834).to_string(), "8.34");
     }
+
+    /// CSV cells (`format_hundredths`) and JSON numbers (`to_number`) spell
+    /// every percent the same way.
+    #[test]
+    fn csv_text_and_json_number_agree() {
+        for h in (-20_000..=20_000).chain([i32::MIN + 1, i32::MAX, 123_456_789, -99_999_999]) {
+            assert_eq!(to_number(h).to_string(), format_hundredths(h), "{h}");
+        }
+    }
 }

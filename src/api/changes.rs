@@ -107,5 +107,5 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             url: if r.change == "deleted" { None } else { crate::views::record_url(&r.record_type, &r.record_id) },
         })
         .collect();
-    pagination::respond(&req, &args, format, "changes", data, total, next, |d| (CSV_HEADERS, d.to_vec()))
+    pagination::respond(&req, &args, format, "changes", data, total, next, |d| super::format::csv_body(CSV_HEADERS, d))
 }

@@ -58,14 +58,16 @@ fn request_id(req: &ServiceRequest) -> String {
 
 static RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
 static RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+static RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
+static RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
 
 pub async fn edge(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let id = request_id(&req);
-    let verdict = req.app_data::<actix_web::web::Data<super::state::AppState>>().and_then(|s| {
-        let limit = s.rate_limit.as_ref()?;
+    let limiter = req.app_data::<actix_web::web::Data<super::state::AppState>>().and_then(|s| s.rate_limit.clone());
+    let verdict = limiter.as_ref().and_then(|limit| {
         let peer = req.peer_addr()?.ip();
         Some(limit.check(peer, req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())))
     });
@@ -109,8 +111,15 @@ pub async fn edge(
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(X_REQUEST_ID.clone(), v);
     }
+    if let (Some(limiter), Some(verdict)) = (&limiter, &verdict) {
+        let h = res.headers_mut();
+        h.insert(RATELIMIT_POLICY.clone(), limiter.policy.clone());
+        if let Ok(v) = HeaderValue::from_str(&verdict.field()) {
+            h.insert(RATELIMIT.clone(), v);
+        }
+    }
     match verdict {
-        Some(Verdict::Allowed { limit, remaining }) => {
+        Some(Verdict::Allowed { limit, remaining, .. }) => {
             res.headers_mut().insert(RATELIMIT_LIMIT.clone(), HeaderValue::from(limit));
             res.headers_mut().insert(RATELIMIT_REMAINING.clone(), HeaderValue::from(remaining));
         }

@@ -101,8 +101,11 @@ impl From<diesel::result::Error> for ApiError {
         match &e {
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
             | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => ApiError::Unavailable(e.to_string()),
-            // PostgreSQL's statement_timeout (SQLSTATE 57014).
-            Error::DatabaseError(_, info) if info.message().contains("statement timeout") => {
+            // PostgreSQL's statement_timeout (SQLSTATE 57014), or SQLite's
+            // progress handler interrupting a statement past the same limit.
+            Error::DatabaseError(_, info)
+                if info.message().contains("statement timeout") || info.message() == crate::db::SQLITE_INTERRUPTED =>
+            {
                 ApiError::QueryTimeout(e.to_string())
             }
             _ => ApiError::Internal(e.to_string()),

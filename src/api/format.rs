@@ -106,7 +106,7 @@ pub fn json<T: Serialize>(value: &T) -> HttpResponse {
 }
 
 /// Write rows as RFC 4180 CSV with a header row, even when there are no rows.
-pub fn csv_body<R: Serialize>(headers: &[&str], rows: &[R]) -> Result<Vec<u8>, ApiError> {
+pub fn csv_body<R: Serialize>(headers: &[&str], rows: impl IntoIterator<Item = R>) -> Result<Vec<u8>, ApiError> {
     let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
     w.write_record(headers).map_err(|e| ApiError::Internal(e.to_string()))?;
     for row in rows {

@@ -84,12 +84,19 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     };
     let (page, label) = pagination::page(&args, InstitutionSort::FIELDS)?;
     if args.all(format)? {
-        return stream::csv(&state, &args, "institutions", view::CSV_HEADERS, page, move |c, page, w| {
-            let mut rows = models::institution::rows(c, &filter, page)?.map_err(|_| bad_cursor())?;
-            let next = stream::split_last(&mut rows, page.limit, |r| (page.sort.value(r), r.id.clone()));
-            stream::write(w, assemble::institutions(c, &rows)?.iter().map(view::csv_row))?;
-            Ok(next)
-        })
+        return stream::csv(
+            &state,
+            &args,
+            "institutions",
+            view::CSV_HEADERS,
+            page,
+            move |c, page| {
+                let mut rows = models::institution::rows(c, &filter, page)?.map_err(|_| bad_cursor())?;
+                let next = stream::split_last(&mut rows, page.limit, |r| (page.sort.value(r), r.id.clone()));
+                Ok((assemble::institutions(c, &rows)?, next))
+            },
+            |records, w| stream::write(w, records.iter().map(view::csv_row)),
+        )
         .await;
     }
     let (sort, limit) = (page.sort, page.limit);
@@ -102,7 +109,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         })
         .await?;
     pagination::respond(&req, &args, format, "institutions", data, total, next, |d| {
-        (view::CSV_HEADERS, d.iter().map(view::csv_row).collect())
+        format::csv_body(view::CSV_HEADERS, d.iter().map(view::csv_row))
     })
 }
 

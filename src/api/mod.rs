@@ -242,7 +242,18 @@ pub fn build_app(
         .allow_any_origin()
         .allowed_methods(vec!["GET", "HEAD", "OPTIONS"])
         .allow_any_header()
-        .expose_headers(vec!["link", "x-total-count", "etag", "content-disposition"])
+        .expose_headers(vec![
+            "link",
+            "x-total-count",
+            "etag",
+            "content-disposition",
+            "x-request-id",
+            "retry-after",
+            "ratelimit",
+            "ratelimit-policy",
+            "x-ratelimit-limit",
+            "x-ratelimit-remaining",
+        ])
         .max_age(86400);
     app.route("/docs", web::get().to(docs_redirect))
         .route("/", web::get().to(landing::page))
@@ -261,5 +272,10 @@ pub fn build_app(
                 .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
                 .add((header::REFERRER_POLICY, "no-referrer")),
         )
-        .wrap(middleware::Logger::new("[%{x-request-id}o] %a \"%r\" %s %b %Dms \"%{User-Agent}i\""))
+        // The access log, one line per request with its id; not even built
+        // when `RUST_LOG` leaves it out (it renders every request's parts).
+        .wrap(middleware::Condition::new(
+            log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info),
+            middleware::Logger::new("[%{x-request-id}o] %a \"%r\" %s %b %Dms \"%{User-Agent}i\""),
+        ))
 }

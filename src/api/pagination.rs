@@ -124,7 +124,7 @@ pub fn finish<R>(
 
 /// Respond with a page as JSON or CSV, with `Link` and `X-Total-Count`.
 #[allow(clippy::too_many_arguments)]
-pub fn respond<T: Serialize + ToSchema, C: Serialize>(
+pub fn respond<T: Serialize + ToSchema>(
     req: &HttpRequest,
     args: &QueryArgs,
     format: Format,
@@ -132,7 +132,7 @@ pub fn respond<T: Serialize + ToSchema, C: Serialize>(
     data: Vec<T>,
     total: i64,
     next_cursor: Option<String>,
-    csv: impl FnOnce(&[T]) -> (&'static [&'static str], Vec<C>),
+    csv: impl FnOnce(&[T]) -> Result<Vec<u8>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     // A `.csv` suffix was taken off the path before routing: put it back.
     let suffix = if req.extensions().get::<format::CsvSuffix>().is_some() { ".csv" } else { "" };
@@ -142,10 +142,7 @@ pub fn respond<T: Serialize + ToSchema, C: Serialize>(
         Format::Json => {
             format::json(&ListPage { data, total, limit, next_cursor: next_cursor.clone(), next: next.clone() })
         }
-        Format::Csv => {
-            let (headers, rows) = csv(&data);
-            format::csv(name, format::csv_body(headers, &rows)?)
-        }
+        Format::Csv => format::csv(name, csv(&data)?),
     };
     let h = res.headers_mut();
     h.insert(header::HeaderName::from_static("x-total-count"), total.into());

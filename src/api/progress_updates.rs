@@ -93,12 +93,20 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     };
     let (page, label) = pagination::page(&args, ProgressUpdateSort::FIELDS)?;
     if args.all(format)? {
-        return stream::csv(&state, &args, "progress-updates", view::CSV_HEADERS, page, move |c, page, w| {
-            let mut rows = models::progress_update::rows(c, &filter, page)?.map_err(|_| bad_cursor())?;
-            let next = stream::split_last(&mut rows, page.limit, |r| (page.sort.value(r), r.id.clone()));
-            stream::write(w, assemble::progress_updates(c, &rows)?.iter().map(view::csv_row))?;
-            Ok(next)
-        })
+        return stream::csv(
+            &state,
+            &args,
+            "progress-updates",
+            view::CSV_HEADERS,
+            page,
+            move |c, page| {
+                let mut rows = models::progress_update::rows(c, &filter, page)?.map_err(|_| bad_cursor())?;
+                let next = stream::split_last(&mut rows, page.limit, |r| (page.sort.value(r), r.id.clone()));
+                Ok((rows, next))
+            },
+            // Straight from the table rows: the CSV has no quality findings.
+            |rows, w| stream::write(w, rows.iter().map(view::csv_row_of)),
+        )
         .await;
     }
     let (sort, limit) = (page.sort, page.limit);
@@ -111,7 +119,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         })
         .await?;
     pagination::respond(&req, &args, format, "progress-updates", data, total, next, |d| {
-        (view::CSV_HEADERS, d.iter().map(view::csv_row).collect())
+        format::csv_body(view::CSV_HEADERS, d.iter().map(view::csv_row))
     })
 }
 

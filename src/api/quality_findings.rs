@@ -82,12 +82,19 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     };
     let (page, label) = pagination::page(&args, FindingSort::FIELDS)?;
     if args.all(format)? {
-        return stream::csv(&state, &args, "quality-findings", view::CSV_HEADERS, page, move |c, page, w| {
-            let mut rows = models::quality_finding::rows(c, &filter, page)?.map_err(|_| bad_cursor())?;
-            let next = stream::split_last(&mut rows, page.limit, |r| (page.sort.value(r), r.id.clone()));
-            stream::write(w, rows.iter().map(QualityFinding::from).map(|f| view::csv_row(&f)))?;
-            Ok(next)
-        })
+        return stream::csv(
+            &state,
+            &args,
+            "quality-findings",
+            view::CSV_HEADERS,
+            page,
+            move |c, page| {
+                let mut rows = models::quality_finding::rows(c, &filter, page)?.map_err(|_| bad_cursor())?;
+                let next = stream::split_last(&mut rows, page.limit, |r| (page.sort.value(r), r.id.clone()));
+                Ok((rows, next))
+            },
+            |rows, w| stream::write(w, rows.iter().map(QualityFinding::from).map(|f| view::csv_row(&f))),
+        )
         .await;
     }
     let (sort, limit) = (page.sort, page.limit);
@@ -96,7 +103,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let (rows, next) = pagination::finish(rows, limit, &label, &args, |r| (sort.value(r), r.id.clone()));
     let data: Vec<QualityFinding> = rows.iter().map(QualityFinding::from).collect();
     pagination::respond(&req, &args, format, "quality-findings", data, total, next, |d| {
-        (view::CSV_HEADERS, d.iter().map(view::csv_row).collect())
+        format::csv_body(view::CSV_HEADERS, d.iter().map(view::csv_row))
     })
 }
 

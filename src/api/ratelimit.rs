@@ -1,4 +1,6 @@
 //! Rate limiting per client address, with the `governor` crate (GCRA):
+//! the IETF `RateLimit-Policy` and `RateLimit` fields
+//! (draft-ietf-httpapi-ratelimit-headers) and the older
 //! `x-ratelimit-limit` / `x-ratelimit-remaining` on every response, 429 with
 //! `Retry-After` as problem+json past the quota. The client address is the
 //! peer's, or — only when the peer is a configured reverse proxy — the
@@ -21,6 +23,10 @@ type Limiter = RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, DefaultClock,
 pub struct RateLimit {
     limiter: Limiter,
     burst: u32,
+    /// Time to earn back one request.
+    interval: std::time::Duration,
+    /// `RateLimit-Policy`: `burst` requests per the time to earn them all back.
+    pub policy: actix_web::http::header::HeaderValue,
     trusted_proxies: Vec<IpAddr>,
     checks: AtomicU64,
 }
@@ -28,8 +34,30 @@ pub struct RateLimit {
 /// What the limiter says about one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    Allowed { limit: u32, remaining: u32 },
-    Refused { limit: u32, retry_after_secs: u64 },
+    /// `reset_secs`: until the whole burst is available again.
+    Allowed {
+        limit: u32,
+        remaining: u32,
+        reset_secs: u64,
+    },
+    Refused {
+        limit: u32,
+        retry_after_secs: u64,
+    },
+}
+
+/// The name of the one policy in `RateLimit-Policy` and `RateLimit`.
+pub const POLICY_NAME: &str = "per-address";
+
+impl Verdict {
+    /// The `RateLimit` field: what is left of the quota and when it is whole.
+    pub fn field(&self) -> String {
+        let (r, t) = match *self {
+            Verdict::Allowed { remaining, reset_secs, .. } => (remaining, reset_secs),
+            Verdict::Refused { retry_after_secs, .. } => (0, retry_after_secs),
+        };
+        format!("\"{POLICY_NAME}\";r={r};t={t}")
+    }
 }
 
 /// The address to count: the peer, unless the peer is a trusted proxy; then
@@ -51,7 +79,20 @@ impl RateLimit {
         let burst = NonZeroU32::new((per_minute.get() / 4).max(1))?;
         let limiter = RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst))
             .with_middleware::<StateInformationMiddleware>();
-        Some(RateLimit { limiter, burst: burst.get(), trusted_proxies: trusted_proxies.to_vec(), checks: 0.into() })
+        let interval = std::time::Duration::from_secs(60) / per_minute.get();
+        let window = (interval * burst.get()).as_secs_f64().ceil() as u64;
+        Some(RateLimit {
+            limiter,
+            burst: burst.get(),
+            interval,
+            policy: actix_web::http::header::HeaderValue::from_str(&format!(
+                "\"{POLICY_NAME}\";q={};w={window}",
+                burst.get()
+            ))
+            .ok()?,
+            trusted_proxies: trusted_proxies.to_vec(),
+            checks: 0.into(),
+        })
     }
 
     pub fn check(&self, peer: IpAddr, forwarded_for: Option<&str>) -> Verdict {
@@ -61,7 +102,12 @@ impl RateLimit {
         }
         let client = client_ip(peer, forwarded_for, &self.trusted_proxies);
         match self.limiter.check_key(&client) {
-            Ok(state) => Verdict::Allowed { limit: self.burst, remaining: state.remaining_burst_capacity() },
+            Ok(state) => {
+                let remaining = state.remaining_burst_capacity();
+                let spent = self.burst.saturating_sub(remaining);
+                let reset_secs = (self.interval * spent).as_secs_f64().ceil() as u64;
+                Verdict::Allowed { limit: self.burst, remaining, reset_secs }
+            }
             Err(not_until) => Verdict::Refused {
                 limit: self.burst,
                 retry_after_secs: not_until.wait_time_from(DefaultClock::default().now()).as_secs().max(1),
@@ -95,10 +141,17 @@ mod tests {
     #[test]
     fn a_burst_then_refusal_per_client() {
         let rl = RateLimit::new(60, &[]).unwrap();
-        for i in 0..15 {
+        // 15 requests, earned back at one a second.
+        assert_eq!(rl.policy, "\"per-address\";q=15;w=15");
+        let first = rl.check(ip("192.0.2.1"), None);
+        assert_eq!(first, Verdict::Allowed { limit: 15, remaining: 14, reset_secs: 1 });
+        assert_eq!(first.field(), "\"per-address\";r=14;t=1");
+        for i in 1..15 {
             assert!(matches!(rl.check(ip("192.0.2.1"), None), Verdict::Allowed { limit: 15, .. }), "{i}");
         }
-        assert!(matches!(rl.check(ip("192.0.2.1"), None), Verdict::Refused { retry_after_secs: 1.., .. }));
+        let refused = rl.check(ip("192.0.2.1"), None);
+        assert!(matches!(refused, Verdict::Refused { retry_after_secs: 1.., .. }));
+        assert!(refused.field().starts_with("\"per-address\";r=0;t="), "{}", refused.field());
         assert!(matches!(rl.check(ip("192.0.2.2"), None), Verdict::Allowed { remaining: 14, .. }));
         assert!(RateLimit::new(0, &[]).is_none());
     }

@@ -154,5 +154,5 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
             url: crate::views::record_url(c.kind, &c.id).unwrap_or_default(),
         })
         .collect();
-    pagination::respond(&req, &args, format, "search", data, total, next, |d| (CSV_HEADERS, d.to_vec()))
+    pagination::respond(&req, &args, format, "search", data, total, next, |d| super::format::csv_body(CSV_HEADERS, d))
 }

@@ -5,6 +5,9 @@
 //! only places that look at the concrete backend live in this module.
 
 pub mod backend;
+mod sqlite_timeout;
+
+pub use sqlite_timeout::INTERRUPTED as SQLITE_INTERRUPTED;
 
 use std::fmt;
 use std::time::Duration;
@@ -88,12 +91,13 @@ impl Manager {
     }
 }
 
-/// How long a serving statement may run on PostgreSQL unless configured.
+/// How long a serving statement may run unless configured.
 pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Open one connection, with the per-connection settings each backend needs.
-/// `statement_timeout` bounds every statement of a serving connection on
-/// PostgreSQL (SQLite offers no timeout through diesel).
+/// `statement_timeout` bounds every statement of a serving connection
+/// (PostgreSQL's `statement_timeout`; a progress handler on SQLite, see
+/// [`sqlite_timeout`]); zero leaves statements unbounded.
 pub fn establish(
     url: &DatabaseUrl,
     read_only: bool,
@@ -109,7 +113,7 @@ pub fn establish(
                 // The read-only role (migration 000005) and read-only transactions.
                 setup.push_str(&format!(
                     "SET ROLE gagt_reader; SET statement_timeout = {}; SET default_transaction_read_only = on;",
-                    statement_timeout.as_millis().max(1)
+                    statement_timeout.as_millis()
                 ));
                 conn.batch_execute(&setup).map_err(ConnectionError::CouldntSetupConfiguration)?;
             } else {
@@ -133,7 +137,8 @@ pub fn establish(
             } else {
                 url.target.clone()
             };
-            let mut conn = SqliteConnection::establish(&target)?;
+            let limit = if read_only { statement_timeout } else { Duration::ZERO };
+            let mut conn = sqlite_timeout::open_with_timeout(limit, || SqliteConnection::establish(&target))?;
             let mut setup = String::from("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
             if read_only {
                 setup.push_str("PRAGMA query_only = ON;");

@@ -71,6 +71,48 @@ pub struct ProgressUpdateFilter {
     pub updated_since: Option<String>,
 }
 
+/// What serving reads into a [`ProgressUpdateRow`]: every column but
+/// `search_text`, which only the full-text index needs (it is as long as the
+/// text it folds, and read for every row of a million-row stream); an empty
+/// string stands in for it.
+#[allow(clippy::type_complexity)]
+fn served() -> (
+    progress_updates::id,
+    progress_updates::seq,
+    progress_updates::milestone_id,
+    progress_updates::commitment_id,
+    progress_updates::plan_id,
+    progress_updates::position,
+    progress_updates::reported_at,
+    progress_updates::description,
+    progress_updates::percent,
+    progress_updates::percent_raw,
+    progress_updates::verification,
+    progress_updates::links,
+    progress_updates::source_document,
+    progress_updates::source_location,
+    diesel::expression::SqlLiteral<diesel::sql_types::Text>,
+) {
+    use progress_updates::*;
+    (
+        id,
+        seq,
+        milestone_id,
+        commitment_id,
+        plan_id,
+        position,
+        reported_at,
+        description,
+        percent,
+        percent_raw,
+        verification,
+        links,
+        source_document,
+        source_location,
+        diesel::dsl::sql::<diesel::sql_types::Text>("''"),
+    )
+}
+
 fn filtered(f: &ProgressUpdateFilter) -> progress_updates::BoxedQuery<'static, MultiBackend> {
     let mut q = progress_updates::table.into_boxed();
     if let Some(v) = &f.plan {
@@ -123,7 +165,7 @@ pub fn rows(
     f: &ProgressUpdateFilter,
     page: &Page<ProgressUpdateSort>,
 ) -> QueryResult<Result<Vec<ProgressUpdateRow>, BadCursor>> {
-    let q = filtered(f).select(ProgressUpdateRow::as_select());
+    let q = filtered(f).select(served());
     use progress_updates::{id, percent, reported_at, seq};
     let q = match page.sort {
         ProgressUpdateSort::Seq => keyset!(q, seq, id, page.desc, &page.after, int),
@@ -135,17 +177,17 @@ pub fn rows(
         Ok(q) => q,
         Err(e) => return Ok(Err(e)),
     };
-    Ok(Ok(q.limit(page.limit + 1).load(conn)?))
+    Ok(Ok(q.limit(page.limit + 1).load::<ProgressUpdateRow>(conn)?))
 }
 
 pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<ProgressUpdateRow>> {
-    progress_updates::table.find(key).select(ProgressUpdateRow::as_select()).first(conn).optional()
+    progress_updates::table.find(key).select(served()).first(conn).optional()
 }
 
 pub fn for_milestone(conn: &mut DbConnection, milestone: &str) -> QueryResult<Vec<ProgressUpdateRow>> {
     progress_updates::table
         .filter(progress_updates::milestone_id.eq(milestone))
         .order(progress_updates::position)
-        .select(ProgressUpdateRow::as_select())
+        .select(served())
         .load(conn)
 }

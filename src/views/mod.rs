@@ -59,6 +59,17 @@ pub fn lines(s: &str) -> Vec<String> {
     s.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect()
 }
 
+/// A stored one-per-line list as [`lines`] joined by `\n`, borrowed when it
+/// already is exactly that.
+pub fn joined_lines(s: &str) -> std::borrow::Cow<'_, str> {
+    let clean = !s.contains('\r') && !s.ends_with('\n') && s.split('\n').all(|l| !l.trim().is_empty());
+    if clean || s.is_empty() {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(lines(s).join("\n"))
+    }
+}
+
 /// A short reference to an institution inside another record.
 #[derive(Serialize, ToSchema, Clone, Debug)]
 pub struct InstitutionRef {
@@ -81,4 +92,17 @@ pub fn join_ids(refs: &[InstitutionRef]) -> String {
 /// Join names for a CSV cell.
 pub fn join_names(refs: &[InstitutionRef]) -> String {
     refs.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(" | ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joined_lines_is_lines_joined_and_borrows_clean_lists() {
+        for s in ["", "a", "https://a\nhttps://b", "a\n", "\na", "a\n\nb", "a\n  \nb", "a\r\nb", " \n", "  x  \ny"] {
+            assert_eq!(joined_lines(s), lines(s).join("\n"), "{s:?}");
+        }
+        assert!(matches!(joined_lines("https://a\nhttps://b"), std::borrow::Cow::Borrowed(_)));
+    }
 }

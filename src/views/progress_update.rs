@@ -1,7 +1,9 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{lines, pct, Source};
+use std::borrow::Cow;
+
+use super::{joined_lines, lines, pct, pct_text, Source};
 use crate::models::ProgressUpdateRow;
 
 /// Evidence attached to an update.
@@ -77,38 +79,60 @@ pub const CSV_HEADERS: &[&str] = &[
     "source_location",
 ];
 
-/// One update as a flat CSV row; `links` holds one URL per line.
+/// One update as a flat CSV row; `links` holds one URL per line. Borrows
+/// its text, so that a streamed million rows are not copied once more.
 #[derive(Serialize)]
-pub struct CsvRow {
-    id: String,
-    milestone_id: String,
-    commitment_id: String,
-    plan_id: String,
+pub struct CsvRow<'a> {
+    id: &'a str,
+    milestone_id: &'a str,
+    commitment_id: &'a str,
+    plan_id: &'a str,
     position: i32,
-    reported_at: String,
-    description: String,
+    reported_at: &'a str,
+    description: &'a str,
     percent: Option<String>,
-    percent_raw: Option<String>,
-    verification: Option<String>,
-    links: String,
-    source_document: String,
-    source_location: String,
+    percent_raw: Option<&'a str>,
+    verification: Option<&'a str>,
+    links: Cow<'a, str>,
+    source_document: &'a str,
+    source_location: &'a str,
 }
 
-pub fn csv_row(u: &ProgressUpdate) -> CsvRow {
+pub fn csv_row(u: &ProgressUpdate) -> CsvRow<'_> {
     CsvRow {
-        id: u.id.clone(),
-        milestone_id: u.milestone_id.clone(),
-        commitment_id: u.commitment_id.clone(),
-        plan_id: u.plan_id.clone(),
+        id: &u.id,
+        milestone_id: &u.milestone_id,
+        commitment_id: &u.commitment_id,
+        plan_id: &u.plan_id,
         position: u.position,
-        reported_at: u.reported_at.clone(),
-        description: u.description.clone(),
+        reported_at: &u.reported_at,
+        description: &u.description,
         percent: u.percent.as_ref().map(|n| n.to_string()),
-        percent_raw: u.percent_raw.clone(),
-        verification: u.verification.text.clone(),
-        links: u.verification.links.join("\n"),
-        source_document: u.source.document.clone(),
-        source_location: u.source.location.clone(),
+        percent_raw: u.percent_raw.as_deref(),
+        verification: u.verification.text.as_deref(),
+        links: Cow::Owned(u.verification.links.join("\n")),
+        source_document: &u.source.document,
+        source_location: &u.source.location,
+    }
+}
+
+/// The same row straight from the table (the CSV has no quality findings):
+/// what a streamed `all=1` list writes.
+pub fn csv_row_of(r: &ProgressUpdateRow) -> CsvRow<'_> {
+    CsvRow {
+        id: &r.id,
+        milestone_id: &r.milestone_id,
+        commitment_id: &r.commitment_id,
+        plan_id: &r.plan_id,
+        position: r.position,
+        reported_at: &r.reported_at,
+        description: &r.description,
+        // The same text as the view's number (tested in `percent`).
+        percent: pct_text(r.percent),
+        percent_raw: r.percent_raw.as_deref(),
+        verification: r.verification.as_deref(),
+        links: joined_lines(&r.links),
+        source_document: &r.source_document,
+        source_location: &r.source_location,
     }
 }
