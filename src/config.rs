@@ -44,9 +44,9 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long a request waits for a database connection before a 503.
     pub pool_timeout: std::time::Duration,
-    /// Blocking (database) threads per worker; 0: the pool size plus two.
+    /// Blocking (database) threads per worker; 0: twice the pool size plus two.
     pub blocking_threads: usize,
-    /// The longest a serving statement may run (PostgreSQL cancels it: 503).
+    /// The longest a serving statement may run (cancelled past it: 503); zero: no limit.
     pub statement_timeout: std::time::Duration,
 }
 

@@ -90,7 +90,9 @@ pub fn serve_with_pool(
     });
     let (request_timeout, keep_alive) = (state.config.request_timeout, state.config.keep_alive);
     let blocking_threads = match state.config.blocking_threads {
-        0 => state.config.pool_size as usize + 2,
+        // A streamed CSV holds a connection on one thread and encodes on a
+        // second: two threads per connection, plus two for the rest.
+        0 => 2 * state.config.pool_size as usize + 2,
         n => n,
     };
     let mut server = HttpServer::new(move || api::build_app(state.clone()))

@@ -90,7 +90,7 @@ enum Command {
         /// Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed.
         #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
         trusted_proxies: Vec<std::net::IpAddr>,
-        /// Blocking (database) threads per worker (0: the pool size plus two).
+        /// Blocking (database) threads per worker (0: twice the pool size plus two).
         #[arg(long, env = "BLOCKING_THREADS", default_value_t = 0)]
         blocking_threads: usize,
         /// Milliseconds a serving query may run before it is cancelled (503); 0: no limit.

@@ -114,13 +114,23 @@ unsafe extern "C" fn attach(
     ffi::SQLITE_OK
 }
 
-unsafe extern "C" fn trace(event: c_uint, ctx: *mut c_void, _p: *mut c_void, _x: *mut c_void) -> c_int {
+unsafe extern "C" fn trace(event: c_uint, ctx: *mut c_void, p: *mut c_void, _x: *mut c_void) -> c_int {
     let timer = ctx.cast::<Timer>();
     match event {
         // SAFETY: `ctx` is the timer attached to this connection, still alive.
         ffi::SQLITE_TRACE_STMT => unsafe { (*timer).started.store(now_nanos(), Ordering::Relaxed) },
-        // SAFETY: the connection is closing; neither callback runs again.
-        ffi::SQLITE_TRACE_CLOSE => drop(unsafe { Box::from_raw(timer) }),
+        // The connection is closing (`p` is its handle). SQLite reports this
+        // before it knows whether the close succeeds, so detach both
+        // callbacks before freeing the timer: a connection that stays open
+        // after all simply has no timer.
+        // SAFETY: `p` is the live connection; after the detach neither
+        // callback can see the timer again.
+        ffi::SQLITE_TRACE_CLOSE => unsafe {
+            let db = p.cast::<ffi::sqlite3>();
+            ffi::sqlite3_progress_handler(db, 0, None, std::ptr::null_mut());
+            ffi::sqlite3_trace_v2(db, 0, None, std::ptr::null_mut());
+            drop(Box::from_raw(timer));
+        },
         _ => {}
     }
     0

@@ -86,3 +86,31 @@ both_backends!(all_rows_stream_as_one_csv_in_list_order, |app| {
     let total = app.json("/v1/commitments?limit=1")["total"].as_u64().unwrap() as usize;
     assert_eq!(csv::Reader::from_reader(commitments.as_bytes()).records().count(), total);
 });
+
+/// More simultaneous streams than pool connections (each stream reads on one
+/// blocking thread and encodes on another): every one completes, whole.
+#[test]
+fn concurrent_streams_beyond_the_pool_all_complete() {
+    let app = crate::helpers::spawn_app_tuned(crate::helpers::Backend::Sqlite, Some(&crate::helpers::fixture()), |c| {
+        c.pool_size = 2;
+        c.stream_chunk_rows = 3;
+    });
+    let path = "/v1/progress-updates.csv?all=1&sort=-reported_at";
+    let expected = app.text(path);
+    let rows = csv::Reader::from_reader(expected.as_bytes()).records().count();
+    assert!(rows > 6, "several chunks of 3 per stream: {rows} rows");
+    let streams: Vec<_> = (0..8)
+        .map(|_| {
+            let url = app.url(path);
+            std::thread::spawn(move || {
+                let res = reqwest::blocking::Client::new().get(url).send().unwrap();
+                (res.status().as_u16(), res.text().unwrap())
+            })
+        })
+        .collect();
+    for s in streams {
+        let (status, body) = s.join().unwrap();
+        assert_eq!(status, 200);
+        assert_eq!(body, expected);
+    }
+}
