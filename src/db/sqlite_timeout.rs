@@ -5,7 +5,8 @@
 //! where SQLite offers a hook for every connection it opens: an automatic
 //! extension. While [`open_with_timeout`] opens a serving connection, the
 //! extension gives that connection
-//! - a trace callback that notes when each statement starts running, and
+//! - a trace callback that notes when each statement starts and stops
+//!   running, and
 //! - a progress handler, called every [`CHECK_EVERY`] virtual-machine steps,
 //!   that interrupts the statement once it has run longer than the limit.
 //!
@@ -108,7 +109,12 @@ unsafe extern "C" fn attach(
     // SAFETY: `db` is the connection being opened; `timer` lives until the
     // close event frees it, after which SQLite calls neither callback.
     unsafe {
-        ffi::sqlite3_trace_v2(db, ffi::SQLITE_TRACE_STMT | ffi::SQLITE_TRACE_CLOSE, Some(trace), timer.cast());
+        ffi::sqlite3_trace_v2(
+            db,
+            ffi::SQLITE_TRACE_STMT | ffi::SQLITE_TRACE_PROFILE | ffi::SQLITE_TRACE_CLOSE,
+            Some(trace),
+            timer.cast(),
+        );
         ffi::sqlite3_progress_handler(db, CHECK_EVERY, Some(progress), timer.cast());
     }
     ffi::SQLITE_OK
@@ -119,6 +125,11 @@ unsafe extern "C" fn trace(event: c_uint, ctx: *mut c_void, p: *mut c_void, _x: 
     match event {
         // SAFETY: `ctx` is the timer attached to this connection, still alive.
         ffi::SQLITE_TRACE_STMT => unsafe { (*timer).started.store(now_nanos(), Ordering::Relaxed) },
+        // The statement finished: nothing is running, so nothing is timed
+        // (SQLite may call the progress handler outside a statement, while
+        // it reloads a changed schema, say).
+        // SAFETY: as above.
+        ffi::SQLITE_TRACE_PROFILE => unsafe { (*timer).started.store(0, Ordering::Relaxed) },
         // The connection is closing (`p` is its handle). SQLite reports this
         // before it knows whether the close succeeds, so detach both
         // callbacks before freeing the timer: a connection that stays open

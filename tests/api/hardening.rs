@@ -159,6 +159,14 @@ fn statement_past_the_timeout(backend: Backend, slow: &str) {
         std::thread::sleep(Duration::from_millis(150));
         diesel::sql_query(fast).execute(conn).unwrap();
     }
+    // Idle past the limit while another connection changes the schema: the
+    // next statement (SQLite reloads the schema before preparing it) is
+    // timed from its own start, not from the last statement's.
+    std::thread::sleep(Duration::from_millis(400));
+    let mut writer = gagt::db::open_for_writing(&db.url).unwrap();
+    diesel::sql_query("CREATE TABLE timeout_probe (x INTEGER)").execute(&mut writer).unwrap();
+    drop(writer);
+    diesel::sql_query(fast).execute(conn).unwrap();
 }
 
 #[test]
