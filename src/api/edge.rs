@@ -111,23 +111,18 @@ pub async fn edge(
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(X_REQUEST_ID.clone(), v);
     }
-    if let (Some(limiter), Some(verdict)) = (&limiter, &verdict) {
+    if let (Some(limiter), Some(verdict)) = (&limiter, verdict) {
+        let (limit, remaining) = match verdict {
+            Verdict::Allowed { limit, remaining, .. } => (limit, remaining),
+            Verdict::Refused { limit, .. } => (limit, 0),
+        };
         let h = res.headers_mut();
         h.insert(RATELIMIT_POLICY.clone(), limiter.policy.clone());
         if let Ok(v) = HeaderValue::from_str(&verdict.field()) {
             h.insert(RATELIMIT.clone(), v);
         }
-    }
-    match verdict {
-        Some(Verdict::Allowed { limit, remaining, .. }) => {
-            res.headers_mut().insert(RATELIMIT_LIMIT.clone(), HeaderValue::from(limit));
-            res.headers_mut().insert(RATELIMIT_REMAINING.clone(), HeaderValue::from(remaining));
-        }
-        Some(Verdict::Refused { limit, .. }) => {
-            res.headers_mut().insert(RATELIMIT_LIMIT.clone(), HeaderValue::from(limit));
-            res.headers_mut().insert(RATELIMIT_REMAINING.clone(), HeaderValue::from(0u32));
-        }
-        None => {}
+        h.insert(RATELIMIT_LIMIT.clone(), HeaderValue::from(limit));
+        h.insert(RATELIMIT_REMAINING.clone(), HeaderValue::from(remaining));
     }
     if html && !res.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(HTML_CSP));

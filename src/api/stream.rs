@@ -4,9 +4,9 @@
 //! transaction (a consistent snapshot of one revision), an encoder thread
 //! turns each chunk into CSV, and the encoded chunks reach the response
 //! through a small bounded channel: memory stays flat whatever the size, and
-//! a slow client slows the reader instead of filling memory. A failure before the first byte is a problem response; a
-//! failure later aborts the transfer, so a client never mistakes a cut file
-//! for a whole one.
+//! a slow client slows the reader instead of filling memory. A failure
+//! before the first byte is a problem response; a failure later aborts the
+//! transfer, so a client never mistakes a cut file for a whole one.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};

@@ -41,7 +41,7 @@ thread_local! {
 struct Timer {
     limit_nanos: u64,
     /// When the running statement started, in nanoseconds since [`epoch`]
-    /// (plus one, so that 0 means "none yet").
+    /// plus one; 0 while no statement runs.
     started: AtomicU64,
 }
 
@@ -61,7 +61,7 @@ fn now_nanos() -> u64 {
 /// every allocation it counts, guard nothing here; they cost a streamed
 /// million rows about 5% of their time. Has no effect (SQLITE_MISUSE) if
 /// SQLite was already initialised.
-pub fn configure_once() {
+fn configure_once() {
     static CONFIGURE: Once = Once::new();
     CONFIGURE.call_once(|| {
         // SAFETY: sqlite3_config before sqlite3_initialize, with the
