@@ -190,15 +190,18 @@ pub fn replace<R: Send>(
         let tables = &tables;
         std::thread::scope(|scope| {
             let job = alongside.take().map(|f| scope.spawn(move || f(&revision, tables)));
-            let written = write_rows(c, ds, tables, &rev);
+            let written = write_rows(c, ds, tables, &rev, started);
+            log::debug!("import: rows and index at {:.2} s", started.elapsed().as_secs_f64());
             if let Some(job) = job {
                 built = Some(job.join().expect("snapshot builder panicked"));
             }
+            log::debug!("import: snapshot joined at {:.2} s", started.elapsed().as_secs_f64());
             written
         })?;
         Ok(Outcome::Created(id))
     });
     let outcome = result.map_err(|e| ImportError::Database(e.to_string()))?;
+    log::debug!("import: committed at {:.2} s", started.elapsed().as_secs_f64());
     if matches!(outcome, Outcome::Created(_)) {
         // Fresh statistics for the query planner, now rather than whenever
         // autovacuum gets to it (PostgreSQL) or never (SQLite).
@@ -211,15 +214,21 @@ pub fn replace<R: Send>(
         if let Err(e) = analyzed {
             log::warn!("could not refresh planner statistics: {e}");
         }
+        log::debug!("import: planner statistics at {:.2} s", started.elapsed().as_secs_f64());
     }
     let built = if matches!(outcome, Outcome::Created(_)) { built } else { None };
     Ok((outcome, built))
 }
 
-fn write_rows(c: &mut DbConnection, ds: &Dataset, tables: &[Published], rev: &RevisionRow) -> QueryResult<()> {
+fn write_rows(
+    c: &mut DbConnection,
+    ds: &Dataset,
+    tables: &[Published],
+    rev: &RevisionRow,
+    started: std::time::Instant,
+) -> QueryResult<()> {
     let (id, created_at) = (rev.id, &rev.created_at);
     let old_versions = change::versions(c)?;
-    let started = std::time::Instant::now();
     let (versions, changes) = track_changes(tables, &old_versions, id, created_at, change::last_seq(c)?);
     log::debug!("import: changes tracked in {:.2} s", started.elapsed().as_secs_f64());
     diesel::delete(record_versions::table).execute(c)?;

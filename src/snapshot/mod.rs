@@ -6,7 +6,7 @@
 
 pub mod dictionary;
 
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -158,22 +158,25 @@ pub fn table_rows(ds: &Dataset, table: &str) -> (Vec<String>, Vec<Vec<Value>>) {
     (columns, rows)
 }
 
-fn csv_bytes(columns: &[String], rows: &[Vec<Value>], excel: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(rows.len() * 256);
+/// A table as CSV: the plain file, or the Excel variant (a byte-order mark
+/// and CRLF line ends, so that Excel reads UTF-8 and Spanish text intact).
+fn write_csv(columns: &[String], rows: &[Vec<Value>], excel: bool, out: impl Write) -> std::io::Result<()> {
+    let mut out = out;
     if excel {
-        out.extend_from_slice(b"\xEF\xBB\xBF");
+        out.write_all(b"\xEF\xBB\xBF")?;
     }
     let mut w = csv::WriterBuilder::new()
+        .buffer_capacity(1 << 16)
         .terminator(if excel { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
         .from_writer(out);
-    w.write_record(columns).expect("in-memory write");
+    w.write_record(columns)?;
     for row in rows {
         for v in row {
-            w.write_field(cell_text(v).as_bytes()).expect("in-memory write");
+            w.write_field(cell_text(v).as_bytes())?;
         }
-        w.write_record(None::<&[u8]>).expect("in-memory write");
+        w.write_record(None::<&[u8]>)?;
     }
-    w.into_inner().expect("in-memory write")
+    w.flush()
 }
 
 /// One row as a JSON object, keys in column order, without building it.
@@ -190,30 +193,28 @@ impl Serialize for JsonRow<'_> {
     }
 }
 
-/// The table as one JSON array and as NDJSON (one object per line).
-fn json_bytes(columns: &[String], rows: &[Vec<Value>]) -> (Vec<u8>, Vec<u8>) {
-    let mut nd = Vec::with_capacity(rows.len() * 384);
-    let mut starts = Vec::with_capacity(rows.len());
-    for row in rows {
-        starts.push(nd.len());
-        serde_json::to_writer(&mut nd, &JsonRow(columns, row)).expect("in-memory write");
-        nd.push(b'\n');
-    }
-    let mut json = Vec::with_capacity(nd.len() + 2);
-    json.push(b'[');
-    for (i, start) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).copied().unwrap_or(nd.len()) - 1;
+/// The table as one JSON array and as NDJSON (one object per line), in one pass.
+fn write_json(
+    columns: &[String],
+    rows: &[Vec<Value>],
+    mut json: impl Write,
+    mut nd: impl Write,
+) -> std::io::Result<()> {
+    let mut line = Vec::with_capacity(1024);
+    json.write_all(b"[")?;
+    for (i, row) in rows.iter().enumerate() {
+        line.clear();
+        serde_json::to_writer(&mut line, &JsonRow(columns, row))?;
         if i > 0 {
-            json.push(b',');
+            json.write_all(b",")?;
         }
-        json.extend_from_slice(&nd[*start..end]);
+        json.write_all(&line)?;
+        line.push(b'\n');
+        nd.write_all(&line)?;
     }
-    json.push(b']');
-    (json, nd)
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    json.write_all(b"]")?;
+    json.flush()?;
+    nd.flush()
 }
 
 /// The Frictionless descriptor for the CSV files.
@@ -288,9 +289,11 @@ pub fn citation(config: &Config, rev: &Revision) -> String {
 /// Data rows per worksheet (Excel's limit, less the header row).
 const XLSX_MAX_ROWS: usize = 1_048_575;
 
-fn xlsx_bytes(tables: &[Published], rev: &Revision) -> Result<Vec<u8>, String> {
+/// The XLSX workbook: one sheet per table (more for a table longer than a sheet).
+fn workbook(tables: &[Published], rev: &Revision) -> Result<rust_xlsxwriter::Workbook, String> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
     let mut wb = Workbook::new();
+    wb.set_zip_compression_level(DEFLATE_LEVEL as u8);
     let when = ExcelDateTime::parse_from_str(&rev.created_at.replace('T', " ").replace('Z', ""))
         .map_err(|e| format!("revision time: {e}"))?;
     wb.set_properties(&DocProperties::new().set_title("Gobierno Abierto Guatemala").set_creation_datetime(&when));
@@ -324,113 +327,230 @@ fn xlsx_bytes(tables: &[Published], rev: &Revision) -> Result<Vec<u8>, String> {
             }
         }
     }
-    wb.save_to_buffer().map_err(|e| e.to_string())
+    Ok(wb)
 }
 
-fn zip_bytes(files: &[(&str, &[u8])], rev: &Revision) -> Result<Vec<u8>, String> {
-    use zip::write::SimpleFileOptions;
-    let when = chrono::DateTime::parse_from_rfc3339(&rev.created_at).map_err(|e| e.to_string())?;
-    use chrono::{Datelike, Timelike};
-    let stamp = zip::DateTime::from_date_and_time(
-        when.year() as u16,
-        when.month() as u8,
-        when.day() as u8,
-        when.hour() as u8,
-        when.minute() as u8,
-        when.second() as u8,
-    )
-    .map_err(|e| e.to_string())?;
-    let options = SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .last_modified_time(stamp)
-        .unix_permissions(0o644);
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, bytes) in files {
-        w.start_file(format!("{PACKAGE_NAME}-r{}/{name}", rev.number), options).map_err(|e| e.to_string())?;
-        w.write_all(bytes).map_err(|e| e.to_string())?;
+/// Deflate level of the ZIP and XLSX containers: Excel's own level, about a
+/// third faster than the default 6 for files a few percent larger.
+const DEFLATE_LEVEL: i64 = 3;
+
+const CSV_MEDIA: &str = "text/csv; charset=utf-8";
+const XLSX_MEDIA: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn cannot_write(path: &Path, e: impl std::fmt::Display) -> String {
+    format!("cannot write {}: {e}", path.display())
+}
+
+/// A file being written into the staging folder, hashed and counted on the way.
+struct Sink {
+    name: String,
+    path: PathBuf,
+    out: BufWriter<std::fs::File>,
+    sha: Sha256,
+    bytes: u64,
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.sha.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
     }
-    Ok(w.finish().map_err(|e| e.to_string())?.into_inner())
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
-fn entry(name: String, format: &str, media: &str, table: Option<&str>, rows: Option<usize>, bytes: Vec<u8>) -> File {
-    (
-        FileEntry {
-            sha256: sha256_hex(&bytes),
-            bytes: bytes.len() as u64,
+/// Writes to two writers: a CSV file and its entry in the ZIP.
+struct Tee<'a, A, B>(&'a mut A, &'a mut B);
+
+impl<A: Write, B: Write> Write for Tee<'_, A, B> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write_all(buf)?;
+        self.1.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()?;
+        self.1.flush()
+    }
+}
+
+/// The staging folder of one revision's snapshot. Each finished file goes to
+/// a thread that syncs it to disk while the next one is written.
+struct Staging<'a> {
+    dir: &'a Path,
+    rev: &'a Revision,
+    finished: std::sync::mpsc::Sender<(std::fs::File, PathBuf)>,
+}
+
+impl Staging<'_> {
+    fn create(&self, name: String) -> Result<(PathBuf, BufWriter<std::fs::File>), String> {
+        let path = self.dir.join(&name);
+        let file = std::fs::File::create(&path).map_err(|e| cannot_write(&path, e))?;
+        Ok((path, BufWriter::with_capacity(1 << 18, file)))
+    }
+
+    fn sink(&self, name: String) -> Result<Sink, String> {
+        let (path, out) = self.create(name.clone())?;
+        Ok(Sink { name, path, out, sha: Sha256::new(), bytes: 0 })
+    }
+
+    fn finish(&self, out: BufWriter<std::fs::File>, path: &Path) -> Result<(), String> {
+        let file = out.into_inner().map_err(|e| cannot_write(path, e.error()))?;
+        let _ = self.finished.send((file, path.to_path_buf()));
+        Ok(())
+    }
+
+    /// A written file's manifest entry; `table` for a per-table file.
+    fn close(&self, mut sink: Sink, format: &str, media: &str, table: Option<&Published>) -> Result<FileEntry, String> {
+        sink.flush().map_err(|e| cannot_write(&sink.path, e))?;
+        let Sink { name, path, out, sha, bytes } = sink;
+        self.finish(out, &path)?;
+        Ok(FileEntry {
             name,
             format: format.into(),
             media_type: media.into(),
-            table: table.map(str::to_string),
-            rows,
-        },
-        bytes,
-    )
-}
-
-/// A snapshot file: its manifest entry and its bytes.
-pub type File = (FileEntry, Vec<u8>);
-
-/// The four per-table files: CSV, Excel CSV, JSON, NDJSON.
-fn table_files(t: &Published) -> [File; 4] {
-    let (table, n) = (t.table, Some(t.rows.len()));
-    let ((csv, excel), (json, nd)) = rayon::join(
-        || rayon::join(|| csv_bytes(&t.columns, &t.rows, false), || csv_bytes(&t.columns, &t.rows, true)),
-        || json_bytes(&t.columns, &t.rows),
-    );
-    let csv_media = "text/csv; charset=utf-8";
-    let ((a, b), (c, d)) = rayon::join(
-        || {
-            rayon::join(
-                || entry(format!("{table}.csv"), "csv", csv_media, Some(table), n, csv),
-                || entry(format!("{table}-excel.csv"), "csv-excel", csv_media, Some(table), n, excel),
-            )
-        },
-        || {
-            rayon::join(
-                || entry(format!("{table}.json"), "json", "application/json", Some(table), n, json),
-                || entry(format!("{table}.ndjson"), "ndjson", "application/x-ndjson", Some(table), n, nd),
-            )
-        },
-    );
-    [a, b, c, d]
-}
-
-/// Every file of a revision's snapshot, in memory, built on all cores. The
-/// ZIP is the data package: `datapackage.json` and the CSV files.
-pub fn build(config: &Config, tables: &[Published], rev: &Revision) -> Result<Vec<File>, String> {
-    let started = std::time::Instant::now();
-    let (xlsx, per_table) = rayon::join(
-        || {
-            let x = xlsx_bytes(tables, rev);
-            log::debug!("snapshot: XLSX in {:.2} s", started.elapsed().as_secs_f64());
-            x
-        },
-        || {
-            let files = tables.par_iter().map(table_files).collect::<Vec<[File; 4]>>();
-            log::debug!("snapshot: CSV, JSON, NDJSON in {:.2} s", started.elapsed().as_secs_f64());
-            files
-        },
-    );
-    let mut out: Vec<File> = per_table.into_iter().flatten().collect();
-    let entries: Vec<FileEntry> = out.iter().map(|(e, _)| e.clone()).collect();
-    let package = serde_json::to_vec_pretty(&datapackage(config, rev, &entries)).unwrap_or_default();
-    out.push(entry("datapackage.json".into(), "datapackage", "application/json", None, None, package));
-    let xlsx_media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-    out.push(entry(format!("{PACKAGE_NAME}-r{}.xlsx", rev.number), "xlsx", xlsx_media, None, None, xlsx?));
-    let zipped: Vec<(&str, &[u8])> = out
-        .iter()
-        .filter(|(e, _)| e.format == "csv" || e.format == "datapackage")
-        .map(|(e, b)| (e.name.as_str(), b.as_slice()))
-        .collect();
-    let zip = zip_bytes(&zipped, rev)?;
-    log::debug!("snapshot: ZIP done at {:.2} s", started.elapsed().as_secs_f64());
-    out.push(entry(format!("{PACKAGE_NAME}-r{}.zip", rev.number), "zip", "application/zip", None, None, zip));
-    let mut sums = String::new();
-    for (e, _) in &out {
-        sums.push_str(&format!("{}  {}\n", e.sha256, e.name));
+            table: table.map(|t| t.table.to_string()),
+            rows: table.map(|t| t.rows.len()),
+            bytes,
+            sha256: hex::encode(sha.finalize()),
+        })
     }
-    out.push(entry("SHA256SUMS".into(), "sha256sums", "text/plain; charset=utf-8", None, None, sums.into_bytes()));
-    Ok(out)
+
+    fn whole(&self, name: String, format: &str, media: &str, bytes: &[u8]) -> Result<FileEntry, String> {
+        let mut sink = self.sink(name)?;
+        sink.write_all(bytes).map_err(|e| cannot_write(&sink.path, e))?;
+        self.close(sink, format, media, None)
+    }
+
+    /// A file written by a library that seeks (ZIP, XLSX): hashed by reading it back.
+    fn read_back(
+        &self,
+        out: BufWriter<std::fs::File>,
+        path: &Path,
+        format: &str,
+        media: &str,
+    ) -> Result<FileEntry, String> {
+        self.finish(out, path)?;
+        let mut sha = Sha256::new();
+        let bytes = std::fs::File::open(path)
+            .and_then(|mut f| std::io::copy(&mut f, &mut sha))
+            .map_err(|e| cannot_write(path, e))?;
+        Ok(FileEntry {
+            name: path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+            format: format.into(),
+            media_type: media.into(),
+            table: None,
+            rows: None,
+            bytes,
+            sha256: hex::encode(sha.finalize()),
+        })
+    }
+
+    fn xlsx(&self, tables: &[Published]) -> Result<FileEntry, String> {
+        let (path, mut out) = self.create(format!("{PACKAGE_NAME}-r{}.xlsx", self.rev.number))?;
+        workbook(tables, self.rev)?.save_to_writer(&mut out).map_err(|e| cannot_write(&path, e))?;
+        self.read_back(out, &path, "xlsx", XLSX_MEDIA)
+    }
+
+    /// Every table's CSV file, written into the ZIP (the data package) on
+    /// the way, then `datapackage.json`: (the CSVs, datapackage, ZIP).
+    fn csv_and_zip(
+        &self,
+        config: &Config,
+        tables: &[Published],
+    ) -> Result<(Vec<FileEntry>, FileEntry, FileEntry), String> {
+        use chrono::{Datelike, Timelike};
+        use zip::write::SimpleFileOptions;
+        let rev = self.rev;
+        let (path, out) = self.create(format!("{PACKAGE_NAME}-r{}.zip", rev.number))?;
+        let zip_error = |e: zip::result::ZipError| cannot_write(&path, e);
+        let when = chrono::DateTime::parse_from_rfc3339(&rev.created_at).map_err(|e| e.to_string())?;
+        let stamp = zip::DateTime::from_date_and_time(
+            when.year() as u16,
+            when.month() as u8,
+            when.day() as u8,
+            when.hour() as u8,
+            when.minute() as u8,
+            when.second() as u8,
+        )
+        .map_err(|e| e.to_string())?;
+        let options = SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(DEFLATE_LEVEL))
+            .last_modified_time(stamp)
+            .unix_permissions(0o644);
+        let inner = |name: &str| format!("{PACKAGE_NAME}-r{}/{name}", rev.number);
+        let mut zip = zip::ZipWriter::new(out);
+        let mut csvs = Vec::with_capacity(tables.len());
+        for t in tables {
+            let mut sink = self.sink(format!("{}.csv", t.table))?;
+            zip.start_file(inner(&sink.name), options).map_err(zip_error)?;
+            write_csv(&t.columns, &t.rows, false, Tee(&mut sink, &mut zip)).map_err(|e| cannot_write(&sink.path, e))?;
+            csvs.push(self.close(sink, "csv", CSV_MEDIA, Some(t))?);
+        }
+        let package = serde_json::to_vec_pretty(&datapackage(config, rev, &csvs)).unwrap_or_default();
+        zip.start_file(inner("datapackage.json"), options).map_err(zip_error)?;
+        zip.write_all(&package).map_err(|e| cannot_write(&path, e))?;
+        let package = self.whole("datapackage.json".into(), "datapackage", "application/json", &package)?;
+        let out = zip.finish().map_err(zip_error)?;
+        let zip = self.read_back(out, &path, "zip", "application/zip")?;
+        Ok((csvs, package, zip))
+    }
+
+    /// A table's Excel CSV, JSON and NDJSON files.
+    fn other_table_files(&self, t: &Published) -> Result<[FileEntry; 3], String> {
+        let mut excel = self.sink(format!("{}-excel.csv", t.table))?;
+        write_csv(&t.columns, &t.rows, true, &mut excel).map_err(|e| cannot_write(&excel.path, e))?;
+        let excel = self.close(excel, "csv-excel", CSV_MEDIA, Some(t))?;
+        let (mut json, mut nd) = (self.sink(format!("{}.json", t.table))?, self.sink(format!("{}.ndjson", t.table))?);
+        write_json(&t.columns, &t.rows, &mut json, &mut nd).map_err(|e| cannot_write(&json.path, e))?;
+        let json = self.close(json, "json", "application/json", Some(t))?;
+        Ok([excel, json, self.close(nd, "ndjson", "application/x-ndjson", Some(t))?])
+    }
+
+    /// Every file, listed in manifest order: per table its CSV, Excel CSV,
+    /// JSON and NDJSON, then `datapackage.json`, the XLSX, the ZIP and
+    /// `SHA256SUMS`. The XLSX, the CSVs with the ZIP, and the other per-table
+    /// files are written at the same time where there are threads for them.
+    fn all(&self, config: &Config, tables: &[Published]) -> Result<Vec<FileEntry>, String> {
+        let started = std::time::Instant::now();
+        let (xlsx, (zipped, others)) = rayon::join(
+            || {
+                let x = self.xlsx(tables);
+                log::debug!("snapshot: XLSX at {:.2} s", started.elapsed().as_secs_f64());
+                x
+            },
+            || {
+                rayon::join(
+                    || {
+                        let z = self.csv_and_zip(config, tables);
+                        log::debug!("snapshot: CSV and ZIP at {:.2} s", started.elapsed().as_secs_f64());
+                        z
+                    },
+                    || {
+                        let o = tables.iter().map(|t| self.other_table_files(t)).collect::<Result<Vec<_>, _>>();
+                        log::debug!("snapshot: Excel CSV, JSON, NDJSON at {:.2} s", started.elapsed().as_secs_f64());
+                        o
+                    },
+                )
+            },
+        );
+        let (csvs, package, zip) = zipped?;
+        let mut out = Vec::with_capacity(tables.len() * 4 + 4);
+        for (csv, others) in csvs.into_iter().zip(others?) {
+            out.push(csv);
+            out.extend(others);
+        }
+        out.extend([package, xlsx?, zip]);
+        let sums: String = out.iter().map(|e| format!("{}  {}\n", e.sha256, e.name)).collect();
+        out.push(self.whole("SHA256SUMS".into(), "sha256sums", "text/plain; charset=utf-8", sums.as_bytes())?);
+        Ok(out)
+    }
 }
 
 /// Write the current revision's snapshot if it is not on disk yet, then
@@ -441,34 +561,42 @@ pub fn ensure(config: &Config, conn: &mut DbConnection, rev: &Revision) -> Resul
         return Ok(false);
     }
     let ds = export::load(conn).map_err(|e| format!("cannot read the dataset: {e}"))?;
-    let files = build(config, &publish(&ds), rev)?;
-    write(config, rev, files)
-}
-
-/// Publish a revision's files: written into a temporary folder, synced, then
-/// renamed into place, so a reader sees all of them or none.
-pub fn write(config: &Config, rev: &Revision, files: Vec<File>) -> Result<bool, String> {
-    let staged = stage(config, rev, files)?;
+    let staged = build_staged(config, &publish(&ds), rev)?;
     publish_staged(config, rev, &staged)
 }
 
-/// Write a revision's files into a temporary folder beside the published
-/// ones (synced; nothing half-written is left behind on failure).
-pub fn stage(config: &Config, rev: &Revision, files: Vec<File>) -> Result<PathBuf, String> {
+/// Write every file of a revision's snapshot into a staging folder beside
+/// the published ones, straight from the rows (no file is held in memory
+/// whole), each synced to disk on a thread of its own once finished;
+/// `manifest.json` last. On failure (a full disk, say) nothing half-written
+/// is left behind. [`publish_staged`] renames the folder into place.
+pub fn build_staged(config: &Config, tables: &[Published], rev: &Revision) -> Result<PathBuf, String> {
     std::fs::create_dir_all(&config.snapshot_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.snapshot_dir.display()))?;
     let tmp = config.snapshot_dir.join(format!(".r{}.tmp-{}", rev.number, std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
-    let manifest = Manifest {
-        revision: rev.number,
-        created_at: rev.created_at.clone(),
-        files: files.iter().map(|(e, _)| e.clone()).collect(),
-    };
-    let written =
-        files.into_par_iter().try_for_each(|(entry, bytes)| write_file(&tmp.join(&entry.name), &bytes, rev)).and_then(
-            |()| write_file(&tmp.join("manifest.json"), &serde_json::to_vec_pretty(&manifest).unwrap_or_default(), rev),
-        );
+    let files = std::thread::scope(|scope| {
+        let (finished, synced) = std::sync::mpsc::channel::<(std::fs::File, PathBuf)>();
+        let syncer = scope.spawn(move || {
+            let mut first = Ok(());
+            for (file, path) in synced {
+                // Same Last-Modified on every replica: the revision's time.
+                let _ = file.set_modified(rev.modified);
+                if first.is_ok() {
+                    first = file.sync_all().map_err(|e| cannot_write(&path, e));
+                }
+            }
+            first
+        });
+        let files = Staging { dir: &tmp, rev, finished }.all(config, tables);
+        let synced = syncer.join().unwrap_or_else(|_| Err("the thread syncing the snapshot files panicked".into()));
+        files.and_then(|files| synced.map(|()| files))
+    });
+    let written = files.and_then(|files| {
+        let manifest = Manifest { revision: rev.number, created_at: rev.created_at.clone(), files };
+        write_file(&tmp.join("manifest.json"), &serde_json::to_vec_pretty(&manifest).unwrap_or_default(), rev)
+    });
     if let Err(e) = written {
         // Nothing half-written stays behind (a full disk, say).
         let _ = std::fs::remove_dir_all(&tmp);
@@ -558,7 +686,7 @@ mod tests {
             rows: vec![vec![Value::Null]; XLSX_MAX_ROWS + 3],
         };
         let short = Published { table: "plans", columns: vec!["id".into()], rows: vec![vec![Value::from("p")]] };
-        let bytes = xlsx_bytes(&[long, short], &rev).expect("an XLSX");
+        let bytes = workbook(&[long, short], &rev).unwrap().save_to_buffer().expect("an XLSX");
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
         let mut workbook = String::new();
         std::io::Read::read_to_string(&mut zip.by_name("xl/workbook.xml").unwrap(), &mut workbook).unwrap();
