@@ -137,8 +137,6 @@ pub const PRECISIONS: &[&str] = &["day", "month", "quarter", "year"];
 /// Everything in a canonical directory, validated, with derived columns filled.
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
-    /// File name -> raw bytes, for the content hash.
-    pub files: Vec<(String, Vec<u8>)>,
     pub source_documents: Vec<SourceDocumentRow>,
     pub institutions: Vec<InstitutionRow>,
     pub aliases: Vec<InstitutionAliasRow>,
@@ -158,7 +156,8 @@ pub struct Dataset {
 struct Record<'p> {
     file: &'static str,
     line: usize,
-    values: HashMap<&'static str, String>,
+    columns: &'static [&'static str],
+    values: csv::StringRecord,
     problems: &'p mut Vec<Problem>,
 }
 
@@ -173,7 +172,8 @@ impl Record<'_> {
     }
 
     fn opt(&self, field: &str) -> Option<String> {
-        self.values.get(field).filter(|v| !v.is_empty()).cloned()
+        let at = self.columns.iter().position(|c| *c == field)?;
+        self.values.get(at).filter(|v| !v.is_empty()).map(str::to_string)
     }
 
     fn req(&mut self, field: &str) -> String {
@@ -257,8 +257,8 @@ impl Record<'_> {
     }
 }
 
-/// A data row: its line in the file and its values by column.
-type RawRow = (usize, HashMap<&'static str, String>);
+/// A data row: its line in the file and its values, in the file's columns.
+type RawRow = (usize, csv::StringRecord);
 
 /// Read one file into records (header checked); a missing optional file is empty.
 fn read_table(
@@ -266,7 +266,6 @@ fn read_table(
     file: &'static str,
     required: bool,
     columns: &'static [&'static str],
-    files: &mut Vec<(String, Vec<u8>)>,
     problems: &mut Vec<Problem>,
 ) -> Vec<RawRow> {
     let path = dir.join(file);
@@ -283,7 +282,6 @@ fn read_table(
             return vec![];
         }
     };
-    files.push((file.to_string(), bytes.clone()));
     let fail = |problems: &mut Vec<Problem>, line: usize, field: &str, message: String| {
         problems.push(Problem { file: file.into(), line, field: field.into(), message });
     };
@@ -320,8 +318,7 @@ fn read_table(
         match result {
             Ok(rec) => {
                 let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
-                let values = columns.iter().copied().zip(rec.iter().map(str::to_string)).collect();
-                out.push((line, values));
+                out.push((line, rec));
             }
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
@@ -360,14 +357,13 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
     let read: Vec<_> = TABLES
         .par_iter()
         .map(|(file, required, columns)| {
-            let (mut files, mut problems) = (Vec::new(), Vec::new());
-            let rows = read_table(dir, file, *required, columns, &mut files, &mut problems);
-            (*file, rows, files, problems)
+            let mut problems = Vec::new();
+            let rows = read_table(dir, file, *required, columns, &mut problems);
+            (*file, rows, problems)
         })
         .collect();
-    for (file, rows, files, found) in read {
+    for (file, rows, found) in read {
         raw.insert(file, rows);
-        ds.files.extend(files);
         problems.extend(found);
     }
     log::debug!("read: files parsed in {:.2} s", started.elapsed().as_secs_f64());
@@ -384,7 +380,8 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
             let mut out = Vec::new();
             for (i, (line, values)) in take($file).into_iter().enumerate() {
                 let $seq = i as i32 + 1;
-                let mut $r = Record { file: $file, line, values, problems: p };
+                let columns = TABLES.iter().find(|(f, _, _)| *f == $file).map_or(&[][..], |(_, _, c)| *c);
+                let mut $r = Record { file: $file, line, columns, values, problems: p };
                 out.push($body);
             }
             out

@@ -225,7 +225,6 @@ pub fn write_dir(ds: &Dataset, dir: &Path) -> Result<(), String> {
 /// The dataset currently in the database.
 pub fn load(conn: &mut DbConnection) -> QueryResult<Dataset> {
     Ok(Dataset {
-        files: vec![],
         source_documents: source_documents::table
             .order(source_documents::seq)
             .select(SourceDocumentRow::as_select())
