@@ -102,7 +102,10 @@ sleep 0.5
 # wrk prints throughput and the latency distribution; keep req/s, p50, p99.
 measure() {
     local url="$1"; shift
-    curl -fs -o /dev/null "$@" "$url" || true   # warm: "repeated" means after a first request
+    # Warm: "repeated" means after a first request, and with the connections
+    # already open and the server's threads running (the same for nginx).
+    curl -fs -o /dev/null "$@" "$url" || true
+    wrk -t2 -c"$CONNS" -d2s "$@" "$url" >/dev/null 2>&1 || true
     wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "$@" "$url" > "$WORK/wrk.out" 2>&1
     local rps p50 p99 bad mbs
     rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.out")
