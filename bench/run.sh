@@ -100,20 +100,44 @@ NGINX_PID=$!
 sleep 0.5
 
 # wrk prints throughput and the latency distribution; keep req/s, p50, p99.
+# Each load runs RUNS times (default 3) and each figure is the median over
+# the runs, for nginx too: one run can catch the host busy elsewhere.
+RUNS="${RUNS:-3}"
 measure() {
     local url="$1"; shift
     # Warm: "repeated" means after a first request, and with the connections
     # already open and the server's threads running (the same for nginx).
     curl -fs -o /dev/null "$@" "$url" || true
     wrk -t2 -c"$CONNS" -d2s "$@" "$url" >/dev/null 2>&1 || true
-    wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "$@" "$url" > "$WORK/wrk.out" 2>&1
-    local rps p50 p99 bad mbs
-    rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.out")
-    mbs=$(awk '/Transfer\/sec/ {print $2}' "$WORK/wrk.out")
-    p50=$(awk '$1 == "50%" {print $2}' "$WORK/wrk.out")
-    p99=$(awk '$1 == "99%" {print $2}' "$WORK/wrk.out")
-    bad=$(awk '/Non-2xx or 3xx/ {print $5}' "$WORK/wrk.out")
-    echo "$rps req/s ($mbs/s), p50 $p50, p99 $p99${bad:+, $bad non-2xx/3xx}"
+    local outs=()
+    for i in $(seq 1 "$RUNS"); do
+        wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "$@" "$url" > "$WORK/wrk.$i.out" 2>&1
+        outs+=("$WORK/wrk.$i.out")
+    done
+    python3 - "${outs[@]}" <<'PY'
+import re, statistics, sys
+def ms(text):
+    n, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(n) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+def size(text):
+    n, unit = re.fullmatch(r"([\d.]+)([KMG]?B)", text).groups()
+    return float(n) * {"B": 1e-6, "KB": 1e-3, "MB": 1.0, "GB": 1e3}[unit]
+runs = []
+for path in sys.argv[1:]:
+    text = open(path).read()
+    runs.append({
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),
+        "mbs": size(re.search(r"Transfer/sec:\s+(\S+)", text).group(1)),
+        "p50": ms(re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1)),
+        "p99": ms(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1)),
+        "bad": sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", text)),
+    })
+med = {k: statistics.median(r[k] for r in runs) for k in ("rps", "mbs", "p50", "p99")}
+bad = sum(r["bad"] for r in runs)
+p99s = ", ".join(f"{r['p99']:.2f}" for r in runs)
+print(f"{med['rps']:.0f} req/s ({med['mbs']:.0f} MB/s), p50 {med['p50']:.2f} ms, p99 {med['p99']:.2f} ms "
+      f"(runs' p99: {p99s} ms)" + (f", {bad} non-2xx/3xx" if bad else ""))
+PY
 }
 uncached() {
     # First-time requests: a new query each time (the response cache is keyed by URL).
@@ -167,7 +191,7 @@ row "server peak RSS after the load" "$((rss / 1024)) MB" "≤ 250 MB" "–"
 machine="$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), $(lsb_release -ds 2>/dev/null || echo Linux)"
 {
     echo "<!-- BEGIN bench/run.sh -->"
-    echo "Run on $(date -u +%Y-%m-%d) on this machine ($machine), scale $SCALE, $CONNS connections, ${DURATION}s per load, \`bench/run.sh $SCALE $DURATION\`."
+    echo "Run on $(date -u +%Y-%m-%d) on this machine ($machine), scale $SCALE, $CONNS connections, ${DURATION}s per load, each load run $RUNS times (medians shown), \`bench/run.sh $SCALE $DURATION\`."
     echo
     echo "| measure | result | target | reference (same run) |"
     echo "| --- | --- | --- | --- |"
