@@ -23,12 +23,18 @@ use crate::models::list::SortValue;
 #[into_params(parameter_in = Query)]
 pub struct ChangeParams {
     /// Changes made after this revision (0: everything since the first import).
+    #[param(minimum = 0)]
     since: i32,
     /// Up to and including this revision (default: the current one).
+    #[param(minimum = 0)]
     until: Option<i32>,
     /// Only this record type: plan, commitment, milestone, progress_update, institution, institution_role,
     /// institution_alias, plan_section, plan_participant, plan_risk, quality_finding or source_document.
-    #[param(rename = "type")]
+    #[param(
+        rename = "type",
+        pattern = "^(plan|commitment|milestone|progress_update|institution|institution_role|institution_alias|\
+                   plan_section|plan_participant|plan_risk|quality_finding|source_document)$"
+    )]
     r#type: Option<String>,
     /// Page size, 1 to 1000 (default 50).
     #[param(minimum = 1, maximum = 1000)]

@@ -26,7 +26,7 @@ pub struct SearchParams {
     /// Words to find, all of them, each as the start of a word (accents and case ignored): `informacion publ` finds "información pública".
     q: String,
     /// Only this record type: plan, commitment, milestone, progress_update or institution.
-    #[param(rename = "type")]
+    #[param(rename = "type", pattern = "^(plan|commitment|milestone|progress_update|institution)$")]
     r#type: Option<String>,
     /// Only records of this plan id.
     plan: Option<String>,
