@@ -227,41 +227,55 @@ fn write_rows(
     rev: &RevisionRow,
     started: std::time::Instant,
 ) -> QueryResult<()> {
-    let (id, created_at) = (rev.id, &rev.created_at);
+    let (id, created_at) = (rev.id, rev.created_at.as_str());
     let old_versions = change::versions(c)?;
-    let (versions, changes) = track_changes(tables, &old_versions, id, created_at, change::last_seq(c)?);
-    log::debug!("import: changes tracked in {:.2} s", started.elapsed().as_secs_f64());
-    diesel::delete(record_versions::table).execute(c)?;
-    insert_batches!(c, record_versions::table, &versions)?;
-    insert_batches!(c, record_changes::table, &changes)?;
-    diesel::delete(quality_findings::table).execute(c)?;
-    diesel::delete(institution_roles::table).execute(c)?;
-    diesel::delete(plan_participants::table).execute(c)?;
-    diesel::delete(plan_risks::table).execute(c)?;
-    diesel::delete(progress_updates::table).execute(c)?;
-    diesel::delete(milestones::table).execute(c)?;
-    diesel::delete(commitments::table).execute(c)?;
-    diesel::delete(plan_sections::table).execute(c)?;
-    diesel::delete(plans::table).execute(c)?;
-    diesel::delete(institution_aliases::table).execute(c)?;
-    diesel::delete(institutions::table).execute(c)?;
-    diesel::delete(source_documents::table).execute(c)?;
+    let last_seq = change::last_seq(c)?;
+    std::thread::scope(|scope| {
+        // Hashing every record to tell what changed is CPU work the
+        // database writer need not wait for: it runs beside the inserts.
+        let tracked = scope.spawn(|| {
+            let (mut versions, changes) = track_changes(tables, &old_versions, id, created_at, last_seq);
+            // In primary-key order, so that its index grows at the end
+            // instead of splitting pages all over (2.2 M rows at scale 100).
+            versions.par_sort_unstable_by(|a, b| (&a.record_type, &a.record_id).cmp(&(&b.record_type, &b.record_id)));
+            log::debug!("import: changes tracked at {:.2} s", started.elapsed().as_secs_f64());
+            (versions, changes)
+        });
+        diesel::delete(quality_findings::table).execute(c)?;
+        diesel::delete(institution_roles::table).execute(c)?;
+        diesel::delete(plan_participants::table).execute(c)?;
+        diesel::delete(plan_risks::table).execute(c)?;
+        diesel::delete(progress_updates::table).execute(c)?;
+        diesel::delete(milestones::table).execute(c)?;
+        diesel::delete(commitments::table).execute(c)?;
+        diesel::delete(plan_sections::table).execute(c)?;
+        diesel::delete(plans::table).execute(c)?;
+        diesel::delete(institution_aliases::table).execute(c)?;
+        diesel::delete(institutions::table).execute(c)?;
+        diesel::delete(source_documents::table).execute(c)?;
 
-    insert_batches!(c, source_documents::table, &ds.source_documents)?;
-    insert_batches!(c, institutions::table, &parents_first(&ds.institutions))?;
-    insert_batches!(c, institution_aliases::table, &ds.aliases)?;
-    insert_batches!(c, plans::table, &ds.plans)?;
-    insert_batches!(c, plan_sections::table, &ds.sections)?;
-    insert_batches!(c, plan_participants::table, &ds.participants)?;
-    insert_batches!(c, plan_risks::table, &ds.risks)?;
-    insert_batches!(c, commitments::table, &ds.commitments)?;
-    insert_batches!(c, milestones::table, &ds.milestones)?;
-    insert_batches!(c, progress_updates::table, &ds.progress_updates)?;
-    insert_batches!(c, institution_roles::table, &ds.roles)?;
-    insert_batches!(c, quality_findings::table, &ds.findings)?;
-    log::debug!("import: rows written at {:.2} s", started.elapsed().as_secs_f64());
-    crate::db::backend::rebuild_search_index(c)?;
-    log::debug!("import: search index built at {:.2} s", started.elapsed().as_secs_f64());
-    diesel::insert_into(dataset_revisions::table).values(rev).execute(c)?;
-    Ok(())
+        insert_batches!(c, source_documents::table, &ds.source_documents)?;
+        insert_batches!(c, institutions::table, &parents_first(&ds.institutions))?;
+        insert_batches!(c, institution_aliases::table, &ds.aliases)?;
+        insert_batches!(c, plans::table, &ds.plans)?;
+        insert_batches!(c, plan_sections::table, &ds.sections)?;
+        insert_batches!(c, plan_participants::table, &ds.participants)?;
+        insert_batches!(c, plan_risks::table, &ds.risks)?;
+        insert_batches!(c, commitments::table, &ds.commitments)?;
+        insert_batches!(c, milestones::table, &ds.milestones)?;
+        insert_batches!(c, progress_updates::table, &ds.progress_updates)?;
+        insert_batches!(c, institution_roles::table, &ds.roles)?;
+        insert_batches!(c, quality_findings::table, &ds.findings)?;
+        log::debug!("import: rows written at {:.2} s", started.elapsed().as_secs_f64());
+
+        let (versions, changes) = tracked.join().expect("change tracking panicked");
+        diesel::delete(record_versions::table).execute(c)?;
+        insert_batches!(c, record_versions::table, &versions)?;
+        insert_batches!(c, record_changes::table, &changes)?;
+        log::debug!("import: changes written at {:.2} s", started.elapsed().as_secs_f64());
+        crate::db::backend::rebuild_search_index(c)?;
+        log::debug!("import: search index built at {:.2} s", started.elapsed().as_secs_f64());
+        diesel::insert_into(dataset_revisions::table).values(rev).execute(c)?;
+        Ok(())
+    })
 }
