@@ -378,9 +378,9 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
     macro_rules! each {
         ($file:expr, |$r:ident, $seq:ident| $body:block) => {{
             let mut out = Vec::new();
+            let columns = TABLES.iter().find(|(f, _, _)| *f == $file).map_or(&[][..], |(_, _, c)| *c);
             for (i, (line, values)) in take($file).into_iter().enumerate() {
                 let $seq = i as i32 + 1;
-                let columns = TABLES.iter().find(|(f, _, _)| *f == $file).map_or(&[][..], |(_, _, c)| *c);
                 let mut $r = Record { file: $file, line, columns, values, problems: p };
                 out.push($body);
             }

@@ -191,7 +191,6 @@ pub fn replace<R: Send>(
         std::thread::scope(|scope| {
             let job = alongside.take().map(|f| scope.spawn(move || f(&revision, tables)));
             let written = write_rows(c, ds, tables, &rev, started);
-            log::debug!("import: rows and index at {:.2} s", started.elapsed().as_secs_f64());
             if let Some(job) = job {
                 built = Some(job.join().expect("snapshot builder panicked"));
             }

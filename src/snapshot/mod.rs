@@ -160,8 +160,7 @@ pub fn table_rows(ds: &Dataset, table: &str) -> (Vec<String>, Vec<Vec<Value>>) {
 
 /// A table as CSV: the plain file, or the Excel variant (a byte-order mark
 /// and CRLF line ends, so that Excel reads UTF-8 and Spanish text intact).
-fn write_csv(columns: &[String], rows: &[Vec<Value>], excel: bool, out: impl Write) -> std::io::Result<()> {
-    let mut out = out;
+fn write_csv(columns: &[String], rows: &[Vec<Value>], excel: bool, mut out: impl Write) -> std::io::Result<()> {
     if excel {
         out.write_all(b"\xEF\xBB\xBF")?;
     }
