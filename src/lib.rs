@@ -20,6 +20,7 @@ pub mod snapshot;
 pub mod synthetic;
 pub mod text;
 pub mod views;
+pub mod vocabulary;
 
 use std::net::TcpListener;
 use std::sync::Arc;

@@ -18,6 +18,8 @@ diesel::table! {
         title -> Text,
         description -> Nullable<Text>,
         sha256 -> Text,
+        text -> Text,
+        line_count -> Integer,
     }
 }
 
@@ -37,6 +39,13 @@ diesel::table! {
         completed_milestone_count -> Integer,
         average_progress -> Nullable<Integer>,
         search_text -> Text,
+        name_in_sources -> Bool,
+        acronym_in_sources -> Nullable<Bool>,
+        started_milestone_count -> Integer,
+        not_started_milestone_count -> Integer,
+        no_data_milestone_count -> Integer,
+        overdue_milestone_count -> Integer,
+        average_progress_milestones -> Integer,
     }
 }
 
@@ -45,6 +54,7 @@ diesel::table! {
         institution_id -> Text,
         alias -> Text,
         seq -> Integer,
+        in_text -> Bool,
     }
 }
 
@@ -73,6 +83,12 @@ diesel::table! {
         milestones_completed -> Integer,
         progress_update_count -> Integer,
         search_text -> Text,
+        tracks_progress -> Bool,
+        progress_as_of -> Nullable<Text>,
+        milestones_no_data -> Integer,
+        milestones_overdue -> Integer,
+        computed_progress -> Nullable<Integer>,
+        computed_progress_milestones -> Nullable<Integer>,
     }
 }
 
@@ -86,6 +102,7 @@ diesel::table! {
         body -> Text,
         source_document -> Text,
         source_location -> Text,
+        search_text -> Text,
     }
 }
 
@@ -105,6 +122,7 @@ diesel::table! {
         status -> Text,
         milestone_count -> Integer,
         search_text -> Text,
+        computed_progress_milestones -> Nullable<Integer>,
     }
 }
 
@@ -131,6 +149,7 @@ diesel::table! {
         latest_progress_at -> Nullable<Text>,
         progress_update_count -> Integer,
         search_text -> Text,
+        overdue -> Nullable<Bool>,
     }
 }
 
@@ -151,6 +170,7 @@ diesel::table! {
         source_document -> Text,
         source_location -> Text,
         search_text -> Text,
+        verification_line -> Bool,
     }
 }
 
@@ -166,6 +186,7 @@ diesel::table! {
         plan_id -> Text,
         source_document -> Text,
         source_location -> Text,
+        origin -> Text,
     }
 }
 
@@ -179,6 +200,7 @@ diesel::table! {
         institution_id -> Nullable<Text>,
         source_document -> Text,
         source_location -> Text,
+        search_text -> Text,
     }
 }
 
@@ -194,6 +216,7 @@ diesel::table! {
         adjustments -> Nullable<Text>,
         source_document -> Text,
         source_location -> Text,
+        search_text -> Text,
     }
 }
 
@@ -232,7 +255,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    source_headings (id) {
+        id -> Text,
+        seq -> Integer,
+        document_id -> Text,
+        line -> Integer,
+        kind -> Text,
+        level -> Integer,
+        number -> Nullable<Text>,
+        title -> Text,
+        page -> Nullable<Text>,
+        heading_line -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    retired_ids (record_type, record_id) {
+        record_type -> Text,
+        record_id -> Text,
+        seq -> Integer,
+    }
+}
+
+diesel::table! {
+    institution_plan_rollups (institution_id, plan_id) {
+        institution_id -> Text,
+        plan_id -> Text,
+        seq -> Integer,
+        name_key -> Text,
+        commitment_count -> Integer,
+        milestone_count -> Integer,
+        completed_milestone_count -> Integer,
+        started_milestone_count -> Integer,
+        not_started_milestone_count -> Integer,
+        no_data_milestone_count -> Integer,
+        overdue_milestone_count -> Integer,
+        average_progress -> Nullable<Integer>,
+        average_progress_milestones -> Integer,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    source_headings,
+    retired_ids,
+    institution_plan_rollups,
     record_versions,
     record_changes,
     quality_findings,

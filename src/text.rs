@@ -62,6 +62,38 @@ pub fn slug(s: &str) -> String {
     fold(s).replace(' ', "-")
 }
 
+
+/// A list stored as a JSON array of strings (expected results); an empty or
+/// malformed value is an empty list (the importer refuses malformed ones).
+pub fn json_list(stored: &str) -> Vec<String> {
+    if stored.is_empty() {
+        return Vec::new();
+    }
+    serde_json::from_str(stored).unwrap_or_default()
+}
+
+/// Whether `needle` occurs in `haystack` as a whole word or phrase: not
+/// preceded or followed by a letter or digit.
+pub fn contains_word(haystack: &str, needle: &str) -> bool {
+    find_words(haystack, needle).next().is_some()
+}
+
+/// Byte offsets where `needle` occurs in `haystack` as a whole word or phrase.
+pub fn find_words<'a>(haystack: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
+    haystack.match_indices(needle).map(|(i, _)| i).filter(move |i| {
+        let before = haystack[..*i].chars().next_back();
+        let after = haystack[i + needle.len()..].chars().next();
+        !needle.is_empty() && !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// A list for one spreadsheet cell: one item per line. An item that the
+/// source wraps over several lines is put on one line here (its line breaks
+/// become spaces); the JSON keeps the items exactly as published.
+pub fn one_per_line(items: &[String]) -> String {
+    items.iter().map(|i| i.replace('\n', " ")).collect::<Vec<_>>().join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,9 +15,17 @@ use crate::views::plan::Plan;
 use crate::views::progress_update::ProgressUpdate;
 use crate::views::InstitutionRef;
 
-/// Institution references per subject id, split into responsible and other roles.
+/// Institution references of one record: responsible, other roles, named in its text.
+#[derive(Default)]
+pub struct Refs {
+    pub responsible: Vec<InstitutionRef>,
+    pub other: Vec<InstitutionRef>,
+    pub mentioned: Vec<InstitutionRef>,
+}
+
+/// Institution references per subject id.
 struct RoleRefs {
-    by_subject: HashMap<String, (Vec<InstitutionRef>, Vec<InstitutionRef>)>,
+    by_subject: HashMap<String, Refs>,
 }
 
 impl RoleRefs {
@@ -26,22 +34,24 @@ impl RoleRefs {
         let inst_ids: Vec<String> = roles.iter().map(|r| r.institution_id.clone()).collect();
         let institutions: HashMap<String, InstitutionRow> =
             models::institution::by_ids(conn, &inst_ids)?.into_iter().map(|i| (i.id.clone(), i)).collect();
-        let mut by_subject: HashMap<String, (Vec<InstitutionRef>, Vec<InstitutionRef>)> = HashMap::new();
+        let mut by_subject: HashMap<String, Refs> = HashMap::new();
         for role in roles {
             let Some(inst) = institutions.get(&role.institution_id) else { continue };
             let entry = by_subject.entry(role.subject_id.clone()).or_default();
-            if role.role == "responsible" {
-                entry.0.push(Institution::reference(inst, None));
-            } else {
-                let mut r = Institution::reference(inst, role.participant_group.clone());
-                r.role = Some(role.role.clone());
-                entry.1.push(r);
+            match role.role.as_str() {
+                "responsible" => entry.responsible.push(Institution::reference(inst, None)),
+                "mentioned" => entry.mentioned.push(Institution::reference(inst, None)),
+                _ => {
+                    let mut r = Institution::reference(inst, role.participant_group.clone());
+                    r.role = Some(role.role.clone());
+                    entry.other.push(r);
+                }
             }
         }
         Ok(RoleRefs { by_subject })
     }
 
-    fn take(&mut self, id: &str) -> (Vec<InstitutionRef>, Vec<InstitutionRef>) {
+    fn take(&mut self, id: &str) -> Refs {
         self.by_subject.remove(id).unwrap_or_default()
     }
 }
@@ -66,8 +76,9 @@ pub fn commitments(conn: &mut DbConnection, rows: &[CommitmentRow]) -> Result<Ve
     Ok(rows
         .iter()
         .map(|r| {
-            let (resp, part) = refs.take(&r.id);
-            let mut c = Commitment::new(r, resp, part);
+            let refs = refs.take(&r.id);
+            let mut c = Commitment::new(r, refs.responsible, refs.other);
+            c.mentioned_institutions = refs.mentioned;
             c.quality_findings = found.remove(&r.id).unwrap_or_default();
             c
         })
@@ -89,11 +100,13 @@ pub fn plans(conn: &mut DbConnection, rows: &[PlanRow]) -> Result<Vec<Plan>, Api
 
 pub fn progress_updates(conn: &mut DbConnection, rows: &[ProgressUpdateRow]) -> Result<Vec<ProgressUpdate>, ApiError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut refs = RoleRefs::load(conn, "progress_update", &ids)?;
     let mut found = findings(conn, "progress_update", &ids)?;
     Ok(rows
         .iter()
         .map(|r| {
             let mut u = ProgressUpdate::from(r);
+            u.mentioned_institutions = refs.take(&r.id).mentioned;
             u.quality_findings = found.remove(&r.id).unwrap_or_default();
             u
         })
@@ -107,8 +120,9 @@ pub fn milestones(conn: &mut DbConnection, rows: &[MilestoneRow]) -> Result<Vec<
     Ok(rows
         .iter()
         .map(|r| {
-            let (resp, other) = refs.take(&r.id);
-            let mut m = Milestone::new(r, resp, other);
+            let refs = refs.take(&r.id);
+            let mut m = Milestone::new(r, refs.responsible, refs.other);
+            m.mentioned_institutions = refs.mentioned;
             m.quality_findings = found.remove(&r.id).unwrap_or_default();
             m
         })

@@ -154,9 +154,11 @@ pub async fn get(
             let commitments = models::commitment::by_ids(c, &ids_of("commitment"))?;
             let milestones = models::milestone::by_ids(c, &ids_of("milestone"))?;
             let children = models::institution::children(c, &id)?;
+            let plans = models::institution::plan_rollups(c, std::slice::from_ref(&id))?;
             Ok(InstitutionDetail {
                 institution,
                 children: children.iter().map(|r| Institution::reference(r, None)).collect(),
+                plans: plans.iter().map(view::PlanRollup::new).collect(),
                 roles: roles
                     .iter()
                     .map(|r| Role {
@@ -165,6 +167,7 @@ pub async fn get(
                         subject_type: r.subject_type.clone(),
                         subject_id: r.subject_id.clone(),
                         plan_id: r.plan_id.clone(),
+                        origin: r.origin.clone(),
                         source: Source::new(&r.source_document, &r.source_location),
                     })
                     .collect(),

@@ -135,10 +135,21 @@ pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
     // Plans with progress.
     h.push_str("<h2 id=\"planes\">Planes / Plans</h2>\n<table><thead><tr><th>Plan</th><th>Compromisos</th><th>Hitos completados</th><th>Avances</th><th></th></tr></thead><tbody>\n");
     for p in &plans {
-        let done = if p.milestone_count > 0 { p.milestones_completed * 100 / p.milestone_count } else { 0 };
-        let bar = if p.milestone_count > 0 {
+        // "No data" is never shown as 0 %: a plan whose source publishes no
+        // progress says so.
+        let bar = if !p.tracks_progress {
             format!(
-                "<span class=\"bar\" title=\"{done}%\"><span style=\"width:{done}%\"></span></span> {} de {} ({done}%)",
+                "<strong>sin datos</strong> <span class=\"muted\">la fuente no publica avances de sus {} hitos / no progress published</span>",
+                p.milestone_count
+            )
+        } else if p.milestone_count > 0 {
+            let done = p.milestones_completed * 100 / p.milestone_count;
+            let mean = match (p.computed_progress, p.computed_progress_milestones) {
+                (Some(m), Some(n)) => format!(" · avance medio {} % ({n} hitos)", crate::percent::format_hundredths(m)),
+                _ => String::new(),
+            };
+            format!(
+                "<span class=\"bar\" title=\"{done}%\"><span style=\"width:{done}%\"></span></span> {} de {} ({done}%){mean}",
                 p.milestones_completed, p.milestone_count
             )
         } else {

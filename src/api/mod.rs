@@ -39,8 +39,7 @@ use error::ApiError;
 use format::CsvSuffix;
 pub use state::AppState;
 
-pub const STATUSES: &[&str] = &["not_started", "started", "completed"];
-pub const ROLES: &[&str] = &["responsible", "participating", "involved", "partner"];
+pub use crate::vocabulary::{ROLES, STATUSES};
 
 /// Parameters of single-record endpoints.
 #[derive(IntoParams)]

@@ -17,7 +17,7 @@ use crate::percent;
 pub const TABLES: &[(&str, bool, &[&str])] = &[
     ("source_documents.csv", true, &["id", "file_name", "title", "description", "sha256"]),
     ("institutions.csv", true, &["id", "name", "acronym", "kind", "parent_id", "source_document", "source_location"]),
-    ("institution_aliases.csv", false, &["institution_id", "alias"]),
+    ("institution_aliases.csv", false, &["institution_id", "alias", "in_text"]),
     (
         "plans.csv",
         true,
@@ -106,8 +106,8 @@ pub const TABLES: &[(&str, bool, &[&str])] = &[
             "description",
             "percent",
             "percent_raw",
+            "verification_line",
             "verification",
-            "links",
             "source_document",
             "source_location",
         ],
@@ -125,14 +125,21 @@ pub const TABLES: &[(&str, bool, &[&str])] = &[
             "source_location",
         ],
     ),
+    (
+        "source_headings.csv",
+        false,
+        &["id", "document_id", "line", "kind", "level", "number", "title", "page", "heading_line"],
+    ),
+    ("retired_ids.csv", false, &["record_type", "record_id"]),
 ];
 
 pub const PLAN_KINDS: &[&str] = &["ogp_national_action_plan", "regional_action_plan", "donor_implementation_plan"];
 pub const INSTITUTION_KINDS: &[&str] = &["government", "civil_society", "international", "other"];
-pub const ROLES: &[&str] = &["responsible", "participating", "involved", "partner"];
+pub use crate::vocabulary::{HEADING_KINDS, ROLES, ROLE_SUBJECTS as SUBJECTS};
 pub const GROUPS: &[&str] = &["government", "civil_society", "other"];
-pub const SUBJECTS: &[&str] = &["plan", "commitment", "milestone"];
 pub const PRECISIONS: &[&str] = &["day", "month", "quarter", "year"];
+/// Record types whose ids can be retired.
+pub const RETIRABLE: &[&str] = &["commitment", "milestone", "progress_update"];
 
 /// Everything in a canonical directory, validated, with derived columns filled.
 #[derive(Debug, Clone, Default)]
@@ -148,6 +155,10 @@ pub struct Dataset {
     pub milestones: Vec<MilestoneRow>,
     pub progress_updates: Vec<ProgressUpdateRow>,
     pub roles: Vec<InstitutionRoleRow>,
+    pub headings: Vec<SourceHeadingRow>,
+    pub retired: Vec<RetiredIdRow>,
+    /// Derived: each institution's rollups per plan.
+    pub plan_rollups: Vec<InstitutionPlanRollupRow>,
     /// Derived: computed by `quality::compute`.
     pub findings: Vec<QualityFindingRow>,
 }
@@ -194,6 +205,19 @@ impl Record<'_> {
                 None
             }
             v => v,
+        }
+    }
+
+    fn boolean(&mut self, field: &str) -> bool {
+        match self.req(field).as_str() {
+            "true" => true,
+            "false" => false,
+            "" => false,
+            v => {
+                let v = v.to_string();
+                self.problem(field, format!("`{v}` is not true or false"));
+                false
+            }
         }
     }
 
@@ -250,6 +274,18 @@ impl Record<'_> {
             self.problem(field, format!("`{v}` is not YYYY, YYYY-MM or YYYY-MM-DD"));
         }
         Some(v)
+    }
+
+    /// A list stored as a JSON array of strings (its items may hold line breaks).
+    fn json_list(&mut self, field: &str) -> String {
+        let Some(v) = self.opt(field) else { return "[]".into() };
+        match serde_json::from_str::<Vec<String>>(&v) {
+            Ok(_) => v,
+            Err(_) => {
+                self.problem(field, "is not a JSON array of strings, like [\"first\",\"second\"]");
+                "[]".into()
+            }
+        }
     }
 
     fn source(&mut self) -> (String, String) {
@@ -396,6 +432,8 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
             title: r.req("title"),
             description: r.opt("description"),
             sha256: r.req("sha256"),
+            text: String::new(),
+            line_count: 0,
         }
     });
     ds.institutions = each!("institutions.csv", |r, seq| {
@@ -415,10 +453,22 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
             completed_milestone_count: 0,
             average_progress: None,
             search_text: String::new(),
+            name_in_sources: false,
+            acronym_in_sources: None,
+            started_milestone_count: 0,
+            not_started_milestone_count: 0,
+            no_data_milestone_count: 0,
+            overdue_milestone_count: 0,
+            average_progress_milestones: 0,
         }
     });
     ds.aliases = each!("institution_aliases.csv", |r, seq| {
-        InstitutionAliasRow { institution_id: r.req("institution_id"), alias: r.req("alias"), seq }
+        InstitutionAliasRow {
+            institution_id: r.req("institution_id"),
+            alias: r.req("alias"),
+            seq,
+            in_text: r.boolean("in_text"),
+        }
     });
     ds.plans = each!("plans.csv", |r, seq| {
         let (sd, sl) = r.source();
@@ -450,6 +500,12 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
             milestones_completed: 0,
             progress_update_count: 0,
             search_text: String::new(),
+            tracks_progress: false,
+            progress_as_of: None,
+            milestones_no_data: 0,
+            milestones_overdue: 0,
+            computed_progress: None,
+            computed_progress_milestones: None,
         }
     });
     ds.sections = each!("plan_sections.csv", |r, seq| {
@@ -463,6 +519,7 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
             body: r.req("body"),
             source_document: sd,
             source_location: sl,
+            search_text: String::new(),
         }
     });
     ds.participants = each!("plan_participants.csv", |r, seq| {
@@ -476,6 +533,7 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
             institution_id: r.opt("institution_id"),
             source_document: sd,
             source_location: sl,
+            search_text: String::new(),
         }
     });
     ds.risks = each!("plan_risks.csv", |r, seq| {
@@ -491,6 +549,7 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
             adjustments: r.opt("adjustments"),
             source_document: sd,
             source_location: sl,
+            search_text: String::new(),
         }
     });
     ds.commitments = each!("commitments.csv", |r, seq| {
@@ -510,6 +569,7 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
             status: String::new(),
             milestone_count: 0,
             search_text: String::new(),
+            computed_progress_milestones: None,
         }
     });
     ds.milestones = each!("milestones.csv", |r, seq| {
@@ -521,7 +581,7 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
             plan_id: String::new(),
             code: r.req("code"),
             description: r.req("description"),
-            expected_results: r.opt("expected_results").unwrap_or_default(),
+            expected_results: r.json_list("expected_results"),
             start_raw: r.opt("start_raw"),
             start_date: r.date("start_date"),
             start_precision: r.one_of("start_precision", PRECISIONS, false),
@@ -536,6 +596,7 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
             latest_progress_at: None,
             progress_update_count: 0,
             search_text: String::new(),
+            overdue: None,
         }
     });
     ds.progress_updates = each!("progress_updates.csv", |r, seq| {
@@ -555,8 +616,9 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
             description: r.req("description"),
             percent: r.percent("percent"),
             percent_raw: r.opt("percent_raw"),
+            verification_line: r.boolean("verification_line"),
             verification: r.opt("verification"),
-            links: r.opt("links").unwrap_or_default(),
+            links: String::new(),
             source_document: sd,
             source_location: sl,
             search_text: String::new(),
@@ -579,9 +641,37 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
             plan_id: String::new(),
             source_document: sd,
             source_location: sl,
+            origin: "curated".into(),
+        }
+    });
+    ds.headings = each!("source_headings.csv", |r, seq| {
+        let line = r.int("line").unwrap_or(0);
+        let level = r.int("level").unwrap_or(0);
+        if line == 0 {
+            r.problem("line", "is required: a line of the document, from 1");
+        }
+        SourceHeadingRow {
+            id: r.req("id"),
+            seq,
+            document_id: r.req("document_id"),
+            line,
+            kind: r.one_of("kind", HEADING_KINDS, true).unwrap_or_default(),
+            level: level.max(1),
+            number: r.opt("number"),
+            title: r.req("title"),
+            page: r.opt("page"),
+            heading_line: r.int("heading_line"),
+        }
+    });
+    ds.retired = each!("retired_ids.csv", |r, seq| {
+        RetiredIdRow {
+            record_type: r.one_of("record_type", RETIRABLE, true).unwrap_or_default(),
+            record_id: r.req("record_id"),
+            seq,
         }
     });
     log::debug!("read: rows typed in {:.2} s", started.elapsed().as_secs_f64());
+    read_sources(dir, &mut ds, &lines, &mut problems);
     check_references(&ds, &lines, &mut problems);
     if !problems.is_empty() {
         return Err(problems);
@@ -592,6 +682,87 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
     Ok(ds)
 }
 
+/// Where a source document's file is: in a `sources` folder inside the
+/// canonical folder, or beside it (`data/sources` for `data/canonical`).
+pub fn source_path(dir: &Path, file_name: &str) -> std::path::PathBuf {
+    let inside = dir.join("sources").join(file_name);
+    if inside.is_file() {
+        return inside;
+    }
+    dir.join("..").join("sources").join(file_name)
+}
+
+/// The lines of a text: `\n` separates them, and a final `\n` ends the
+/// last line rather than starting an empty one.
+pub fn text_lines(text: &str) -> Vec<&str> {
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    if text.ends_with('\n') {
+        lines.pop();
+    }
+    lines
+}
+
+/// Read every source document's text, checking it against its SHA-256.
+fn read_sources(dir: &Path, ds: &mut Dataset, lines: &HashMap<&'static str, Vec<usize>>, problems: &mut Vec<Problem>) {
+    use sha2::{Digest, Sha256};
+    for (i, d) in ds.source_documents.iter_mut().enumerate() {
+        let line = lines.get("source_documents.csv").and_then(|l| l.get(i)).copied().unwrap_or(0);
+        let mut fail = |field: &str, message: String| {
+            problems.push(Problem { file: "source_documents.csv".into(), line, field: field.into(), message })
+        };
+        if d.file_name.is_empty() || d.file_name.contains(['/', '\\']) || d.file_name.starts_with('.') {
+            fail("file_name", format!("`{}` is not a plain file name", d.file_name));
+            continue;
+        }
+        let path = source_path(dir, &d.file_name);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                fail(
+                    "file_name",
+                    format!(
+                        "cannot read the source file `{}` (looked in sources/ inside and beside the folder): {e}",
+                        d.file_name
+                    ),
+                );
+                continue;
+            }
+        };
+        let digest = hex::encode(Sha256::digest(&bytes));
+        if digest != d.sha256 {
+            fail(
+                "sha256",
+                format!("`{}` does not match the file `{}` (its SHA-256 is {digest})", d.sha256, d.file_name),
+            );
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                d.line_count = text_lines(&text).len() as i32;
+                d.text = text;
+            }
+            Err(e) => fail(
+                "file_name",
+                format!(
+                    "the source file `{}` is not valid UTF-8 (at byte {})",
+                    d.file_name,
+                    e.utf8_error().valid_up_to()
+                ),
+            ),
+        }
+    }
+}
+
+/// A `source_location`: `line N` or `lines N-M` (N <= M), as (N, M).
+pub fn parse_location(location: &str) -> Option<(usize, usize)> {
+    if let Some(n) = location.strip_prefix("line ") {
+        let n: usize = n.parse().ok().filter(|n| *n > 0)?;
+        return Some((n, n));
+    }
+    let (a, b) = location.strip_prefix("lines ")?.split_once('-')?;
+    let (a, b): (usize, usize) = (a.parse().ok()?, b.parse().ok()?);
+    (a > 0 && a <= b).then_some((a, b))
+}
+
 /// Check a dataset assembled in memory (e.g. after merging a report):
 /// unique ids and references. Problems carry no line numbers.
 pub fn validate(ds: &Dataset) -> Vec<Problem> {
@@ -600,10 +771,101 @@ pub fn validate(ds: &Dataset) -> Vec<Problem> {
     problems
 }
 
+/// Every `source_location` names lines that its document has (when the
+/// documents' texts are known), and every heading is on such a line.
+fn check_locations(ds: &Dataset, line_of: &dyn Fn(&str, i32) -> usize, problems: &mut Vec<Problem>) {
+    let counts: HashMap<&str, i32> =
+        ds.source_documents.iter().filter(|d| !d.text.is_empty()).map(|d| (d.id.as_str(), d.line_count)).collect();
+    let mut check = |file: &str, seq: i32, document: &str, location: &str| match parse_location(location) {
+        None => problems.push(Problem {
+            file: file.into(),
+            line: line_of(file, seq),
+            field: "source_location".into(),
+            message: format!("`{location}` is not `line N` or `lines N-M`"),
+        }),
+        Some((_, last)) => {
+            if let Some(n) = counts.get(document) {
+                if last > *n as usize {
+                    problems.push(Problem {
+                        file: file.into(),
+                        line: line_of(file, seq),
+                        field: "source_location".into(),
+                        message: format!("`{location}` is past the end of document {document} ({n} lines)"),
+                    });
+                }
+            }
+        }
+    };
+    for r in &ds.institutions {
+        check("institutions.csv", r.seq, &r.source_document, &r.source_location);
+    }
+    for r in &ds.plans {
+        check("plans.csv", r.seq, &r.source_document, &r.source_location);
+    }
+    for r in &ds.sections {
+        check("plan_sections.csv", r.seq, &r.source_document, &r.source_location);
+    }
+    for r in &ds.participants {
+        check("plan_participants.csv", r.seq, &r.source_document, &r.source_location);
+    }
+    for r in &ds.risks {
+        check("plan_risks.csv", r.seq, &r.source_document, &r.source_location);
+    }
+    for r in &ds.commitments {
+        check("commitments.csv", r.seq, &r.source_document, &r.source_location);
+    }
+    for r in &ds.milestones {
+        check("milestones.csv", r.seq, &r.source_document, &r.source_location);
+    }
+    for r in &ds.progress_updates {
+        check("progress_updates.csv", r.seq, &r.source_document, &r.source_location);
+    }
+    for r in ds.roles.iter().filter(|r| r.origin == "curated") {
+        check("institution_roles.csv", r.seq, &r.source_document, &r.source_location);
+    }
+    for r in &ds.headings {
+        for (field, line) in [("line", Some(r.line)), ("heading_line", r.heading_line)] {
+            let n = counts.get(r.document_id.as_str());
+            if let (Some(line), Some(n)) = (line, n) {
+                if line < 1 || line > *n {
+                    problems.push(Problem {
+                        file: "source_headings.csv".into(),
+                        line: line_of("source_headings.csv", r.seq),
+                        field: field.into(),
+                        message: format!("{line} is not a line of document {} ({n} lines)", r.document_id),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// A retired id is not in use again.
+fn check_retired(ds: &Dataset, line_of: &dyn Fn(&str, i32) -> usize, problems: &mut Vec<Problem>) {
+    let live: HashSet<(&str, &str)> = ds
+        .commitments
+        .iter()
+        .map(|r| ("commitment", r.id.as_str()))
+        .chain(ds.milestones.iter().map(|r| ("milestone", r.id.as_str())))
+        .chain(ds.progress_updates.iter().map(|r| ("progress_update", r.id.as_str())))
+        .collect();
+    for r in &ds.retired {
+        if live.contains(&(r.record_type.as_str(), r.record_id.as_str())) {
+            problems.push(Problem {
+                file: "retired_ids.csv".into(),
+                line: line_of("retired_ids.csv", r.seq),
+                field: "record_id".into(),
+                message: format!("`{}` was retired and cannot be used by a {} again", r.record_id, r.record_type),
+            });
+        }
+    }
+}
+
 /// Unique ids and every reference pointing at something that exists.
 fn check_references(ds: &Dataset, lines: &HashMap<&'static str, Vec<usize>>, problems: &mut Vec<Problem>) {
-    let line_of =
-        |file: &str, seq: i32| -> usize { lines.get(file).and_then(|l| l.get(seq as usize - 1)).copied().unwrap_or(0) };
+    let line_of = |file: &str, seq: i32| -> usize {
+        lines.get(file).and_then(|l| l.get((seq.max(1) - 1) as usize)).copied().unwrap_or(0)
+    };
     let ids = |file: &str, rows: &mut dyn Iterator<Item = (&'_ str, i32)>, problems: &mut Vec<Problem>| {
         let mut seen: HashSet<String> = HashSet::new();
         for (id, seq) in rows {
@@ -623,10 +885,15 @@ fn check_references(ds: &Dataset, lines: &HashMap<&'static str, Vec<usize>>, pro
     let plans = ids("plans.csv", &mut ds.plans.iter().map(|r| (r.id.as_str(), r.seq)), problems);
     let commitments = ids("commitments.csv", &mut ds.commitments.iter().map(|r| (r.id.as_str(), r.seq)), problems);
     let milestones = ids("milestones.csv", &mut ds.milestones.iter().map(|r| (r.id.as_str(), r.seq)), problems);
-    ids("progress_updates.csv", &mut ds.progress_updates.iter().map(|r| (r.id.as_str(), r.seq)), problems);
-    ids("plan_sections.csv", &mut ds.sections.iter().map(|r| (r.id.as_str(), r.seq)), problems);
-    ids("plan_participants.csv", &mut ds.participants.iter().map(|r| (r.id.as_str(), r.seq)), problems);
-    ids("plan_risks.csv", &mut ds.risks.iter().map(|r| (r.id.as_str(), r.seq)), problems);
+    let updates =
+        ids("progress_updates.csv", &mut ds.progress_updates.iter().map(|r| (r.id.as_str(), r.seq)), problems);
+    let sections = ids("plan_sections.csv", &mut ds.sections.iter().map(|r| (r.id.as_str(), r.seq)), problems);
+    let participants =
+        ids("plan_participants.csv", &mut ds.participants.iter().map(|r| (r.id.as_str(), r.seq)), problems);
+    let risks = ids("plan_risks.csv", &mut ds.risks.iter().map(|r| (r.id.as_str(), r.seq)), problems);
+    ids("source_headings.csv", &mut ds.headings.iter().map(|r| (r.id.as_str(), r.seq)), problems);
+    check_locations(ds, &line_of, problems);
+    check_retired(ds, &line_of, problems);
     ids("institution_roles.csv", &mut ds.roles.iter().map(|r| (r.id.as_str(), r.seq)), problems);
 
     let mut refcheck = |file: &str, seq: i32, field: &str, value: &str, set: &HashSet<String>, what: &str| {
@@ -678,12 +945,19 @@ fn check_references(ds: &Dataset, lines: &HashMap<&'static str, Vec<usize>>, pro
         refcheck("progress_updates.csv", r.seq, "milestone_id", &r.milestone_id, &milestones, "milestone");
         refcheck("progress_updates.csv", r.seq, "source_document", &r.source_document, &docs, "source document");
     }
+    for r in &ds.headings {
+        refcheck("source_headings.csv", r.seq, "document_id", &r.document_id, &docs, "source document");
+    }
     for r in &ds.roles {
         refcheck("institution_roles.csv", r.seq, "institution_id", &r.institution_id, &insts, "institution");
         let set = match r.subject_type.as_str() {
             "plan" => &plans,
             "commitment" => &commitments,
-            _ => &milestones,
+            "milestone" => &milestones,
+            "progress_update" => &updates,
+            "plan_section" => &sections,
+            "plan_participant" => &participants,
+            _ => &risks,
         };
         refcheck("institution_roles.csv", r.seq, "subject_id", &r.subject_id, set, &r.subject_type.clone());
         refcheck("institution_roles.csv", r.seq, "source_document", &r.source_document, &docs, "source document");

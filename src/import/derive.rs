@@ -1,17 +1,30 @@
 //! Derived columns, computed from the curated data, never typed in: status,
-//! latest and computed progress, counts, search keys.
+//! latest and computed progress, counts, rollups, mentions, search keys.
+//!
+//! The progress rules (documented in `data/README.md`):
+//! - a plan *tracks progress* when its source publishes any progress figure
+//!   (a commitment percentage, a dated update or headline milestone counts);
+//!   a plan that does not has `no_data` everywhere and no percentage at all;
+//! - a milestone's latest progress is that of its latest update *by time*
+//!   (ties: the later in the list); any update means `started`, 100 % means
+//!   `completed`; a tracked milestone without updates is `not_started`;
+//! - averages are taken over tracked milestones only, a not-started one
+//!   counting as 0 %, and each says over how many milestones it is taken;
+//! - a milestone is overdue when tracked, not completed, and its end date is
+//!   before the date its plan's source speaks for (its latest update).
 
 use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
 use super::Dataset;
-use crate::text::fold;
+use crate::models::{InstitutionPlanRollupRow, MilestoneRow};
+use crate::text::{contains_word, fold, json_list};
 
-/// Status from a latest percentage: none or 0 is not started, 100 completed.
+/// Status of a tracked record from its latest percentage (`None`: no update).
 pub fn status_of(latest: Option<i32>) -> &'static str {
     match latest {
-        None | Some(0) => "not_started",
+        None => "not_started",
         Some(10000..) => "completed",
         Some(_) => "started",
     }
@@ -31,145 +44,325 @@ fn search_text(parts: &[Option<&str>]) -> String {
     fold(&joined.join(" "))
 }
 
+/// What a milestone adds to a rollup: counts per status, overdue, and its
+/// progress when tracked (not started counts as 0).
+#[derive(Default, Clone)]
+struct Tally {
+    milestones: i32,
+    by_status: [i32; 4],
+    overdue: i32,
+    progress: Vec<i32>,
+}
+
+impl Tally {
+    fn add(&mut self, m: &MilestoneRow) {
+        self.milestones += 1;
+        let k = match m.status.as_str() {
+            "completed" => 0,
+            "started" => 1,
+            "not_started" => 2,
+            _ => 3,
+        };
+        self.by_status[k] += 1;
+        if m.overdue == Some(true) {
+            self.overdue += 1;
+        }
+        if m.status != "no_data" {
+            self.progress.push(m.latest_progress.unwrap_or(0));
+        }
+    }
+
+    fn average(&self) -> (Option<i32>, i32) {
+        (mean(&self.progress), self.progress.len() as i32)
+    }
+}
+
 pub fn compute(ds: &mut Dataset) {
     let started = std::time::Instant::now();
-    // Progress updates: place them, and find each milestone's latest.
+    // Mentions found in the text are derived again from scratch.
+    ds.roles.retain(|r| r.origin == "curated");
     let milestone_parent: HashMap<String, String> =
         ds.milestones.iter().map(|m| (m.id.clone(), m.commitment_id.clone())).collect();
     let commitment_plan: HashMap<String, String> =
         ds.commitments.iter().map(|c| (c.id.clone(), c.plan_id.clone())).collect();
-    let mut latest: HashMap<String, (i32, Option<i32>, String)> = HashMap::new();
-    let mut update_count: HashMap<String, i32> = HashMap::new();
     ds.progress_updates.par_iter_mut().with_min_len(1024).for_each(|u| {
         u.search_text = search_text(&[Some(&u.description), u.verification.as_deref()]);
+        u.links = super::platform::links(&u.description).join("\n");
     });
     ds.milestones.par_iter_mut().with_min_len(1024).for_each(|m| {
-        m.search_text =
-            search_text(&[Some(&m.code), Some(&m.description), Some(&m.expected_results), m.term.as_deref()]);
+        let results = json_list(&m.expected_results).join(" ");
+        m.search_text = search_text(&[Some(&m.code), Some(&m.description), Some(&results), m.term.as_deref()]);
     });
+    for s in &mut ds.sections {
+        s.search_text = search_text(&[Some(&s.title), Some(&s.body)]);
+    }
+    for p in &mut ds.participants {
+        p.search_text = search_text(&[Some(&p.name), p.position.as_deref()]);
+    }
+    for r in &mut ds.risks {
+        r.search_text = search_text(&[
+            Some(&r.scenario),
+            r.warning_signs.as_deref(),
+            r.preventive_actions.as_deref(),
+            r.damage_reduction.as_deref(),
+            r.adjustments.as_deref(),
+        ]);
+    }
+
+    // Updates: place them; each milestone's latest by time (then list order).
+    let mut latest: HashMap<String, (String, i32, Option<i32>)> = HashMap::new();
+    let mut update_count: HashMap<String, i32> = HashMap::new();
+    let mut plan_as_of: HashMap<String, String> = HashMap::new();
     for u in &mut ds.progress_updates {
         u.commitment_id = milestone_parent.get(&u.milestone_id).cloned().unwrap_or_default();
         u.plan_id = commitment_plan.get(&u.commitment_id).cloned().unwrap_or_default();
         *update_count.entry(u.milestone_id.clone()).or_default() += 1;
-        let entry = latest.entry(u.milestone_id.clone()).or_insert((i32::MIN, None, String::new()));
-        if u.position > entry.0 {
-            *entry = (u.position, u.percent, u.reported_at.clone());
+        let key = (u.reported_at.clone(), u.position);
+        match latest.get_mut(&u.milestone_id) {
+            Some(l) if (l.0.as_str(), l.1) >= (key.0.as_str(), key.1) => {}
+            Some(l) => *l = (key.0, key.1, u.percent),
+            None => {
+                latest.insert(u.milestone_id.clone(), (key.0, key.1, u.percent));
+            }
+        }
+        let day = u.reported_at.get(..10).unwrap_or(&u.reported_at).to_string();
+        let as_of = plan_as_of.entry(u.plan_id.clone()).or_default();
+        if day > *as_of {
+            *as_of = day;
         }
     }
+    // Which plans publish any progress at all.
+    let mut tracked: HashSet<String> = ds
+        .plans
+        .iter()
+        .filter(|p| p.published_milestones_not_started.is_some() || p.published_milestones_completed.is_some())
+        .map(|p| p.id.clone())
+        .collect();
+    tracked.extend(ds.commitments.iter().filter(|c| c.reported_progress.is_some()).map(|c| c.plan_id.clone()));
+    tracked.extend(ds.progress_updates.iter().map(|u| u.plan_id.clone()));
     log::debug!("derive: updates placed in {:.2} s", started.elapsed().as_secs_f64());
+
     // Milestones.
-    let mut by_commitment: HashMap<String, Vec<i32>> = HashMap::new();
-    let mut statuses: HashMap<String, Vec<&'static str>> = HashMap::new();
     for m in &mut ds.milestones {
         m.plan_id = commitment_plan.get(&m.commitment_id).cloned().unwrap_or_default();
         let l = latest.get(&m.id);
-        m.latest_progress = l.and_then(|l| l.1);
-        m.latest_progress_at = l.map(|l| l.2.clone());
         m.progress_update_count = update_count.get(&m.id).copied().unwrap_or(0);
-        m.status = status_of(m.latest_progress).to_string();
-        by_commitment.entry(m.commitment_id.clone()).or_default().push(m.latest_progress.unwrap_or(0));
-        statuses.entry(m.commitment_id.clone()).or_default().push(status_of(m.latest_progress));
+        if tracked.contains(&m.plan_id) {
+            m.latest_progress = l.and_then(|l| l.2);
+            m.latest_progress_at = l.map(|l| l.0.clone());
+            m.status = match l {
+                None => "not_started",
+                Some(l) if l.2 == Some(10000) => "completed",
+                Some(_) => "started",
+            }
+            .to_string();
+            m.overdue = plan_as_of
+                .get(&m.plan_id)
+                .map(|as_of| m.status != "completed" && m.end_date.as_ref().is_some_and(|end| end < as_of));
+        } else {
+            m.latest_progress = None;
+            m.latest_progress_at = None;
+            m.status = "no_data".into();
+            m.overdue = None;
+        }
+    }
+    let mut of_commitment: HashMap<&str, Tally> = HashMap::new();
+    let mut of_plan: HashMap<&str, Tally> = HashMap::new();
+    for m in &ds.milestones {
+        of_commitment.entry(m.commitment_id.as_str()).or_default().add(m);
+        of_plan.entry(m.plan_id.as_str()).or_default().add(m);
     }
     // Commitments.
     for c in &mut ds.commitments {
-        let progress = by_commitment.get(&c.id).cloned().unwrap_or_default();
-        c.milestone_count = progress.len() as i32;
-        c.computed_progress = mean(&progress);
-        let st = statuses.get(&c.id).cloned().unwrap_or_default();
-        c.status = if st.is_empty() {
-            status_of(c.reported_progress)
-        } else if st.iter().all(|s| *s == "completed") {
-            "completed"
-        } else if st.iter().any(|s| *s != "not_started") {
-            "started"
+        let t = of_commitment.get(c.id.as_str()).cloned().unwrap_or_default();
+        c.milestone_count = t.milestones;
+        if !tracked.contains(&c.plan_id) {
+            c.status = "no_data".into();
+            c.computed_progress = None;
+            c.computed_progress_milestones = None;
+        } else if t.milestones == 0 {
+            // Nothing to compute from: the status follows the published figure.
+            c.status = match c.reported_progress {
+                None | Some(0) => "not_started",
+                Some(10000..) => "completed",
+                Some(_) => "started",
+            }
+            .into();
+            c.computed_progress = None;
+            c.computed_progress_milestones = None;
         } else {
-            "not_started"
+            let [completed, started, _, _] = t.by_status;
+            c.status = if completed == t.milestones {
+                "completed"
+            } else if completed + started > 0 {
+                "started"
+            } else {
+                "not_started"
+            }
+            .into();
+            let (avg, over) = t.average();
+            c.computed_progress = avg;
+            c.computed_progress_milestones = Some(over);
         }
-        .to_string();
         c.search_text = search_text(&[Some(&c.number), Some(&c.title), c.description.as_deref()]);
     }
-    // Plans: counts grouped in one pass over each table.
-    let mut per_plan: HashMap<&str, [i32; 6]> = HashMap::new();
+    // Plans.
+    let mut commitment_count: HashMap<&str, i32> = HashMap::new();
     for c in &ds.commitments {
-        per_plan.entry(c.plan_id.as_str()).or_default()[0] += 1;
+        *commitment_count.entry(c.plan_id.as_str()).or_default() += 1;
     }
-    for m in &ds.milestones {
-        let e = per_plan.entry(m.plan_id.as_str()).or_default();
-        e[1] += 1;
-        e[match m.status.as_str() {
-            "not_started" => 2,
-            "started" => 3,
-            _ => 4,
-        }] += 1;
-    }
+    let mut plan_updates: HashMap<&str, i32> = HashMap::new();
     for u in &ds.progress_updates {
-        per_plan.entry(u.plan_id.as_str()).or_default()[5] += 1;
+        *plan_updates.entry(u.plan_id.as_str()).or_default() += 1;
     }
-    let per_plan: HashMap<String, [i32; 6]> = per_plan.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     for p in &mut ds.plans {
-        let n = per_plan.get(&p.id).copied().unwrap_or_default();
-        p.commitment_count = n[0];
-        p.milestone_count = n[1];
-        p.milestones_not_started = n[2];
-        p.milestones_started = n[3];
-        p.milestones_completed = n[4];
-        p.progress_update_count = n[5];
+        let t = of_plan.get(p.id.as_str()).cloned().unwrap_or_default();
+        p.commitment_count = commitment_count.get(p.id.as_str()).copied().unwrap_or(0);
+        p.milestone_count = t.milestones;
+        let [completed, started, not_started, no_data] = t.by_status;
+        p.milestones_completed = completed;
+        p.milestones_started = started;
+        p.milestones_not_started = not_started;
+        p.milestones_no_data = no_data;
+        p.milestones_overdue = t.overdue;
+        p.progress_update_count = plan_updates.get(p.id.as_str()).copied().unwrap_or(0);
+        p.tracks_progress = tracked.contains(&p.id);
+        p.progress_as_of = plan_as_of.get(&p.id).cloned();
+        let (avg, over) = t.average();
+        p.computed_progress = avg;
+        p.computed_progress_milestones = avg.map(|_| over);
         p.search_text =
             search_text(&[Some(&p.title), Some(&p.short_name), p.objective.as_deref(), p.description.as_deref()]);
     }
+    log::debug!("derive: statuses in {:.2} s", started.elapsed().as_secs_f64());
+
+    super::mentions::find(ds);
     // Roles: the plan each belongs to.
     let milestone_plan: HashMap<String, String> =
         ds.milestones.iter().map(|m| (m.id.clone(), m.plan_id.clone())).collect();
+    let update_plan: HashMap<String, String> =
+        ds.progress_updates.iter().map(|u| (u.id.clone(), u.plan_id.clone())).collect();
+    let part_plan: HashMap<String, String> = ds
+        .sections
+        .iter()
+        .map(|s| (s.id.clone(), s.plan_id.clone()))
+        .chain(ds.participants.iter().map(|p| (p.id.clone(), p.plan_id.clone())))
+        .chain(ds.risks.iter().map(|r| (r.id.clone(), r.plan_id.clone())))
+        .collect();
     for r in &mut ds.roles {
         r.plan_id = match r.subject_type.as_str() {
-            "plan" => r.subject_id.clone(),
-            "commitment" => commitment_plan.get(&r.subject_id).cloned().unwrap_or_default(),
-            _ => milestone_plan.get(&r.subject_id).cloned().unwrap_or_default(),
-        };
+            "plan" => Some(r.subject_id.clone()),
+            "commitment" => commitment_plan.get(&r.subject_id).cloned(),
+            "milestone" => milestone_plan.get(&r.subject_id).cloned(),
+            "progress_update" => update_plan.get(&r.subject_id).cloned(),
+            _ => part_plan.get(&r.subject_id).cloned(),
+        }
+        .unwrap_or_default();
     }
-    // Institutions: rollups over their roles.
-    let milestones: HashMap<&str, &crate::models::MilestoneRow> =
-        ds.milestones.iter().map(|m| (m.id.as_str(), m)).collect();
+    institution_rollups(ds);
+    log::debug!("derive: rollups in {:.2} s", started.elapsed().as_secs_f64());
+    ds.findings = super::quality::compute(ds);
+    log::debug!("derive: quality findings in {:.2} s", started.elapsed().as_secs_f64());
+}
+
+/// Each institution's rollups, over all plans and per plan: the milestones
+/// it is responsible for by status, overdue ones, the mean progress of the
+/// tracked ones (and over how many), and the commitments it has a part in.
+fn institution_rollups(ds: &mut Dataset) {
+    let milestones: HashMap<&str, &MilestoneRow> = ds.milestones.iter().map(|m| (m.id.as_str(), m)).collect();
     let mut aliases: HashMap<&str, Vec<&str>> = HashMap::new();
     for a in &ds.aliases {
         aliases.entry(a.institution_id.as_str()).or_default().push(a.alias.as_str());
     }
-    let mut roles_of: HashMap<&str, Vec<&crate::models::InstitutionRoleRow>> = HashMap::new();
+    // Per institution: (plan -> (tally, commitments)), in the order roles appear.
+    type PerPlan<'a> = Vec<(&'a str, Tally, HashSet<&'a str>)>;
+    let mut work: HashMap<&str, (HashSet<&str>, PerPlan)> = HashMap::new();
+    let plan_order: HashMap<&str, i32> = ds.plans.iter().map(|p| (p.id.as_str(), p.seq)).collect();
     for r in &ds.roles {
-        roles_of.entry(r.institution_id.as_str()).or_default().push(r);
-    }
-    for i in &mut ds.institutions {
-        let mut commitments: HashSet<&str> = HashSet::new();
-        let mut ms: HashSet<&str> = HashSet::new();
-        for r in roles_of.get(i.id.as_str()).into_iter().flatten() {
-            match r.subject_type.as_str() {
-                "commitment" => {
-                    commitments.insert(r.subject_id.as_str());
-                }
-                "milestone" => {
-                    ms.insert(r.subject_id.as_str());
-                    if let Some(m) = milestones.get(r.subject_id.as_str()) {
-                        commitments.insert(m.commitment_id.as_str());
+        let (seen, per_plan) = work.entry(r.institution_id.as_str()).or_default();
+        let at = match per_plan.iter().position(|(p, _, _)| *p == r.plan_id) {
+            Some(at) => at,
+            None => {
+                per_plan.push((r.plan_id.as_str(), Tally::default(), HashSet::new()));
+                per_plan.len() - 1
+            }
+        };
+        if r.role == "mentioned" {
+            continue;
+        }
+        let entry = &mut per_plan[at];
+        match r.subject_type.as_str() {
+            "commitment" => {
+                entry.2.insert(r.subject_id.as_str());
+            }
+            "milestone" => {
+                if let Some(m) = milestones.get(r.subject_id.as_str()) {
+                    entry.2.insert(m.commitment_id.as_str());
+                    if r.role == "responsible" && seen.insert(r.subject_id.as_str()) {
+                        entry.1.add(m);
                     }
                 }
-                _ => {}
             }
+            _ => {}
         }
-        let progress: Vec<i32> =
-            ms.iter().filter_map(|id| milestones.get(id)).map(|m| m.latest_progress.unwrap_or(0)).collect();
-        i.commitment_count = commitments.len() as i32;
-        i.milestone_count = ms.len() as i32;
-        i.completed_milestone_count =
-            ms.iter().filter_map(|id| milestones.get(id)).filter(|m| m.status == "completed").count() as i32;
-        i.average_progress = mean(&progress);
+    }
+    let sources: Vec<&str> = ds.source_documents.iter().map(|d| d.text.as_str()).collect();
+    let mut rollups = Vec::new();
+    for i in &mut ds.institutions {
+        let (_, mut per_plan) = work.remove(i.id.as_str()).unwrap_or_default();
+        per_plan.sort_by_key(|(p, _, _)| plan_order.get(p).copied().unwrap_or(i32::MAX));
+        let mut all = Tally::default();
+        let mut commitments: HashSet<&str> = HashSet::new();
         i.name_key = fold(&i.name);
+        for (plan, t, cs) in &per_plan {
+            let (avg, over) = t.average();
+            let [completed, started, not_started, no_data] = t.by_status;
+            rollups.push(InstitutionPlanRollupRow {
+                institution_id: i.id.clone(),
+                plan_id: plan.to_string(),
+                seq: 0,
+                name_key: i.name_key.clone(),
+                commitment_count: cs.len() as i32,
+                milestone_count: t.milestones,
+                completed_milestone_count: completed,
+                started_milestone_count: started,
+                not_started_milestone_count: not_started,
+                no_data_milestone_count: no_data,
+                overdue_milestone_count: t.overdue,
+                average_progress: avg,
+                average_progress_milestones: over,
+            });
+            all.milestones += t.milestones;
+            for k in 0..4 {
+                all.by_status[k] += t.by_status[k];
+            }
+            all.overdue += t.overdue;
+            all.progress.extend(&t.progress);
+            commitments.extend(cs);
+        }
+        let (avg, over) = all.average();
+        let [completed, started, not_started, no_data] = all.by_status;
+        i.commitment_count = commitments.len() as i32;
+        i.milestone_count = all.milestones;
+        i.completed_milestone_count = completed;
+        i.started_milestone_count = started;
+        i.not_started_milestone_count = not_started;
+        i.no_data_milestone_count = no_data;
+        i.overdue_milestone_count = all.overdue;
+        i.average_progress = avg;
+        i.average_progress_milestones = over;
+        // Whether the name and acronym are written in some source, or were
+        // supplied by curation.
+        i.name_in_sources = sources.iter().any(|t| t.contains(i.name.as_str()));
+        i.acronym_in_sources = i.acronym.as_ref().map(|a| sources.iter().any(|t| contains_word(t, a)));
         let mut parts = vec![Some(i.name.as_str()), i.acronym.as_deref()];
         parts.extend(aliases.get(i.id.as_str()).into_iter().flatten().map(|a| Some(*a)));
         i.search_text = search_text(&parts);
     }
-    log::debug!("derive: rollups in {:.2} s", started.elapsed().as_secs_f64());
-    ds.findings = super::quality::compute(ds);
-    log::debug!("derive: quality findings in {:.2} s", started.elapsed().as_secs_f64());
+    for (k, r) in rollups.iter_mut().enumerate() {
+        r.seq = k as i32 + 1;
+    }
+    ds.plan_rollups = rollups;
 }
 
 #[cfg(test)]
@@ -179,7 +372,8 @@ mod tests {
     #[test]
     fn status_and_mean_follow_the_rules() {
         assert_eq!(status_of(None), "not_started");
-        assert_eq!(status_of(Some(0)), "not_started");
+        // Any update means started, even one that says 0 %.
+        assert_eq!(status_of(Some(0)), "started");
         assert_eq!(status_of(Some(1250)), "started");
         assert_eq!(status_of(Some(10000)), "completed");
         assert_eq!(mean(&[8500, 10000, 0]), Some(6166));

@@ -52,9 +52,11 @@ pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
                     ]
                 })
                 .collect(),
-            "institution_aliases.csv" => {
-                ds.aliases.iter().map(|r| vec![r.institution_id.clone(), r.alias.clone()]).collect()
-            }
+            "institution_aliases.csv" => ds
+                .aliases
+                .iter()
+                .map(|r| vec![r.institution_id.clone(), r.alias.clone(), r.in_text.to_string()])
+                .collect(),
             "plans.csv" => ds
                 .plans
                 .iter()
@@ -176,16 +178,18 @@ pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
                         r.description.clone(),
                         pct(r.percent),
                         opt(&r.percent_raw),
+                        r.verification_line.to_string(),
                         opt(&r.verification),
-                        r.links.clone(),
                         r.source_document.clone(),
                         r.source_location.clone(),
                     ]
                 })
                 .collect(),
+            // Mentions found in the text are derived, not canonical.
             "institution_roles.csv" => ds
                 .roles
                 .iter()
+                .filter(|r| r.origin == "curated")
                 .map(|r| {
                     vec![
                         r.institution_id.clone(),
@@ -198,6 +202,24 @@ pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
                     ]
                 })
                 .collect(),
+            "source_headings.csv" => ds
+                .headings
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.clone(),
+                        r.document_id.clone(),
+                        r.line.to_string(),
+                        r.kind.clone(),
+                        r.level.to_string(),
+                        opt(&r.number),
+                        r.title.clone(),
+                        opt(&r.page),
+                        int(r.heading_line),
+                    ]
+                })
+                .collect(),
+            "retired_ids.csv" => ds.retired.iter().map(|r| vec![r.record_type.clone(), r.record_id.clone()]).collect(),
             other => unreachable!("no writer for {other}"),
         };
         let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
@@ -210,12 +232,23 @@ pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// Write the canonical files into `dir` (created if needed).
+/// Write the canonical files into `dir` (created if needed), and the source
+/// documents' files into `dir/sources/` unless they are already beside it.
 pub fn write_dir(ds: &Dataset, dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    for (file, bytes) in serialize(ds) {
+    let mut files = serialize(ds);
+    for d in &ds.source_documents {
+        let existing = super::canonical::source_path(dir, &d.file_name);
+        let same = std::fs::read(&existing).is_ok_and(|b| b == d.text.as_bytes());
+        if !same && !d.text.is_empty() {
+            std::fs::create_dir_all(dir.join("sources"))
+                .map_err(|e| format!("cannot create {}/sources: {e}", dir.display()))?;
+            files.push((format!("sources/{}", d.file_name), d.text.as_bytes().to_vec()));
+        }
+    }
+    for (file, bytes) in files {
         let path = dir.join(&file);
-        let tmp = dir.join(format!(".{file}.tmp"));
+        let tmp = path.with_file_name(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("file")));
         std::fs::write(&tmp, &bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
         std::fs::rename(&tmp, &path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
@@ -250,6 +283,15 @@ pub fn load(conn: &mut DbConnection) -> QueryResult<Dataset> {
         roles: institution_roles::table
             .order(institution_roles::seq)
             .select(InstitutionRoleRow::as_select())
+            .load(conn)?,
+        headings: source_headings::table
+            .order(source_headings::seq)
+            .select(SourceHeadingRow::as_select())
+            .load(conn)?,
+        retired: retired_ids::table.order(retired_ids::seq).select(RetiredIdRow::as_select()).load(conn)?,
+        plan_rollups: institution_plan_rollups::table
+            .order(institution_plan_rollups::seq)
+            .select(InstitutionPlanRollupRow::as_select())
             .load(conn)?,
         findings: quality_findings::table
             .order(quality_findings::seq)

@@ -8,6 +8,7 @@
 pub mod canonical;
 pub mod derive;
 pub mod export;
+pub mod mentions;
 pub mod platform;
 pub mod quality;
 pub mod report;

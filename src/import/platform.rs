@@ -21,22 +21,31 @@ pub struct Mention {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Update {
     pub line: usize,
+    /// The last line of the update (its percentage or verification line).
+    pub end_line: usize,
     /// `YYYY-MM-DDTHH:MM:SS`.
     pub reported_at: String,
     pub description: String,
     pub percent: i32,
     pub percent_raw: String,
+    /// Whether the update has a `Medios de verificación:` line at all.
+    pub verification_line: bool,
+    /// The text of that line (and of any lines under it), when not empty.
     pub verification: Option<String>,
-    pub links: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Milestone {
     pub line: usize,
+    /// The last line of the milestone's own text (its `AVANCES` heading or
+    /// the last line before it), not counting its updates.
+    pub end_line: usize,
     pub responsible: Vec<Mention>,
     pub start: Option<(String, String, &'static str)>,
     pub end: Option<(String, String, &'static str)>,
     pub description: String,
+    /// One entry per expected result; a result the export wraps over several
+    /// lines keeps its line breaks (`\n`), exactly as published.
     pub expected_results: Vec<String>,
     pub updates: Vec<Update>,
 }
@@ -44,6 +53,8 @@ pub struct Milestone {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Commitment {
     pub line: usize,
+    /// The last line of the commitment's own block (before its first milestone).
+    pub end_line: usize,
     pub number: String,
     pub title: String,
     pub responsible: Vec<Mention>,
@@ -101,6 +112,20 @@ pub fn parse_date(raw: &str) -> Option<(String, String, &'static str)> {
     Some((first.format("%Y-%m-%d").to_string(), last.format("%Y-%m-%d").to_string(), "month"))
 }
 
+/// Whether a line of an expected-results list continues the result above it:
+/// the export wraps a long result over several lines, and a wrapped line
+/// starts in the middle of a sentence, with a lower-case letter. Every new
+/// result starts with a capital (or a digit, or a quote).
+pub fn continues_previous(line: &str) -> bool {
+    line.chars().next().is_some_and(|c| c.is_lowercase())
+}
+
+/// ASCII blanks only: a non-breaking space at the end of a line is part of
+/// the text as published, not layout.
+fn blank(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
 /// Every http(s) link in a text, trailing punctuation removed.
 pub fn links(text: &str) -> Vec<String> {
     text.split_whitespace()
@@ -121,6 +146,8 @@ enum Block {
     MilestoneDescription,
     ExpectedResults,
     Updates,
+    /// After `Descripción:`: a description the export wraps goes on here.
+    UpdateDescription,
     Verification,
 }
 
@@ -129,6 +156,8 @@ struct Parser<'a> {
     problems: Vec<Problem>,
     report: Report,
     block: Block,
+    /// Past the current milestone's `AVANCES`: lines belong to its updates.
+    in_updates: bool,
 }
 
 impl Parser<'_> {
@@ -148,21 +177,50 @@ impl Parser<'_> {
         self.milestone().and_then(|m| m.updates.last_mut())
     }
 
+    /// A non-blank line `n` extends the record being read: the current
+    /// update, else the current milestone's own text, else the commitment.
+    fn extend_to(&mut self, n: usize) {
+        let in_updates = self.in_updates;
+        let Some(c) = self.report.commitments.last_mut() else { return };
+        match c.milestones.last_mut() {
+            None => c.end_line = n,
+            Some(m) if !in_updates => m.end_line = n,
+            Some(m) => {
+                if let Some(u) = m.updates.last_mut() {
+                    u.end_line = n;
+                }
+            }
+        }
+    }
+
     fn unexpected(&mut self, n: usize, line: &str) {
         let shown: String = line.chars().take(80).collect();
         self.problem(n, "line", format!("unrecognised line in {:?}: `{shown}`", self.block));
     }
 
     fn line(&mut self, n: usize, line: &str) {
-        let t = line.trim();
+        let t = line.trim_matches(blank);
         if t.is_empty() {
             return;
         }
+        self.structure(n, t, line.trim_start_matches(blank));
+        self.extend_to(n);
+    }
+
+    /// One non-blank line: `t` without its blanks, `exact` without the
+    /// layout's leading blanks only (the text as published).
+    fn structure(&mut self, n: usize, t: &str, exact: &str) {
         if let Some(rest) = t.strip_prefix("COMPROMISO ") {
             match rest.strip_suffix(':') {
                 Some(num) if !num.is_empty() && num.chars().all(|c| c.is_ascii_digit()) => {
-                    self.report.commitments.push(Commitment { line: n, number: num.to_string(), ..Default::default() });
+                    self.report.commitments.push(Commitment {
+                        line: n,
+                        end_line: n,
+                        number: num.to_string(),
+                        ..Default::default()
+                    });
                     self.block = Block::CommitmentTitle;
+                    self.in_updates = false;
                 }
                 _ => self.problem(n, "commitment", format!("`{t}` is not `COMPROMISO <number>:`")),
             }
@@ -182,12 +240,19 @@ impl Parser<'_> {
             "OSC" => return self.block = Block::Group("civil_society"),
             "OTROS" => return self.block = Block::Group("other"),
             "INSTITUCIÓN RESPONSABLE:" => {
-                self.commitment().unwrap().milestones.push(Milestone { line: n, ..Default::default() });
+                self.in_updates = false;
+                self.commitment().unwrap().milestones.push(Milestone { line: n, end_line: n, ..Default::default() });
                 return self.block = Block::MilestoneResponsible;
             }
             "DESCRIPCIÓN:" if self.milestone().is_some() => return self.block = Block::MilestoneDescription,
             "RESULTADOS ESPERADOS:" if self.milestone().is_some() => return self.block = Block::ExpectedResults,
-            "AVANCES" if self.milestone().is_some() => return self.block = Block::Updates,
+            "AVANCES" if self.milestone().is_some() => {
+                self.block = Block::Updates;
+                self.milestone().unwrap().end_line = n;
+                // The milestone's own text ends here; its updates follow.
+                self.in_updates = true;
+                return;
+            }
             _ => {}
         }
         if let Some(raw) = t.strip_prefix("FECHA DE INICIO:").or_else(|| t.strip_prefix("FECHA DE FIN:")) {
@@ -210,24 +275,31 @@ impl Parser<'_> {
             return;
         }
         if let Some(ts) = t.strip_prefix("Fecha:") {
-            if self.milestone().is_none() || !matches!(self.block, Block::Updates | Block::Verification) {
+            if self.milestone().is_none()
+                || !matches!(self.block, Block::Updates | Block::UpdateDescription | Block::Verification)
+            {
                 return self.unexpected(n, t);
             }
             let ts = ts.trim();
             match chrono::NaiveDateTime::parse_from_str(ts, "%Y-%m-%d %H:%M:%S") {
                 Ok(dt) => {
                     let reported_at = dt.format("%Y-%m-%dT%H:%M:%S").to_string();
-                    self.milestone().unwrap().updates.push(Update { line: n, reported_at, ..Default::default() });
+                    self.milestone().unwrap().updates.push(Update {
+                        line: n,
+                        end_line: n,
+                        reported_at,
+                        ..Default::default()
+                    });
                     self.block = Block::Updates;
                 }
                 Err(_) => self.problem(n, "Fecha", format!("`{ts}` is not a timestamp like 2025-03-05 02:48:19")),
             }
             return;
         }
-        if let Some(d) = t.strip_prefix("Descripción:") {
+        if let Some(d) = exact.strip_prefix("Descripción:") {
             let Some(u) = self.update() else { return self.unexpected(n, t) };
-            u.description = d.trim().to_string();
-            u.links = links(&u.description);
+            u.description = d.trim_start_matches(blank).to_string();
+            self.block = Block::UpdateDescription;
             return;
         }
         if let Some(p) = t.strip_prefix("Porcentaje avance:") {
@@ -237,21 +309,23 @@ impl Parser<'_> {
                     let Some(u) = self.update() else { return self.unexpected(n, t) };
                     u.percent = h;
                     u.percent_raw = p;
+                    self.block = Block::Updates;
                 }
                 _ => self.problem(n, "Porcentaje avance", format!("`{p}` is not a percentage like 12% or 12.5%")),
             }
             return;
         }
-        if let Some(v) = t.strip_prefix("Medios de verificación:") {
+        if let Some(v) = exact.strip_prefix("Medios de verificación:") {
             let Some(u) = self.update() else { return self.unexpected(n, t) };
-            let v = v.trim();
-            if !v.is_empty() {
+            u.verification_line = true;
+            let v = v.trim_start_matches(blank);
+            if !v.trim_matches(blank).is_empty() {
                 u.verification = Some(v.to_string());
             }
             self.block = Block::Verification;
             return;
         }
-        self.text(n, t);
+        self.text(n, exact);
     }
 
     /// A free-text line: what it belongs to depends on the block.
@@ -262,7 +336,7 @@ impl Parser<'_> {
             }
             s.push_str(t);
         };
-        let mention = Mention { name: t.to_string(), line: n };
+        let mention = Mention { name: t.trim_end_matches(blank).to_string(), line: n };
         match self.block {
             Block::CommitmentTitle => append(&mut self.commitment().unwrap().title, t),
             Block::Responsible => self.commitment().unwrap().responsible.push(mention),
@@ -272,6 +346,7 @@ impl Parser<'_> {
                 if c.progress.is_some() {
                     return self.unexpected(n, t);
                 }
+                let t = t.trim_end_matches(blank);
                 match percent::parse_hundredths(t).filter(|h| (0..=10000).contains(h)) {
                     Some(h) if t.ends_with('%') => self.commitment().unwrap().progress = Some((h, t.to_string())),
                     _ => self.problem(n, "PORCENTAJE DE AVANCE", format!("`{t}` is not a percentage like 50.00%")),
@@ -280,13 +355,21 @@ impl Parser<'_> {
             Block::Group(g) => self.commitment().unwrap().participants.push((g, mention)),
             Block::MilestoneResponsible => self.milestone().unwrap().responsible.push(mention),
             Block::MilestoneDescription => append(&mut self.milestone().unwrap().description, t),
-            Block::ExpectedResults => self.milestone().unwrap().expected_results.push(t.to_string()),
+            Block::ExpectedResults => {
+                let results = &mut self.milestone().unwrap().expected_results;
+                match results.last_mut() {
+                    Some(last) if continues_previous(t) => append(last, t),
+                    _ => results.push(t.to_string()),
+                }
+            }
             Block::Verification => {
                 let Some(u) = self.update() else { return self.unexpected(n, t) };
                 let v = u.verification.get_or_insert_with(String::new);
                 append(v, t);
-                let found = links(t);
-                u.links.extend(found);
+            }
+            Block::UpdateDescription => {
+                let Some(u) = self.update() else { return self.unexpected(n, t) };
+                append(&mut u.description, t);
             }
             Block::Updates | Block::Start => self.unexpected(n, t),
         }
@@ -332,7 +415,8 @@ thread_local! {
 /// Parse a report's text. `file` names it in problems.
 pub fn parse(file: &str, text: &str) -> Result<Report, Vec<Problem>> {
     PENDING.with(|p| p.set(None));
-    let mut p = Parser { file, problems: Vec::new(), report: Report::default(), block: Block::Start };
+    let mut p =
+        Parser { file, problems: Vec::new(), report: Report::default(), block: Block::Start, in_updates: false };
     if text.trim().is_empty() {
         return Err(vec![Problem { file: file.into(), line: 0, field: "file".into(), message: "is empty".into() }]);
     }
@@ -422,6 +506,58 @@ mod tests {
         assert_eq!(parse_date("Diciembre 2023").unwrap().1, "2023-12-31");
         assert_eq!(parse_date("31/02/2025"), None);
         assert_eq!(parse_date("Brumario 2024"), None);
+    }
+
+    const REPORT: &str = include_str!("../../data/sources/002_51e5fa75739f974e.txt");
+
+    fn milestone(r: &Report, c: usize, m: usize) -> &Milestone {
+        &r.commitments[c - 1].milestones[m - 1]
+    }
+
+    #[test]
+    fn an_expected_result_wrapped_over_lines_is_one_result() {
+        let r = parse("002", REPORT).unwrap();
+        // Commitment 4, milestone 1: four results, the first over four lines.
+        let m = milestone(&r, 4, 1);
+        assert_eq!(m.expected_results.len(), 4);
+        assert!(m.expected_results[0].starts_with("Ampliada la participación de la MMM"));
+        assert!(m.expected_results[0].ends_with("con el acompañamiento de\ncooperación internacional."));
+        assert_eq!(m.expected_results[2].lines().count(), 2);
+        // Commitment 3, milestone 3: one result over four lines.
+        assert_eq!(milestone(&r, 3, 3).expected_results.len(), 1);
+        assert_eq!(milestone(&r, 3, 3).expected_results[0].lines().count(), 4);
+        // Separate results that start with capitals stay separate.
+        assert_eq!(milestone(&r, 1, 4).expected_results.len(), 4);
+        assert_eq!(milestone(&r, 1, 3).expected_results.len(), 2);
+    }
+
+    #[test]
+    fn records_span_their_lines_and_keep_the_verification_line_as_published() {
+        let r = parse("002", REPORT).unwrap();
+        let c1 = &r.commitments[0];
+        assert_eq!((c1.line, c1.end_line), (5, 33));
+        let m2 = milestone(&r, 1, 2);
+        assert_eq!((m2.line, m2.end_line), (43, 49));
+        let u = &m2.updates[0];
+        assert_eq!((u.line, u.end_line, u.verification_line, u.verification.as_deref()), (50, 53, true, None));
+        // The SESAN update has no verification line; its link stays in the text.
+        let u = &milestone(&r, 1, 4).updates[1];
+        assert!(!u.verification_line);
+        assert!(u.description.ends_with("https://www.facebook.com/share/v/1DHug9Dcne/"));
+    }
+
+    #[test]
+    fn text_is_kept_exactly_including_trailing_non_breaking_spaces() {
+        let report = "8\nHITOS NO INICIADOS1\nHITOS INICIADOS0\nHITOS COMPLETADOS\nCOMPROMISO 1:\nTítulo\u{a0}\n\
+            Responsables de implementación:\nGAE\nPORCENTAJE DE AVANCE:\n10.00%\nINSTITUCIÓN RESPONSABLE:\nGAE\n\
+            DESCRIPCIÓN:\nHacer  algo\u{a0}\nAVANCES\nFecha: 2025-01-02 03:04:05\nDescripción: Primera línea\u{a0}\n\
+            segunda línea\nPorcentaje avance: 10%\nMedios de verificación: Acta 3\u{a0}\n";
+        let r = parse("x", report).unwrap();
+        assert_eq!(r.commitments[0].title, "Título\u{a0}");
+        let m = &r.commitments[0].milestones[0];
+        assert_eq!(m.description, "Hacer  algo\u{a0}");
+        assert_eq!(m.updates[0].description, "Primera línea\u{a0}\nsegunda línea");
+        assert_eq!(m.updates[0].verification.as_deref(), Some("Acta 3\u{a0}"));
     }
 
     #[test]

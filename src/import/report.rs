@@ -1,11 +1,26 @@
 //! Turn a parsed tracking-platform report into canonical records of one
 //! plan, replacing what the dataset held for that plan's commitments.
+//!
+//! Ids survive the next export: a commitment is its number; a milestone or
+//! update of the new report keeps the id of the one it matches in the
+//! dataset (same commitment), found by content first and then by content
+//! and position, so that inserting, removing or reordering others around it
+//! changes nothing; only a really new record gets a new id, one never used
+//! before (ids of removed records are kept in `retired_ids.csv`).
+//!
+//! Matching, in order, each record used once:
+//! - milestones: the same text, results, dates and responsible institutions;
+//!   then the same responsible institutions and a description that shares
+//!   at least half its words (or a quarter, at the same position);
+//! - updates (within a matched milestone): the same time, text and
+//!   percentage; then the same time; then the same text and percentage.
 
 use std::collections::{HashMap, HashSet};
 
-use super::platform::{Mention, Report};
+use super::platform::{self, Mention, Report};
 use super::{canonical, derive, Dataset, Problem};
 use crate::models::*;
+use crate::text::fold;
 
 /// Alias (and canonical name) -> institution ids. A compound alias such as
 /// "FLACSO y Cruz Roja" names several institutions.
@@ -47,13 +62,96 @@ fn splice<T>(rows: &mut Vec<T>, old: impl Fn(&T) -> bool, new: Vec<T>) {
     *rows = kept;
 }
 
-fn loc(line: usize) -> String {
-    format!("line {line}")
+/// `line N` or `lines N-M`.
+pub fn loc(first: usize, last: usize) -> String {
+    if last > first {
+        format!("lines {first}-{last}")
+    } else {
+        format!("line {first}")
+    }
+}
+
+/// The number after `prefix` in an id such as `…-m12`.
+fn number_after(id: &str, prefix: &str) -> Option<u32> {
+    id.strip_prefix(prefix)?.parse().ok()
+}
+
+/// Hands out ids `{prefix}{n}` never used before: above every number in use
+/// or retired under that prefix.
+struct Ids {
+    prefix: String,
+    next: u32,
+}
+
+impl Ids {
+    fn new<'a>(prefix: String, taken: impl Iterator<Item = &'a str>) -> Ids {
+        let top = taken.filter_map(|id| number_after(id, &prefix)).max().unwrap_or(0);
+        Ids { prefix, next: top + 1 }
+    }
+
+    fn fresh(&mut self) -> String {
+        let id = format!("{}{}", self.prefix, self.next);
+        self.next += 1;
+        id
+    }
+}
+
+/// Words of a text, for comparing descriptions.
+fn words(s: &str) -> HashSet<String> {
+    fold(s).split(' ').filter(|w| w.len() > 2).map(str::to_string).collect()
+}
+
+/// Share of words in common, in percent.
+fn overlap(a: &str, b: &str) -> u32 {
+    let (a, b) = (words(a), words(b));
+    let union = a.union(&b).count();
+    if union == 0 {
+        return 0;
+    }
+    (a.intersection(&b).count() * 100 / union) as u32
+}
+
+/// Pair each new item with an old one: `exact` first, then the best `close`
+/// score (0: no match). Returns, per new item, the index of its old one.
+fn pair<N, O>(
+    new: &[N],
+    old: &[O],
+    exact: impl Fn(&N, &O) -> bool,
+    close: impl Fn(usize, &N, usize, &O) -> u32,
+) -> Vec<Option<usize>> {
+    let mut out = vec![None; new.len()];
+    let mut used = vec![false; old.len()];
+    for (i, n) in new.iter().enumerate() {
+        if let Some(j) = (0..old.len()).find(|j| !used[*j] && exact(n, &old[*j])) {
+            out[i] = Some(j);
+            used[j] = true;
+        }
+    }
+    // The best remaining pairs first, so that an edit does not steal the
+    // old record of a closer match further down.
+    let mut scored: Vec<(u32, usize, usize)> = Vec::new();
+    for (i, n) in new.iter().enumerate().filter(|(i, _)| out[*i].is_none()) {
+        for (j, o) in old.iter().enumerate().filter(|(j, _)| !used[*j]) {
+            let s = close(i, n, j, o);
+            if s > 0 {
+                scored.push((s, i, j));
+            }
+        }
+    }
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    for (_, i, j) in scored {
+        if out[i].is_none() && !used[j] {
+            out[i] = Some(j);
+            used[j] = true;
+        }
+    }
+    out
 }
 
 /// Replace `plan`'s commitments, milestones, updates and their roles with the report's.
 pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &Report) -> Result<(), Vec<Problem>> {
     let mut problems = Vec::new();
+    ds.roles.retain(|r| r.origin == "curated");
     let Some(p) = ds.plans.iter_mut().find(|p| p.id == plan) else {
         return Err(vec![Problem {
             file: file.into(),
@@ -82,9 +180,38 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
             }
         }
     };
+    // What the dataset holds for the plan now, to keep ids.
+    let responsible_of = |kind: &str, id: &str| -> Vec<String> {
+        let mut v: Vec<String> = ds
+            .roles
+            .iter()
+            .filter(|r| r.subject_type == kind && r.subject_id == id && r.role == "responsible")
+            .map(|r| r.institution_id.clone())
+            .collect();
+        v.sort();
+        v
+    };
+    let old_milestones: HashMap<&str, Vec<(&MilestoneRow, Vec<String>)>> = {
+        let mut m: HashMap<&str, Vec<(&MilestoneRow, Vec<String>)>> = HashMap::new();
+        for row in
+            ds.milestones.iter().filter(|m| ds.commitments.iter().any(|c| c.id == m.commitment_id && c.plan_id == plan))
+        {
+            m.entry(row.commitment_id.as_str()).or_default().push((row, responsible_of("milestone", &row.id)));
+        }
+        m
+    };
+    let old_updates: HashMap<&str, Vec<&ProgressUpdateRow>> = {
+        let mut m: HashMap<&str, Vec<&ProgressUpdateRow>> = HashMap::new();
+        for u in &ds.progress_updates {
+            m.entry(u.milestone_id.as_str()).or_default().push(u);
+        }
+        m
+    };
+    let retired: Vec<&str> = ds.retired.iter().map(|r| r.record_id.as_str()).collect();
     let mut commitments = Vec::new();
     let mut milestones = Vec::new();
     let mut updates = Vec::new();
+    let mut kept: HashSet<String> = HashSet::new();
     let mut roles: Vec<InstitutionRoleRow> = Vec::new();
     let mut role_ids = HashSet::new();
     let mut role = |inst: String, role: &str, group: Option<&str>, kind: &str, subject: &str, line: usize| {
@@ -100,7 +227,8 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
                 subject_id: subject.into(),
                 plan_id: plan.into(),
                 source_document: document.into(),
-                source_location: loc(line),
+                source_location: loc(line, line),
+                origin: "curated".into(),
             });
         }
     };
@@ -126,11 +254,12 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
             reported_progress: c.progress.as_ref().map(|p| p.0),
             reported_progress_raw: c.progress.as_ref().map(|p| p.1.clone()),
             source_document: document.into(),
-            source_location: loc(c.line),
+            source_location: loc(c.line, c.end_line),
             computed_progress: None,
             status: String::new(),
             milestone_count: 0,
             search_text: String::new(),
+            computed_progress_milestones: None,
         });
         for m in &c.responsible {
             for inst in resolve(m, &mut problems) {
@@ -142,8 +271,50 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
                 role(inst, "participating", Some(group), "commitment", &cid, m.line);
             }
         }
-        for (k, m) in c.milestones.iter().enumerate() {
-            let mid = format!("{cid}-m{}", k + 1);
+        // Keep the ids of the milestones that are still there.
+        let responsible: Vec<Vec<String>> = c
+            .milestones
+            .iter()
+            .map(|m| {
+                let mut ids: Vec<String> =
+                    m.responsible.iter().flat_map(|r| aliases.get(&r.name).cloned().unwrap_or_default()).collect();
+                ids.sort();
+                ids
+            })
+            .collect();
+        let old = old_milestones.get(cid.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let indexed: Vec<(usize, &platform::Milestone)> = c.milestones.iter().enumerate().collect();
+        let matched = pair(
+            &indexed,
+            old,
+            |(k, m), (o, resp)| {
+                o.description == m.description
+                    && crate::text::json_list(&o.expected_results) == m.expected_results
+                    && o.start_raw == m.start.as_ref().map(|d| d.0.clone())
+                    && o.end_raw == m.end.as_ref().map(|d| d.0.clone())
+                    && *resp == responsible[*k]
+            },
+            |_, (k, m), j, (o, resp)| {
+                if *resp != responsible[*k] {
+                    return 0;
+                }
+                let share = overlap(&o.description, &m.description);
+                let same_place = o.code == (k + 1).to_string() || j == *k;
+                if share >= 50 || (same_place && share >= 25) {
+                    share + if same_place { 1 } else { 0 }
+                } else {
+                    0
+                }
+            },
+        );
+        let mut milestone_ids =
+            Ids::new(format!("{cid}-m"), old.iter().map(|(o, _)| o.id.as_str()).chain(retired.iter().copied()));
+        for ((k, m), found) in indexed.iter().zip(matched) {
+            let (mid, old_row) = match found {
+                Some(j) => (old[j].0.id.clone(), Some(old[j].0)),
+                None => (milestone_ids.fresh(), None),
+            };
+            kept.insert(mid.clone());
             milestones.push(MilestoneRow {
                 id: mid.clone(),
                 seq: 0,
@@ -151,7 +322,7 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
                 plan_id: String::new(),
                 code: (k + 1).to_string(),
                 description: m.description.clone(),
-                expected_results: m.expected_results.join("\n"),
+                expected_results: serde_json::to_string(&m.expected_results).unwrap_or_default(),
                 start_raw: m.start.as_ref().map(|d| d.0.clone()),
                 start_date: m.start.as_ref().map(|d| d.1.clone()),
                 start_precision: m.start.as_ref().map(|d| d.2.to_string()),
@@ -160,21 +331,49 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
                 end_precision: m.end.as_ref().map(|d| d.2.to_string()),
                 term: None,
                 source_document: document.into(),
-                source_location: loc(m.line),
+                source_location: loc(m.line, m.end_line),
                 status: String::new(),
                 latest_progress: None,
                 latest_progress_at: None,
                 progress_update_count: 0,
                 search_text: String::new(),
+                overdue: None,
             });
             for r in &m.responsible {
                 for inst in resolve(r, &mut problems) {
                     role(inst, "responsible", None, "milestone", &mid, r.line);
                 }
             }
-            for (j, u) in m.updates.iter().enumerate() {
+            let before: &[&ProgressUpdateRow] =
+                old_row.and_then(|o| old_updates.get(o.id.as_str())).map(Vec::as_slice).unwrap_or_default();
+            let matched = pair(
+                &m.updates,
+                before,
+                |u, o| {
+                    o.reported_at == u.reported_at
+                        && o.description == u.description
+                        && o.percent_raw.as_deref() == Some(u.percent_raw.as_str())
+                },
+                |_, u, _, o| {
+                    if o.reported_at == u.reported_at {
+                        2
+                    } else if o.description == u.description && o.percent_raw.as_deref() == Some(&u.percent_raw) {
+                        1
+                    } else {
+                        0
+                    }
+                },
+            );
+            let mut update_ids =
+                Ids::new(format!("{mid}-u"), before.iter().map(|o| o.id.as_str()).chain(retired.iter().copied()));
+            for (j, (u, found)) in m.updates.iter().zip(matched).enumerate() {
+                let id = match found {
+                    Some(o) => before[o].id.clone(),
+                    None => update_ids.fresh(),
+                };
+                kept.insert(id.clone());
                 updates.push(ProgressUpdateRow {
-                    id: format!("{mid}-u{}", j + 1),
+                    id,
                     seq: 0,
                     milestone_id: mid.clone(),
                     commitment_id: String::new(),
@@ -185,10 +384,11 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
                     percent: Some(u.percent),
                     percent_raw: Some(u.percent_raw.clone()),
                     verification: u.verification.clone(),
-                    links: u.links.join("\n"),
+                    links: String::new(),
                     source_document: document.into(),
-                    source_location: loc(u.line),
+                    source_location: loc(u.line, u.end_line),
                     search_text: String::new(),
+                    verification_line: u.verification_line,
                 });
             }
         }
@@ -200,6 +400,25 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
         ds.commitments.iter().filter(|c| c.plan_id == plan).map(|c| c.id.clone()).collect();
     let old_milestones: HashSet<String> =
         ds.milestones.iter().filter(|m| old_commitments.contains(&m.commitment_id)).map(|m| m.id.clone()).collect();
+    let old_updates: HashSet<String> =
+        ds.progress_updates.iter().filter(|u| old_milestones.contains(&u.milestone_id)).map(|u| u.id.clone()).collect();
+    // Records that are gone retire their ids.
+    let new_commitments: HashSet<&str> = commitments.iter().map(|c| c.id.as_str()).collect();
+    let mut gone: Vec<(&str, String)> = Vec::new();
+    for c in ds.commitments.iter().filter(|c| c.plan_id == plan && !new_commitments.contains(c.id.as_str())) {
+        gone.push(("commitment", c.id.clone()));
+    }
+    for m in ds.milestones.iter().filter(|m| old_milestones.contains(&m.id) && !kept.contains(&m.id)) {
+        gone.push(("milestone", m.id.clone()));
+    }
+    for u in ds.progress_updates.iter().filter(|u| old_milestones.contains(&u.milestone_id) && !kept.contains(&u.id)) {
+        gone.push(("progress_update", u.id.clone()));
+    }
+    for (kind, id) in gone {
+        if !ds.retired.iter().any(|r| r.record_id == id) {
+            ds.retired.push(RetiredIdRow { record_type: kind.into(), record_id: id, seq: 0 });
+        }
+    }
     splice(&mut ds.commitments, |c| c.plan_id == plan, commitments);
     splice(&mut ds.milestones, |m| old_commitments.contains(&m.commitment_id), milestones);
     splice(&mut ds.progress_updates, |u| old_milestones.contains(&u.milestone_id), updates);
@@ -208,6 +427,7 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
         |r| {
             (r.subject_type == "commitment" && old_commitments.contains(&r.subject_id))
                 || (r.subject_type == "milestone" && old_milestones.contains(&r.subject_id))
+                || (r.subject_type == "progress_update" && old_updates.contains(&r.subject_id))
         },
         roles,
     );
@@ -240,4 +460,5 @@ fn renumber(ds: &mut Dataset) {
     each(&mut ds.milestones, |r, s| r.seq = s);
     each(&mut ds.progress_updates, |r, s| r.seq = s);
     each(&mut ds.roles, |r, s| r.seq = s);
+    each(&mut ds.retired, |r, s| r.seq = s);
 }

@@ -43,6 +43,7 @@ pub const RECORD_TYPES: &[(&str, &str)] = &[
     ("plan_risks", "plan_risk"),
     ("quality_findings", "quality_finding"),
     ("source_documents", "source_document"),
+    ("source_headings", "source_heading"),
 ];
 
 /// Compare the new content with the versions on record: what was created,
@@ -241,6 +242,9 @@ fn write_rows(
             (versions, changes)
         });
         diesel::delete(quality_findings::table).execute(c)?;
+        diesel::delete(institution_plan_rollups::table).execute(c)?;
+        diesel::delete(source_headings::table).execute(c)?;
+        diesel::delete(retired_ids::table).execute(c)?;
         diesel::delete(institution_roles::table).execute(c)?;
         diesel::delete(plan_participants::table).execute(c)?;
         diesel::delete(plan_risks::table).execute(c)?;
@@ -265,6 +269,9 @@ fn write_rows(
         insert_batches!(c, progress_updates::table, &ds.progress_updates)?;
         insert_batches!(c, institution_roles::table, &ds.roles)?;
         insert_batches!(c, quality_findings::table, &ds.findings)?;
+        insert_batches!(c, institution_plan_rollups::table, &ds.plan_rollups)?;
+        insert_batches!(c, source_headings::table, &ds.headings)?;
+        insert_batches!(c, retired_ids::table, &ds.retired)?;
         log::debug!("import: rows written at {:.2} s", started.elapsed().as_secs_f64());
 
         let (versions, changes) = tracked.join().expect("change tracking panicked");

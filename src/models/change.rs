@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{record_changes, record_versions};
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = record_versions)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct RecordVersionRow {
@@ -18,7 +18,7 @@ pub struct RecordVersionRow {
     pub updated_at: String,
 }
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = record_changes)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct RecordChangeRow {

@@ -4,7 +4,7 @@ use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{commitments, institution_roles};
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = commitments)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct CommitmentRow {
@@ -22,6 +22,7 @@ pub struct CommitmentRow {
     pub status: String,
     pub milestone_count: i32,
     pub search_text: String,
+    pub computed_progress_milestones: Option<i32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

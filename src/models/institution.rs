@@ -2,9 +2,9 @@ use diesel::prelude::*;
 
 use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
-use crate::schema::{institution_aliases, institution_roles, institutions};
+use crate::schema::{institution_aliases, institution_plan_rollups, institution_roles, institutions};
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = institutions)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct InstitutionRow {
@@ -22,19 +22,29 @@ pub struct InstitutionRow {
     pub completed_milestone_count: i32,
     pub average_progress: Option<i32>,
     pub search_text: String,
+    pub name_in_sources: bool,
+    pub acronym_in_sources: Option<bool>,
+    pub started_milestone_count: i32,
+    pub not_started_milestone_count: i32,
+    pub no_data_milestone_count: i32,
+    pub overdue_milestone_count: i32,
+    pub average_progress_milestones: i32,
 }
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = institution_aliases)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct InstitutionAliasRow {
     pub institution_id: String,
     pub alias: String,
     pub seq: i32,
+    /// Whether this form, found in a record's text, is a mention of the
+    /// institution (false for forms that are also ordinary words there).
+    pub in_text: bool,
 }
 
 /// An institution's part in a plan, commitment or milestone.
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = institution_roles)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct InstitutionRoleRow {
@@ -48,6 +58,39 @@ pub struct InstitutionRoleRow {
     pub plan_id: String,
     pub source_document: String,
     pub source_location: String,
+    /// curated, structure or text: see `crate::vocabulary::ROLE_ORIGINS`.
+    pub origin: String,
+}
+
+/// What an institution is responsible for within one plan (derived).
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[diesel(table_name = institution_plan_rollups)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct InstitutionPlanRollupRow {
+    pub institution_id: String,
+    pub plan_id: String,
+    pub seq: i32,
+    /// The institution's folded name, for sorting by name within a plan.
+    #[serde(skip)]
+    pub name_key: String,
+    pub commitment_count: i32,
+    pub milestone_count: i32,
+    pub completed_milestone_count: i32,
+    pub started_milestone_count: i32,
+    pub not_started_milestone_count: i32,
+    pub no_data_milestone_count: i32,
+    pub overdue_milestone_count: i32,
+    pub average_progress: Option<i32>,
+    pub average_progress_milestones: i32,
+}
+
+/// The per-plan rollups of some institutions, in plan order.
+pub fn plan_rollups(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<InstitutionPlanRollupRow>> {
+    institution_plan_rollups::table
+        .filter(institution_plan_rollups::institution_id.eq_any(ids))
+        .order(institution_plan_rollups::seq)
+        .select(InstitutionPlanRollupRow::as_select())
+        .load(conn)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

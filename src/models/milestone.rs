@@ -4,7 +4,7 @@ use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_roles, milestones};
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = milestones)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct MilestoneRow {
@@ -30,6 +30,7 @@ pub struct MilestoneRow {
     pub latest_progress_at: Option<String>,
     pub progress_update_count: i32,
     pub search_text: String,
+    pub overdue: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

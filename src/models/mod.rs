@@ -14,10 +14,10 @@ pub mod search;
 pub mod source_document;
 
 pub use commitment::CommitmentRow;
-pub use institution::{InstitutionAliasRow, InstitutionRoleRow, InstitutionRow};
+pub use institution::{InstitutionAliasRow, InstitutionPlanRollupRow, InstitutionRoleRow, InstitutionRow};
 pub use milestone::MilestoneRow;
 pub use plan::{PlanParticipantRow, PlanRiskRow, PlanRow, PlanSectionRow};
 pub use progress_update::ProgressUpdateRow;
 pub use quality_finding::QualityFindingRow;
 pub use revision::RevisionRow;
-pub use source_document::SourceDocumentRow;
+pub use source_document::{RetiredIdRow, SourceDocumentRow, SourceHeadingRow};

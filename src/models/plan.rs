@@ -4,7 +4,7 @@ use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_roles, plan_participants, plan_risks, plan_sections, plans};
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = plans)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct PlanRow {
@@ -31,9 +31,15 @@ pub struct PlanRow {
     pub milestones_completed: i32,
     pub progress_update_count: i32,
     pub search_text: String,
+    pub tracks_progress: bool,
+    pub progress_as_of: Option<String>,
+    pub milestones_no_data: i32,
+    pub milestones_overdue: i32,
+    pub computed_progress: Option<i32>,
+    pub computed_progress_milestones: Option<i32>,
 }
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = plan_sections)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct PlanSectionRow {
@@ -45,9 +51,10 @@ pub struct PlanSectionRow {
     pub body: String,
     pub source_document: String,
     pub source_location: String,
+    pub search_text: String,
 }
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = plan_participants)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct PlanParticipantRow {
@@ -59,9 +66,10 @@ pub struct PlanParticipantRow {
     pub institution_id: Option<String>,
     pub source_document: String,
     pub source_location: String,
+    pub search_text: String,
 }
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = plan_risks)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct PlanRiskRow {
@@ -75,6 +83,7 @@ pub struct PlanRiskRow {
     pub adjustments: Option<String>,
     pub source_document: String,
     pub source_location: String,
+    pub search_text: String,
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PlanRow>> {

@@ -4,7 +4,7 @@ use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_roles, progress_updates};
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = progress_updates)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct ProgressUpdateRow {
@@ -26,6 +26,7 @@ pub struct ProgressUpdateRow {
     pub source_document: String,
     pub source_location: String,
     pub search_text: String,
+    pub verification_line: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +93,7 @@ fn served() -> (
     progress_updates::source_document,
     progress_updates::source_location,
     diesel::expression::SqlLiteral<diesel::sql_types::Text>,
+    progress_updates::verification_line,
 ) {
     use progress_updates::*;
     (
@@ -110,6 +112,7 @@ fn served() -> (
         source_document,
         source_location,
         diesel::dsl::sql::<diesel::sql_types::Text>("''"),
+        verification_line,
     )
 }
 

@@ -5,7 +5,7 @@ use crate::db::{DbConnection, MultiBackend};
 use crate::schema::quality_findings;
 
 /// A data-quality finding computed by the importer.
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = quality_findings)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct QualityFindingRow {

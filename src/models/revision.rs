@@ -4,7 +4,7 @@ use crate::db::DbConnection;
 use crate::schema::dataset_revisions;
 
 /// One import that changed the content.
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = dataset_revisions)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct RevisionRow {

@@ -1,9 +1,9 @@
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::schema::source_documents;
+use crate::schema::{retired_ids, source_documents, source_headings};
 
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = source_documents)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct SourceDocumentRow {
@@ -13,8 +13,76 @@ pub struct SourceDocumentRow {
     pub title: String,
     pub description: Option<String>,
     pub sha256: String,
+    /// The whole text, exactly as the file holds it (not published as a column).
+    #[serde(skip)]
+    pub text: String,
+    pub line_count: i32,
 }
 
+/// Every source document, without its text (see [`find`]).
 pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<SourceDocumentRow>> {
-    source_documents::table.order(source_documents::seq).select(SourceDocumentRow::as_select()).load(conn)
+    use source_documents as d;
+    d::table
+        .order(d::seq)
+        .select((
+            d::id,
+            d::seq,
+            d::file_name,
+            d::title,
+            d::description,
+            d::sha256,
+            diesel::dsl::sql::<diesel::sql_types::Text>("''"),
+            d::line_count,
+        ))
+        .load(conn)
+}
+
+/// One source document with its text.
+pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<SourceDocumentRow>> {
+    source_documents::table.find(key).select(SourceDocumentRow::as_select()).first(conn).optional()
+}
+
+/// The headings and table-of-contents entries of a document, in line order.
+pub fn headings(conn: &mut DbConnection, document: &str) -> QueryResult<Vec<SourceHeadingRow>> {
+    source_headings::table
+        .filter(source_headings::document_id.eq(document))
+        .order((source_headings::line, source_headings::seq))
+        .select(SourceHeadingRow::as_select())
+        .load(conn)
+}
+
+/// A heading or table-of-contents entry of a source document.
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[diesel(table_name = source_headings)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct SourceHeadingRow {
+    pub id: String,
+    pub seq: i32,
+    pub document_id: String,
+    /// 1-based line of the document.
+    pub line: i32,
+    /// heading or toc_entry.
+    pub kind: String,
+    /// 1 for a top-level heading, 2 below it, and so on.
+    pub level: i32,
+    /// The number as written ("2.1"), if any.
+    pub number: Option<String>,
+    /// The title as written on the line.
+    pub title: String,
+    /// For a table-of-contents entry: the page it announces.
+    pub page: Option<String>,
+    /// For a table-of-contents entry: the line of the heading it announces
+    /// in the body, or none when the body has no such heading.
+    pub heading_line: Option<i32>,
+}
+
+/// Ids of records that an import removed; they are never given to another
+/// record, and the API answers 410 Gone for them.
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[diesel(table_name = retired_ids)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct RetiredIdRow {
+    pub record_type: String,
+    pub record_id: String,
+    pub seq: i32,
 }

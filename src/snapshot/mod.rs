@@ -33,6 +33,9 @@ pub const TABLES: &[&str] = &[
     "plan_risks",
     "quality_findings",
     "source_documents",
+    "source_headings",
+    "institution_plan_rollups",
+    "retired_ids",
 ];
 
 pub const PACKAGE_NAME: &str = "gobierno-abierto-guatemala";
@@ -94,6 +97,15 @@ fn publish_value(column: &str, v: Value) -> Value {
             n.as_i64().map(|h| Value::Number(crate::percent::to_number(h as i32))).unwrap_or(Value::Null)
         }
         Value::String(s) if s.is_empty() => Value::Null,
+        // A list in one cell: one item per line.
+        Value::String(s) if column == "expected_results" => {
+            let items = crate::text::json_list(&s);
+            if items.is_empty() {
+                Value::Null
+            } else {
+                Value::String(crate::text::one_per_line(&items))
+            }
+        }
         other => other,
     }
 }
@@ -153,6 +165,9 @@ pub fn table_rows(ds: &Dataset, table: &str) -> (Vec<String>, Vec<Vec<Value>>) {
         "plan_risks" => values(&ds.risks, &columns),
         "quality_findings" => values(&ds.findings, &columns),
         "source_documents" => values(&ds.source_documents, &columns),
+        "source_headings" => values(&ds.headings, &columns),
+        "institution_plan_rollups" => values(&ds.plan_rollups, &columns),
+        "retired_ids" => values(&ds.retired, &columns),
         _ => vec![],
     };
     (columns, rows)
@@ -235,7 +250,12 @@ fn datapackage(config: &Config, rev: &Revision, files: &[FileEntry]) -> Value {
                 })
                 .collect();
             let names: Vec<&str> = columns.iter().map(|c| c.column.as_str()).collect();
-            let primary: Vec<&str> = if names.contains(&"id") { vec!["id"] } else { vec!["institution_id", "alias"] };
+            let primary: Vec<&str> = match *table {
+                _ if names.contains(&"id") => vec!["id"],
+                "institution_plan_rollups" => vec!["institution_id", "plan_id"],
+                "retired_ids" => vec!["record_type", "record_id"],
+                _ => vec!["institution_id", "alias"],
+            };
             let foreign: Vec<Value> = columns
                 .iter()
                 .filter_map(|c| {

@@ -11,7 +11,7 @@ use crate::models::CommitmentRow;
     "id": "gt-ogp-nap6-c1", "plan_id": "gt-ogp-nap6", "number": "1",
     "title": "Acciones institucionales para el fortalecimiento de la apertura de datos",
     "description": "Busca que las instituciones del Organismo Ejecutivo…",
-    "reported_progress": 50, "reported_progress_raw": "50.00%", "computed_progress": 56.67,
+    "reported_progress": 50, "reported_progress_raw": "50.00%", "computed_progress": 56.67, "computed_progress_milestones": 3,
     "status": "started", "milestone_count": 3,
     "responsible_institutions": [{"id": "gae", "name": "Comisión Presidencial de Gobierno Abierto y Electrónico", "acronym": "GAE"}],
     "participating_institutions": [{"id": "icefi", "name": "Instituto Centroamericano de Estudios Fiscales", "acronym": "ICEFI", "group": "civil_society"}],
@@ -29,16 +29,25 @@ pub struct Commitment {
     pub reported_progress: Option<serde_json::Number>,
     /// The published text, e.g. `50.00%`.
     pub reported_progress_raw: Option<String>,
-    /// Mean of its milestones' latest progress, to two decimals (truncated); null without milestones.
+    /// Mean of its milestones' latest progress (a milestone not started counts
+    /// as 0 %), to two decimals (truncated); `null` without milestones or when
+    /// the source publishes no progress for its plan.
     #[schema(value_type = Option<f64>)]
     pub computed_progress: Option<serde_json::Number>,
-    /// not_started, started or completed, from its milestones.
+    /// How many milestones `computed_progress` is the mean of.
+    pub computed_progress_milestones: Option<i32>,
+    /// From its milestones: `completed` when all are, `started` when any has
+    /// progress, else `not_started`; `no_data` when the source publishes no
+    /// progress for its plan. Without milestones, from the reported progress.
+    #[schema(pattern = "^(not_started|started|completed|no_data)$")]
     pub status: String,
     pub milestone_count: i32,
     pub responsible_institutions: Vec<InstitutionRef>,
     /// Every other institution with its `role` (participating, involved, partner)
     /// and, for participating ones, the `group` the source lists it under.
     pub participating_institutions: Vec<InstitutionRef>,
+    /// Institutions that the record's own text names (role `mentioned`).
+    pub mentioned_institutions: Vec<InstitutionRef>,
     /// Ids of the data-quality findings about this record (`/v1/quality-findings/{id}`).
     pub quality_findings: Vec<String>,
     pub source: Source,
@@ -55,10 +64,12 @@ impl Commitment {
             reported_progress: pct(r.reported_progress),
             reported_progress_raw: r.reported_progress_raw.clone(),
             computed_progress: pct(r.computed_progress),
+            computed_progress_milestones: r.computed_progress_milestones,
             status: r.status.clone(),
             milestone_count: r.milestone_count,
             responsible_institutions: responsible,
             participating_institutions: participating,
+            mentioned_institutions: vec![],
             quality_findings: vec![],
             source: Source::new(&r.source_document, &r.source_location),
         }
@@ -82,6 +93,7 @@ pub const CSV_HEADERS: &[&str] = &[
     "reported_progress",
     "reported_progress_raw",
     "computed_progress",
+    "computed_progress_milestones",
     "status",
     "milestone_count",
     "responsible_institution_ids",
@@ -106,6 +118,7 @@ pub struct CsvRow {
     reported_progress: Option<String>,
     reported_progress_raw: Option<String>,
     computed_progress: Option<String>,
+    computed_progress_milestones: Option<i32>,
     status: String,
     milestone_count: i32,
     responsible_institution_ids: String,
@@ -136,6 +149,7 @@ pub fn csv_row(c: &Commitment) -> CsvRow {
         reported_progress: c.reported_progress.as_ref().map(|n| n.to_string()),
         reported_progress_raw: c.reported_progress_raw.clone(),
         computed_progress: c.computed_progress.as_ref().map(|n| n.to_string()),
+        computed_progress_milestones: c.computed_progress_milestones,
         status: c.status.clone(),
         milestone_count: c.milestone_count,
         responsible_institution_ids: join_ids(&c.responsible_institutions),

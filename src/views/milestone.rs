@@ -2,7 +2,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::progress_update::ProgressUpdate;
-use super::{join_ids, join_names, lines, pct, InstitutionRef, Source};
+use super::{join_ids, join_names, pct, InstitutionRef, Source};
 use crate::models::MilestoneRow;
 
 /// A date as written in the source, with its normalised form.
@@ -28,7 +28,7 @@ pub struct SourceDate {
     "involved_institutions": [],
     "start": {"raw": "Febrero 2024", "date": "2024-02-01", "precision": "month"},
     "end": {"raw": "Junio 2025", "date": "2025-06-30", "precision": "month"},
-    "term": null, "status": "completed", "latest_progress": 100, "latest_progress_at": "2025-05-22T17:33:50",
+    "term": null, "status": "completed", "overdue": false, "latest_progress": 100, "latest_progress_at": "2025-05-22T17:33:50",
     "progress_update_count": 2, "source": {"document": "002", "location": "line 98"}
 }))]
 pub struct Milestone {
@@ -38,6 +38,8 @@ pub struct Milestone {
     /// Code or number within its commitment.
     pub code: String,
     pub description: String,
+    /// One entry per expected result, exactly as published (a result that the
+    /// source wraps over several lines keeps its line breaks).
     pub expected_results: Vec<String>,
     pub responsible_institutions: Vec<InstitutionRef>,
     /// Institutions with another role (involved, partner...), each with its `role`.
@@ -46,13 +48,23 @@ pub struct Milestone {
     pub end: SourceDate,
     /// A term instead of dates, as written ("6 meses", "Campaña permanente").
     pub term: Option<String>,
-    /// not_started (no progress reported), started, or completed (latest progress 100%).
+    /// `no_data`: the source publishes no progress for this plan (there is no
+    /// percentage, and it is not 0 %); `not_started`: tracked, no progress
+    /// update; `started`: at least one update, the latest (by time) below
+    /// 100 %; `completed`: the latest update (by time) says 100 %.
+    #[schema(pattern = "^(not_started|started|completed|no_data)$")]
     pub status: String,
-    /// Percent of the latest progress update, exact.
+    /// Tracked, not completed, and its end date is before the date the source
+    /// speaks for (its plan's `progress_as_of`); `false` without an end date;
+    /// `null` when the plan publishes no progress or no dated update.
+    pub overdue: Option<bool>,
+    /// Percent of the latest progress update by time, exact; `null` without updates.
     #[schema(value_type = Option<f64>)]
     pub latest_progress: Option<serde_json::Number>,
     pub latest_progress_at: Option<String>,
     pub progress_update_count: i32,
+    /// Institutions that the record's own text names (role `mentioned`).
+    pub mentioned_institutions: Vec<InstitutionRef>,
     /// Ids of the data-quality findings about this record (`/v1/quality-findings/{id}`).
     pub quality_findings: Vec<String>,
     pub source: Source,
@@ -66,7 +78,7 @@ impl Milestone {
             plan_id: r.plan_id.clone(),
             code: r.code.clone(),
             description: r.description.clone(),
-            expected_results: lines(&r.expected_results),
+            expected_results: crate::text::json_list(&r.expected_results),
             responsible_institutions: responsible,
             involved_institutions: involved,
             start: SourceDate {
@@ -77,9 +89,11 @@ impl Milestone {
             end: SourceDate { raw: r.end_raw.clone(), date: r.end_date.clone(), precision: r.end_precision.clone() },
             term: r.term.clone(),
             status: r.status.clone(),
+            overdue: r.overdue,
             latest_progress: pct(r.latest_progress),
             latest_progress_at: r.latest_progress_at.clone(),
             progress_update_count: r.progress_update_count,
+            mentioned_institutions: vec![],
             quality_findings: vec![],
             source: Source::new(&r.source_document, &r.source_location),
         }
@@ -112,6 +126,7 @@ pub const CSV_HEADERS: &[&str] = &[
     "end_precision",
     "term",
     "status",
+    "overdue",
     "latest_progress",
     "latest_progress_at",
     "progress_update_count",
@@ -119,7 +134,8 @@ pub const CSV_HEADERS: &[&str] = &[
     "source_location",
 ];
 
-/// One milestone as a flat CSV row; `expected_results` holds one result per line.
+/// One milestone as a flat CSV row; `expected_results` holds one result per
+/// line (see [`crate::text::one_per_line`]).
 #[derive(Serialize)]
 pub struct CsvRow {
     id: String,
@@ -139,6 +155,7 @@ pub struct CsvRow {
     end_precision: Option<String>,
     term: Option<String>,
     status: String,
+    overdue: Option<bool>,
     latest_progress: Option<String>,
     latest_progress_at: Option<String>,
     progress_update_count: i32,
@@ -153,7 +170,7 @@ pub fn csv_row(m: &Milestone) -> CsvRow {
         plan_id: m.plan_id.clone(),
         code: m.code.clone(),
         description: m.description.clone(),
-        expected_results: m.expected_results.join("\n"),
+        expected_results: crate::text::one_per_line(&m.expected_results),
         responsible_institution_ids: join_ids(&m.responsible_institutions),
         responsible_institution_names: join_names(&m.responsible_institutions),
         involved_institution_ids: join_ids(&m.involved_institutions),
@@ -165,6 +182,7 @@ pub fn csv_row(m: &Milestone) -> CsvRow {
         end_precision: m.end.precision.clone(),
         term: m.term.clone(),
         status: m.status.clone(),
+        overdue: m.overdue,
         latest_progress: m.latest_progress.as_ref().map(|n| n.to_string()),
         latest_progress_at: m.latest_progress_at.clone(),
         progress_update_count: m.progress_update_count,

@@ -4,7 +4,7 @@ use utoipa::ToSchema;
 use super::{InstitutionRef, Source};
 use crate::models::{PlanParticipantRow, PlanRiskRow, PlanRow, PlanSectionRow, SourceDocumentRow};
 
-/// Milestone counts by status.
+/// Milestone counts as the source publishes them.
 #[derive(Serialize, ToSchema, Clone, Debug)]
 pub struct StatusCounts {
     pub not_started: i32,
@@ -12,13 +12,31 @@ pub struct StatusCounts {
     pub completed: i32,
 }
 
+/// Milestone counts by status, computed from the data.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct MilestoneStatusCounts {
+    pub not_started: i32,
+    pub started: i32,
+    pub completed: i32,
+    /// Milestones whose source publishes no progress (never counted as 0 %).
+    pub no_data: i32,
+}
+
 /// Counts computed from the data.
 #[derive(Serialize, ToSchema, Clone, Debug)]
 pub struct PlanRollup {
     pub commitments: i32,
     pub milestones: i32,
-    pub milestones_by_status: StatusCounts,
+    pub milestones_by_status: MilestoneStatusCounts,
+    /// Tracked milestones not completed whose end date is before `progress_as_of`.
+    pub milestones_overdue: i32,
     pub progress_updates: i32,
+    /// Mean latest progress of the plan's tracked milestones (not started: 0 %),
+    /// to two decimals (truncated); `null` when the source publishes no progress.
+    #[schema(value_type = Option<f64>)]
+    pub computed_progress: Option<serde_json::Number>,
+    /// How many milestones `computed_progress` is the mean of.
+    pub computed_progress_milestones: Option<i32>,
 }
 
 /// An action plan.
@@ -28,7 +46,9 @@ pub struct PlanRollup {
     "short_name": "6º PAN de Gobierno Abierto", "country": "GT", "kind": "ogp_national_action_plan",
     "period_start": "2023", "period_end": "2025", "objective": null, "description": null,
     "stated_commitment_total": null,
-    "rollup": {"commitments": 2, "milestones": 4, "milestones_by_status": {"not_started": 1, "started": 2, "completed": 1}, "progress_updates": 5},
+    "tracks_progress": true, "progress_as_of": "2025-05-22",
+    "rollup": {"commitments": 2, "milestones": 4, "milestones_by_status": {"not_started": 1, "started": 2, "completed": 1, "no_data": 0},
+               "milestones_overdue": 1, "progress_updates": 5, "computed_progress": 46.25, "computed_progress_milestones": 4},
     "published_milestone_counts": {"not_started": 8, "started": 19, "completed": 7},
     "source": {"document": "002", "location": "lines 1-6"}
 }))]
@@ -48,6 +68,12 @@ pub struct Plan {
     pub description: Option<String>,
     /// Number of commitments the plan itself says it has, when it says so.
     pub stated_commitment_total: Option<i32>,
+    /// Whether the source publishes any progress for this plan (percentages,
+    /// dated updates or milestone counts). When not, every status is `no_data`.
+    pub tracks_progress: bool,
+    /// The date the source speaks for: the day of its latest progress update
+    /// (`YYYY-MM-DD`); overdue milestones are counted against it.
+    pub progress_as_of: Option<String>,
     pub rollup: PlanRollup,
     /// Milestone counts as the source publishes them (may disagree with `rollup`).
     pub published_milestone_counts: Option<StatusCounts>,
@@ -77,15 +103,21 @@ impl From<&PlanRow> for Plan {
             objective: r.objective.clone(),
             description: r.description.clone(),
             stated_commitment_total: r.stated_commitment_total,
+            tracks_progress: r.tracks_progress,
+            progress_as_of: r.progress_as_of.clone(),
             rollup: PlanRollup {
                 commitments: r.commitment_count,
                 milestones: r.milestone_count,
-                milestones_by_status: StatusCounts {
+                milestones_by_status: MilestoneStatusCounts {
                     not_started: r.milestones_not_started,
                     started: r.milestones_started,
                     completed: r.milestones_completed,
+                    no_data: r.milestones_no_data,
                 },
+                milestones_overdue: r.milestones_overdue,
                 progress_updates: r.progress_update_count,
+                computed_progress: super::pct(r.computed_progress),
+                computed_progress_milestones: r.computed_progress_milestones,
             },
             published_milestone_counts: published,
             quality_findings: vec![],
@@ -224,12 +256,18 @@ pub const CSV_HEADERS: &[&str] = &[
     "objective",
     "description",
     "stated_commitment_total",
+    "tracks_progress",
+    "progress_as_of",
     "commitment_count",
     "milestone_count",
     "milestones_not_started",
     "milestones_started",
     "milestones_completed",
+    "milestones_no_data",
+    "milestones_overdue",
     "progress_update_count",
+    "computed_progress",
+    "computed_progress_milestones",
     "published_milestones_not_started",
     "published_milestones_started",
     "published_milestones_completed",
@@ -250,12 +288,18 @@ pub struct CsvRow {
     objective: Option<String>,
     description: Option<String>,
     stated_commitment_total: Option<i32>,
+    tracks_progress: bool,
+    progress_as_of: Option<String>,
     commitment_count: i32,
     milestone_count: i32,
     milestones_not_started: i32,
     milestones_started: i32,
     milestones_completed: i32,
+    milestones_no_data: i32,
+    milestones_overdue: i32,
     progress_update_count: i32,
+    computed_progress: Option<String>,
+    computed_progress_milestones: Option<i32>,
     published_milestones_not_started: Option<i32>,
     published_milestones_started: Option<i32>,
     published_milestones_completed: Option<i32>,
@@ -276,12 +320,18 @@ pub fn csv_row(p: &Plan) -> CsvRow {
         objective: p.objective.clone(),
         description: p.description.clone(),
         stated_commitment_total: p.stated_commitment_total,
+        tracks_progress: p.tracks_progress,
+        progress_as_of: p.progress_as_of.clone(),
         commitment_count: p.rollup.commitments,
         milestone_count: p.rollup.milestones,
         milestones_not_started: p.rollup.milestones_by_status.not_started,
         milestones_started: p.rollup.milestones_by_status.started,
         milestones_completed: p.rollup.milestones_by_status.completed,
+        milestones_no_data: p.rollup.milestones_by_status.no_data,
+        milestones_overdue: p.rollup.milestones_overdue,
         progress_update_count: p.rollup.progress_updates,
+        computed_progress: p.rollup.computed_progress.as_ref().map(|n| n.to_string()),
+        computed_progress_milestones: p.rollup.computed_progress_milestones,
         published_milestones_not_started: published.map(|c| c.not_started),
         published_milestones_started: published.map(|c| c.started),
         published_milestones_completed: published.map(|c| c.completed),

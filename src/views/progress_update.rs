@@ -3,16 +3,18 @@ use utoipa::ToSchema;
 
 use std::borrow::Cow;
 
-use super::{joined_lines, lines, pct, pct_text, Source};
+use super::{joined_lines, lines, pct, pct_text, InstitutionRef, Source};
 use crate::models::ProgressUpdateRow;
 
-/// Evidence attached to an update.
+/// The update's "Medios de verificación" (means of verification), exactly
+/// as published: whether the line is there at all, and what it says.
 #[derive(Serialize, ToSchema, Clone, Debug)]
 pub struct Verification {
-    /// The text under "Medios de verificación", as published (often empty).
+    /// Whether the update has a "Medios de verificación:" line (`false`: the
+    /// platform printed none for this update).
+    pub line_present: bool,
+    /// Its text when not empty; `null` when the line is empty or absent.
     pub text: Option<String>,
-    /// Every link found in the verification text or the description.
-    pub links: Vec<String>,
 }
 
 /// A dated progress report (avance) on a milestone.
@@ -21,7 +23,8 @@ pub struct Verification {
     "id": "gt-ogp-nap6-c1-m3-u1", "milestone_id": "gt-ogp-nap6-c1-m3", "commitment_id": "gt-ogp-nap6-c1",
     "plan_id": "gt-ogp-nap6", "position": 1, "reported_at": "2025-02-24T21:50:02",
     "description": "Reunión con Unidades de Información Pública y organizaciones de sociedad civil…",
-    "percent": 12.5, "percent_raw": "12.5%", "verification": {"text": null, "links": []},
+    "percent": 12.5, "percent_raw": "12.5%", "verification": {"line_present": true, "text": null},
+    "description_links": [],
     "source": {"document": "002", "location": "line 108"}
 }))]
 pub struct ProgressUpdate {
@@ -39,6 +42,10 @@ pub struct ProgressUpdate {
     pub percent: Option<serde_json::Number>,
     pub percent_raw: Option<String>,
     pub verification: Verification,
+    /// Links written in the description itself (not verification).
+    pub description_links: Vec<String>,
+    /// Institutions that the record's own text names (role `mentioned`).
+    pub mentioned_institutions: Vec<InstitutionRef>,
     /// Ids of the data-quality findings about this record (`/v1/quality-findings/{id}`).
     pub quality_findings: Vec<String>,
     pub source: Source,
@@ -56,7 +63,9 @@ impl From<&ProgressUpdateRow> for ProgressUpdate {
             description: r.description.clone(),
             percent: pct(r.percent),
             percent_raw: r.percent_raw.clone(),
-            verification: Verification { text: r.verification.clone(), links: lines(&r.links) },
+            verification: Verification { line_present: r.verification_line, text: r.verification.clone() },
+            description_links: lines(&r.links),
+            mentioned_institutions: vec![],
             quality_findings: vec![],
             source: Source::new(&r.source_document, &r.source_location),
         }
@@ -73,13 +82,14 @@ pub const CSV_HEADERS: &[&str] = &[
     "description",
     "percent",
     "percent_raw",
+    "verification_line",
     "verification",
-    "links",
+    "description_links",
     "source_document",
     "source_location",
 ];
 
-/// One update as a flat CSV row; `links` holds one URL per line. Borrows
+/// One update as a flat CSV row; `description_links` holds one URL per line. Borrows
 /// its text, so that a streamed million rows are not copied once more.
 #[derive(Serialize)]
 pub struct CsvRow<'a> {
@@ -92,8 +102,9 @@ pub struct CsvRow<'a> {
     description: &'a str,
     percent: Option<String>,
     percent_raw: Option<&'a str>,
+    verification_line: bool,
     verification: Option<&'a str>,
-    links: Cow<'a, str>,
+    description_links: Cow<'a, str>,
     source_document: &'a str,
     source_location: &'a str,
 }
@@ -109,8 +120,9 @@ pub fn csv_row(u: &ProgressUpdate) -> CsvRow<'_> {
         description: &u.description,
         percent: u.percent.as_ref().map(|n| n.to_string()),
         percent_raw: u.percent_raw.as_deref(),
+        verification_line: u.verification.line_present,
         verification: u.verification.text.as_deref(),
-        links: Cow::Owned(u.verification.links.join("\n")),
+        description_links: Cow::Owned(u.description_links.join("\n")),
         source_document: &u.source.document,
         source_location: &u.source.location,
     }
@@ -130,8 +142,9 @@ pub fn csv_row_of(r: &ProgressUpdateRow) -> CsvRow<'_> {
         // The same text as the view's number (tested in `percent`).
         percent: pct_text(r.percent),
         percent_raw: r.percent_raw.as_deref(),
+        verification_line: r.verification_line,
         verification: r.verification.as_deref(),
-        links: joined_lines(&r.links),
+        description_links: joined_lines(&r.links),
         source_document: &r.source_document,
         source_location: &r.source_location,
     }

@@ -79,7 +79,15 @@ both_backends!(commitments_filter_by_plan_status_institution_role_and_progress, 
     assert_eq!(app.json("/v1/commitments?progress_min=60")["data"][0]["id"], "gt-ogp-nap6-c2");
     assert_eq!(app.json("/v1/commitments?progress_max=50.5")["total"], 1);
     // c2 reports 76% but none of its milestones has reported progress.
-    assert_eq!(app.json("/v1/commitments?status=not_started")["total"], 3);
+    assert_eq!(app.json("/v1/commitments?status=not_started")["total"], 1);
+    // The 4th plan's source publishes no progress at all: no data, not 0 %.
+    let none = app.json("/v1/commitments?status=no_data");
+    assert_eq!(none["total"], 2);
+    assert!(none["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["plan_id"] == "gt-ogp-nap4" && c["computed_progress"].is_null()));
     assert_eq!(app.json("/v1/commitments?q=SEGURIDAD%20alimentaria")["data"][0]["id"], "gt-ogp-nap6-c2");
     assert_problem(app.get("/v1/commitments?progress_min=abc"), 400);
     assert_problem(app.get("/v1/commitments?role=owner"), 400);

@@ -1,38 +1,13 @@
 //! The bundled dataset: every plan of the four source documents, with a
 //! sample of exact values checked against the source files.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::helpers::{spawn_app_with, Backend, TestApp};
-
-pub fn bundled() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/canonical")
-}
+pub use crate::helpers::bundled;
+use crate::on_bundled;
 
 fn source(name: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sources").join(name)).unwrap()
-}
-
-fn app(backend: Backend) -> TestApp {
-    spawn_app_with(backend, Some(&bundled()))
-}
-
-/// Define `name::sqlite` and `name::postgres` on the bundled dataset.
-macro_rules! on_bundled {
-    ($name:ident, |$app:ident| $body:block) => {
-        mod $name {
-            use super::*;
-            fn run($app: TestApp) $body
-            #[test]
-            fn sqlite() {
-                run(app(Backend::Sqlite));
-            }
-            #[test]
-            fn postgres() {
-                run(app(Backend::Postgres));
-            }
-        }
-    };
 }
 
 on_bundled!(every_plan_of_the_four_documents_is_served_with_its_counts, |app| {
@@ -97,7 +72,7 @@ on_bundled!(tracking_platform_values_are_exactly_as_published, |app| {
     assert_eq!(m["start"]["precision"], "day");
     // A link found inside a description.
     let u = app.json("/v1/progress-updates/gt-ogp-nap6-c1-m4-u2");
-    assert_eq!(u["verification"]["links"][0], "https://www.facebook.com/share/v/1DHug9Dcne/");
+    assert_eq!(u["description_links"][0], "https://www.facebook.com/share/v/1DHug9Dcne/");
     // Commitment institutions by group.
     let c = app.json("/v1/commitments/gt-ogp-nap6-c1");
     assert_eq!(c["responsible_institutions"].as_array().unwrap().len(), 2);
@@ -196,7 +171,7 @@ on_bundled!(quality_findings_are_computed_and_referenced_from_records, |app| {
 /// The first start of the embedded default serves the bundled data.
 #[test]
 fn bundled_data_loads_by_itself_on_first_start() {
-    let app = spawn_app_with(Backend::Sqlite, Some(&bundled()));
+    let app = crate::helpers::spawn_bundled(crate::helpers::Backend::Sqlite);
     assert_eq!(app.json("/v1")["counts"]["plans"], 4);
 }
 

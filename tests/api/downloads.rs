@@ -126,10 +126,7 @@ both_backends!(files_are_served_with_ranges_validators_and_caching, |app| {
 });
 
 fn edited_fixture(to: &Path) {
-    for entry in std::fs::read_dir(fixture()).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
+    crate::helpers::copy_dataset(&fixture(), to);
     let edit = |file: &str, f: &dyn Fn(String) -> String| {
         let p = to.join(file);
         std::fs::write(&p, f(std::fs::read_to_string(&p).unwrap())).unwrap();

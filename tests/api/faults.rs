@@ -11,10 +11,7 @@ use diesel::prelude::*;
 use crate::helpers::{fixture, Backend, TestDb};
 
 fn dataset_without_last_updates(to: &Path, drop: usize) {
-    for entry in std::fs::read_dir(fixture()).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
+    crate::helpers::copy_dataset(&fixture(), to);
     let path = to.join("progress_updates.csv");
     let text = std::fs::read_to_string(&path).unwrap();
     // Drop whole records from the end (the links column holds line breaks,

@@ -191,3 +191,50 @@ pub fn assert_problem(res: reqwest::blocking::Response, status: u16) -> serde_js
     assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
     body
 }
+
+/// Copy a canonical dataset folder: its CSV files, and the source documents
+/// it lists into `to/sources/` (where the importer looks for them).
+pub fn copy_dataset(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_some_and(|e| e == "csv") {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+    std::fs::create_dir_all(to.join("sources")).unwrap();
+    let mut rdr = csv::Reader::from_path(from.join("source_documents.csv")).unwrap();
+    for rec in rdr.records() {
+        let name = rec.unwrap()[1].to_string();
+        std::fs::copy(gagt::import::canonical::source_path(from, &name), to.join("sources").join(&name)).unwrap();
+    }
+}
+
+/// The bundled dataset (`data/canonical`, with `data/sources`).
+pub fn bundled() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/canonical")
+}
+
+/// Start the app with the bundled dataset imported.
+pub fn spawn_bundled(backend: Backend) -> TestApp {
+    spawn_app_with(backend, Some(&bundled()))
+}
+
+/// Like `both_backends!`, on the bundled dataset.
+#[macro_export]
+macro_rules! on_bundled {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            fn run($app: $crate::helpers::TestApp) $body
+            #[test]
+            fn sqlite() {
+                run($crate::helpers::spawn_bundled($crate::helpers::Backend::Sqlite));
+            }
+            #[test]
+            fn postgres() {
+                run($crate::helpers::spawn_bundled($crate::helpers::Backend::Postgres));
+            }
+        }
+    };
+}

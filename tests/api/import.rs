@@ -2,13 +2,10 @@ use std::path::Path;
 
 use gagt::import::{self, Outcome};
 
-use crate::helpers::{fixture, Backend, TestDb};
+use crate::helpers::{copy_dataset, fixture, Backend, TestDb};
 
 fn copy_fixture(to: &Path) {
-    for entry in std::fs::read_dir(fixture()).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
+    copy_dataset(&fixture(), to);
 }
 
 fn connect(db: &TestDb) -> gagt::db::DbConnection {
@@ -263,9 +260,7 @@ mod bundled {
         ];
         for (case, file, edit, expected) in datasets {
             let dir = tempfile::tempdir().unwrap();
-            for (f, _, _) in canonical::TABLES {
-                std::fs::copy(bundled().join(f), dir.path().join(f)).unwrap();
-            }
+            crate::helpers::copy_dataset(&bundled(), dir.path());
             let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
             std::fs::write(dir.path().join(file), edit(text)).unwrap();
             let err = import::import_dir(&mut conn, dir.path(), false).expect_err(case).to_string();

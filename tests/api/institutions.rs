@@ -38,7 +38,7 @@ both_backends!(institutions_filter_sort_and_search_by_alias, |app| {
 
 both_backends!(institutions_csv_lists_aliases, |app| {
     let csv = app.text("/v1/institutions/cnc.csv");
-    assert!(csv.starts_with("id,name,acronym,kind,parent_id,aliases,"));
+    assert!(csv.starts_with("id,name,name_in_sources,acronym,acronym_in_sources,kind,parent_id,aliases,"));
     assert!(csv.contains("Comisión Nacional contra la Corrupción"));
 });
 

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod audit;
 mod backends;
 mod caching;
 mod commitments;

@@ -7,7 +7,7 @@ both_backends!(progress_update_percentages_and_timestamps_are_exact, |app| {
     assert_eq!(u["reported_at"], "2025-02-24T21:50:02");
     assert_eq!(u["position"], 1);
     let u2 = app.json("/v1/progress-updates/gt-ogp-nap6-c1-m4-u2");
-    assert_eq!(u2["verification"]["links"][0], "https://www.facebook.com/share/v/1DHug9Dcne/");
+    assert_eq!(u2["description_links"][0], "https://www.facebook.com/share/v/1DHug9Dcne/");
     insta::assert_json_snapshot!("progress_update_c1_m4_u2", u2);
 });
 
@@ -38,7 +38,10 @@ both_backends!(progress_updates_csv_has_documented_columns, |app| {
     assert_eq!(headers, gagt::views::progress_update::CSV_HEADERS);
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     assert_eq!(&rows[0][7], "12.5");
-    assert_eq!(&rows[1][10], "https://www.facebook.com/share/v/1DHug9Dcne/");
+    // The platform printed no "Medios de verificación" line for this update:
+    // the link is in its description, and is not presented as verification.
+    assert_eq!((&rows[1][9], &rows[1][10]), ("false", ""));
+    assert_eq!(&rows[1][11], "https://www.facebook.com/share/v/1DHug9Dcne/");
 });
 
 both_backends!(all_rows_stream_as_one_csv_in_list_order, |app| {

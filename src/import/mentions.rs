@@ -1,0 +1,175 @@
+//! Institutions named in the records' own text: every alias of an
+//! institution (those marked `in_text`) found as a whole word or phrase in a
+//! description, title, progress text, section, participant or risk becomes a
+//! `mentioned` role of that record, at the source line where it is written.
+//! Overlapping names resolve to the longest ("Unidad de Niñez de la
+//! Procuraduría General de la Nación" is the unit, not also the parent).
+
+use std::collections::{HashMap, HashSet};
+
+use aho_corasick::AhoCorasick;
+use rayon::prelude::*;
+
+use super::canonical::{parse_location, text_lines};
+use super::Dataset;
+use crate::models::InstitutionRoleRow;
+
+/// A record's text fields, with where it is.
+struct Subject<'a> {
+    kind: &'static str,
+    id: &'a str,
+    document: &'a str,
+    location: &'a str,
+    texts: Vec<&'a str>,
+}
+
+fn subjects(ds: &Dataset) -> Vec<Subject<'_>> {
+    let mut out = Vec::new();
+    fn add<'a>(
+        out: &mut Vec<Subject<'a>>,
+        kind: &'static str,
+        id: &'a str,
+        document: &'a str,
+        location: &'a str,
+        texts: Vec<Option<&'a str>>,
+    ) {
+        out.push(Subject { kind, id, document, location, texts: texts.into_iter().flatten().collect() })
+    }
+    for p in &ds.plans {
+        add(
+            &mut out,
+            "plan",
+            &p.id,
+            &p.source_document,
+            &p.source_location,
+            vec![p.objective.as_deref(), p.description.as_deref()],
+        );
+    }
+    for s in &ds.sections {
+        add(&mut out, "plan_section", &s.id, &s.source_document, &s.source_location, vec![Some(&s.body)]);
+    }
+    for p in &ds.participants {
+        add(&mut out, "plan_participant", &p.id, &p.source_document, &p.source_location, vec![p.position.as_deref()]);
+    }
+    for r in &ds.risks {
+        let texts = vec![
+            Some(r.scenario.as_str()),
+            r.warning_signs.as_deref(),
+            r.preventive_actions.as_deref(),
+            r.damage_reduction.as_deref(),
+            r.adjustments.as_deref(),
+        ];
+        add(&mut out, "plan_risk", &r.id, &r.source_document, &r.source_location, texts);
+    }
+    for c in &ds.commitments {
+        add(
+            &mut out,
+            "commitment",
+            &c.id,
+            &c.source_document,
+            &c.source_location,
+            vec![Some(&c.title), c.description.as_deref()],
+        );
+    }
+    for m in &ds.milestones {
+        add(
+            &mut out,
+            "milestone",
+            &m.id,
+            &m.source_document,
+            &m.source_location,
+            vec![Some(&m.description), m.term.as_deref()],
+        );
+    }
+    for u in &ds.progress_updates {
+        add(&mut out, "progress_update", &u.id, &u.source_document, &u.source_location, vec![Some(&u.description)]);
+    }
+    out
+}
+
+/// Matches of `ac` in `text` that are whole words, leftmost-longest and not
+/// overlapping: (start, end, pattern index).
+fn whole_words(ac: &AhoCorasick, text: &str) -> Vec<(usize, usize, usize)> {
+    let mut found: Vec<(usize, usize, usize)> = ac
+        .find_overlapping_iter(text)
+        .filter(|m| {
+            let before = text[..m.start()].chars().next_back();
+            let after = text[m.end()..].chars().next();
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        })
+        .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+        .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut out: Vec<(usize, usize, usize)> = Vec::new();
+    for m in found {
+        if out.last().is_none_or(|l| m.0 >= l.1) {
+            out.push(m);
+        }
+    }
+    out
+}
+
+/// Add a `mentioned` role (origin `text`) for every institution named in a
+/// record's text.
+pub fn find(ds: &mut Dataset) {
+    let aliases: Vec<(&str, &str)> =
+        ds.aliases.iter().filter(|a| a.in_text).map(|a| (a.alias.as_str(), a.institution_id.as_str())).collect();
+    if aliases.is_empty() {
+        return;
+    }
+    let Ok(ac) = AhoCorasick::new(aliases.iter().map(|(a, _)| *a)) else { return };
+    let lines: HashMap<&str, Vec<&str>> =
+        ds.source_documents.iter().map(|d| (d.id.as_str(), text_lines(&d.text))).collect();
+    let found: Vec<Vec<InstitutionRoleRow>> = subjects(ds)
+        .par_iter()
+        .with_min_len(256)
+        .map(|s| {
+            let mut seen: HashSet<&str> = HashSet::new();
+            let mut rows = Vec::new();
+            for text in &s.texts {
+                for (start, end, k) in whole_words(&ac, text) {
+                    let (alias, institution) = aliases[k];
+                    if !seen.insert(institution) {
+                        continue;
+                    }
+                    let _ = (start, end);
+                    rows.push(InstitutionRoleRow {
+                        id: format!("{}:{}:mentioned:{institution}", s.kind, s.id),
+                        seq: 0,
+                        institution_id: institution.to_string(),
+                        role: "mentioned".into(),
+                        participant_group: None,
+                        subject_type: s.kind.into(),
+                        subject_id: s.id.to_string(),
+                        plan_id: String::new(),
+                        source_document: s.document.to_string(),
+                        source_location: line_of(&lines, s.document, s.location, alias),
+                        origin: "text".into(),
+                    });
+                }
+            }
+            rows
+        })
+        .collect();
+    let curated: HashSet<String> = ds.roles.iter().map(|r| r.id.clone()).collect();
+    let start = ds.roles.len() as i32;
+    for row in found.into_iter().flatten() {
+        if !curated.contains(&row.id) {
+            ds.roles.push(row);
+        }
+    }
+    for (k, r) in ds.roles.iter_mut().enumerate().skip(start as usize) {
+        r.seq = k as i32 + 1;
+    }
+}
+
+/// The first line of the record's location that holds `name` (as a whole
+/// word), or the location's first line.
+fn line_of(lines: &HashMap<&str, Vec<&str>>, document: &str, location: &str, name: &str) -> String {
+    let Some((a, b)) = parse_location(location) else { return location.to_string() };
+    let at = lines
+        .get(document)
+        .and_then(|l| (a..=b).find(|n| l.get(n - 1).is_some_and(|t| crate::text::contains_word(t, name))))
+        .unwrap_or(a);
+    format!("line {at}")
+}
