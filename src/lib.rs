@@ -126,5 +126,5 @@ pub fn app_state(config: Config, pool: db::Pool) -> AppState {
     let files = Arc::new(api::downloads::FileCache::default());
     let rate_limit =
         api::ratelimit::RateLimit::new(config.rate_limit_per_minute, &config.trusted_proxies).map(Arc::new);
-    AppState { pool, config: Arc::new(config), revision: watch, cache, files, rate_limit }
+    AppState { pool, config: Arc::new(config), revision: watch, cache, files, rate_limit, names: Default::default() }
 }

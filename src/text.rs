@@ -62,7 +62,6 @@ pub fn slug(s: &str) -> String {
     fold(s).replace(' ', "-")
 }
 
-
 /// A list stored as a JSON array of strings (expected results); an empty or
 /// malformed value is an empty list (the importer refuses malformed ones).
 pub fn json_list(stored: &str) -> Vec<String> {

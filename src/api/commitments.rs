@@ -22,13 +22,15 @@ use crate::views::commitment::{self as view, Commitment, CommitmentDetail};
 // and its field names are the list of accepted ones.
 #[allow(dead_code)]
 pub struct CommitmentListParams {
-    /// Plan id.
+    /// Plan id (unknown: 404).
     plan: Option<String>,
-    /// not_started, started or completed.
+    /// not_started, started, completed or no_data (the source publishes no progress).
     status: Option<String>,
-    /// Only commitments where this institution id has a role.
+    /// Only commitments where this institution has a role (any but `mentioned`, unless `role` says): its id, name, acronym or any alias
+    /// the sources use (accents and case ignored), e.g. `mintrab` or `MINTRAB`. Unknown: 404.
     institution: Option<String>,
-    /// With `institution`: responsible, participating, involved or partner.
+    /// The role `institution` plays: responsible, participating, involved, partner or mentioned
+    /// (named in the text). Needs `institution` (400 without it).
     role: Option<String>,
     /// Minimum reported progress %, e.g. 12.5.
     progress_min: Option<f64>,
@@ -68,6 +70,7 @@ static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<CommitmentListPa
             (String = "text/csv")
         )),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`plan` or `institution` names no record (the problem names the parameter)", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -75,11 +78,12 @@ static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<CommitmentListPa
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let args = QueryArgs::parse(&req, &PARAMS)?;
     let format = negotiate(&req, &args)?;
+    let refs = super::references::check(&state, &args, true).await?;
     let filter = CommitmentFilter {
         updated_since: args.timestamp("updated_since")?,
-        plan: args.string("plan"),
+        plan: refs.plan.clone(),
         status: args.one_of("status", STATUSES)?,
-        institution: args.string("institution"),
+        institution: refs.institution.clone(),
         role: args.one_of("role", ROLES)?,
         progress_min: args.percent("progress_min")?,
         progress_max: args.percent("progress_max")?,

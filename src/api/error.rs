@@ -28,9 +28,13 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong, in words meant for the person writing the client.
     pub detail: String,
-    /// For 400: each offending parameter with what is allowed.
+    /// For 400, and 404 on a filter naming nothing: each offending parameter
+    /// with what is allowed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub invalid_params: Vec<InvalidParam>,
+    /// For 410: the dataset revision that removed the record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_in_revision: Option<i32>,
     /// The request's id, also in the `X-Request-Id` header and in the
     /// server's log lines about it: quote it when reporting a problem.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,6 +53,12 @@ pub enum ApiError {
     BadParam { name: String, reason: String },
     #[error("{0}")]
     NotFound(String),
+    /// A filter that names a record that does not exist: 404 naming the parameter.
+    #[error("parameter `{name}`: {reason}")]
+    UnknownParam { name: String, reason: String },
+    /// A record removed by a later revision: 410.
+    #[error("{detail}")]
+    Gone { detail: String, revision: i32 },
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("{0}")]
@@ -72,6 +82,10 @@ impl ApiError {
         ApiError::BadParam { name: name.into(), reason: reason.into() }
     }
 
+    pub fn unknown(name: impl Into<String>, reason: impl Into<String>) -> ApiError {
+        ApiError::UnknownParam { name: name.into(), reason: reason.into() }
+    }
+
     pub fn not_found(kind: &str, id: &str) -> ApiError {
         ApiError::NotFound(format!("no {kind} with id `{id}`"))
     }
@@ -80,7 +94,7 @@ impl ApiError {
         let status = self.status_code();
         let title = status.canonical_reason().unwrap_or("Error");
         let (detail, invalid_params) = match self {
-            ApiError::BadParam { name, reason } => {
+            ApiError::BadParam { name, reason } | ApiError::UnknownParam { name, reason } => {
                 (self.to_string(), vec![InvalidParam { name: name.clone(), reason: reason.clone() }])
             }
             ApiError::Unavailable(_) => ("the database is unavailable; retry shortly".to_string(), vec![]),
@@ -91,7 +105,19 @@ impl ApiError {
             ApiError::MethodNotAllowed => ("this resource is read-only: use GET, HEAD or OPTIONS".to_string(), vec![]),
             other => (other.to_string(), vec![]),
         };
-        Problem { kind: "about:blank", title, status: status.as_u16(), detail, invalid_params, request_id: None }
+        let removed_in_revision = match self {
+            ApiError::Gone { revision, .. } => Some(*revision),
+            _ => None,
+        };
+        Problem {
+            kind: "about:blank",
+            title,
+            status: status.as_u16(),
+            detail,
+            invalid_params,
+            removed_in_revision,
+            request_id: None,
+        }
     }
 }
 
@@ -123,7 +149,8 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadParam { .. } => StatusCode::BAD_REQUEST,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::UnknownParam { .. } => StatusCode::NOT_FOUND,
+            ApiError::Gone { .. } => StatusCode::GONE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::Unavailable(_) | ApiError::QueryTimeout(_) => StatusCode::SERVICE_UNAVAILABLE,

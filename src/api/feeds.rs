@@ -21,9 +21,9 @@ use crate::percent::format_hundredths;
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FeedParams {
-    /// Only this plan id.
+    /// Only this plan id (unknown: 404).
     plan: Option<String>,
-    /// Only milestones this institution id has a role in.
+    /// Only milestones this institution has a role in: its id, name, acronym or any alias. Unknown: 404.
     institution: Option<String>,
     /// Only this commitment id.
     commitment: Option<String>,
@@ -61,16 +61,18 @@ pub fn escape(s: &str) -> String {
     responses(
         (status = 200, description = "Atom 1.0 feed, newest first", content_type = "application/atom+xml", body = String),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`plan`, `commitment` or `institution` names no record (the problem names the parameter)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/feeds/progress-updates.atom")]
 pub async fn progress_updates(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let args = QueryArgs::parse(&req, &PARAMS)?;
+    let refs = super::references::check(&state, &args, false).await?;
     let limit = args.int("limit", 1, 200)?.unwrap_or(50);
     let filter = ProgressUpdateFilter {
-        plan: args.string("plan"),
-        commitment: args.string("commitment"),
-        institution: args.string("institution"),
+        plan: refs.plan.clone(),
+        commitment: refs.commitment.clone(),
+        institution: refs.institution.clone(),
         ..Default::default()
     };
     let scope: Vec<String> =

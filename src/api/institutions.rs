@@ -29,7 +29,9 @@ pub struct InstitutionListParams {
     kind: Option<String>,
     /// Only units of this parent institution id.
     parent: Option<String>,
-    /// Only institutions with a role in this plan id.
+    /// Only institutions with a role in this plan id; their `rollup` and the
+    /// sort are then those within the plan (for example
+    /// `plan=gt-ogp-nap6&sort=average_progress`: furthest behind first).
     plan: Option<String>,
     /// Only institutions with this role somewhere: responsible, participating, involved or partner.
     role: Option<String>,
@@ -38,6 +40,7 @@ pub struct InstitutionListParams {
     /// Only records created or changed at or after this time: `YYYY-MM-DD` or RFC 3339 (see also /v1/changes).
     updated_since: Option<String>,
     /// name (default), id, commitment_count, milestone_count, average_progress; prefix `-` for descending.
+    /// Institutions without a value (no tracked milestone) sort last either way.
     sort: Option<String>,
     /// Page size, 1 to 1000 (default 50).
     #[param(minimum = 1, maximum = 1000)]
@@ -67,6 +70,7 @@ static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<InstitutionListP
             (String = "text/csv")
         )),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`plan` names no record (the problem names the parameter)", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -74,11 +78,12 @@ static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<InstitutionListP
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let args = QueryArgs::parse(&req, &PARAMS)?;
     let format = negotiate(&req, &args)?;
+    let refs = super::references::check(&state, &args, false).await?;
     let filter = InstitutionFilter {
         updated_since: args.timestamp("updated_since")?,
         kind: args.one_of("kind", KINDS)?,
         parent: args.string("parent"),
-        plan: args.string("plan"),
+        plan: refs.plan.clone(),
         role: args.one_of("role", ROLES)?,
         terms: args.terms()?,
     };

@@ -22,15 +22,17 @@ use crate::views::milestone::{self as view, Milestone, MilestoneDetail};
 // and its field names are the list of accepted ones.
 #[allow(dead_code)]
 pub struct MilestoneListParams {
-    /// Plan id.
+    /// Plan id (unknown: 404).
     plan: Option<String>,
     /// Commitment id.
     commitment: Option<String>,
-    /// Only milestones where this institution id has a role.
+    /// Only milestones where this institution has a role (any but `mentioned`, unless `role` says): its id, name, acronym or any alias
+    /// the sources use (accents and case ignored). Unknown: 404.
     institution: Option<String>,
-    /// With `institution`: responsible, participating, involved or partner.
+    /// The role `institution` plays: responsible, participating, involved, partner or mentioned
+    /// (named in the text). Needs `institution` (400 without it).
     role: Option<String>,
-    /// not_started, started or completed.
+    /// not_started, started, completed or no_data (the source publishes no progress).
     status: Option<String>,
     /// Minimum latest progress %, e.g. 12.5.
     progress_min: Option<f64>,
@@ -78,6 +80,7 @@ static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<MilestoneListPar
             (String = "text/csv")
         )),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`plan`, `commitment` or `institution` names no record (the problem names the parameter)", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -85,11 +88,12 @@ static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<MilestoneListPar
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let args = QueryArgs::parse(&req, &PARAMS)?;
     let format = negotiate(&req, &args)?;
+    let refs = super::references::check(&state, &args, true).await?;
     let filter = MilestoneFilter {
         updated_since: args.timestamp("updated_since")?,
-        plan: args.string("plan"),
-        commitment: args.string("commitment"),
-        institution: args.string("institution"),
+        plan: refs.plan.clone(),
+        commitment: refs.commitment.clone(),
+        institution: refs.institution.clone(),
         role: args.one_of("role", ROLES)?,
         status: args.one_of("status", STATUSES)?,
         progress_min: args.percent("progress_min")?,

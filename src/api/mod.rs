@@ -21,6 +21,7 @@ pub mod progress_updates;
 pub mod quality_findings;
 pub mod query;
 pub mod ratelimit;
+pub mod references;
 pub mod search;
 pub mod state;
 pub mod stream;

@@ -29,7 +29,7 @@ pub struct PlanListParams {
     kind: Option<String>,
     /// ISO 3166-1 alpha-2 country code, e.g. GT.
     country: Option<String>,
-    /// Only plans in which this institution id has any role.
+    /// Only plans in which this institution has any role: its id, name, acronym or any alias. Unknown: 404.
     institution: Option<String>,
     /// Words that must all appear, each as the start of a word of the record (accents and case ignored).
     q: Option<String>,
@@ -65,6 +65,7 @@ static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<PlanListParams>)
             (String = "text/csv")
         )),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`institution` names no record (the problem names the parameter)", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -72,11 +73,12 @@ static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<PlanListParams>)
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let args = QueryArgs::parse(&req, &PARAMS)?;
     let format = negotiate(&req, &args)?;
+    let refs = super::references::check(&state, &args, false).await?;
     let filter = PlanFilter {
         updated_since: args.timestamp("updated_since")?,
         kind: args.one_of("kind", KINDS)?,
         country: args.string("country"),
-        institution: args.string("institution"),
+        institution: refs.institution.clone(),
         terms: args.terms()?,
     };
     let (page, label) = pagination::page(&args, PlanSort::FIELDS)?;

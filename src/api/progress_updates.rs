@@ -22,13 +22,14 @@ use crate::views::progress_update::{self as view, ProgressUpdate};
 // and its field names are the list of accepted ones.
 #[allow(dead_code)]
 pub struct ProgressUpdateListParams {
-    /// Plan id.
+    /// Plan id (unknown: 404).
     plan: Option<String>,
     /// Commitment id.
     commitment: Option<String>,
     /// Milestone id.
     milestone: Option<String>,
-    /// Only updates on milestones this institution id has a role in.
+    /// Only updates on milestones this institution has a role in: its id, name, acronym or any
+    /// alias the sources use (accents and case ignored). Unknown: 404.
     institution: Option<String>,
     /// Minimum percent, e.g. 12.5.
     percent_min: Option<f64>,
@@ -72,6 +73,7 @@ static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<ProgressUpdateLi
             (String = "text/csv")
         )),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`plan`, `commitment`, `milestone` or `institution` names no record (the problem names the parameter)", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -79,12 +81,13 @@ static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<ProgressUpdateLi
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let args = QueryArgs::parse(&req, &PARAMS)?;
     let format = negotiate(&req, &args)?;
+    let refs = super::references::check(&state, &args, true).await?;
     let filter = ProgressUpdateFilter {
         updated_since: args.timestamp("updated_since")?,
-        plan: args.string("plan"),
-        commitment: args.string("commitment"),
-        milestone: args.string("milestone"),
-        institution: args.string("institution"),
+        plan: refs.plan.clone(),
+        commitment: refs.commitment.clone(),
+        milestone: refs.milestone.clone(),
+        institution: refs.institution.clone(),
         percent_min: args.percent("percent_min")?,
         percent_max: args.percent("percent_max")?,
         reported_from: args.date("reported_from")?,

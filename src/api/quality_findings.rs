@@ -25,7 +25,7 @@ pub const RECORD_TYPES: &[&str] = &["plan", "commitment", "milestone", "progress
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FindingListParams {
-    /// Plan id.
+    /// Plan id (unknown: 404).
     plan: Option<String>,
     /// reported_vs_computed_progress, published_counts_mismatch, duplicate_progress_update,
     /// progress_decrease, update_after_end_date, numbering_gap or identical_milestones.
@@ -66,6 +66,7 @@ static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<FindingListParam
             (String = "text/csv")
         )),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`plan` names no record (the problem names the parameter)", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -73,9 +74,10 @@ static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<FindingListParam
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let args = QueryArgs::parse(&req, &PARAMS)?;
     let format = negotiate(&req, &args)?;
+    let refs = super::references::check(&state, &args, false).await?;
     let filter = FindingFilter {
         updated_since: args.timestamp("updated_since")?,
-        plan: args.string("plan"),
+        plan: refs.plan.clone(),
         kind: args.one_of("kind", KINDS)?,
         record_type: args.one_of("record_type", RECORD_TYPES)?,
         record: args.string("record"),

@@ -28,7 +28,7 @@ pub struct SearchParams {
     /// Only this record type: plan, commitment, milestone, progress_update or institution.
     #[param(rename = "type", pattern = "^(plan|commitment|milestone|progress_update|institution)$")]
     r#type: Option<String>,
-    /// Only records of this plan id.
+    /// Only records of this plan id (unknown: 404).
     plan: Option<String>,
     /// Page size, 1 to 1000 (default 50).
     #[param(minimum = 1, maximum = 1000)]
@@ -103,6 +103,7 @@ pub const CSV_HEADERS: &[&str] = &["type", "id", "title", "plan_id", "score", "u
             (String = "text/csv")
         )),
         (status = 400, description = "Missing or invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`plan` names no record (the problem names the parameter)", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -115,7 +116,7 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
         return Err(ApiError::bad("q", "is required and must contain at least one letter or digit"));
     }
     let kind = args.one_of("type", TYPES)?;
-    let plan = args.string("plan");
+    let plan = super::references::check(&state, &args, false).await?.plan;
     let limit = args.limit()?;
     let offset = match pagination::decode_cursor("score", &args)? {
         Some((SortValue::Int(o), _)) if o >= 0 => o as usize,

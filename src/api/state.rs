@@ -20,6 +20,8 @@ pub struct AppState {
     pub files: Arc<super::downloads::FileCache>,
     /// Requests per client address, shared by every worker (None: no limit).
     pub rate_limit: Option<Arc<super::ratelimit::RateLimit>>,
+    /// Every name of every institution, for resolving `institution=` filters.
+    pub names: Arc<super::references::NameIndex>,
 }
 
 impl AppState {

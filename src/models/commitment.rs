@@ -86,7 +86,10 @@ fn filtered(f: &CommitmentFilter) -> commitments::BoxedQuery<'static, MultiBacke
                 Some(role) => q.filter(commitments::id.eq_any(
                     roles.filter(institution_roles::role.eq(role.clone())).select(institution_roles::subject_id),
                 )),
-                None => q.filter(commitments::id.eq_any(roles.select(institution_roles::subject_id))),
+                // Without a role: any part in it but a mere mention.
+                None => q.filter(commitments::id.eq_any(
+                    roles.filter(institution_roles::role.ne("mentioned")).select(institution_roles::subject_id),
+                )),
             };
     }
     if let Some(min) = f.progress_min {

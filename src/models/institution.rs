@@ -171,8 +171,75 @@ pub fn list(
 }
 
 /// At most `page.limit + 1` rows after the page's start (the extra row tells
-/// whether another page follows).
+/// whether another page follows). With a plan, the rollups (and so the sort)
+/// are those within that plan.
 pub fn rows(
+    conn: &mut DbConnection,
+    f: &InstitutionFilter,
+    page: &Page<InstitutionSort>,
+) -> QueryResult<Result<Vec<InstitutionRow>, BadCursor>> {
+    match &f.plan {
+        Some(plan) => rows_in_plan(conn, f, plan, page),
+        None => rows_overall(conn, f, page),
+    }
+}
+
+/// A page of institutions with their rollups within `plan`, sorted by them.
+fn rows_in_plan(
+    conn: &mut DbConnection,
+    f: &InstitutionFilter,
+    plan: &str,
+    page: &Page<InstitutionSort>,
+) -> QueryResult<Result<Vec<InstitutionRow>, BadCursor>> {
+    use institution_plan_rollups as r;
+    let mut q = r::table.filter(r::plan_id.eq(plan.to_string())).into_boxed::<MultiBackend>();
+    // Other filters narrow the set first (institutions are few: their ids
+    // are bound as a list).
+    let narrowed = f.kind.is_some() || f.parent.is_some() || f.role.is_some() || !f.terms.is_empty();
+    if narrowed || f.updated_since.is_some() {
+        let ids: Vec<String> = filtered(f).select(institutions::id).load(conn)?;
+        q = q.filter(r::institution_id.eq_any(ids));
+    }
+    let q = q.select(InstitutionPlanRollupRow::as_select());
+    let q = match page.sort {
+        InstitutionSort::Name => keyset!(q, r::name_key, r::institution_id, page.desc, &page.after, text),
+        InstitutionSort::Id => keyset!(q, r::institution_id, r::institution_id, page.desc, &page.after, text),
+        InstitutionSort::CommitmentCount => {
+            keyset!(q, r::commitment_count, r::institution_id, page.desc, &page.after, int)
+        }
+        InstitutionSort::MilestoneCount => {
+            keyset!(q, r::milestone_count, r::institution_id, page.desc, &page.after, int)
+        }
+        InstitutionSort::AverageProgress => {
+            keyset!(q, r::average_progress, r::institution_id, page.desc, &page.after, nint)
+        }
+    };
+    let q = match q {
+        Ok(q) => q,
+        Err(e) => return Ok(Err(e)),
+    };
+    let rollups: Vec<InstitutionPlanRollupRow> = q.limit(page.limit + 1).load(conn)?;
+    let ids: Vec<String> = rollups.iter().map(|r| r.institution_id.clone()).collect();
+    let mut by_id: std::collections::HashMap<String, InstitutionRow> =
+        by_ids(conn, &ids)?.into_iter().map(|i| (i.id.clone(), i)).collect();
+    Ok(Ok(rollups.iter().filter_map(|r| by_id.remove(&r.institution_id).map(|i| scoped(i, r))).collect()))
+}
+
+/// An institution with its rollup fields replaced by those within one plan.
+pub fn scoped(mut i: InstitutionRow, r: &InstitutionPlanRollupRow) -> InstitutionRow {
+    i.commitment_count = r.commitment_count;
+    i.milestone_count = r.milestone_count;
+    i.completed_milestone_count = r.completed_milestone_count;
+    i.started_milestone_count = r.started_milestone_count;
+    i.not_started_milestone_count = r.not_started_milestone_count;
+    i.no_data_milestone_count = r.no_data_milestone_count;
+    i.overdue_milestone_count = r.overdue_milestone_count;
+    i.average_progress = r.average_progress;
+    i.average_progress_milestones = r.average_progress_milestones;
+    i
+}
+
+fn rows_overall(
     conn: &mut DbConnection,
     f: &InstitutionFilter,
     page: &Page<InstitutionSort>,

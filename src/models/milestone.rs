@@ -102,7 +102,10 @@ fn filtered(f: &MilestoneFilter) -> milestones::BoxedQuery<'static, MultiBackend
                 Some(role) => q.filter(milestones::id.eq_any(
                     roles.filter(institution_roles::role.eq(role.clone())).select(institution_roles::subject_id),
                 )),
-                None => q.filter(milestones::id.eq_any(roles.select(institution_roles::subject_id))),
+                // Without a role: any part in it but a mere mention.
+                None => q.filter(milestones::id.eq_any(
+                    roles.filter(institution_roles::role.ne("mentioned")).select(institution_roles::subject_id),
+                )),
             };
     }
     if let Some(v) = f.progress_min {

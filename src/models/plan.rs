@@ -161,6 +161,7 @@ fn filtered(f: &PlanFilter) -> plans::BoxedQuery<'static, MultiBackend> {
     if let Some(inst) = &f.institution {
         let roles = institution_roles::table
             .filter(institution_roles::institution_id.eq(inst.clone()))
+            .filter(institution_roles::role.ne("mentioned"))
             .select(institution_roles::plan_id);
         q = q.filter(plans::id.eq_any(roles));
     }

@@ -114,3 +114,90 @@ on_bundled!(an_expected_result_wrapped_over_several_lines_is_one_result, |app| {
     let row = rdr.records().next().unwrap().unwrap();
     assert_eq!(row[5].lines().count(), 4);
 });
+
+on_bundled!(institutions_in_a_plan_are_ranked_by_their_rollups_within_that_plan, |app| {
+    // "Which institutions are furthest behind on the 6th plan?"
+    let list = app.json("/v1/institutions?plan=gt-ogp-nap6&sort=average_progress&limit=1000");
+    let rows = list["data"].as_array().unwrap();
+    let ranked: Vec<(&str, Option<f64>)> =
+        rows.iter().map(|i| (i["id"].as_str().unwrap(), i["rollup"]["average_progress"].as_f64())).collect();
+    assert_eq!(&ranked[..4], &[("iv", Some(0.0)), ("mingob", Some(0.0)), ("seprem", Some(0.0)), ("demi", Some(5.0))]);
+    // Ascending, institutions without tracked milestones last.
+    let values: Vec<f64> = ranked.iter().filter_map(|r| r.1).collect();
+    assert!(values.windows(2).all(|w| w[0] <= w[1]));
+    let first_null = ranked.iter().position(|r| r.1.is_none()).unwrap();
+    assert!(ranked[first_null..].iter().all(|r| r.1.is_none()));
+    // MSPAS: within the plan, its three milestones; overall, two more from
+    // the 2011 plan that publishes no progress count in no average.
+    let mspas = rows.iter().find(|i| i["id"] == "mspas").unwrap();
+    assert_eq!(mspas["rollup"]["milestones"], 3);
+    assert_eq!(mspas["rollup"]["average_progress"], 60.66);
+    let overall = app.json("/v1/institutions/mspas");
+    assert_eq!(overall["rollup"]["milestones"], 5);
+    assert_eq!(overall["rollup"]["no_data_milestones"], 2);
+    assert_eq!(overall["rollup"]["average_progress"], 60.66);
+    assert_eq!(overall["rollup"]["average_progress_milestones"], 3);
+    // The per-plan breakdown.
+    let plans = overall["plans"].as_array().unwrap();
+    let nap6 = plans.iter().find(|p| p["plan_id"] == "gt-ogp-nap6").unwrap();
+    assert_eq!((nap6["milestones"].as_i64(), nap6["started_milestones"].as_i64()), (Some(3), Some(3)));
+    let dialogo = plans.iter().find(|p| p["plan_id"] == "gt-dialogo-inversion-social-2011").unwrap();
+    assert_eq!((dialogo["no_data_milestones"].as_i64(), dialogo["average_progress"].is_null()), (Some(2), true));
+    // SESAN: two milestones ended 31/12/2023 without being completed.
+    let sesan = app.json("/v1/institutions/sesan");
+    assert_eq!(sesan["rollup"]["overdue_milestones"], 2);
+    // Paging through the scoped list gives the same order.
+    let mut paged = Vec::new();
+    let mut url = "/v1/institutions?plan=gt-ogp-nap6&sort=average_progress&limit=7".to_string();
+    loop {
+        let page = app.json(&url);
+        paged.extend(page["data"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()));
+        match page["next"].as_str() {
+            Some(n) => url = n.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(paged, ranked.iter().map(|r| r.0.to_string()).collect::<Vec<_>>());
+    // The CSV stream is scoped the same way.
+    let csv = app.text("/v1/institutions.csv?plan=gt-ogp-nap6&sort=average_progress&all=1");
+    let ids: Vec<String> =
+        csv::Reader::from_reader(csv.as_bytes()).records().map(|r| r.unwrap()[0].to_string()).collect();
+    assert_eq!(ids, paged);
+});
+
+on_bundled!(filters_that_name_nothing_are_404_and_institutions_resolve_by_any_name, |app| {
+    use crate::helpers::assert_problem;
+    for (path, param) in [
+        ("/v1/commitments?plan=nope", "plan"),
+        ("/v1/milestones?plan=nope", "plan"),
+        ("/v1/progress-updates?plan=nope", "plan"),
+        ("/v1/institutions?plan=nope", "plan"),
+        ("/v1/quality-findings?plan=nope", "plan"),
+        ("/v1/search?q=datos&plan=nope", "plan"),
+        ("/v1/feeds/progress-updates.atom?plan=nope", "plan"),
+        ("/v1/milestones?commitment=gt-ogp-nap6-c99", "commitment"),
+        ("/v1/progress-updates?milestone=gt-ogp-nap6-c1-m99", "milestone"),
+        ("/v1/commitments?institution=nadie", "institution"),
+        ("/v1/plans?institution=nadie", "institution"),
+    ] {
+        let body = assert_problem(app.get(path), 404);
+        assert_eq!(body["invalid_params"][0]["name"], param, "{path}");
+    }
+    // An acronym, a name written without accents, or any alias resolves to the id.
+    let by_id = app.json("/v1/milestones?institution=mintrab");
+    assert_eq!(by_id["total"], 8);
+    for value in ["MINTRAB", "ministerio%20de%20trabajo%20y%20prevision%20social", "Ministerio%20de%20Trabajo"] {
+        assert_eq!(app.json(&format!("/v1/milestones?institution={value}"))["data"], by_id["data"], "{value}");
+    }
+    // A form that names two institutions is ambiguous: 400 naming the parameter.
+    let body = assert_problem(app.get("/v1/commitments?institution=FLACSO%20y%20Cruz%20Roja"), 400);
+    assert_eq!(body["invalid_params"][0]["name"], "institution");
+    // `role` qualifies `institution`.
+    for path in
+        ["/v1/milestones?role=responsible", "/v1/commitments?role=responsible", "/v1/progress-updates?role=responsible"]
+    {
+        let body = assert_problem(app.get(path), 400);
+        assert_eq!(body["invalid_params"][0]["name"], "role", "{path}");
+    }
+    assert_eq!(app.json("/v1/milestones?institution=MINTRAB&role=responsible")["total"], 5);
+});
