@@ -132,6 +132,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         )),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such commitment", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Removed by a later revision: the problem gives `removed_in_revision`", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -146,7 +147,8 @@ pub async fn get(
     let id = item_id(id.into_inner());
     let detail = state
         .db(move |c| {
-            let row = models::commitment::find(c, &id)?.ok_or_else(|| ApiError::not_found("commitment", &id))?;
+            let row = models::commitment::find(c, &id)?
+                .ok_or_else(|| ApiError::missing(c, "commitment", "commitment", &id))?;
             let commitment = assemble::commitments(c, std::slice::from_ref(&row))?.remove(0);
             let milestones = models::milestone::for_commitment(c, &id)?;
             Ok(CommitmentDetail { commitment, milestones: assemble::milestones(c, &milestones)? })

@@ -90,6 +90,23 @@ impl ApiError {
         ApiError::NotFound(format!("no {kind} with id `{id}`"))
     }
 
+    /// No record with this id: 410 Gone when a revision removed it (the
+    /// problem says which), else 404.
+    pub fn missing(conn: &mut crate::db::DbConnection, record_type: &str, label: &str, id: &str) -> ApiError {
+        match crate::models::change::removed_in(conn, record_type, id) {
+            Ok(Some(revision)) => ApiError::Gone {
+                detail: format!(
+                    "the {label} `{id}` was removed from the data in revision {revision}; its id is never reused \
+                     (see /v1/changes?since={} and the earlier downloads)",
+                    revision - 1
+                ),
+                revision,
+            },
+            Ok(None) => ApiError::not_found(label, id),
+            Err(e) => e.into(),
+        }
+    }
+
     pub fn problem(&self) -> Problem {
         let status = self.status_code();
         let title = status.canonical_reason().unwrap_or("Error");

@@ -130,6 +130,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         )),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such institution", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Removed by a later revision: the problem gives `removed_in_revision`", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -144,7 +145,8 @@ pub async fn get(
     let id = item_id(id.into_inner());
     let detail = state
         .db(move |c| {
-            let row = models::institution::find(c, &id)?.ok_or_else(|| ApiError::not_found("institution", &id))?;
+            let row = models::institution::find(c, &id)?
+                .ok_or_else(|| ApiError::missing(c, "institution", "institution", &id))?;
             let institution = assemble::institutions(c, std::slice::from_ref(&row))?.remove(0);
             let roles = models::institution::roles_of(c, &id)?;
             let ids_of = |t: &str| {

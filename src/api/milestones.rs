@@ -147,6 +147,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         )),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such milestone", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Removed by a later revision: the problem gives `removed_in_revision`", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -161,7 +162,8 @@ pub async fn get(
     let id = item_id(id.into_inner());
     let detail = state
         .db(move |c| {
-            let row = models::milestone::find(c, &id)?.ok_or_else(|| ApiError::not_found("milestone", &id))?;
+            let row =
+                models::milestone::find(c, &id)?.ok_or_else(|| ApiError::missing(c, "milestone", "milestone", &id))?;
             let milestone = assemble::milestones(c, std::slice::from_ref(&row))?.remove(0);
             let updates = models::progress_update::for_milestone(c, &id)?;
             Ok(MilestoneDetail { milestone, progress_updates: assemble::progress_updates(c, &updates)? })

@@ -124,6 +124,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         )),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such plan", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Removed by a later revision: the problem gives `removed_in_revision`", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -138,7 +139,7 @@ pub async fn get(
     let id = item_id(id.into_inner());
     let detail = state
         .db(move |c| {
-            let row = models::plan::find(c, &id)?.ok_or_else(|| ApiError::not_found("plan", &id))?;
+            let row = models::plan::find(c, &id)?.ok_or_else(|| ApiError::missing(c, "plan", "plan", &id))?;
             let docs = models::source_document::all(c)?;
             let commitments = models::commitment::for_plan(c, &id)?;
             let roles = models::institution::roles_in_plan(c, &id)?;

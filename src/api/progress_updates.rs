@@ -138,6 +138,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         )),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such progress update", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Removed by a later revision: the problem gives `removed_in_revision`", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -152,8 +153,8 @@ pub async fn get(
     let id = item_id(id.into_inner());
     let update = state
         .db(move |c| {
-            let row =
-                models::progress_update::find(c, &id)?.ok_or_else(|| ApiError::not_found("progress update", &id))?;
+            let row = models::progress_update::find(c, &id)?
+                .ok_or_else(|| ApiError::missing(c, "progress_update", "progress update", &id))?;
             Ok(assemble::progress_updates(c, std::slice::from_ref(&row))?.remove(0))
         })
         .await?;

@@ -118,6 +118,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         (status = 200, description = "The finding", content((QualityFinding = "application/json"), (String = "text/csv"))),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such finding", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Removed by a later revision: the problem gives `removed_in_revision`", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -132,7 +133,8 @@ pub async fn get(
     let id = item_id(id.into_inner());
     let finding = state
         .db(move |c| {
-            let row = models::quality_finding::find(c, &id)?.ok_or_else(|| ApiError::not_found("finding", &id))?;
+            let row = models::quality_finding::find(c, &id)?
+                .ok_or_else(|| ApiError::missing(c, "quality_finding", "finding", &id))?;
             Ok(QualityFinding::from(&row))
         })
         .await?;

@@ -5,6 +5,7 @@
 //! Overlapping names resolve to the longest ("Unidad de Niñez de la
 //! Procuraduría General de la Nación" is the unit, not also the parent).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use aho_corasick::AhoCorasick;
@@ -20,7 +21,7 @@ struct Subject<'a> {
     id: &'a str,
     document: &'a str,
     location: &'a str,
-    texts: Vec<&'a str>,
+    texts: Vec<Cow<'a, str>>,
 }
 
 fn subjects(ds: &Dataset) -> Vec<Subject<'_>> {
@@ -33,7 +34,13 @@ fn subjects(ds: &Dataset) -> Vec<Subject<'_>> {
         location: &'a str,
         texts: Vec<Option<&'a str>>,
     ) {
-        out.push(Subject { kind, id, document, location, texts: texts.into_iter().flatten().collect() })
+        out.push(Subject {
+            kind,
+            id,
+            document,
+            location,
+            texts: texts.into_iter().flatten().map(Cow::Borrowed).collect(),
+        })
     }
     for p in &ds.plans {
         add(
@@ -80,6 +87,9 @@ fn subjects(ds: &Dataset) -> Vec<Subject<'_>> {
             &m.source_location,
             vec![Some(&m.description), m.term.as_deref()],
         );
+        if let Some(s) = out.last_mut() {
+            s.texts.extend(crate::text::json_list(&m.expected_results).into_iter().map(Cow::Owned));
+        }
     }
     for u in &ds.progress_updates {
         add(&mut out, "progress_update", &u.id, &u.source_document, &u.source_location, vec![Some(&u.description)]);
@@ -127,7 +137,7 @@ pub fn find(ds: &mut Dataset) {
             let mut seen: HashSet<&str> = HashSet::new();
             let mut rows = Vec::new();
             for text in &s.texts {
-                for (start, end, k) in whole_words(&ac, text) {
+                for (start, end, k) in whole_words(&ac, text.as_ref()) {
                     let (alias, institution) = aliases[k];
                     if !seen.insert(institution) {
                         continue;

@@ -34,6 +34,18 @@ pub fn versions(conn: &mut DbConnection) -> QueryResult<Vec<RecordVersionRow>> {
     record_versions::table.select(RecordVersionRow::as_select()).load(conn)
 }
 
+/// The revision that removed a record, when its last change is a deletion.
+pub fn removed_in(conn: &mut DbConnection, record_type: &str, id: &str) -> QueryResult<Option<i32>> {
+    let last: Option<(i32, String)> = record_changes::table
+        .filter(record_changes::record_type.eq(record_type))
+        .filter(record_changes::record_id.eq(id))
+        .order(record_changes::seq.desc())
+        .select((record_changes::revision, record_changes::change))
+        .first(conn)
+        .optional()?;
+    Ok(last.filter(|(_, change)| change == "deleted").map(|(revision, _)| revision))
+}
+
 pub fn last_seq(conn: &mut DbConnection) -> QueryResult<i32> {
     Ok(record_changes::table.select(diesel::dsl::max(record_changes::seq)).first::<Option<i32>>(conn)?.unwrap_or(0))
 }

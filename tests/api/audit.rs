@@ -201,3 +201,107 @@ on_bundled!(filters_that_name_nothing_are_404_and_institutions_resolve_by_any_na
     }
     assert_eq!(app.json("/v1/milestones?institution=MINTRAB&role=responsible")["total"], 5);
 });
+
+/// The 6th plan's report as the platform might export it next: two
+/// milestones swapped, one update removed, a text edited, an update added.
+fn next_export(report: &str) -> String {
+    let lines: Vec<&str> = report.split('\n').collect();
+    // 1-based line numbers of the bundled export (commitment 6).
+    let (m1, m2, removed, edited) = (509..=515, 516..=522, 539..=541, 545);
+    assert_eq!(lines[m1.start() - 1], "INSTITUCIÓN RESPONSABLE:");
+    assert_eq!(lines[m2.start() - 1], "INSTITUCIÓN RESPONSABLE:");
+    assert_eq!(lines[removed.start() - 1], "Fecha: 2025-04-23 02:39:17");
+    let mut out: Vec<String> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let n = i + 1;
+        if m1.contains(&n) {
+            out.push(lines[n - 1 + 7].to_string());
+        } else if m2.contains(&n) {
+            out.push(lines[n - 1 - 7].to_string());
+        } else if removed.contains(&n) {
+            continue;
+        } else if n == edited {
+            assert!(line.contains("informes cuatrimestrales"));
+            out.push(line.replace("informes cuatrimestrales", "informes trimestrales"));
+        } else {
+            out.push(line.to_string());
+        }
+    }
+    out.push("Fecha: 2025-06-02 10:00:00".into());
+    out.push("Descripción: Diseño de la campaña presentado.".into());
+    out.push("Porcentaje avance: 10%".into());
+    out.join("\n")
+}
+
+on_bundled!(ids_survive_the_next_export_and_changes_report_exactly_what_changed, |app| {
+    use sha2::{Digest, Sha256};
+    let dir = tempfile::tempdir().unwrap();
+    crate::helpers::copy_dataset(&crate::helpers::bundled(), dir.path());
+    let name = "002_51e5fa75739f974e.txt";
+    let report = next_export(&std::fs::read_to_string(dir.path().join("sources").join(name)).unwrap());
+    std::fs::write(dir.path().join("sources").join(name), &report).unwrap();
+    let docs = std::fs::read_to_string(dir.path().join("source_documents.csv")).unwrap();
+    let old_sha = "f2a222b1de0b2c3a7b3cc55846b74d3fc0f4f9bcf9959bf95e43d1291baea884";
+    let docs = docs.replace(old_sha, &hex::encode(Sha256::digest(report.as_bytes())));
+    std::fs::write(dir.path().join("source_documents.csv"), docs).unwrap();
+    let before_m1 = app.json("/v1/milestones/gt-ogp-nap6-c6-m1");
+    let ds = gagt::import::with_report(dir.path(), &dir.path().join("sources").join(name), "gt-ogp-nap6").unwrap();
+    assert_eq!(app.store(ds), 2);
+
+    // Swapped milestones keep their ids; their place in the report changes.
+    let m1 = app.json("/v1/milestones/gt-ogp-nap6-c6-m1");
+    assert_eq!(m1["description"], before_m1["description"]);
+    assert_eq!((m1["code"].as_str(), m1["source"]["location"].as_str()), (Some("2"), Some("lines 516-522")));
+    assert_eq!(app.json("/v1/milestones/gt-ogp-nap6-c6-m2")["code"], "1");
+    // The edited milestone keeps its id and carries the new text.
+    let m4 = app.json("/v1/milestones/gt-ogp-nap6-c6-m4");
+    assert!(m4["description"].as_str().unwrap().contains("informes trimestrales"));
+    // The new update gets a new id; the removed one answers 410 with the revision.
+    let new = app.json("/v1/progress-updates/gt-ogp-nap6-c6-m5-u1");
+    assert_eq!((new["percent"].as_i64(), new["reported_at"].as_str()), (Some(10), Some("2025-06-02T10:00:00")));
+    let gone = crate::helpers::assert_problem(app.get("/v1/progress-updates/gt-ogp-nap6-c6-m3-u4"), 410);
+    assert_eq!(gone["removed_in_revision"], 2);
+    // Updates still there keep their ids.
+    assert_eq!(app.json("/v1/progress-updates/gt-ogp-nap6-c6-m3-u3")["reported_at"], "2025-02-28T19:08:00");
+    assert_eq!(app.json("/v1/milestones/gt-ogp-nap6-c6-m3")["progress_update_count"], 3);
+
+    // /v1/changes: exactly these records (findings aside, which restate them).
+    let changes = app.json("/v1/changes?since=1&limit=1000");
+    let mut seen: std::collections::BTreeSet<(String, String, String)> = Default::default();
+    let mut findings = Vec::new();
+    for c in changes["data"].as_array().unwrap() {
+        let (t, id, what) = (c["type"].as_str().unwrap(), c["id"].as_str().unwrap(), c["change"].as_str().unwrap());
+        if t == "quality_finding" {
+            findings.push(id.to_string());
+        } else {
+            seen.insert((t.to_string(), id.to_string(), what.to_string()));
+        }
+    }
+    let e = |t: &str, id: &str, what: &str| (t.to_string(), id.to_string(), what.to_string());
+    let mut expected: std::collections::BTreeSet<_> = [
+        e("progress_update", "gt-ogp-nap6-c6-m5-u1", "created"),
+        e("progress_update", "gt-ogp-nap6-c6-m3-u4", "deleted"),
+        e("milestone", "gt-ogp-nap6-c6-m1", "updated"),
+        e("milestone", "gt-ogp-nap6-c6-m2", "updated"),
+        e("milestone", "gt-ogp-nap6-c6-m3", "updated"),
+        e("milestone", "gt-ogp-nap6-c6-m4", "updated"),
+        e("milestone", "gt-ogp-nap6-c6-m5", "updated"),
+        e("commitment", "gt-ogp-nap6-c6", "updated"),
+        e("plan", "gt-ogp-nap6", "updated"),
+        e("institution", "mintrab", "updated"),
+        e("source_document", "002", "updated"),
+    ]
+    .into_iter()
+    .collect();
+    // Roles written on lines that moved (the swap, and below the removed update).
+    for m in ["c6-m1", "c6-m2", "c6-m4", "c6-m5"] {
+        expected.insert(e("institution_role", &format!("milestone:gt-ogp-nap6-{m}:responsible:mintrab"), "updated"));
+    }
+    for (m, inst) in [("c6-m2", "mintrab"), ("c6-m4", "mintrab"), ("c6-m4", "gae")] {
+        expected.insert(e("institution_role", &format!("milestone:gt-ogp-nap6-{m}:mentioned:{inst}"), "updated"));
+    }
+    assert_eq!(seen, expected);
+    for f in findings {
+        assert!(f.contains("gt-ogp-nap6-c6") || f.ends_with(":gt-ogp-nap6"), "an unrelated finding changed: {f}");
+    }
+});

@@ -92,6 +92,18 @@ impl TestApp {
     pub fn import(&self, dir: &Path) -> i32 {
         let mut conn = gagt::db::open_for_writing(&self.db.url).unwrap();
         let (outcome, _) = gagt::import::import_dir(&mut conn, dir, false).unwrap();
+        self.served(outcome)
+    }
+
+    /// Store a dataset read elsewhere (a platform report applied, say) as a
+    /// new revision and wait until the server serves it.
+    pub fn store(&self, ds: gagt::import::Dataset) -> i32 {
+        let mut conn = gagt::db::open_for_writing(&self.db.url).unwrap();
+        let (outcome, _) = gagt::import::store(&mut conn, ds, "test", false).unwrap();
+        self.served(outcome)
+    }
+
+    fn served(&self, outcome: gagt::import::Outcome) -> i32 {
         let gagt::import::Outcome::Created(n) = outcome else { panic!("no new revision: {outcome:?}") };
         for _ in 0..100 {
             if self.watch.get().is_some_and(|r| r.number == n) && self.get("/v1/downloads").status() == 200 {

@@ -1,3 +1,4 @@
+DROP INDEX record_changes_record;
 DROP INDEX plan_risks_seq;
 DROP INDEX plan_risks_search;
 DROP INDEX plan_participants_seq;

@@ -84,3 +84,6 @@ CREATE INDEX plan_risks_search ON plan_risks USING gin (to_tsvector('simple', se
 CREATE UNIQUE INDEX plan_risks_seq ON plan_risks(seq, id);
 
 GRANT SELECT ON source_headings, retired_ids, institution_plan_rollups TO gagt_reader;
+
+-- A removed record's id answers 410 with the revision that removed it.
+CREATE INDEX record_changes_record ON record_changes(record_type, record_id, seq);

@@ -1,3 +1,4 @@
+DROP INDEX record_changes_record;
 DROP TABLE plan_risks_fts_vocab;
 DROP TABLE plan_participants_fts_vocab;
 DROP TABLE plan_sections_fts_vocab;

@@ -84,3 +84,6 @@ CREATE UNIQUE INDEX plan_risks_seq ON plan_risks(seq, id);
 CREATE VIRTUAL TABLE plan_sections_fts_vocab USING fts5vocab(plan_sections_fts, 'row');
 CREATE VIRTUAL TABLE plan_participants_fts_vocab USING fts5vocab(plan_participants_fts, 'row');
 CREATE VIRTUAL TABLE plan_risks_fts_vocab USING fts5vocab(plan_risks_fts, 'row');
+
+-- A removed record's id answers 410 with the revision that removed it.
+CREATE INDEX record_changes_record ON record_changes(record_type, record_id, seq);
