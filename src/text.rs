@@ -93,6 +93,23 @@ pub fn one_per_line(items: &[String]) -> String {
     items.iter().map(|i| i.replace('\n', " ")).collect::<Vec<_>>().join("\n")
 }
 
+/// A `source_location`: `line N` or `lines N-M` (N <= M), as (N, M).
+pub fn parse_location(location: &str) -> Option<(usize, usize)> {
+    if let Some(n) = location.strip_prefix("line ") {
+        let n: usize = n.parse().ok().filter(|n| *n > 0)?;
+        return Some((n, n));
+    }
+    let (a, b) = location.strip_prefix("lines ")?.split_once('-')?;
+    let (a, b): (usize, usize) = (a.parse().ok()?, b.parse().ok()?);
+    (a > 0 && a <= b).then_some((a, b))
+}
+
+/// The lines of a text: `\n` ends each line (a final one does not start
+/// another), and a `\r` before it is part of the line.
+pub fn lines_of(text: &str) -> impl Iterator<Item = &str> {
+    text.strip_suffix('\n').unwrap_or(text).split('\n').filter(move |_| !text.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

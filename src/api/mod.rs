@@ -23,6 +23,7 @@ pub mod query;
 pub mod ratelimit;
 pub mod references;
 pub mod search;
+pub mod source_documents;
 pub mod state;
 pub mod stream;
 
@@ -93,6 +94,7 @@ Datos abiertos de los planes de acción de gobierno abierto de Guatemala.",
         (name = "institutions", description = "Institutions, their aliases and roles"),
         (name = "quality-findings", description = "Data-quality findings computed from the data: where reported figures and the records disagree"),
         (name = "search", description = "Accent- and case-insensitive search across everything"),
+        (name = "source-documents", description = "The source documents themselves: checksum, structure (headings, tables of contents) and text by line, where every record's `source.url` points"),
         (name = "downloads", description = "Bulk downloads: every table as CSV (plain and Excel), JSON, NDJSON, XLSX, ZIP, a Frictionless datapackage and SHA256SUMS, per dataset revision"),
     )
 )]
@@ -115,6 +117,8 @@ const ROUTES: &[&str] = &[
     "/v1/quality-findings",
     "/v1/quality-findings/{id}",
     "/v1/search",
+    "/v1/source-documents",
+    "/v1/source-documents/{id}",
     "/v1/downloads",
     "/v1/changes",
     "/v1/feeds/progress-updates.atom",
@@ -146,6 +150,8 @@ where
                 .service(quality_findings::list)
                 .service(quality_findings::get)
                 .service(search::search)
+                .service(source_documents::list)
+                .service(source_documents::get)
                 .service(downloads::list)
                 .service(changes::list)
                 .service(feeds::progress_updates)

@@ -14,7 +14,16 @@ use super::state::AppState;
 use crate::models::list::SortValue;
 use crate::models::search::{candidates, Candidate};
 
-pub const TYPES: &[&str] = &["plan", "commitment", "milestone", "progress_update", "institution"];
+pub const TYPES: &[&str] = &[
+    "plan",
+    "commitment",
+    "milestone",
+    "progress_update",
+    "institution",
+    "plan_section",
+    "plan_participant",
+    "plan_risk",
+];
 
 /// The search query.
 #[derive(IntoParams)]
@@ -25,8 +34,12 @@ pub const TYPES: &[&str] = &["plan", "commitment", "milestone", "progress_update
 pub struct SearchParams {
     /// Words to find, all of them, each as the start of a word (accents and case ignored): `informacion publ` finds "información pública".
     q: String,
-    /// Only this record type: plan, commitment, milestone, progress_update or institution.
-    #[param(rename = "type", pattern = "^(plan|commitment|milestone|progress_update|institution)$")]
+    /// Only this record type: plan, commitment, milestone, progress_update, institution,
+    /// plan_section, plan_participant or plan_risk.
+    #[param(
+        rename = "type",
+        pattern = "^(plan|commitment|milestone|progress_update|institution|plan_section|plan_participant|plan_risk)$"
+    )]
     r#type: Option<String>,
     /// Only records of this plan id (unknown: 404).
     plan: Option<String>,
@@ -53,7 +66,8 @@ static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<SearchParams>);
     "plan_id": "gt-ogp-nap6", "score": 17, "url": "/v1/milestones/gt-ogp-nap6-c1-m3"
 }))]
 pub struct SearchHit {
-    /// plan, commitment, milestone, progress_update or institution.
+    /// plan, commitment, milestone, progress_update, institution, plan_section,
+    /// plan_participant or plan_risk.
     #[serde(rename = "type")]
     pub kind: String,
     pub id: String,
@@ -62,7 +76,8 @@ pub struct SearchHit {
     pub plan_id: Option<String>,
     /// Higher is better: whole-phrase and title matches weigh most.
     pub score: i64,
-    /// Where the record lives in the API.
+    /// Where the record lives in the API (for a plan's section, participant or
+    /// risk: the plan, which lists them).
     pub url: String,
 }
 
@@ -152,7 +167,9 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
             title: crate::text::shorten(&c.title, 160),
             plan_id: c.plan_id.clone(),
             score: *s,
-            url: crate::views::record_url(c.kind, &c.id).unwrap_or_default(),
+            url: crate::views::record_url(c.kind, &c.id)
+                .or_else(|| c.plan_id.as_ref().map(|p| format!("/v1/plans/{p}")))
+                .unwrap_or_default(),
         })
         .collect();
     pagination::respond(&req, &args, format, "search", data, total, next, |d| super::format::csv_body(CSV_HEADERS, d))

@@ -40,7 +40,16 @@ macro_rules! insert_batches {
 pub(crate) use insert_batches;
 
 /// Searchable tables: each has a full-text index over its `search_text`.
-pub const SEARCHABLE: &[&str] = &["plans", "commitments", "milestones", "progress_updates", "institutions"];
+pub const SEARCHABLE: &[&str] = &[
+    "plans",
+    "commitments",
+    "milestones",
+    "progress_updates",
+    "institutions",
+    "plan_sections",
+    "plan_participants",
+    "plan_risks",
+];
 
 /// `WHERE` clause: the record's folded search text holds every term as the
 /// start of a word, answered by the engine's full-text index (FTS5 on

@@ -695,11 +695,7 @@ pub fn source_path(dir: &Path, file_name: &str) -> std::path::PathBuf {
 /// The lines of a text: `\n` separates them, and a final `\n` ends the
 /// last line rather than starting an empty one.
 pub fn text_lines(text: &str) -> Vec<&str> {
-    let mut lines: Vec<&str> = text.split('\n').collect();
-    if text.ends_with('\n') {
-        lines.pop();
-    }
-    lines
+    crate::text::lines_of(text).collect()
 }
 
 /// Read every source document's text, checking it against its SHA-256.
@@ -752,16 +748,7 @@ fn read_sources(dir: &Path, ds: &mut Dataset, lines: &HashMap<&'static str, Vec<
     }
 }
 
-/// A `source_location`: `line N` or `lines N-M` (N <= M), as (N, M).
-pub fn parse_location(location: &str) -> Option<(usize, usize)> {
-    if let Some(n) = location.strip_prefix("line ") {
-        let n: usize = n.parse().ok().filter(|n| *n > 0)?;
-        return Some((n, n));
-    }
-    let (a, b) = location.strip_prefix("lines ")?.split_once('-')?;
-    let (a, b): (usize, usize) = (a.parse().ok()?, b.parse().ok()?);
-    (a > 0 && a <= b).then_some((a, b))
-}
+pub use crate::text::parse_location;
 
 /// Check a dataset assembled in memory (e.g. after merging a report):
 /// unique ids and references. Problems carry no line numbers.

@@ -431,6 +431,23 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
         },
         roles,
     );
+    // The report's own structure: a heading per commitment, on its title line.
+    ds.headings.retain(|h| h.document_id != document);
+    for (k, c) in report.commitments.iter().enumerate() {
+        ds.headings.push(SourceHeadingRow {
+            id: format!("{document}-h{}", k + 1),
+            seq: 0,
+            document_id: document.into(),
+            line: c.line as i32 + 1,
+            kind: "heading".into(),
+            level: 1,
+            number: Some(c.number.clone()),
+            title: c.title.lines().next().unwrap_or_default().to_string(),
+            page: None,
+            heading_line: None,
+        });
+    }
+    ds.headings.sort_by(|a, b| (&a.document_id, a.line, a.seq).cmp(&(&b.document_id, b.line, b.seq)));
     renumber(ds);
     // The dataset was valid before: whatever is wrong now came from the report.
     let problems: Vec<Problem> = canonical::validate(ds)
@@ -461,4 +478,5 @@ fn renumber(ds: &mut Dataset) {
     each(&mut ds.progress_updates, |r, s| r.seq = s);
     each(&mut ds.roles, |r, s| r.seq = s);
     each(&mut ds.retired, |r, s| r.seq = s);
+    each(&mut ds.headings, |r, s| r.seq = s);
 }

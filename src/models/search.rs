@@ -28,6 +28,9 @@ const SOURCES: &[(&str, &str, &str, &str)] = &[
     ("milestone", "milestones", "description", "t.plan_id"),
     ("progress_update", "progress_updates", "description", "t.plan_id"),
     ("institution", "institutions", "name", "NULL"),
+    ("plan_section", "plan_sections", "title", "t.plan_id"),
+    ("plan_participant", "plan_participants", "name", "t.plan_id"),
+    ("plan_risk", "plan_risks", "scenario", "t.plan_id"),
 ];
 
 #[derive(QueryableByName)]

@@ -8,6 +8,7 @@ pub mod milestone;
 pub mod plan;
 pub mod progress_update;
 pub mod quality_finding;
+pub mod source_document;
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -16,18 +17,26 @@ use crate::percent;
 
 /// Where a record comes from in the source documents.
 #[derive(Serialize, ToSchema, Clone, Debug)]
-#[schema(example = json!({"document": "002", "location": "line 5"}))]
+#[schema(example = json!({"document": "002", "location": "lines 5-33", "url": "/v1/source-documents/002?lines=5-33"}))]
 pub struct Source {
-    /// Source document id (see `/v1` `source_documents`).
+    /// Source document id (see `/v1/source-documents`).
     pub document: String,
-    /// Line number or section in that document.
+    /// `line N` or `lines N-M` of that document.
     pub location: String,
+    /// Those lines of the document's text, in the API.
+    pub url: Option<String>,
 }
 
 impl Source {
     pub fn new(document: &str, location: &str) -> Source {
-        Source { document: document.to_string(), location: location.to_string() }
+        Source { document: document.to_string(), location: location.to_string(), url: source_url(document, location) }
     }
+}
+
+/// The API URL of a document's lines, from a `source_location`.
+pub fn source_url(document: &str, location: &str) -> Option<String> {
+    let (a, b) = crate::text::parse_location(location)?;
+    Some(format!("/v1/source-documents/{document}?lines={a}-{b}"))
 }
 
 /// Where a record of a given type lives in the API, if it is served on its own.

@@ -2,7 +2,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{InstitutionRef, Source};
-use crate::models::{PlanParticipantRow, PlanRiskRow, PlanRow, PlanSectionRow, SourceDocumentRow};
+use crate::models::{PlanParticipantRow, PlanRiskRow, PlanRow, PlanSectionRow};
 
 /// Milestone counts as the source publishes them.
 #[derive(Serialize, ToSchema, Clone, Debug)]
@@ -196,28 +196,7 @@ impl From<&PlanRiskRow> for PlanRisk {
     }
 }
 
-/// A source document.
-#[derive(Serialize, ToSchema, Clone, Debug)]
-pub struct SourceDocument {
-    pub id: String,
-    pub file_name: String,
-    pub title: String,
-    pub description: Option<String>,
-    /// SHA-256 of the file as bundled in `data/sources/`.
-    pub sha256: String,
-}
-
-impl From<&SourceDocumentRow> for SourceDocument {
-    fn from(r: &SourceDocumentRow) -> Self {
-        SourceDocument {
-            id: r.id.clone(),
-            file_name: r.file_name.clone(),
-            title: r.title.clone(),
-            description: r.description.clone(),
-            sha256: r.sha256.clone(),
-        }
-    }
-}
+pub use super::source_document::SourceDocument;
 
 /// A commitment as listed inside its plan.
 #[derive(Serialize, ToSchema, Clone, Debug)]

@@ -305,3 +305,66 @@ on_bundled!(ids_survive_the_next_export_and_changes_report_exactly_what_changed,
         assert!(f.contains("gt-ogp-nap6-c6") || f.ends_with(":gt-ogp-nap6"), "an unrelated finding changed: {f}");
     }
 });
+
+on_bundled!(the_sources_are_data_with_their_structure_and_text_by_line, |app| {
+    use sha2::{Digest, Sha256};
+    let docs = app.json("/v1/source-documents");
+    assert_eq!(docs["total"], 4);
+    for d in docs["data"].as_array().unwrap() {
+        let path = crate::helpers::bundled().join("../sources").join(d["file_name"].as_str().unwrap());
+        let bytes = std::fs::read(path).unwrap();
+        assert_eq!(d["sha256"], hex::encode(Sha256::digest(&bytes)));
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(d["line_count"], text.strip_suffix('\n').unwrap_or(&text).split('\n').count());
+    }
+    // The text by line range, byte-exact (a trailing non-breaking space included).
+    let d = app.json("/v1/source-documents/003?lines=32");
+    assert_eq!(d["lines"][0]["number"], 32);
+    assert!(d["lines"][0]["text"].as_str().unwrap().ends_with("a nivel nacional.\u{a0}"));
+    let csv = app.text("/v1/source-documents/002.csv?lines=50-53");
+    assert_eq!(csv.lines().next(), Some("document_id,line,text"));
+    assert!(csv.contains("002,50,Fecha: 2025-03-05 02:48:19"));
+    for bad in ["0", "3-2", "1-9999", "x", "556"] {
+        let body = crate::helpers::assert_problem(app.get(&format!("/v1/source-documents/002?lines={bad}")), 400);
+        assert_eq!(body["invalid_params"][0]["name"], "lines");
+    }
+    crate::helpers::assert_problem(app.get("/v1/source-documents/999"), 404);
+    // The 2011 plan's own table of contents, with what the body has.
+    let d = app.json("/v1/source-documents/004");
+    let toc: Vec<&serde_json::Value> =
+        d["headings"].as_array().unwrap().iter().filter(|h| h["kind"] == "toc_entry").collect();
+    assert_eq!(toc.len(), 16);
+    let entry = |n: &str| toc.iter().find(|h| h["number"] == n).unwrap();
+    assert_eq!(
+        (entry("3.1")["title"].as_str(), entry("3.1")["heading_line"].as_i64()),
+        (Some("Mayor Transparencia en la Gestión"), Some(59))
+    );
+    assert_eq!(
+        (entry("6")["title"].as_str(), entry("6")["heading_line"].is_null()),
+        (Some("Brochure del proyecto"), true)
+    );
+    // Every record's provenance points at its lines, which hold its text.
+    let u = app.json("/v1/progress-updates/gt-ogp-nap6-c6-m3-u4");
+    let lines = app.json(u["source"]["url"].as_str().unwrap());
+    let joined: Vec<&str> = lines["lines"].as_array().unwrap().iter().map(|l| l["text"].as_str().unwrap()).collect();
+    assert!(joined.join("\n").contains(u["description"].as_str().unwrap()));
+    assert_eq!(app.json("/v1")["links"]["source_documents"], "/v1/source-documents");
+});
+
+on_bundled!(search_covers_plan_sections_participants_and_risks, |app| {
+    let hit = |q: &str, kind: &str| {
+        let r = app.json(&format!("/v1/search?q={q}&type={kind}"));
+        assert!(r["total"].as_i64().unwrap() >= 1, "{q} finds no {kind}");
+        r["data"][0].clone()
+    };
+    let s = hit("moderadores", "plan_section");
+    assert_eq!(
+        (s["plan_id"].as_str(), s["url"].as_str()),
+        (Some("gt-nna-migrantes-plan-accion"), Some("/v1/plans/gt-nna-migrantes-plan-accion"))
+    );
+    assert_eq!(hit("sara%20payes", "plan_participant")["plan_id"], "gt-nna-migrantes-plan-accion");
+    assert_eq!(hit("desastre%20natural", "plan_risk")["plan_id"], "gt-dialogo-inversion-social-2011");
+    // And an unfiltered search finds them among the rest.
+    let all = app.json("/v1/search?q=interpelacion");
+    assert!(all["data"].as_array().unwrap().iter().any(|h| h["type"] == "plan_risk"));
+});
