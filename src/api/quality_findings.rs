@@ -16,7 +16,7 @@ use crate::import::quality::KINDS;
 use crate::models::{self, quality_finding::FindingFilter, quality_finding::FindingSort};
 use crate::views::quality_finding::{self as view, QualityFinding};
 
-pub const RECORD_TYPES: &[&str] = &["plan", "commitment", "milestone", "progress_update"];
+pub const RECORD_TYPES: &[&str] = &["plan", "commitment", "milestone", "progress_update", "source_document"];
 
 /// Filters and paging for findings.
 // Read by `QueryArgs`, not by serde: the struct documents the parameters
@@ -27,10 +27,15 @@ pub const RECORD_TYPES: &[&str] = &["plan", "commitment", "milestone", "progress
 pub struct FindingListParams {
     /// Plan id (unknown: 404).
     plan: Option<String>,
-    /// reported_vs_computed_progress, published_counts_mismatch, duplicate_progress_update,
-    /// progress_decrease, update_after_end_date, numbering_gap or identical_milestones.
+    /// One kind, or several separated by commas: published_counts_mismatch, numbering_gap,
+    /// reported_vs_computed_progress, structure_announced_but_absent, milestone_overdue,
+    /// identical_milestones, progress_without_evidence, timestamps_out_of_order, update_burst,
+    /// duplicate_progress_update, progress_decrease, update_after_end_date or text_cut_off.
+    /// Where reported progress and the evidence disagree:
+    /// `kind=reported_vs_computed_progress,progress_without_evidence`.
+    #[param(pattern = "^[a-z_]+(,[a-z_]+)*$")]
     kind: Option<String>,
-    /// plan, commitment, milestone or progress_update.
+    /// plan, commitment, milestone, progress_update or source_document.
     record_type: Option<String>,
     /// The id of the record concerned.
     record: Option<String>,
@@ -78,7 +83,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let filter = FindingFilter {
         updated_since: args.timestamp("updated_since")?,
         plan: refs.plan.clone(),
-        kind: args.one_of("kind", KINDS)?,
+        kind: args.any_of("kind", KINDS)?,
         record_type: args.one_of("record_type", RECORD_TYPES)?,
         record: args.string("record"),
     };

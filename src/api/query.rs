@@ -107,6 +107,24 @@ impl QueryArgs {
         }
     }
 
+    /// A comma-separated list of allowed values (empty when absent).
+    pub fn any_of(&self, name: &str, allowed: &[&str]) -> Result<Vec<String>, ApiError> {
+        let Some(v) = self.str(name) else { return Ok(Vec::new()) };
+        let mut out: Vec<String> = Vec::new();
+        for item in v.split(',') {
+            if !allowed.contains(&item) {
+                return Err(ApiError::bad(
+                    name,
+                    format!("must be one or more of {}, separated by commas", allowed.join(", ")),
+                ));
+            }
+            if !out.iter().any(|o| o == item) {
+                out.push(item.to_string());
+            }
+        }
+        Ok(out)
+    }
+
     pub fn int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
         match self.str(name) {
             None => Ok(None),

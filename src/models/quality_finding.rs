@@ -13,7 +13,7 @@ pub struct QualityFindingRow {
     pub seq: i32,
     pub kind: String,
     pub plan_id: String,
-    /// plan, commitment, milestone or progress_update.
+    /// plan, commitment, milestone, progress_update or source_document.
     pub record_type: String,
     pub record_id: String,
     pub summary_es: String,
@@ -43,7 +43,8 @@ impl FindingSort {
 #[derive(Clone, Debug, Default)]
 pub struct FindingFilter {
     pub plan: Option<String>,
-    pub kind: Option<String>,
+    /// Any of these kinds (none: every kind).
+    pub kind: Vec<String>,
     pub record_type: Option<String>,
     pub record: Option<String>,
     /// RFC 3339 UTC lower bound on the last change of the record.
@@ -55,8 +56,8 @@ fn filtered(f: &FindingFilter) -> quality_findings::BoxedQuery<'static, MultiBac
     if let Some(v) = &f.plan {
         q = q.filter(quality_findings::plan_id.eq(v.clone()));
     }
-    if let Some(v) = &f.kind {
-        q = q.filter(quality_findings::kind.eq(v.clone()));
+    if !f.kind.is_empty() {
+        q = q.filter(quality_findings::kind.eq_any(f.kind.clone()));
     }
     if let Some(v) = &f.record_type {
         q = q.filter(quality_findings::record_type.eq(v.clone()));

@@ -48,6 +48,7 @@ pub fn record_url(record_type: &str, id: &str) -> Option<String> {
         "progress_update" => "progress-updates",
         "institution" => "institutions",
         "quality_finding" => "quality-findings",
+        "source_document" => "source-documents",
         _ => return None,
     };
     Some(format!("/v1/{collection}/{id}"))

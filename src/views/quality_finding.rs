@@ -22,11 +22,13 @@ pub struct Summary {
 }))]
 pub struct QualityFinding {
     pub id: String,
-    /// reported_vs_computed_progress, published_counts_mismatch, duplicate_progress_update,
-    /// progress_decrease, update_after_end_date, numbering_gap or identical_milestones.
+    /// What was found; the kinds are listed at `/v1/quality-findings` and in the README.
+    #[schema(
+        pattern = "^(published_counts_mismatch|numbering_gap|reported_vs_computed_progress|structure_announced_but_absent|milestone_overdue|identical_milestones|progress_without_evidence|timestamps_out_of_order|update_burst|duplicate_progress_update|progress_decrease|update_after_end_date|text_cut_off)$"
+    )]
     pub kind: String,
     pub plan_id: String,
-    /// plan, commitment, milestone or progress_update.
+    /// plan, commitment, milestone, progress_update or source_document.
     pub record_type: String,
     pub record_id: String,
     pub summary: Summary,

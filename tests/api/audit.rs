@@ -227,7 +227,7 @@ fn next_export(report: &str) -> String {
             out.push(line.to_string());
         }
     }
-    out.push("Fecha: 2025-06-02 10:00:00".into());
+    out.push("Fecha: 2025-05-20 10:00:00".into());
     out.push("Descripción: Diseño de la campaña presentado.".into());
     out.push("Porcentaje avance: 10%".into());
     out.join("\n")
@@ -258,7 +258,7 @@ on_bundled!(ids_survive_the_next_export_and_changes_report_exactly_what_changed,
     assert!(m4["description"].as_str().unwrap().contains("informes trimestrales"));
     // The new update gets a new id; the removed one answers 410 with the revision.
     let new = app.json("/v1/progress-updates/gt-ogp-nap6-c6-m5-u1");
-    assert_eq!((new["percent"].as_i64(), new["reported_at"].as_str()), (Some(10), Some("2025-06-02T10:00:00")));
+    assert_eq!((new["percent"].as_i64(), new["reported_at"].as_str()), (Some(10), Some("2025-05-20T10:00:00")));
     let gone = crate::helpers::assert_problem(app.get("/v1/progress-updates/gt-ogp-nap6-c6-m3-u4"), 410);
     assert_eq!(gone["removed_in_revision"], 2);
     // Updates still there keep their ids.
@@ -367,4 +367,128 @@ on_bundled!(search_covers_plan_sections_participants_and_risks, |app| {
     // And an unfiltered search finds them among the rest.
     let all = app.json("/v1/search?q=interpelacion");
     assert!(all["data"].as_array().unwrap().iter().any(|h| h["type"] == "plan_risk"));
+});
+
+/// `finding_kind!(test_name, kind, [finding ids it must make], [ids it must not])`:
+/// a finding kind on the real case, and not on similar legitimate ones.
+macro_rules! finding_kind {
+    ($name:ident, $kind:literal, [$($yes:literal),*], [$($no:literal),*]) => {
+        on_bundled!($name, |app| {
+            let found = app.json(concat!("/v1/quality-findings?limit=1000&kind=", $kind));
+            let ids: Vec<&str> = found["data"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+            $(assert!(ids.contains(&$yes), "{} should be found: {ids:?}", $yes);)*
+            $(assert!(!ids.contains(&$no), "{} is legitimate: {ids:?}", $no);)*
+            for f in found["data"].as_array().unwrap() {
+                assert_eq!(f["kind"], $kind);
+                assert!(!f["summary"]["es"].as_str().unwrap().is_empty() && !f["summary"]["en"].as_str().unwrap().is_empty());
+            }
+        });
+    };
+}
+
+finding_kind!(
+    published_counts_are_compared_by_the_records_own_status_rules,
+    "published_counts_mismatch",
+    ["published_counts_mismatch:gt-ogp-nap6"],
+    ["published_counts_mismatch:gt-ogp-nap4"]
+);
+finding_kind!(
+    numbering_gaps_are_found_and_a_full_sequence_is_not,
+    "numbering_gap",
+    ["numbering_gap:gt-ogp-nap4"],
+    ["numbering_gap:gt-ogp-nap6"]
+);
+finding_kind!(
+    reported_progress_far_from_the_milestones_is_found_and_an_agreeing_one_is_not,
+    "reported_vs_computed_progress",
+    ["reported_vs_computed_progress:gt-ogp-nap6-c2"],
+    ["reported_vs_computed_progress:gt-ogp-nap6-c3"]
+);
+finding_kind!(
+    a_table_of_contents_entry_without_its_section_is_found_and_a_present_one_is_not,
+    "structure_announced_but_absent",
+    ["structure_announced_but_absent:004-h22"],
+    ["structure_announced_but_absent:004-h21", "structure_announced_but_absent:004-h16"]
+);
+finding_kind!(
+    overdue_milestones_are_found_and_a_completed_late_one_is_not,
+    "milestone_overdue",
+    ["milestone_overdue:gt-ogp-nap6-c2-m1", "milestone_overdue:gt-ogp-nap6-c2-m2"],
+    ["milestone_overdue:gt-ogp-nap6-c2-m3", "milestone_overdue:gt-ogp-nap6-c1-m1"]
+);
+finding_kind!(
+    identical_milestones_under_different_institutions_are_found,
+    "identical_milestones",
+    ["identical_milestones:gt-ogp-nap6-c5-m3", "identical_milestones:gt-ogp-nap6-c5-m4"],
+    ["identical_milestones:gt-ogp-nap6-c2-m1"]
+);
+finding_kind!(
+    progress_without_any_evidence_is_found_and_progress_with_a_link_is_not,
+    "progress_without_evidence",
+    ["progress_without_evidence:gt-ogp-nap6-c1-m2", "progress_without_evidence:gt-ogp-nap6-c5-m3"],
+    [
+        "progress_without_evidence:gt-ogp-nap6-c1-m4",
+        "progress_without_evidence:gt-ogp-nap6-c3-m2",
+        "progress_without_evidence:gt-ogp-nap6-c1-m1"
+    ]
+);
+finding_kind!(
+    updates_listed_out_of_time_order_are_found_and_an_ordered_list_is_not,
+    "timestamps_out_of_order",
+    ["timestamps_out_of_order:gt-ogp-nap6-c5-m3"],
+    ["timestamps_out_of_order:gt-ogp-nap6-c1-m2"]
+);
+finding_kind!(
+    bursts_of_updates_minutes_apart_are_found_and_a_pair_is_not,
+    "update_burst",
+    ["update_burst:gt-ogp-nap6-c1-m2", "update_burst:gt-ogp-nap6-c5-m3", "update_burst:gt-ogp-nap6-c6-m3"],
+    ["update_burst:gt-ogp-nap6-c3-m1", "update_burst:gt-ogp-nap6-c2-m3"]
+);
+finding_kind!(
+    repeated_updates_are_found_and_different_events_are_not,
+    "duplicate_progress_update",
+    [
+        "duplicate_progress_update:gt-ogp-nap6-c3-m1-u2",
+        "duplicate_progress_update:gt-ogp-nap6-c3-m1-u4",
+        "duplicate_progress_update:gt-ogp-nap6-c1-m2-u5"
+    ],
+    [
+        "duplicate_progress_update:gt-ogp-nap6-c1-m2-u2",
+        "duplicate_progress_update:gt-ogp-nap6-c4-m1-u2",
+        "duplicate_progress_update:gt-ogp-nap6-c6-m3-u4",
+        "duplicate_progress_update:gt-ogp-nap6-c3-m1-u3"
+    ]
+);
+finding_kind!(
+    percentages_that_go_down_in_time_order_are_found_and_list_order_does_not_matter,
+    "progress_decrease",
+    ["progress_decrease:gt-ogp-nap6-c5-m4-u2", "progress_decrease:gt-ogp-nap6-c5-m3-u1"],
+    ["progress_decrease:gt-ogp-nap6-c3-m1-u2", "progress_decrease:gt-ogp-nap6-c5-m3-u9"]
+);
+finding_kind!(
+    updates_after_the_end_date_are_found_and_one_before_it_is_not,
+    "update_after_end_date",
+    ["update_after_end_date:gt-ogp-nap6-c2-m3-u1"],
+    ["update_after_end_date:gt-ogp-nap6-c1-m4-u2"]
+);
+finding_kind!(
+    text_cut_off_in_the_source_is_found_and_a_complete_text_without_a_period_is_not,
+    "text_cut_off",
+    ["text_cut_off:gt-ogp-nap6-c3-m1-u1:description", "text_cut_off:gt-ogp-nap6-c3-m1-u2:description"],
+    ["text_cut_off:gt-ogp-nap6-c6-m3-u1:description", "text_cut_off:gt-ogp-nap4-c3:title"]
+);
+
+on_bundled!(findings_answer_where_reported_progress_and_the_evidence_disagree_in_one_call, |app| {
+    let f = app.json(
+        "/v1/quality-findings?plan=gt-ogp-nap6&kind=reported_vs_computed_progress,progress_without_evidence&limit=100",
+    );
+    let kinds: std::collections::BTreeSet<&str> =
+        f["data"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["progress_without_evidence", "reported_vs_computed_progress"]);
+    // The published counts are compared with the records' own statuses.
+    let counts = app.json("/v1/quality-findings/published_counts_mismatch:gt-ogp-nap6");
+    let plan = app.json("/v1/plans/gt-ogp-nap6");
+    assert_eq!(counts["details"]["present"]["started"], plan["rollup"]["milestones_by_status"]["started"]);
+    assert_eq!(counts["details"]["present"]["not_started"], plan["rollup"]["milestones_by_status"]["not_started"]);
+    crate::helpers::assert_problem(app.get("/v1/quality-findings?kind=nope"), 400);
 });

@@ -148,9 +148,10 @@ on_bundled!(quality_findings_are_computed_and_referenced_from_records, |app| {
     let counts = app.json("/v1/quality-findings/published_counts_mismatch:gt-ogp-nap6");
     assert_eq!(counts["details"]["published"]["total"], 34);
     assert_eq!(counts["details"]["present"]["total"], 27);
-    // Identical text, different percentage: a near duplicate.
+    // Identical text, different percentage: the same text repeated.
     let dup = app.json("/v1/quality-findings/duplicate_progress_update:gt-ogp-nap6-c1-m2-u5");
-    assert_eq!(dup["details"]["match"], "near");
+    assert_eq!(dup["details"]["match"], "exact");
+    assert!(dup["summary"]["en"].as_str().unwrap().contains("with another percentage"));
     assert_eq!(dup["details"]["duplicate_of"], "gt-ogp-nap6-c1-m2-u4");
     // Filters, and references from the records.
     assert_eq!(app.json("/v1/quality-findings?plan=gt-ogp-nap4")["total"], 1);

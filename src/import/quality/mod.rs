@@ -1,0 +1,99 @@
+//! Data-quality findings, computed from the data on every import (never
+//! typed in): where what the sources report and what they contain disagree,
+//! and where the sources themselves are incomplete. Each kind is explained in
+//! `KINDS` and tested on the real case and on a similar legitimate one.
+
+mod records;
+mod text;
+mod updates;
+
+use serde_json::Value;
+
+use super::Dataset;
+use crate::models::QualityFindingRow;
+
+/// Every kind of finding, with what it means.
+pub const KINDS: &[&str] = &[
+    // Plans and commitments.
+    "published_counts_mismatch",
+    "numbering_gap",
+    "reported_vs_computed_progress",
+    "structure_announced_but_absent",
+    // Milestones.
+    "milestone_overdue",
+    "identical_milestones",
+    "progress_without_evidence",
+    "timestamps_out_of_order",
+    "update_burst",
+    // Progress updates.
+    "duplicate_progress_update",
+    "progress_decrease",
+    "update_after_end_date",
+    // Text.
+    "text_cut_off",
+];
+
+/// Findings as they are found; ids are `kind:record_id` (with a suffix
+/// when a record has several of a kind).
+pub(crate) struct Out(Vec<QualityFindingRow>);
+
+pub(crate) struct Finding<'a> {
+    pub kind: &'a str,
+    pub plan: &'a str,
+    pub record_type: &'a str,
+    pub record_id: &'a str,
+    pub es: String,
+    pub en: String,
+    pub details: Value,
+}
+
+impl Out {
+    pub(crate) fn push(&mut self, f: Finding<'_>) {
+        self.push_as(&format!("{}:{}", f.kind, f.record_id), f);
+    }
+
+    pub(crate) fn push_as(&mut self, id: &str, f: Finding<'_>) {
+        self.0.push(QualityFindingRow {
+            id: id.to_string(),
+            seq: 0,
+            kind: f.kind.into(),
+            plan_id: f.plan.into(),
+            record_type: f.record_type.into(),
+            record_id: f.record_id.into(),
+            summary_es: f.es,
+            summary_en: f.en,
+            details: f.details.to_string(),
+        });
+    }
+}
+
+pub(crate) fn list_es(items: &[String]) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        n => format!("{} y {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
+
+pub(crate) fn list_en(items: &[String]) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
+
+/// Every finding of the dataset: plans first, then records, each group in
+/// source order.
+pub fn compute(ds: &Dataset) -> Vec<QualityFindingRow> {
+    let mut out = Out(Vec::new());
+    records::plans(ds, &mut out);
+    records::milestones(ds, &mut out);
+    updates::check(ds, &mut out);
+    text::cut_off(ds, &mut out);
+    let mut rows = out.0;
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.seq = i as i32 + 1;
+    }
+    rows
+}
