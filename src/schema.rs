@@ -55,6 +55,7 @@ diesel::table! {
         alias -> Text,
         seq -> Integer,
         in_text -> Bool,
+        in_sources -> Bool,
     }
 }
 

@@ -155,17 +155,30 @@ pub fn generate(scale: u32) -> Dataset {
             name.split_whitespace().filter_map(|w| w.chars().next()).filter(|c| c.is_uppercase()).collect();
         let acronym = format!("{acronym}{i}");
         let (sd, sl) = src(i + 1);
-        ds.aliases.push(InstitutionAliasRow { institution_id: id.clone(), alias: name.clone(), seq: 0, in_text: true });
+        ds.aliases.push(InstitutionAliasRow {
+            institution_id: id.clone(),
+            alias: name.clone(),
+            seq: 0,
+            in_text: true,
+            in_sources: false,
+        });
         ds.aliases.push(InstitutionAliasRow {
             institution_id: id.clone(),
             alias: acronym.clone(),
             seq: 0,
             in_text: true,
+            in_sources: false,
         });
         // A surface form without accents, as sources often write them.
         let plain: String = crate::text::fold(&name);
         if plain != name.to_lowercase() {
-            ds.aliases.push(InstitutionAliasRow { institution_id: id.clone(), alias: plain, seq: 0, in_text: true });
+            ds.aliases.push(InstitutionAliasRow {
+                institution_id: id.clone(),
+                alias: plain,
+                seq: 0,
+                in_text: true,
+                in_sources: false,
+            });
         }
         ds.institutions.push(InstitutionRow {
             id,
@@ -368,9 +381,26 @@ fn write_source(ds: &mut Dataset) {
         .chain(ds.progress_updates.iter().map(|r| &r.source_location))
         .chain(ds.roles.iter().map(|r| &r.source_location));
     let last = locations.filter_map(|l| crate::import::canonical::parse_location(l)).map(|(_, b)| b).max().unwrap_or(1);
+    // A role's line names its institution, as in a real source.
+    let names: std::collections::HashMap<&str, &str> =
+        ds.institutions.iter().map(|i| (i.id.as_str(), i.name.as_str())).collect();
+    let mut named: std::collections::HashMap<usize, Vec<&str>> = std::collections::HashMap::new();
+    for r in &ds.roles {
+        if let (Some((a, _)), Some(name)) =
+            (crate::import::canonical::parse_location(&r.source_location), names.get(r.institution_id.as_str()))
+        {
+            let on = named.entry(a).or_default();
+            if !on.contains(name) {
+                on.push(name);
+            }
+        }
+    }
     let mut text = String::with_capacity(last * 28);
     for k in 1..=last {
-        text.push_str(&format!("Línea {k} del documento sintético.\n"));
+        match named.get(&k) {
+            Some(n) => text.push_str(&format!("Línea {k}: {}.\n", n.join("; "))),
+            None => text.push_str(&format!("Línea {k} del documento sintético.\n")),
+        }
     }
     let doc = &mut ds.source_documents[0];
     doc.sha256 = hex::encode(Sha256::digest(text.as_bytes()));

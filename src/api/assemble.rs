@@ -131,11 +131,22 @@ pub fn milestones(conn: &mut DbConnection, rows: &[MilestoneRow]) -> Result<Vec<
 
 pub fn institutions(conn: &mut DbConnection, rows: &[InstitutionRow]) -> Result<Vec<Institution>, ApiError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
+    let mut aliases: HashMap<String, (Vec<String>, Vec<String>)> = HashMap::new();
     for a in models::institution::aliases(conn, &ids)? {
-        aliases.entry(a.institution_id).or_default().push(a.alias);
+        let entry = aliases.entry(a.institution_id).or_default();
+        if a.in_sources {
+            entry.0.push(a.alias);
+        } else {
+            entry.1.push(a.alias);
+        }
     }
-    Ok(rows.iter().map(|r| Institution::new(r, aliases.remove(&r.id).unwrap_or_default())).collect())
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let (written, curated) = aliases.remove(&r.id).unwrap_or_default();
+            Institution::new(r, written, curated)
+        })
+        .collect())
 }
 
 /// Distinct institutions in roles, in order of first appearance.

@@ -377,6 +377,18 @@ fn csv_reason(e: &csv::Error) -> String {
 
 /// Read and validate a canonical directory.
 pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
+    read_dir_with(dir, None)
+}
+
+/// Read a canonical directory whose platform report `report_file` is about to
+/// be replaced by a new export of the same file: the old records of that
+/// document are not checked against the new text (the records that replace
+/// them are, once the report is applied).
+pub fn read_dir_before_report(dir: &Path, report_file: &str) -> Result<Dataset, Vec<Problem>> {
+    read_dir_with(dir, Some(report_file))
+}
+
+fn read_dir_with(dir: &Path, report_file: Option<&str>) -> Result<Dataset, Vec<Problem>> {
     let mut problems = Vec::new();
     if !dir.is_dir() {
         return Err(vec![Problem {
@@ -468,6 +480,7 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
             alias: r.req("alias"),
             seq,
             in_text: r.boolean("in_text"),
+            in_sources: false,
         }
     });
     ds.plans = each!("plans.csv", |r, seq| {
@@ -672,7 +685,8 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Vec<Problem>> {
     });
     log::debug!("read: rows typed in {:.2} s", started.elapsed().as_secs_f64());
     read_sources(dir, &mut ds, &lines, &mut problems);
-    check_references(&ds, &lines, &mut problems);
+    let stale = report_file.and_then(|f| ds.source_documents.iter().find(|d| d.file_name == f)).map(|d| d.id.clone());
+    check_references(&ds, &lines, stale.as_deref(), &mut problems);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -754,15 +768,24 @@ pub use crate::text::parse_location;
 /// unique ids and references. Problems carry no line numbers.
 pub fn validate(ds: &Dataset) -> Vec<Problem> {
     let mut problems = Vec::new();
-    check_references(ds, &HashMap::new(), &mut problems);
+    check_references(ds, &HashMap::new(), None, &mut problems);
     problems
 }
 
 /// Every `source_location` names lines that its document has (when the
 /// documents' texts are known), and every heading is on such a line.
-fn check_locations(ds: &Dataset, line_of: &dyn Fn(&str, i32) -> usize, problems: &mut Vec<Problem>) {
-    let counts: HashMap<&str, i32> =
-        ds.source_documents.iter().filter(|d| !d.text.is_empty()).map(|d| (d.id.as_str(), d.line_count)).collect();
+fn check_locations(
+    ds: &Dataset,
+    line_of: &dyn Fn(&str, i32) -> usize,
+    stale: Option<&str>,
+    problems: &mut Vec<Problem>,
+) {
+    let counts: HashMap<&str, i32> = ds
+        .source_documents
+        .iter()
+        .filter(|d| !d.text.is_empty() && Some(d.id.as_str()) != stale)
+        .map(|d| (d.id.as_str(), d.line_count))
+        .collect();
     let mut check = |file: &str, seq: i32, document: &str, location: &str| match parse_location(location) {
         None => problems.push(Problem {
             file: file.into(),
@@ -827,6 +850,50 @@ fn check_locations(ds: &Dataset, line_of: &dyn Fn(&str, i32) -> usize, problems:
     }
 }
 
+/// A curated role's lines name its institution: one of its names or aliases
+/// is written there (accents and case aside), so that every role traces to
+/// where the source names the institution.
+fn check_role_lines(
+    ds: &Dataset,
+    line_of: &dyn Fn(&str, i32) -> usize,
+    stale: Option<&str>,
+    problems: &mut Vec<Problem>,
+) {
+    let texts: HashMap<&str, Vec<String>> = ds
+        .source_documents
+        .iter()
+        .filter(|d| !d.text.is_empty() && Some(d.id.as_str()) != stale)
+        .map(|d| (d.id.as_str(), text_lines(&d.text).into_iter().map(crate::text::fold).collect()))
+        .collect();
+    let mut names: HashMap<&str, Vec<String>> = HashMap::new();
+    for i in &ds.institutions {
+        names.entry(i.id.as_str()).or_default().push(crate::text::fold(&i.name));
+    }
+    for a in &ds.aliases {
+        names.entry(a.institution_id.as_str()).or_default().push(crate::text::fold(&a.alias));
+    }
+    for r in ds.roles.iter().filter(|r| r.origin == "curated") {
+        let (Some(lines), Some((a, b))) = (texts.get(r.source_document.as_str()), parse_location(&r.source_location))
+        else {
+            continue;
+        };
+        let known = names.get(r.institution_id.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let named =
+            (a..=b).any(|n| lines.get(n - 1).is_some_and(|l| known.iter().any(|k| crate::text::contains_word(l, k))));
+        if !named && !known.is_empty() {
+            problems.push(Problem {
+                file: "institution_roles.csv".into(),
+                line: line_of("institution_roles.csv", r.seq),
+                field: "source_location".into(),
+                message: format!(
+                    "{} of document {} does not name `{}` (none of its names or aliases is written there)",
+                    r.source_location, r.source_document, r.institution_id
+                ),
+            });
+        }
+    }
+}
+
 /// A retired id is not in use again.
 fn check_retired(ds: &Dataset, line_of: &dyn Fn(&str, i32) -> usize, problems: &mut Vec<Problem>) {
     let live: HashSet<(&str, &str)> = ds
@@ -849,7 +916,12 @@ fn check_retired(ds: &Dataset, line_of: &dyn Fn(&str, i32) -> usize, problems: &
 }
 
 /// Unique ids and every reference pointing at something that exists.
-fn check_references(ds: &Dataset, lines: &HashMap<&'static str, Vec<usize>>, problems: &mut Vec<Problem>) {
+fn check_references(
+    ds: &Dataset,
+    lines: &HashMap<&'static str, Vec<usize>>,
+    stale: Option<&str>,
+    problems: &mut Vec<Problem>,
+) {
     let line_of = |file: &str, seq: i32| -> usize {
         lines.get(file).and_then(|l| l.get((seq.max(1) - 1) as usize)).copied().unwrap_or(0)
     };
@@ -879,7 +951,8 @@ fn check_references(ds: &Dataset, lines: &HashMap<&'static str, Vec<usize>>, pro
         ids("plan_participants.csv", &mut ds.participants.iter().map(|r| (r.id.as_str(), r.seq)), problems);
     let risks = ids("plan_risks.csv", &mut ds.risks.iter().map(|r| (r.id.as_str(), r.seq)), problems);
     ids("source_headings.csv", &mut ds.headings.iter().map(|r| (r.id.as_str(), r.seq)), problems);
-    check_locations(ds, &line_of, problems);
+    check_locations(ds, &line_of, stale, problems);
+    check_role_lines(ds, &line_of, stale, problems);
     check_retired(ds, &line_of, problems);
     ids("institution_roles.csv", &mut ds.roles.iter().map(|r| (r.id.as_str(), r.seq)), problems);
 

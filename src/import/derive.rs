@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use super::Dataset;
 use crate::models::{InstitutionPlanRollupRow, MilestoneRow};
-use crate::text::{contains_word, fold, json_list};
+use crate::text::{fold, json_list};
 
 /// Status of a tracked record from its latest percentage (`None`: no update).
 pub fn status_of(latest: Option<i32>) -> &'static str {
@@ -259,10 +259,63 @@ pub fn compute(ds: &mut Dataset) {
         }
         .unwrap_or_default();
     }
+    written_in_sources(ds);
     institution_rollups(ds);
     log::debug!("derive: rollups in {:.2} s", started.elapsed().as_secs_f64());
     ds.findings = super::quality::compute(ds);
     log::debug!("derive: quality findings in {:.2} s", started.elapsed().as_secs_f64());
+}
+
+/// Whether each institution's name, acronym and aliases are written in some
+/// source document (exactly; an acronym as a whole word), or were supplied by
+/// curation: one pass over the sources for every name at once.
+fn written_in_sources(ds: &mut Dataset) {
+    // Pattern k: (whole word only, what it stands for).
+    enum Of {
+        Name(usize),
+        Acronym(usize),
+        Alias(usize),
+    }
+    let mut patterns: Vec<&str> = Vec::new();
+    let mut of: Vec<(bool, Of)> = Vec::new();
+    for (k, i) in ds.institutions.iter().enumerate() {
+        patterns.push(&i.name);
+        of.push((false, Of::Name(k)));
+        if let Some(a) = &i.acronym {
+            patterns.push(a);
+            of.push((true, Of::Acronym(k)));
+        }
+    }
+    for (k, a) in ds.aliases.iter().enumerate() {
+        patterns.push(&a.alias);
+        of.push((false, Of::Alias(k)));
+    }
+    let mut found = vec![false; patterns.len()];
+    if let Ok(ac) = aho_corasick::AhoCorasick::new(&patterns) {
+        for d in &ds.source_documents {
+            let text = d.text.as_str();
+            for m in ac.find_overlapping_iter(text) {
+                let k = m.pattern().as_usize();
+                if found[k] {
+                    continue;
+                }
+                let whole = !text[..m.start()].chars().next_back().is_some_and(char::is_alphanumeric)
+                    && !text[m.end()..].chars().next().is_some_and(char::is_alphanumeric);
+                found[k] = whole || !of[k].0;
+            }
+        }
+    }
+    for i in &mut ds.institutions {
+        i.acronym_in_sources = i.acronym.as_ref().map(|_| false);
+        i.name_in_sources = false;
+    }
+    for ((_, what), yes) in of.iter().zip(found) {
+        match *what {
+            Of::Name(k) => ds.institutions[k].name_in_sources = yes,
+            Of::Acronym(k) => ds.institutions[k].acronym_in_sources = Some(yes),
+            Of::Alias(k) => ds.aliases[k].in_sources = yes,
+        }
+    }
 }
 
 /// Each institution's rollups, over all plans and per plan: the milestones
@@ -306,7 +359,6 @@ fn institution_rollups(ds: &mut Dataset) {
             _ => {}
         }
     }
-    let sources: Vec<&str> = ds.source_documents.iter().map(|d| d.text.as_str()).collect();
     let mut rollups = Vec::new();
     for i in &mut ds.institutions {
         let (_, mut per_plan) = work.remove(i.id.as_str()).unwrap_or_default();
@@ -351,10 +403,6 @@ fn institution_rollups(ds: &mut Dataset) {
         i.overdue_milestone_count = all.overdue;
         i.average_progress = avg;
         i.average_progress_milestones = over;
-        // Whether the name and acronym are written in some source, or were
-        // supplied by curation.
-        i.name_in_sources = sources.iter().any(|t| t.contains(i.name.as_str()));
-        i.acronym_in_sources = i.acronym.as_ref().map(|a| sources.iter().any(|t| contains_word(t, a)));
         let mut parts = vec![Some(i.name.as_str()), i.acronym.as_deref()];
         parts.extend(aliases.get(i.id.as_str()).into_iter().flatten().map(|a| Some(*a)));
         i.search_text = search_text(&parts);

@@ -2,8 +2,8 @@
 //! institution (those marked `in_text`) found as a whole word or phrase in a
 //! description, title, progress text, section, participant or risk becomes a
 //! `mentioned` role of that record, at the source line where it is written.
-//! Overlapping names resolve to the longest ("Unidad de Niñez de la
-//! Procuraduría General de la Nación" is the unit, not also the parent).
+//! A name written inside a longer one counts too: "Unidad de Niñez de la
+//! Procuraduría General de la Nación" names the unit and its parent.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -49,7 +49,7 @@ fn subjects(ds: &Dataset) -> Vec<Subject<'_>> {
             &p.id,
             &p.source_document,
             &p.source_location,
-            vec![p.objective.as_deref(), p.description.as_deref()],
+            vec![Some(&p.title), p.objective.as_deref(), p.description.as_deref()],
         );
     }
     for s in &ds.sections {
@@ -97,8 +97,8 @@ fn subjects(ds: &Dataset) -> Vec<Subject<'_>> {
     out
 }
 
-/// Matches of `ac` in `text` that are whole words, leftmost-longest and not
-/// overlapping: (start, end, pattern index).
+/// Matches of `ac` in `text` that are whole words, nested ones included,
+/// in the order they start: (start, end, pattern index).
 fn whole_words(ac: &AhoCorasick, text: &str) -> Vec<(usize, usize, usize)> {
     let mut found: Vec<(usize, usize, usize)> = ac
         .find_overlapping_iter(text)
@@ -110,13 +110,7 @@ fn whole_words(ac: &AhoCorasick, text: &str) -> Vec<(usize, usize, usize)> {
         .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
         .collect();
     found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    let mut out: Vec<(usize, usize, usize)> = Vec::new();
-    for m in found {
-        if out.last().is_none_or(|l| m.0 >= l.1) {
-            out.push(m);
-        }
-    }
-    out
+    found
 }
 
 /// Add a `mentioned` role (origin `text`) for every institution named in a

@@ -174,8 +174,8 @@ fn lower_priority(nice: i32) {
 /// updates replaced by those of a tracking-platform report. The report's
 /// source document is the one whose `file_name` is the report's file name.
 pub fn with_report(dir: &Path, report: &Path, plan: &str) -> Result<Dataset, ImportError> {
-    let ds = canonical::read_dir(dir).map_err(ImportError::Invalid)?;
     let name = report.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let ds = canonical::read_dir_before_report(dir, &name).map_err(ImportError::Invalid)?;
     let bytes = std::fs::read(report).map_err(|e| {
         ImportError::Invalid(vec![Problem {
             file: name.clone(),

@@ -422,15 +422,27 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
     splice(&mut ds.commitments, |c| c.plan_id == plan, commitments);
     splice(&mut ds.milestones, |m| old_commitments.contains(&m.commitment_id), milestones);
     splice(&mut ds.progress_updates, |u| old_milestones.contains(&u.milestone_id), updates);
+    // Roles come from the report's lists; mentions curated by hand on a
+    // record that is still there stay (its id did not change), and the
+    // import checks that their line still names the institution.
+    let live: HashSet<String> = ds
+        .commitments
+        .iter()
+        .map(|c| c.id.clone())
+        .chain(ds.milestones.iter().map(|m| m.id.clone()))
+        .chain(ds.progress_updates.iter().map(|u| u.id.clone()))
+        .collect();
     splice(
         &mut ds.roles,
         |r| {
-            (r.subject_type == "commitment" && old_commitments.contains(&r.subject_id))
+            let old = (r.subject_type == "commitment" && old_commitments.contains(&r.subject_id))
                 || (r.subject_type == "milestone" && old_milestones.contains(&r.subject_id))
-                || (r.subject_type == "progress_update" && old_updates.contains(&r.subject_id))
+                || (r.subject_type == "progress_update" && old_updates.contains(&r.subject_id));
+            old && !(r.role == "mentioned" && live.contains(&r.subject_id))
         },
         roles,
     );
+    relocate_mentions(ds, document);
     // The report's own structure: a heading per commitment, on its title line.
     ds.headings.retain(|h| h.document_id != document);
     for (k, c) in report.commitments.iter().enumerate() {
@@ -479,4 +491,44 @@ fn renumber(ds: &mut Dataset) {
     each(&mut ds.roles, |r, s| r.seq = s);
     each(&mut ds.retired, |r, s| r.seq = s);
     each(&mut ds.headings, |r, s| r.seq = s);
+}
+
+/// Mentions curated on records of the report's document point at the line,
+/// within the record's new lines, that names their institution (the lines
+/// move when the platform inserts or removes text above them).
+fn relocate_mentions(ds: &mut Dataset, document: &str) {
+    let Some(doc) = ds.source_documents.iter().find(|d| d.id == document) else { return };
+    let lines: Vec<String> = canonical::text_lines(&doc.text).into_iter().map(fold).collect();
+    let mut names: HashMap<&str, Vec<String>> = HashMap::new();
+    for i in &ds.institutions {
+        names.entry(i.id.as_str()).or_default().push(fold(&i.name));
+    }
+    for a in &ds.aliases {
+        names.entry(a.institution_id.as_str()).or_default().push(fold(&a.alias));
+    }
+    let spans: HashMap<&str, &str> = ds
+        .commitments
+        .iter()
+        .map(|c| (c.id.as_str(), c.source_location.as_str()))
+        .chain(ds.milestones.iter().map(|m| (m.id.as_str(), m.source_location.as_str())))
+        .chain(ds.progress_updates.iter().map(|u| (u.id.as_str(), u.source_location.as_str())))
+        .collect();
+    let mut moved: Vec<(usize, String)> = Vec::new();
+    for (k, r) in ds.roles.iter().enumerate() {
+        if r.origin != "curated" || r.role != "mentioned" || r.source_document != document {
+            continue;
+        }
+        let Some((a, b)) = spans.get(r.subject_id.as_str()).and_then(|l| canonical::parse_location(l)) else {
+            continue;
+        };
+        let known = names.get(r.institution_id.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let at = (a..=b)
+            .find(|n| lines.get(n - 1).is_some_and(|l| known.iter().any(|name| crate::text::contains_word(l, name))));
+        if let Some(n) = at {
+            moved.push((k, loc(n, n)));
+        }
+    }
+    for (k, location) in moved {
+        ds.roles[k].source_location = location;
+    }
 }

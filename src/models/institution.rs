@@ -41,6 +41,9 @@ pub struct InstitutionAliasRow {
     /// Whether this form, found in a record's text, is a mention of the
     /// institution (false for forms that are also ordinary words there).
     pub in_text: bool,
+    /// Whether the form is written, exactly so, in some source document
+    /// (derived; `false`: supplied by curation).
+    pub in_sources: bool,
 }
 
 /// An institution's part in a plan, commitment or milestone.

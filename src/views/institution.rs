@@ -61,7 +61,7 @@ impl PlanRollup {
 #[derive(Serialize, ToSchema, Clone, Debug)]
 #[schema(example = json!({
     "id": "cnc", "name": "Comisión Nacional contra la Corrupción", "acronym": "CNC", "kind": "government",
-    "parent_id": null, "aliases": ["Comisión Nacional contra la Corrupción"],
+    "parent_id": null, "aliases": ["Comisión Nacional contra la Corrupción"], "curated_names": ["CNC"],
     "name_in_sources": true, "acronym_in_sources": false,
     "rollup": {"commitments": 1, "milestones": 1, "completed_milestones": 1, "started_milestones": 0,
                "not_started_milestones": 0, "no_data_milestones": 0, "overdue_milestones": 0,
@@ -82,15 +82,18 @@ pub struct Institution {
     pub kind: String,
     /// The institution this one is a unit of.
     pub parent_id: Option<String>,
-    /// Every way the sources write it.
+    /// Every way the sources write it (each form exactly as written).
     pub aliases: Vec<String>,
+    /// Other names it goes by, supplied by curation (written in no source):
+    /// official full names, forms without a typo.
+    pub curated_names: Vec<String>,
     /// Over all plans; with `plan=` on the list, within that plan.
     pub rollup: InstitutionRollup,
     pub source: Source,
 }
 
 impl Institution {
-    pub fn new(r: &InstitutionRow, aliases: Vec<String>) -> Self {
+    pub fn new(r: &InstitutionRow, aliases: Vec<String>, curated_names: Vec<String>) -> Self {
         Institution {
             id: r.id.clone(),
             name: r.name.clone(),
@@ -100,6 +103,7 @@ impl Institution {
             kind: r.kind.clone(),
             parent_id: r.parent_id.clone(),
             aliases,
+            curated_names,
             rollup: InstitutionRollup {
                 commitments: r.commitment_count,
                 milestones: r.milestone_count,
@@ -160,6 +164,7 @@ pub const CSV_HEADERS: &[&str] = &[
     "kind",
     "parent_id",
     "aliases",
+    "curated_names",
     "commitment_count",
     "milestone_count",
     "completed_milestone_count",
@@ -184,6 +189,7 @@ pub struct CsvRow {
     kind: String,
     parent_id: Option<String>,
     aliases: String,
+    curated_names: String,
     commitment_count: i32,
     milestone_count: i32,
     completed_milestone_count: i32,
@@ -207,6 +213,7 @@ pub fn csv_row(i: &Institution) -> CsvRow {
         kind: i.kind.clone(),
         parent_id: i.parent_id.clone(),
         aliases: i.aliases.join("\n"),
+        curated_names: i.curated_names.join("\n"),
         commitment_count: i.rollup.commitments,
         milestone_count: i.rollup.milestones,
         completed_milestone_count: i.rollup.completed_milestones,

@@ -492,3 +492,120 @@ on_bundled!(findings_answer_where_reported_progress_and_the_evidence_disagree_in
     assert_eq!(counts["details"]["present"]["not_started"], plan["rollup"]["milestones_by_status"]["not_started"]);
     crate::helpers::assert_problem(app.get("/v1/quality-findings?kind=nope"), 400);
 });
+
+/// Every institution, body or organisation named anywhere in the four
+/// sources (`tests/fixtures/named_bodies.csv`: each place a body is named,
+/// found by reading every line) has a record, and is linked to the record
+/// whose text names it, at that line or within that record.
+#[test]
+fn every_body_named_anywhere_resolves_to_an_institution_linked_where_it_is_named() {
+    use std::collections::{HashMap, HashSet};
+    let ds = gagt::import::canonical::read_dir(&crate::helpers::bundled()).unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/named_bodies.csv");
+    let institutions: HashSet<&str> = ds.institutions.iter().map(|i| i.id.as_str()).collect();
+    let texts: HashMap<&str, Vec<&str>> =
+        ds.source_documents.iter().map(|d| (d.id.as_str(), gagt::import::canonical::text_lines(&d.text))).collect();
+    let span = |loc: &str| gagt::text::parse_location(loc).unwrap();
+    // Records with their spans, and the institutions linked to each.
+    let mut records: Vec<(&str, (usize, usize), String)> = Vec::new();
+    for c in &ds.commitments {
+        records.push((&c.source_document, span(&c.source_location), format!("commitment:{}", c.id)));
+    }
+    for m in &ds.milestones {
+        records.push((&m.source_document, span(&m.source_location), format!("milestone:{}", m.id)));
+    }
+    for u in &ds.progress_updates {
+        records.push((&u.source_document, span(&u.source_location), format!("progress_update:{}", u.id)));
+    }
+    for p in &ds.plans {
+        records.push((&p.source_document, span(&p.source_location), format!("plan:{}", p.id)));
+    }
+    for s in &ds.sections {
+        records.push((&s.source_document, span(&s.source_location), format!("plan_section:{}", s.id)));
+    }
+    for r in &ds.risks {
+        records.push((&r.source_document, span(&r.source_location), format!("plan_risk:{}", r.id)));
+    }
+    let mut linked: HashMap<String, HashSet<&str>> = HashMap::new();
+    let mut at_line: HashSet<(&str, usize, &str)> = HashSet::new();
+    for r in &ds.roles {
+        linked.entry(format!("{}:{}", r.subject_type, r.subject_id)).or_default().insert(&r.institution_id);
+        let (a, b) = span(&r.source_location);
+        for n in a..=b {
+            at_line.insert((&r.source_document, n, &r.institution_id));
+        }
+    }
+    for p in &ds.participants {
+        if let Some(i) = &p.institution_id {
+            at_line.insert((&p.source_document, span(&p.source_location).0, i));
+        }
+    }
+    let mut rdr = csv::Reader::from_path(fixture).unwrap();
+    let (mut checked, mut unlinked) = (0, Vec::new());
+    for row in rdr.records() {
+        let row = row.unwrap();
+        let (doc, line, surface, inst, excluded) =
+            (&row[0], row[1].parse::<usize>().unwrap(), &row[2], &row[3], &row[5]);
+        assert!(institutions.contains(inst), "{doc}:{line}: `{surface}` names `{inst}`, which has no record");
+        assert!(texts[doc][line - 1].contains(surface), "{doc}:{line}: `{surface}` is not written there");
+        if !excluded.is_empty() {
+            continue;
+        }
+        checked += 1;
+        let here = at_line.contains(&(doc, line, inst));
+        let within = records
+            .iter()
+            .filter(|(d, (a, b), _)| *d == doc && *a <= line && line <= *b)
+            .any(|(_, _, key)| linked.get(key).is_some_and(|s| s.contains(inst)));
+        if !here && !within {
+            unlinked.push(format!("{doc}:{line} {inst} (`{surface}`)"));
+        }
+    }
+    assert!(checked > 350, "{checked}");
+    assert!(unlinked.is_empty(), "named but linked to no record there: {unlinked:#?}");
+}
+
+on_bundled!(names_say_whether_the_sources_write_them_and_prose_mentions_are_linked, |app| {
+    // Names and acronyms written in the sources, or supplied by curation.
+    let cnc = app.json("/v1/institutions/cnc");
+    assert_eq!((cnc["name_in_sources"].as_bool(), cnc["acronym_in_sources"].as_bool()), (Some(true), Some(false)));
+    assert!(cnc["curated_names"].as_array().unwrap().contains(&serde_json::json!("CNC")));
+    let ciidh = app.json("/v1/institutions/ciidh");
+    assert_eq!((ciidh["name_in_sources"].as_bool(), ciidh["acronym_in_sources"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(ciidh["aliases"], serde_json::json!(["CIIDH"]));
+    assert_eq!(app.json("/v1/institutions/igm")["name_in_sources"], false);
+    assert_eq!(app.json("/v1/institutions/gae")["name_in_sources"], true);
+    // Bodies named only in prose have records, linked where they are named.
+    let congreso = app.json("/v1/institutions/congreso");
+    assert_eq!(congreso["name"], "Congreso de la República");
+    let mention = congreso["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["subject_id"] == "gt-ogp-nap6-c5-m4-u1")
+        .expect("the SEPREM update names the Congress");
+    assert_eq!((mention["role"].as_str(), mention["origin"].as_str()), (Some("mentioned"), Some("text")));
+    assert_eq!(mention["source"]["url"], "/v1/source-documents/002?lines=479-479");
+    let u = app.json("/v1/progress-updates/gt-ogp-nap6-c5-m4-u1");
+    let named: Vec<&str> =
+        u["mentioned_institutions"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert!(named.contains(&"congreso") && named.contains(&"congreso-comision-de-finanzas"), "{named:?}");
+    // A UN agency and a regional conference, named once each.
+    assert_eq!(app.json("/v1/institutions/pnud")["acronym_in_sources"], true);
+    assert_eq!(app.json("/v1/institutions/crm")["kind"], "international");
+    // Sub-units hang under their parent.
+    let pgn = app.json("/v1/institutions/pgn");
+    assert!(pgn["children"].as_array().unwrap().iter().any(|c| c["id"] == "pgn-unidad-de-ninez"));
+    assert_eq!(app.json("/v1/institutions/demi-despacho-superior")["parent_id"], "demi");
+    // Common forms are aliases: "cancillería" is the Ministry of Foreign Affairs.
+    assert_eq!(
+        app.json("/v1/milestones?institution=canciller%C3%ADa")["data"],
+        app.json("/v1/milestones?institution=minex")["data"]
+    );
+    // A word that is also ordinary text there is not taken for a body:
+    // "Causas de la Migración Irregular" names no institution.
+    let mmm = app.json("/v1/progress-updates/gt-ogp-nap6-c4-m1-u1");
+    let named: Vec<&str> =
+        mmm["mentioned_institutions"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(named, ["mmm"]);
+});

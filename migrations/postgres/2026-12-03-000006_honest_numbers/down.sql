@@ -10,6 +10,7 @@ ALTER TABLE plan_participants DROP COLUMN search_text;
 ALTER TABLE plan_sections DROP COLUMN search_text;
 DROP TABLE institution_plan_rollups;
 ALTER TABLE institution_roles DROP COLUMN origin;
+ALTER TABLE institution_aliases DROP COLUMN in_sources;
 ALTER TABLE institution_aliases DROP COLUMN in_text;
 ALTER TABLE institutions DROP COLUMN average_progress_milestones;
 ALTER TABLE institutions DROP COLUMN overdue_milestone_count;

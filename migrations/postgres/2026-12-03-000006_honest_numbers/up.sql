@@ -50,6 +50,7 @@ ALTER TABLE institutions ADD COLUMN no_data_milestone_count INTEGER NOT NULL DEF
 ALTER TABLE institutions ADD COLUMN overdue_milestone_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE institutions ADD COLUMN average_progress_milestones INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE institution_aliases ADD COLUMN in_text BOOLEAN NOT NULL DEFAULT TRUE;
+ALTER TABLE institution_aliases ADD COLUMN in_sources BOOLEAN NOT NULL DEFAULT FALSE;
 -- curated, structure (from a platform report's lists) or text (a name found in a record's text).
 ALTER TABLE institution_roles ADD COLUMN origin TEXT COLLATE "C" NOT NULL DEFAULT 'curated';
 
