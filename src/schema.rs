@@ -90,6 +90,7 @@ diesel::table! {
         milestones_overdue -> Integer,
         computed_progress -> Nullable<Integer>,
         computed_progress_milestones -> Nullable<Integer>,
+        title_in_sources -> Bool,
     }
 }
 
@@ -104,6 +105,7 @@ diesel::table! {
         source_document -> Text,
         source_location -> Text,
         search_text -> Text,
+        title_in_sources -> Bool,
     }
 }
 

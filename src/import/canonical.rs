@@ -519,6 +519,7 @@ fn read_dir_with(dir: &Path, report_file: Option<&str>) -> Result<Dataset, Vec<P
             milestones_overdue: 0,
             computed_progress: None,
             computed_progress_milestones: None,
+            title_in_sources: false,
         }
     });
     ds.sections = each!("plan_sections.csv", |r, seq| {
@@ -533,6 +534,7 @@ fn read_dir_with(dir: &Path, report_file: Option<&str>) -> Result<Dataset, Vec<P
             source_document: sd,
             source_location: sl,
             search_text: String::new(),
+            title_in_sources: false,
         }
     });
     ds.participants = each!("plan_participants.csv", |r, seq| {

@@ -260,6 +260,12 @@ pub fn compute(ds: &mut Dataset) {
         .unwrap_or_default();
     }
     written_in_sources(ds);
+    for p in &mut ds.plans {
+        p.title_in_sources = ds.source_documents.iter().any(|d| d.id == p.source_document && d.text.contains(&p.title));
+    }
+    for s in &mut ds.sections {
+        s.title_in_sources = ds.source_documents.iter().any(|d| d.id == s.source_document && d.text.contains(&s.title));
+    }
     institution_rollups(ds);
     log::debug!("derive: rollups in {:.2} s", started.elapsed().as_secs_f64());
     ds.findings = super::quality::compute(ds);

@@ -37,6 +37,8 @@ pub struct PlanRow {
     pub milestones_overdue: i32,
     pub computed_progress: Option<i32>,
     pub computed_progress_milestones: Option<i32>,
+    /// Whether the title is written so in the source (derived).
+    pub title_in_sources: bool,
 }
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -52,6 +54,8 @@ pub struct PlanSectionRow {
     pub source_document: String,
     pub source_location: String,
     pub search_text: String,
+    /// Whether the title is written so in the source (derived).
+    pub title_in_sources: bool,
 }
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]

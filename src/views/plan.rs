@@ -56,6 +56,10 @@ pub struct Plan {
     /// Stable slug.
     pub id: String,
     pub title: String,
+    /// Whether `title` is written so in the source (`false`: composed by
+    /// curation from the document's cover, as for the 2011 plan).
+    pub title_in_sources: bool,
+    /// A short name supplied by curation.
     pub short_name: String,
     /// ISO 3166-1 alpha-2.
     pub country: String,
@@ -95,6 +99,7 @@ impl From<&PlanRow> for Plan {
         Plan {
             id: r.id.clone(),
             title: r.title.clone(),
+            title_in_sources: r.title_in_sources,
             short_name: r.short_name.clone(),
             country: r.country.clone(),
             kind: r.kind.clone(),
@@ -132,6 +137,9 @@ pub struct PlanSection {
     pub id: String,
     pub kind: String,
     pub title: String,
+    /// Whether `title` is written so in the source (`false`: a label supplied
+    /// by curation for a block without a title, such as a footnote).
+    pub title_in_sources: bool,
     pub body: String,
     pub source: Source,
 }
@@ -142,6 +150,7 @@ impl From<&PlanSectionRow> for PlanSection {
             id: r.id.clone(),
             kind: r.kind.clone(),
             title: r.title.clone(),
+            title_in_sources: r.title_in_sources,
             body: r.body.clone(),
             source: Source::new(&r.source_document, &r.source_location),
         }

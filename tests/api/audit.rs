@@ -609,3 +609,85 @@ on_bundled!(names_say_whether_the_sources_write_them_and_prose_mentions_are_link
         mmm["mentioned_institutions"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
     assert_eq!(named, ["mmm"]);
 });
+
+/// Every text of every record is a verbatim piece of its source lines: each
+/// line of it is written in a line of the record's location, and a piece
+/// that runs to the end of its line keeps what ends the line (trailing
+/// spaces, non-breaking spaces). Only curated labels are exempt (flagged
+/// `title_in_sources: false`).
+#[test]
+fn every_text_is_byte_exact_with_its_source_lines() {
+    let ds = gagt::import::canonical::read_dir(&crate::helpers::bundled()).unwrap();
+    let texts: std::collections::HashMap<&str, Vec<&str>> =
+        ds.source_documents.iter().map(|d| (d.id.as_str(), gagt::import::canonical::text_lines(&d.text))).collect();
+    let mut check: Vec<(String, String, String, String)> = Vec::new();
+    let mut push = |what: String, doc: &str, loc: &str, text: Option<&str>| {
+        if let Some(t) = text.filter(|t| !t.is_empty()) {
+            check.push((what, doc.to_string(), loc.to_string(), t.to_string()));
+        }
+    };
+    for c in &ds.commitments {
+        push(format!("{} title", c.id), &c.source_document, &c.source_location, Some(&c.title));
+        push(format!("{} description", c.id), &c.source_document, &c.source_location, c.description.as_deref());
+    }
+    for m in &ds.milestones {
+        push(format!("{} description", m.id), &m.source_document, &m.source_location, Some(&m.description));
+        push(format!("{} term", m.id), &m.source_document, &m.source_location, m.term.as_deref());
+        for r in gagt::text::json_list(&m.expected_results) {
+            push(format!("{} expected result", m.id), &m.source_document, &m.source_location, Some(&r));
+        }
+    }
+    for u in &ds.progress_updates {
+        push(format!("{} description", u.id), &u.source_document, &u.source_location, Some(&u.description));
+        push(format!("{} verification", u.id), &u.source_document, &u.source_location, u.verification.as_deref());
+    }
+    for s in ds.sections.iter() {
+        if s.title_in_sources {
+            push(format!("{} title", s.id), &s.source_document, &s.source_location, Some(&s.title));
+        }
+        push(format!("{} body", s.id), &s.source_document, &s.source_location, Some(&s.body));
+    }
+    for p in &ds.participants {
+        push(format!("{} name", p.id), &p.source_document, &p.source_location, Some(&p.name));
+        push(format!("{} position", p.id), &p.source_document, &p.source_location, p.position.as_deref());
+    }
+    for r in &ds.risks {
+        for (f, v) in [
+            ("scenario", Some(r.scenario.as_str())),
+            ("warning_signs", r.warning_signs.as_deref()),
+            ("preventive_actions", r.preventive_actions.as_deref()),
+            ("damage_reduction", r.damage_reduction.as_deref()),
+            ("adjustments", r.adjustments.as_deref()),
+        ] {
+            push(format!("{} {f}", r.id), &r.source_document, &r.source_location, v);
+        }
+    }
+    for p in &ds.plans {
+        push(format!("{} objective", p.id), &p.source_document, &p.source_location, p.objective.as_deref());
+        push(format!("{} description", p.id), &p.source_document, &p.source_location, p.description.as_deref());
+    }
+    let mut wrong = Vec::new();
+    for (what, doc, loc, text) in &check {
+        let (a, b) = gagt::text::parse_location(loc).unwrap();
+        let lines = &texts[doc.as_str()][a - 1..b];
+        for piece in text.split('\n') {
+            let exact = lines.iter().any(|line| {
+                line.match_indices(piece).any(|(i, _)| {
+                    let rest = &line[i + piece.len()..];
+                    // Cut before the end of the line's text, or keep all of it.
+                    !rest.trim().is_empty() || rest.is_empty()
+                })
+            });
+            if !exact {
+                wrong.push(format!("{what} ({doc} {loc}): {piece:?}"));
+            }
+        }
+    }
+    assert!(check.len() > 300, "{}", check.len());
+    assert!(wrong.is_empty(), "not byte-exact with the source: {wrong:#?}");
+    // The audit's example: a trailing non-breaking space stays.
+    let c3 = ds.commitments.iter().find(|c| c.id == "gt-ogp-nap4-c3").unwrap();
+    assert!(c3.description.as_deref().unwrap().ends_with("a nivel nacional.\u{a0}"));
+    assert!(!ds.sections.iter().find(|s| s.id == "gt-nna-migrantes-plan-accion-s3").unwrap().title_in_sources);
+    assert!(!ds.plans.iter().find(|p| p.id == "gt-dialogo-inversion-social-2011").unwrap().title_in_sources);
+}

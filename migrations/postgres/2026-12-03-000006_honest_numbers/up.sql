@@ -40,6 +40,9 @@ ALTER TABLE plans ADD COLUMN milestones_no_data INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE plans ADD COLUMN milestones_overdue INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE plans ADD COLUMN computed_progress INTEGER;
 ALTER TABLE plans ADD COLUMN computed_progress_milestones INTEGER;
+-- Titles written in the source, or supplied by curation.
+ALTER TABLE plans ADD COLUMN title_in_sources BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE plan_sections ADD COLUMN title_in_sources BOOLEAN NOT NULL DEFAULT FALSE;
 
 -- Institutions: whether their names are in the sources, full rollups.
 ALTER TABLE institutions ADD COLUMN name_in_sources BOOLEAN NOT NULL DEFAULT FALSE;

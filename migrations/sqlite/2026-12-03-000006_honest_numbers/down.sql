@@ -22,6 +22,8 @@ ALTER TABLE institutions DROP COLUMN not_started_milestone_count;
 ALTER TABLE institutions DROP COLUMN started_milestone_count;
 ALTER TABLE institutions DROP COLUMN acronym_in_sources;
 ALTER TABLE institutions DROP COLUMN name_in_sources;
+ALTER TABLE plan_sections DROP COLUMN title_in_sources;
+ALTER TABLE plans DROP COLUMN title_in_sources;
 ALTER TABLE plans DROP COLUMN computed_progress_milestones;
 ALTER TABLE plans DROP COLUMN computed_progress;
 ALTER TABLE plans DROP COLUMN milestones_overdue;
