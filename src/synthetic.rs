@@ -286,7 +286,8 @@ pub fn generate(scale: u32) -> Dataset {
                     commitment_id: cid.clone(),
                     plan_id: String::new(),
                     code: m.to_string(),
-                    description: sentence(&mut rng),
+                    // Milestones of one commitment say different things, as in the sources.
+                    description: format!("{} Hito {m} del compromiso {}.", sentence(&mut rng), cid),
                     expected_results: serde_json::to_string(&[sentence(&mut rng), sentence(&mut rng)])
                         .unwrap_or_default(),
                     start_raw: Some(start_raw),
@@ -329,11 +330,9 @@ pub fn generate(scale: u32) -> Dataset {
                     }
                     let day = chrono::NaiveDate::from_ymd_opt(year, month, 1).expect("date")
                         + chrono::Duration::days((u * 19 + rng.below(10)) as i64);
-                    let links = if rng.below(6) == 0 {
-                        format!("https://datos.ejemplo.gt/evidencia/{mid}-u{u}.pdf")
-                    } else {
-                        String::new()
-                    };
+                    // Some updates give evidence, as a verification line with a link.
+                    let verification = (rng.below(3) == 0)
+                        .then(|| format!("Acta y fotografías: https://datos.ejemplo.gt/evidencia/{mid}-u{u}.pdf"));
                     ds.progress_updates.push(ProgressUpdateRow {
                         id: format!("{mid}-u{u}"),
                         seq: 0,
@@ -351,12 +350,12 @@ pub fn generate(scale: u32) -> Dataset {
                         description: text.clone(),
                         percent: Some(percent),
                         percent_raw: Some(format!("{}%", crate::percent::format_hundredths(percent))),
-                        verification: None,
-                        links,
+                        verification_line: verification.is_some() || rng.below(2) == 0,
+                        verification,
+                        links: String::new(),
                         source_document: "syn".into(),
                         source_location: format!("line {line}"),
                         search_text: String::new(),
-                        ..Default::default()
                     });
                 }
             }

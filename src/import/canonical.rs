@@ -861,12 +861,13 @@ fn check_role_lines(
     stale: Option<&str>,
     problems: &mut Vec<Problem>,
 ) {
-    let texts: HashMap<&str, Vec<String>> = ds
+    let texts: HashMap<&str, Vec<&str>> = ds
         .source_documents
         .iter()
         .filter(|d| !d.text.is_empty() && Some(d.id.as_str()) != stale)
-        .map(|d| (d.id.as_str(), text_lines(&d.text).into_iter().map(crate::text::fold).collect()))
+        .map(|d| (d.id.as_str(), text_lines(&d.text)))
         .collect();
+
     let mut names: HashMap<&str, Vec<String>> = HashMap::new();
     for i in &ds.institutions {
         names.entry(i.id.as_str()).or_default().push(crate::text::fold(&i.name));
@@ -874,25 +875,35 @@ fn check_role_lines(
     for a in &ds.aliases {
         names.entry(a.institution_id.as_str()).or_default().push(crate::text::fold(&a.alias));
     }
-    for r in ds.roles.iter().filter(|r| r.origin == "curated") {
-        let (Some(lines), Some((a, b))) = (texts.get(r.source_document.as_str()), parse_location(&r.source_location))
-        else {
-            continue;
-        };
-        let known = names.get(r.institution_id.as_str()).map(Vec::as_slice).unwrap_or_default();
-        let named =
-            (a..=b).any(|n| lines.get(n - 1).is_some_and(|l| known.iter().any(|k| crate::text::contains_word(l, k))));
-        if !named && !known.is_empty() {
-            problems.push(Problem {
-                file: "institution_roles.csv".into(),
-                line: line_of("institution_roles.csv", r.seq),
-                field: "source_location".into(),
-                message: format!(
-                    "{} of document {} does not name `{}` (none of its names or aliases is written there)",
-                    r.source_location, r.source_document, r.institution_id
-                ),
+    // On all cores: a role's lines are folded where it is checked.
+    let found: Vec<&InstitutionRoleRow> = ds
+        .roles
+        .par_iter()
+        .with_min_len(1024)
+        .filter(|r| r.origin == "curated")
+        .filter_map(|r| {
+            let lines = texts.get(r.source_document.as_str())?;
+            let (a, b) = parse_location(&r.source_location)?;
+            let known = names.get(r.institution_id.as_str()).map(Vec::as_slice).unwrap_or_default();
+            let named = (a..=b).any(|n| {
+                lines.get(n - 1).is_some_and(|line| {
+                    let line = crate::text::fold(line);
+                    known.iter().any(|k| crate::text::contains_word(&line, k))
+                })
             });
-        }
+            (!named && !known.is_empty()).then_some(r)
+        })
+        .collect();
+    for r in found {
+        problems.push(Problem {
+            file: "institution_roles.csv".into(),
+            line: line_of("institution_roles.csv", r.seq),
+            field: "source_location".into(),
+            message: format!(
+                "{} of document {} does not name `{}` (none of its names or aliases is written there)",
+                r.source_location, r.source_document, r.institution_id
+            ),
+        });
     }
 }
 

@@ -237,6 +237,7 @@ pub fn compute(ds: &mut Dataset) {
     log::debug!("derive: statuses in {:.2} s", started.elapsed().as_secs_f64());
 
     super::mentions::find(ds);
+    log::debug!("derive: mentions in {:.2} s", started.elapsed().as_secs_f64());
     // Roles: the plan each belongs to.
     let milestone_plan: HashMap<String, String> =
         ds.milestones.iter().map(|m| (m.id.clone(), m.plan_id.clone())).collect();
@@ -260,12 +261,7 @@ pub fn compute(ds: &mut Dataset) {
         .unwrap_or_default();
     }
     written_in_sources(ds);
-    for p in &mut ds.plans {
-        p.title_in_sources = ds.source_documents.iter().any(|d| d.id == p.source_document && d.text.contains(&p.title));
-    }
-    for s in &mut ds.sections {
-        s.title_in_sources = ds.source_documents.iter().any(|d| d.id == s.source_document && d.text.contains(&s.title));
-    }
+    log::debug!("derive: names in the sources in {:.2} s", started.elapsed().as_secs_f64());
     institution_rollups(ds);
     log::debug!("derive: rollups in {:.2} s", started.elapsed().as_secs_f64());
     ds.findings = super::quality::compute(ds);
@@ -273,53 +269,86 @@ pub fn compute(ds: &mut Dataset) {
 }
 
 /// Whether each institution's name, acronym and aliases are written in some
-/// source document (exactly; an acronym as a whole word), or were supplied by
-/// curation: one pass over the sources for every name at once.
+/// source document (exactly; an acronym as a whole word), and each plan's and
+/// section's title in its own document, or were supplied by curation: one
+/// pass over each source for every name at once.
 fn written_in_sources(ds: &mut Dataset) {
-    // Pattern k: (whole word only, what it stands for).
+    #[derive(Clone, Copy)]
     enum Of {
         Name(usize),
         Acronym(usize),
         Alias(usize),
+        PlanTitle(usize),
+        SectionTitle(usize),
     }
+    // Each distinct text once, with what it stands for: (whole word only,
+    // what, the document it must be in).
+    // (text, (whole word only, what it is, the document it must be in)).
+    type Wanted = (String, (bool, Of, Option<String>));
+    let texts: Vec<Wanted> = ds
+        .institutions
+        .iter()
+        .enumerate()
+        .flat_map(|(k, i)| {
+            let mut v = vec![(i.name.clone(), (false, Of::Name(k), None))];
+            if let Some(a) = &i.acronym {
+                v.push((a.clone(), (true, Of::Acronym(k), None)));
+            }
+            v
+        })
+        .chain(ds.aliases.iter().enumerate().map(|(k, a)| (a.alias.clone(), (false, Of::Alias(k), None))))
+        .chain(
+            ds.plans
+                .iter()
+                .enumerate()
+                .map(|(k, p)| (p.title.clone(), (false, Of::PlanTitle(k), Some(p.source_document.clone())))),
+        )
+        .chain(
+            ds.sections
+                .iter()
+                .enumerate()
+                .map(|(k, s)| (s.title.clone(), (false, Of::SectionTitle(k), Some(s.source_document.clone())))),
+        )
+        .collect();
+    let mut index: HashMap<&str, usize> = HashMap::new();
     let mut patterns: Vec<&str> = Vec::new();
-    let mut of: Vec<(bool, Of)> = Vec::new();
-    for (k, i) in ds.institutions.iter().enumerate() {
-        patterns.push(&i.name);
-        of.push((false, Of::Name(k)));
-        if let Some(a) = &i.acronym {
-            patterns.push(a);
-            of.push((true, Of::Acronym(k)));
-        }
+    let mut of: Vec<Vec<(bool, Of, Option<&str>)>> = Vec::new();
+    for (text, (whole, what, doc)) in &texts {
+        let k = *index.entry(text.as_str()).or_insert_with(|| {
+            patterns.push(text);
+            of.push(Vec::new());
+            patterns.len() - 1
+        });
+        of[k].push((*whole, *what, doc.as_deref()));
     }
-    for (k, a) in ds.aliases.iter().enumerate() {
-        patterns.push(&a.alias);
-        of.push((false, Of::Alias(k)));
-    }
-    let mut found = vec![false; patterns.len()];
+    let mut found: Vec<Vec<bool>> = of.iter().map(|w| vec![false; w.len()]).collect();
     if let Ok(ac) = aho_corasick::AhoCorasick::new(&patterns) {
         for d in &ds.source_documents {
             let text = d.text.as_str();
             for m in ac.find_overlapping_iter(text) {
                 let k = m.pattern().as_usize();
-                if found[k] {
-                    continue;
-                }
                 let whole = !text[..m.start()].chars().next_back().is_some_and(char::is_alphanumeric)
                     && !text[m.end()..].chars().next().is_some_and(char::is_alphanumeric);
-                found[k] = whole || !of[k].0;
+                for (j, (needs_whole, _, doc)) in of[k].iter().enumerate() {
+                    if (whole || !needs_whole) && doc.is_none_or(|doc| doc == d.id) {
+                        found[k][j] = true;
+                    }
+                }
             }
         }
     }
     for i in &mut ds.institutions {
         i.acronym_in_sources = i.acronym.as_ref().map(|_| false);
-        i.name_in_sources = false;
     }
-    for ((_, what), yes) in of.iter().zip(found) {
-        match *what {
-            Of::Name(k) => ds.institutions[k].name_in_sources = yes,
-            Of::Acronym(k) => ds.institutions[k].acronym_in_sources = Some(yes),
-            Of::Alias(k) => ds.aliases[k].in_sources = yes,
+    for (whats, yes) in of.iter().zip(found) {
+        for ((_, what, _), yes) in whats.iter().zip(yes) {
+            match *what {
+                Of::Name(k) => ds.institutions[k].name_in_sources = yes,
+                Of::Acronym(k) => ds.institutions[k].acronym_in_sources = Some(yes),
+                Of::Alias(k) => ds.aliases[k].in_sources = yes,
+                Of::PlanTitle(k) => ds.plans[k].title_in_sources = yes,
+                Of::SectionTitle(k) => ds.sections[k].title_in_sources = yes,
+            }
         }
     }
 }

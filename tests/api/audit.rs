@@ -691,3 +691,20 @@ fn every_text_is_byte_exact_with_its_source_lines() {
     assert!(!ds.sections.iter().find(|s| s.id == "gt-nna-migrantes-plan-accion-s3").unwrap().title_in_sources);
     assert!(!ds.plans.iter().find(|p| p.id == "gt-dialogo-inversion-social-2011").unwrap().title_in_sources);
 }
+
+on_bundled!(what_was_reported_in_march_2025_is_one_documented_call, |app| {
+    let march = app.json("/v1/progress-updates?reported_from=2025-03-01&reported_to=2025-03-31&limit=100");
+    let days: Vec<&str> =
+        march["data"].as_array().unwrap().iter().map(|u| &u["reported_at"].as_str().unwrap()[..10]).collect();
+    assert_eq!(march["total"], 9);
+    assert!(days.iter().all(|d| *d >= "2025-03-01" && *d <= "2025-03-31"));
+    // The three questions are in the README, as they are asked here.
+    let readme = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    for call in [
+        "/v1/institutions?plan=gt-ogp-nap6&sort=average_progress",
+        "/v1/quality-findings?plan=gt-ogp-nap6&kind=reported_vs_computed_progress,progress_without_evidence",
+        "/v1/progress-updates?reported_from=2025-03-01&reported_to=2025-03-31",
+    ] {
+        assert!(readme.contains(call), "README does not show {call}");
+    }
+});

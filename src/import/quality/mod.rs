@@ -86,11 +86,15 @@ pub(crate) fn list_en(items: &[String]) -> String {
 /// Every finding of the dataset: plans first, then records, each group in
 /// source order.
 pub fn compute(ds: &Dataset) -> Vec<QualityFindingRow> {
+    let started = std::time::Instant::now();
     let mut out = Out(Vec::new());
     records::plans(ds, &mut out);
     records::milestones(ds, &mut out);
+    log::debug!("quality: plans and milestones in {:.2} s", started.elapsed().as_secs_f64());
     updates::check(ds, &mut out);
+    log::debug!("quality: updates in {:.2} s", started.elapsed().as_secs_f64());
     text::cut_off(ds, &mut out);
+    log::debug!("quality: text cut off in {:.2} s", started.elapsed().as_secs_f64());
     let mut rows = out.0;
     for (i, r) in rows.iter_mut().enumerate() {
         r.seq = i as i32 + 1;

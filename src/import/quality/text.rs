@@ -3,7 +3,7 @@
 //! document but begins a longer word that does ("… Gobierno Abierto
 //! 2023-202" where the document writes 2023-2025 elsewhere).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
 
@@ -66,33 +66,42 @@ fn texts(ds: &Dataset) -> Vec<Text<'_>> {
     out
 }
 
-/// Every word of each document, counted; and each document's words sorted
-/// (to find longer words a cut one begins).
+/// What a document says about the words that end texts without a closing
+/// mark (the candidates): how often each is written whole, and a longer word
+/// each one begins that is not merely an inflection of it (a plural, a
+/// feminine, an adverb).
 struct Vocabulary<'a> {
     counts: HashMap<&'a str, usize>,
-    sorted: Vec<&'a str>,
+    longer: HashMap<&'a str, &'a str>,
 }
 
 impl<'a> Vocabulary<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, candidates: &HashSet<&str>) -> Self {
         let mut counts: HashMap<&str, usize> = HashMap::new();
+        let mut longer: HashMap<&str, &str> = HashMap::new();
+        // Candidates have three characters or more: a word whose first
+        // three bytes start no candidate is neither one nor longer than one.
+        let starts: HashSet<&[u8]> = candidates.iter().map(|c| &c.as_bytes()[..3]).collect();
         for w in tokens(text) {
-            *counts.entry(w).or_default() += 1;
+            if w.len() < 3 || !starts.contains(&w.as_bytes()[..3]) {
+                continue;
+            }
+            if candidates.contains(w) {
+                *counts.entry(w).or_default() += 1;
+            }
+            // Every shorter start of this word that is a candidate.
+            for (cut, _) in w.char_indices().skip(1) {
+                let start = &w[..cut];
+                if candidates.contains(start) && !INFLECTIONS.contains(&&w[cut..]) {
+                    longer.entry(start).or_insert(w);
+                }
+            }
         }
-        let mut sorted: Vec<&str> = counts.keys().copied().collect();
-        sorted.sort_unstable();
-        Vocabulary { counts, sorted }
+        Vocabulary { counts, longer }
     }
 
-    /// A longer word of the document that `w` is the cut-off start of: not
-    /// merely an inflection of it (a plural, a feminine, an adverb).
     fn longer(&self, w: &str) -> Option<&'a str> {
-        let at = self.sorted.partition_point(|t| *t <= w);
-        self.sorted[at..]
-            .iter()
-            .take_while(|t| t.starts_with(w))
-            .copied()
-            .find(|t| !INFLECTIONS.contains(&&t[w.len()..]))
+        self.longer.get(w).copied()
     }
 }
 
@@ -100,21 +109,33 @@ impl<'a> Vocabulary<'a> {
 const INFLECTIONS: &[&str] = &["s", "es", "a", "as", "o", "os", "n", "mente"];
 
 pub(super) fn cut_off(ds: &Dataset, out: &mut Out) {
+    let all = texts(ds);
+    // Only texts that end without a closing mark can be cut; the documents'
+    // words are counted only when there is such a text at all.
+    let open: Vec<&Text> = all
+        .iter()
+        .filter(|t| {
+            let text = t.text.trim_end();
+            !text.is_empty() && !text.ends_with(CLOSING)
+        })
+        .collect();
+    if open.is_empty() {
+        return;
+    }
+    let candidates: HashSet<&str> =
+        open.iter().filter_map(|t| tokens(t.text.trim_end()).last()).filter(|w| w.chars().count() >= 3).collect();
     let vocabularies: HashMap<&str, Vocabulary> =
-        ds.source_documents.iter().map(|d| (d.id.as_str(), Vocabulary::new(&d.text))).collect();
+        ds.source_documents.iter().map(|d| (d.id.as_str(), Vocabulary::new(&d.text, &candidates))).collect();
     // A word any document writes whole elsewhere is a word, not a cut.
     let whole = |w: &str, document: &str| vocabularies.iter().any(|(d, v)| *d != document && v.counts.contains_key(w));
-    let all = texts(ds);
-    // How often each exact text occurs: copies of one text share its words.
+    // How often each exact text occurs: copies of one text share its words
+    // (copies of an open text are open too).
     let mut copies: HashMap<(&str, &str), usize> = HashMap::new();
-    for t in &all {
+    for t in &open {
         *copies.entry((t.document, t.text)).or_default() += 1;
     }
-    for t in &all {
+    for t in open {
         let text = t.text.trim_end();
-        if text.is_empty() || text.ends_with(CLOSING) {
-            continue;
-        }
         let Some(voc) = vocabularies.get(t.document) else { continue };
         let Some(last) = tokens(text).last() else { continue };
         if last.chars().count() < 3 {

@@ -76,9 +76,8 @@ pub(crate) fn facts(folded: &str) -> BTreeSet<String> {
             out.insert(w.to_string());
         }
     }
-    let padded = format!(" {folded} ");
     for p in PLACES {
-        if padded.contains(&format!(" {p} ")) {
+        if crate::text::contains_word(folded, p) {
             out.insert((*p).to_string());
         }
     }
@@ -88,8 +87,19 @@ pub(crate) fn facts(folded: &str) -> BTreeSet<String> {
 struct Prepared<'a> {
     u: &'a ProgressUpdateRow,
     at: Option<NaiveDateTime>,
-    folded: String,
-    facts: BTreeSet<String>,
+    /// The folded text and its facts, made when a neighbour posted minutes
+    /// apart needs them.
+    folded: std::cell::OnceCell<(String, BTreeSet<String>)>,
+}
+
+impl Prepared<'_> {
+    fn folded(&self) -> &(String, BTreeSet<String>) {
+        self.folded.get_or_init(|| {
+            let folded = fold(&self.u.description);
+            let facts = facts(&folded);
+            (folded, facts)
+        })
+    }
 }
 
 fn minutes(a: &Prepared, b: &Prepared) -> Option<i64> {
@@ -123,10 +133,8 @@ fn milestone(m: &MilestoneRow, list: &[&ProgressUpdateRow], out: &mut Out) {
     let mut listed: Vec<Prepared> = list
         .iter()
         .map(|u| {
-            let folded = fold(&u.description);
-            let facts = facts(&folded);
             let at = NaiveDateTime::parse_from_str(&u.reported_at, "%Y-%m-%dT%H:%M:%S").ok();
-            Prepared { u, at, folded, facts }
+            Prepared { u, at, folded: std::cell::OnceCell::new() }
         })
         .collect();
     listed.sort_by_key(|p| p.u.position);
@@ -179,10 +187,10 @@ fn repeats(m: &MilestoneRow, timed: &[&Prepared], out: &mut Out) {
                 return Some((p, "exact", 100.0));
             }
             let close = minutes(p, u).is_some_and(|d| d <= REPEAT_MINUTES);
-            if !close || p.facts != u.facts {
+            if !close || p.folded().1 != u.folded().1 {
                 return None;
             }
-            let similar = strsim::normalized_levenshtein(&p.folded, &u.folded);
+            let similar = strsim::normalized_levenshtein(&p.folded().0, &u.folded().0);
             (similar >= NEAR).then_some((p, "near", similar * 100.0))
         });
         let Some((p, how, similar)) = found else { continue };
