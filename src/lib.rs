@@ -57,9 +57,13 @@ pub fn write_snapshot(config: &Config, conn: &mut db::DbConnection) -> Result<()
     snapshot::ensure(config, conn, &revision::Revision::from_row(&row)).map(|_| ())
 }
 
-/// Start serving on an already-bound listener (port 0 in tests).
-pub fn serve(config: Config, listener: TcpListener) -> Result<Server, String> {
-    serve_with_watch(config, listener).map(|(server, _)| server)
+/// Serve on an already-bound listener until the server stops (a signal),
+/// then stop the revision poll: the binary's `serve`.
+pub async fn run(config: Config, listener: TcpListener) -> Result<(), String> {
+    let (server, watch) = serve_with_watch(config, listener)?;
+    let result = server.await.map_err(|e| e.to_string());
+    watch.stop_polling();
+    result
 }
 
 /// Like [`serve`], also returning the revision watch (for tests and metrics).

@@ -209,8 +209,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 config.database.redacted(),
                 listener.local_addr().map_err(|e| e.to_string())?
             );
-            actix_web::rt::System::new()
-                .block_on(async { gagt::serve(config, listener)?.await.map_err(|e| e.to_string()) })
+            actix_web::rt::System::new().block_on(gagt::run(config, listener))
         }
         Command::Import { path, dry_run, report, plan, write_canonical } => {
             #[cfg(feature = "mimalloc")]

@@ -2,8 +2,8 @@
 //! background poll, so that conditional requests are answered without the
 //! database and every replica follows a new import within a poll interval.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
 use crate::db::Pool;
@@ -42,6 +42,13 @@ pub struct RevisionWatch {
     current: Arc<RwLock<Option<Arc<Revision>>>>,
     /// Database round trips made by handlers (observability and tests).
     pub db_calls: Arc<AtomicU64>,
+    /// The background poll, stopped by [`RevisionWatch::stop_polling`].
+    poller: Arc<Mutex<Option<Poller>>>,
+}
+
+struct Poller {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
 }
 
 impl RevisionWatch {
@@ -67,15 +74,21 @@ impl RevisionWatch {
 
     /// Poll the database every `every` in a background thread; `on_change`
     /// runs (in that thread) whenever a new revision appears.
+    /// The thread runs until [`RevisionWatch::stop_polling`]: a server that
+    /// stops must stop it, so that no thread is still talking to the
+    /// database when the process exits (libpq's TLS state is torn down at
+    /// exit, under a thread still using it: a crash).
     pub fn spawn_poller(&self, pool: Pool, every: Duration, on_change: impl Fn(&Revision) + Send + 'static) {
-        let watch = self.clone();
-        std::thread::Builder::new()
+        let watch = RevisionWatch { poller: Arc::default(), ..self.clone() };
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::Builder::new()
             .name("revision-poll".into())
             .spawn(move || {
                 if let Some(r) = watch.get() {
                     on_change(&r);
                 }
-                loop {
+                while !stopped.load(Ordering::Acquire) {
                     match watch.refresh(&pool) {
                         Ok(true) => {
                             if let Some(r) = watch.get() {
@@ -85,13 +98,63 @@ impl RevisionWatch {
                         Ok(false) => {}
                         Err(e) => log::warn!("cannot read the dataset revision: {e}"),
                     }
-                    std::thread::sleep(every);
+                    // Woken early by `stop_polling`.
+                    std::thread::park_timeout(every);
                 }
             })
             .expect("spawn revision poller");
+        if let Ok(mut p) = self.poller.lock() {
+            if let Some(old) = p.replace(Poller { stop, thread }) {
+                old.finish();
+            }
+        }
     }
 
+    /// Stop the background poll and wait for its thread to end.
+    pub fn stop_polling(&self) {
+        let poller = self.poller.lock().ok().and_then(|mut p| p.take());
+        if let Some(p) = poller {
+            p.finish();
+        }
+    }
+}
+
+impl Poller {
+    fn finish(self) {
+        self.stop.store(true, Ordering::Release);
+        self.thread.thread().unpark();
+        let _ = self.thread.join();
+    }
+}
+
+impl RevisionWatch {
     pub fn count_db_call(&self) {
         self.db_calls.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stopped server's poll ends with it: no thread is left talking to
+    /// the database when the process exits (libpq's TLS state is freed at
+    /// exit; a poll still connecting then crashed the test binary).
+    #[test]
+    fn stop_polling_ends_the_poll_thread_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::db::DatabaseUrl::parse(&dir.path().join("t.sqlite3").display().to_string());
+        let mut conn = crate::db::open_for_writing(&url).unwrap();
+        crate::db::migrate(&mut conn).unwrap();
+        let pool = crate::db::serving_pool(&url, 1, Duration::from_secs(1), Duration::ZERO).unwrap();
+        let watch = RevisionWatch::default();
+        // An hour between polls: only the wake-up can end it in time.
+        watch.spawn_poller(pool, Duration::from_secs(3600), |_| {});
+        let thread = watch.poller.lock().unwrap().as_ref().map(|p| p.thread.thread().id());
+        assert!(thread.is_some());
+        watch.stop_polling();
+        assert!(watch.poller.lock().unwrap().is_none(), "the poll thread was joined");
+        // A second stop is harmless.
+        watch.stop_polling();
     }
 }

@@ -137,7 +137,9 @@ pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
     for p in &plans {
         // "No data" is never shown as 0 %: a plan whose source publishes no
         // progress says so.
-        let bar = if !p.tracks_progress {
+        let bar = if !p.tracks_progress && p.milestone_count == 0 {
+            "<strong>sin datos</strong> <span class=\"muted\">la fuente no publica avances ni hitos / no progress or milestones published</span>".to_string()
+        } else if !p.tracks_progress {
             format!(
                 "<strong>sin datos</strong> <span class=\"muted\">la fuente no publica avances de sus {} hitos / no progress published</span>",
                 p.milestone_count

@@ -224,9 +224,11 @@ fn the_api_answers_503_while_postgresql_is_down_and_recovers() {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            let (server, _) = gagt::serve_with_watch(config, listener).unwrap();
+            let (server, watch) = gagt::serve_with_watch(config, listener).unwrap();
             tx.send(server.handle()).unwrap();
-            server.await
+            let stopped = server.await;
+            watch.stop_polling();
+            stopped
         })
     });
     let handle = rx.recv().unwrap();

@@ -107,9 +107,11 @@ fn an_exhausted_pool_answers_503_in_bounded_time() {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            let (server, _) = gagt::serve_with_pool(config, listener, served).unwrap();
+            let (server, watch) = gagt::serve_with_pool(config, listener, served).unwrap();
             tx.send(server.handle()).unwrap();
-            server.await
+            let stopped = server.await;
+            watch.stop_polling();
+            stopped
         })
     });
     let handle = rx.recv().unwrap();

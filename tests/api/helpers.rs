@@ -131,6 +131,8 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let handle = self.handle.clone();
         let _ = std::thread::spawn(move || actix_web::rt::System::new().block_on(handle.stop(false))).join();
+        // No thread of this app may outlive it (see `spawn_poller`).
+        self.watch.stop_polling();
     }
 }
 
