@@ -165,7 +165,7 @@ pub async fn get(
             Ok(InstitutionDetail {
                 institution,
                 children: children.iter().map(|r| Institution::reference(r, None)).collect(),
-                plans: plans.iter().map(view::PlanRollup::new).collect(),
+                plans: plans.iter().map(view::InstitutionPlanRollup::new).collect(),
                 roles: roles
                     .iter()
                     .map(|r| Role {

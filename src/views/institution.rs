@@ -32,15 +32,15 @@ pub struct InstitutionRollup {
 
 /// An institution's rollup within one plan.
 #[derive(Serialize, ToSchema, Clone, Debug)]
-pub struct PlanRollup {
+pub struct InstitutionPlanRollup {
     pub plan_id: String,
     #[serde(flatten)]
     pub rollup: InstitutionRollup,
 }
 
-impl PlanRollup {
+impl InstitutionPlanRollup {
     pub fn new(r: &InstitutionPlanRollupRow) -> Self {
-        PlanRollup {
+        InstitutionPlanRollup {
             plan_id: r.plan_id.clone(),
             rollup: InstitutionRollup {
                 commitments: r.commitment_count,
@@ -149,7 +149,7 @@ pub struct InstitutionDetail {
     pub institution: Institution,
     pub children: Vec<InstitutionRef>,
     /// The rollup within each plan where it has a role, in plan order.
-    pub plans: Vec<PlanRollup>,
+    pub plans: Vec<InstitutionPlanRollup>,
     pub roles: Vec<Role>,
     pub commitments: Vec<Commitment>,
     pub milestones: Vec<Milestone>,

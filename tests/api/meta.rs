@@ -80,3 +80,40 @@ fn every_operation_has_an_id_a_tag_and_documented_responses() {
     }
     assert!(ids.len() >= 14, "{ids:?}");
 }
+
+/// Every wire type has a schema of its own: two types with one name would
+/// leave one of them described by the other's schema.
+#[test]
+fn no_two_wire_types_share_a_schema_name() {
+    let doc = gagt::api::openapi_json();
+    let schemas = &serde_json::from_str::<serde_json::Value>(&doc).unwrap()["components"]["schemas"];
+    // The plan's rollup is the plan's, the institution's per-plan rollup its own.
+    assert!(schemas["PlanRollup"]["properties"]["milestones_by_status"].is_object());
+    assert!(schemas["InstitutionPlanRollup"].is_object());
+    let names: Vec<String> = {
+        let mut v = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let files = ["src/views", "src/api", "src/snapshot"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
+            .filter(|f| f.as_ref().unwrap().path().extension().is_some_and(|e| e == "rs"));
+        for f in files {
+            let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
+            let mut schema = false;
+            for line in text.lines() {
+                if line.starts_with("#[derive(") {
+                    schema = line.contains("ToSchema");
+                }
+                if let Some(rest) = line.strip_prefix("pub struct ").filter(|_| schema) {
+                    v.push(rest.split([' ', '<', '{', '(']).next().unwrap().to_string());
+                }
+            }
+        }
+        v
+    };
+    assert!(names.len() > 20, "{names:?}");
+    let mut seen = std::collections::HashSet::new();
+    for n in &names {
+        assert!(seen.insert(n), "two wire types are called {n}");
+    }
+}
