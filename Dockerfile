@@ -6,6 +6,8 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src src
 COPY migrations migrations
+# The data dictionary is compiled in.
+COPY data/dictionary.csv data/dictionary.csv
 RUN cargo build --release --locked --bin gobierno-abierto-gt
 
 FROM debian:bookworm-slim

@@ -50,6 +50,7 @@ echo "before: instance 1 r$(revision $((BASE + 1))), instance 2 r$(revision $((B
 
 # A new revision: one progress update fewer.
 cp -r tests/fixtures/small "$WORK/edited"
+cp -rL tests/fixtures/sources "$WORK/sources"   # the source files, beside the folder
 grep -v '^gt-ogp-nap6-c1-m4-u2,' tests/fixtures/small/progress_updates.csv > "$WORK/edited/progress_updates.csv"
 start=$(date +%s.%N)
 "$BIN" --data-dir "$WORK/importer" import "$WORK/edited" >/dev/null
