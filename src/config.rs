@@ -40,6 +40,9 @@ pub struct Config {
     /// Requests per minute per client address (0: no limit), with bursts of
     /// up to a quarter of it.
     pub rate_limit_per_minute: u32,
+    /// Requests a client may make at once before the rate applies (0: a
+    /// quarter of the per-minute rate).
+    pub rate_limit_burst: u32,
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long a request waits for a database connection before a 503.
@@ -48,6 +51,19 @@ pub struct Config {
     pub blocking_threads: usize,
     /// The longest a serving statement may run (cancelled past it: 503); zero: no limit.
     pub statement_timeout: std::time::Duration,
+    /// Open connections one client address may hold (reverse proxies in
+    /// `trusted_proxies` are exempt); past it: 429 and closed.
+    pub max_connections_per_address: usize,
+    /// Open connections in all; 0: nine tenths of the open-file limit.
+    pub max_connections: usize,
+    /// How long a response may wait for a client that does not read before
+    /// the connection is closed; zero: no limit.
+    pub write_timeout: std::time::Duration,
+    /// Whole-list CSV streams at once (each holds a database connection
+    /// while it reads); 0: half the pool, at least one.
+    pub max_streams: usize,
+    /// Whole-list CSV streams one client may run at once.
+    pub max_streams_per_client: usize,
 }
 
 impl Config {
@@ -72,10 +88,16 @@ impl Config {
             request_timeout: std::time::Duration::from_secs(5),
             keep_alive: std::time::Duration::from_secs(15),
             rate_limit_per_minute: 0,
+            rate_limit_burst: 0,
             trusted_proxies: Vec::new(),
             pool_timeout: std::time::Duration::from_secs(5),
             blocking_threads: 0,
             statement_timeout: crate::db::DEFAULT_STATEMENT_TIMEOUT,
+            max_connections_per_address: 256,
+            max_connections: 0,
+            write_timeout: std::time::Duration::from_secs(30),
+            max_streams: 0,
+            max_streams_per_client: 2,
         }
     }
 }

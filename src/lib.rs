@@ -16,6 +16,7 @@ pub mod models;
 pub mod percent;
 pub mod revision;
 pub mod schema;
+pub mod server;
 pub mod snapshot;
 pub mod synthetic;
 pub mod text;
@@ -26,7 +27,6 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::HttpServer;
 
 use api::AppState;
 use config::Config;
@@ -79,7 +79,6 @@ pub fn serve_with_pool(
     listener: TcpListener,
     pool: db::Pool,
 ) -> Result<(Server, revision::RevisionWatch), String> {
-    let workers = config.workers;
     let state = app_state(config, pool);
     let watch = state.revision.clone();
     // Each process writes the snapshot of a revision it sees for the first
@@ -93,29 +92,7 @@ pub fn serve_with_pool(
         }
         Err(e) => log::warn!("cannot write the download snapshot now: {e}"),
     });
-    let (request_timeout, keep_alive) = (state.config.request_timeout, state.config.keep_alive);
-    let blocking_threads = match state.config.blocking_threads {
-        // A streamed CSV holds a connection on one thread and encodes on a
-        // second: two threads per connection, plus two for the rest.
-        0 => 2 * state.config.pool_size as usize + 2,
-        n => n,
-    };
-    let mut server = HttpServer::new(move || api::build_app(state.clone()))
-        // Slow clients (slowloris) are cut off: the request head must arrive
-        // in time, idle connections close, and shutdown waits briefly.
-        .client_request_timeout(request_timeout)
-        .client_disconnect_timeout(std::time::Duration::from_secs(1))
-        .keep_alive(keep_alive)
-        // Blocking work is database work (and a few file reads): threads
-        // beyond the pool's connections would only wait for one, and each
-        // new thread brings its own allocator heap. A fixed, small set keeps
-        // memory flat under long mixed traffic.
-        .worker_max_blocking_threads(blocking_threads)
-        .backlog(4096);
-    if workers > 0 {
-        server = server.workers(workers);
-    }
-    let server = server.listen(listener).map_err(|e| format!("cannot listen: {e}"))?.run();
+    let server = server::start(state, listener)?;
     Ok((server, watch))
 }
 
@@ -129,6 +106,23 @@ pub fn app_state(config: Config, pool: db::Pool) -> AppState {
     let cache = Arc::new(api::caching::ResponseCache::new(config.response_cache_bytes));
     let files = Arc::new(api::downloads::FileCache::default());
     let rate_limit =
-        api::ratelimit::RateLimit::new(config.rate_limit_per_minute, &config.trusted_proxies).map(Arc::new);
-    AppState { pool, config: Arc::new(config), revision: watch, cache, files, rate_limit, names: Default::default() }
+        api::ratelimit::RateLimit::new(config.rate_limit_per_minute, config.rate_limit_burst, &config.trusted_proxies)
+            .map(Arc::new);
+    // Streams hold a database connection while they read: at most half the
+    // pool by default, so that item and page requests always find one.
+    let max_streams = match config.max_streams {
+        0 => (config.pool_size as usize / 2).max(1),
+        n => n,
+    };
+    let streams = api::limits::Limits::new(config.max_streams_per_client, max_streams, &[]);
+    AppState {
+        pool,
+        config: Arc::new(config),
+        revision: watch,
+        cache,
+        files,
+        rate_limit,
+        names: Default::default(),
+        streams,
+    }
 }

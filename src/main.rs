@@ -84,6 +84,9 @@ enum Command {
         /// Requests per minute per client address, bursts of a quarter of it (0: no limit).
         #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 1200)]
         rate_limit_per_minute: u32,
+        /// Requests a client may make at once before the rate applies (0: a quarter of the per-minute rate).
+        #[arg(long, env = "RATE_LIMIT_BURST", default_value_t = 0)]
+        rate_limit_burst: u32,
         /// Milliseconds a request waits for a free database connection before a 503.
         #[arg(long, env = "POOL_TIMEOUT_MS", default_value_t = 5000)]
         pool_timeout_ms: u64,
@@ -96,6 +99,21 @@ enum Command {
         /// Milliseconds a serving query may run before it is cancelled (503); 0: no limit.
         #[arg(long, env = "STATEMENT_TIMEOUT_MS", default_value_t = 10000)]
         statement_timeout_ms: u64,
+        /// Open connections one client address may hold (trusted proxies exempt); past it 429.
+        #[arg(long, env = "MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 256)]
+        max_connections_per_address: usize,
+        /// Open connections in all (0: nine tenths of the open-file limit); past it 503.
+        #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 0)]
+        max_connections: usize,
+        /// Milliseconds a response waits for a client that reads nothing before the connection closes (0: forever).
+        #[arg(long, env = "WRITE_TIMEOUT_MS", default_value_t = 30000)]
+        write_timeout_ms: u64,
+        /// Whole-list CSV streams at once (0: half the pool); past it 503.
+        #[arg(long, env = "MAX_STREAMS", default_value_t = 0)]
+        max_streams: usize,
+        /// Whole-list CSV streams one client may run at once; past it 429.
+        #[arg(long, env = "MAX_STREAMS_PER_CLIENT", default_value_t = 2)]
+        max_streams_per_client: usize,
     },
     /// Validate and load a canonical dataset directory (all or nothing).
     Import {
@@ -177,10 +195,16 @@ fn run(cli: Cli) -> Result<(), String> {
             request_timeout_ms,
             keep_alive_s,
             rate_limit_per_minute,
+            rate_limit_burst,
             pool_timeout_ms,
             trusted_proxies,
             blocking_threads,
             statement_timeout_ms,
+            max_connections_per_address,
+            max_connections,
+            write_timeout_ms,
+            max_streams,
+            max_streams_per_client,
         } => {
             let config = Config {
                 host,
@@ -195,10 +219,16 @@ fn run(cli: Cli) -> Result<(), String> {
                 request_timeout: std::time::Duration::from_millis(request_timeout_ms.max(1000)),
                 keep_alive: std::time::Duration::from_secs(keep_alive_s),
                 rate_limit_per_minute,
+                rate_limit_burst,
                 trusted_proxies,
                 pool_timeout: std::time::Duration::from_millis(pool_timeout_ms.max(1)),
                 blocking_threads,
                 statement_timeout: std::time::Duration::from_millis(statement_timeout_ms),
+                max_connections_per_address: max_connections_per_address.max(1),
+                max_connections,
+                write_timeout: std::time::Duration::from_millis(write_timeout_ms),
+                max_streams,
+                max_streams_per_client: max_streams_per_client.max(1),
                 ..base
             };
             gagt::prepare(&config)?;

@@ -110,6 +110,15 @@ impl RevisionWatch {
         }
     }
 
+    /// Wake the background poll now (a request saw a newer revision).
+    pub fn nudge(&self) {
+        if let Ok(p) = self.poller.lock() {
+            if let Some(p) = p.as_ref() {
+                p.thread.thread().unpark();
+            }
+        }
+    }
+
     /// Stop the background poll and wait for its thread to end.
     pub fn stop_polling(&self) {
         let poller = self.poller.lock().ok().and_then(|mut p| p.take());

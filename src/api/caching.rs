@@ -22,16 +22,20 @@ fn cacheable(path: &str) -> bool {
 
 /// The strong validator for one representation of one URL at one revision.
 pub fn etag(rev: &Revision, req: &ServiceRequest) -> String {
+    etag_of(rev, req.uri(), req.headers().get(header::ACCEPT))
+}
+
+fn etag_of(rev: &Revision, uri: &actix_web::http::Uri, accept: Option<&HeaderValue>) -> String {
     let mut h = Sha256::new();
     h.update(rev.content_hash.as_bytes());
     h.update([0]);
-    h.update(req.uri().path().as_bytes());
+    h.update(uri.path().as_bytes());
     h.update([0]);
-    h.update(req.uri().query().unwrap_or("").as_bytes());
+    h.update(uri.query().unwrap_or("").as_bytes());
     h.update([0]);
     // The representation the Accept header selects, not its spelling: every
     // client asking for JSON shares one cache entry and one ETag.
-    let accept = req.headers().get(header::ACCEPT).map(|a| super::format::representation(a.to_str().unwrap_or("?")));
+    let accept = accept.map(|a| super::format::representation(a.to_str().unwrap_or("?")));
     h.update(accept.unwrap_or("json").as_bytes());
     format!("\"r{}-{}\"", rev.number, hex::encode(&h.finalize()[..12]))
 }
@@ -135,10 +139,17 @@ pub async fn conditional(
         }
         return Ok(req.into_response(res.body(hit.body.clone())));
     }
-    let mut res = next.call(req).await?;
+    // The handler's database reads say which revision the body is from; a
+    // newer one than the poll knew re-keys the response.
+    // (The URI as asked: an inner layer rewrites a `.csv` suffix.)
+    let (uri, accept) = (req.uri().clone(), req.headers().get(header::ACCEPT).cloned());
+    let (res, served) = super::consistency::pinned(rev.clone(), next.call(req)).await;
+    let mut res = res?;
     if res.status() != StatusCode::OK {
         return Ok(res.map_into_boxed_body());
     }
+    let (tag, rev) =
+        if served.number == rev.number { (tag, rev) } else { (etag_of(&served, &uri, accept.as_ref()), served) };
     set_headers(res.headers_mut(), &tag, &rev, max_age);
     if matches!(res.response().body().size(), actix_web::body::BodySize::Stream) {
         // Streamed (`all=1`): validators yes, memory no.

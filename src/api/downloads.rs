@@ -49,7 +49,7 @@ pub struct Downloads {
 }
 
 pub fn current(state: &AppState) -> Result<Downloads, ApiError> {
-    let rev = state.revision.get().ok_or_else(|| ApiError::Unavailable("no dataset revision yet".into()))?;
+    let rev = state.served_revision().ok_or_else(|| ApiError::Unavailable("no dataset revision yet".into()))?;
     let config = &state.config;
     let manifest = snapshot::manifest(config, rev.number)
         .ok_or_else(|| ApiError::Unavailable(format!("snapshot of revision {} is being written", rev.number)))?;
@@ -233,7 +233,7 @@ fn serve_file(
         .all(|h| !req.headers().contains_key(h));
     if plain && req.method() == actix_web::http::Method::GET && entry.bytes <= FileCache::MAX_FILE {
         if let Some(bytes) = state.files.get(revision, &entry.name, &path) {
-            let modified = state.revision.get().filter(|r| r.number == revision).map(|r| r.modified);
+            let modified = state.served_revision().filter(|r| r.number == revision).map(|r| r.modified);
             let modified = modified.or_else(|| std::fs::metadata(&path).and_then(|m| m.modified()).ok());
             let mut res = HttpResponse::Ok();
             res.content_type(mime)
@@ -303,7 +303,7 @@ pub async fn latest(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     QueryArgs::parse(&req, &[])?;
-    let rev = state.revision.get().ok_or_else(|| ApiError::Unavailable("no dataset revision yet".into()))?;
+    let rev = state.served_revision().ok_or_else(|| ApiError::Unavailable("no dataset revision yet".into()))?;
     if snapshot::manifest(&state.config, rev.number).is_none() {
         return Err(ApiError::Unavailable(format!("snapshot of revision {} is being written", rev.number)));
     }

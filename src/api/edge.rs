@@ -29,6 +29,11 @@ pub const HTML_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline
 
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The client's address (in request extensions): the peer's, or behind a
+/// trusted proxy the forwarded one.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub std::net::IpAddr);
+
 /// The id of the request being served (in request extensions).
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
@@ -66,7 +71,16 @@ pub async fn edge(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let id = request_id(&req);
-    let limiter = req.app_data::<actix_web::web::Data<super::state::AppState>>().and_then(|s| s.rate_limit.clone());
+    let state = req.app_data::<actix_web::web::Data<super::state::AppState>>();
+    let limiter = state.and_then(|s| s.rate_limit.clone());
+    let client = match (state, req.peer_addr()) {
+        (Some(s), Some(peer)) => Some(super::ratelimit::client_ip(
+            peer.ip(),
+            req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()),
+            &s.config.trusted_proxies,
+        )),
+        _ => None,
+    };
     let verdict = limiter.as_ref().and_then(|limit| {
         let peer = req.peer_addr()?.ip();
         Some(limit.check(peer, req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())))
@@ -91,10 +105,17 @@ pub async fn edge(
             let mut r = actix_web::ResponseError::error_response(&e);
             // Answered before CORS runs: let browsers read the refusal.
             r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+            if matches!(e, ApiError::TooManyRequests { .. }) {
+                // A client past its quota does not keep the connection either.
+                r.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+            }
             req.into_response(r)
         }
         None => {
             req.extensions_mut().insert(RequestId(id.clone()));
+            if let Some(ip) = client {
+                req.extensions_mut().insert(ClientIp(ip));
+            }
             next.call(req).await?.map_into_boxed_body()
         }
     };

@@ -70,6 +70,13 @@ pub enum ApiError {
     QueryTimeout(String),
     #[error("too many requests from this address; retry in {retry_after} s")]
     TooManyRequests { retry_after: u64 },
+    /// 429 with its own reason (too many streams from one client).
+    #[error("{detail}")]
+    ClientLimit { detail: String, retry_after: u64 },
+    /// 503 that says why and when to retry (a revision being published,
+    /// every stream slot taken).
+    #[error("{detail}")]
+    Busy { detail: String, retry_after: u64 },
     /// 414 or 431: the request is larger than the server accepts.
     #[error("{detail}")]
     TooLarge { status: StatusCode, detail: String },
@@ -171,7 +178,8 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::Unavailable(_) | ApiError::QueryTimeout(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests { .. } | ApiError::ClientLimit { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooLarge { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -194,7 +202,9 @@ impl ResponseError for ApiError {
             ApiError::Unavailable(_) | ApiError::QueryTimeout(_) => {
                 res.insert_header((header::RETRY_AFTER, "5"));
             }
-            ApiError::TooManyRequests { retry_after } => {
+            ApiError::TooManyRequests { retry_after }
+            | ApiError::ClientLimit { retry_after, .. }
+            | ApiError::Busy { retry_after, .. } => {
                 res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             _ => {}

@@ -97,7 +97,7 @@ pub async fn progress_updates(req: HttpRequest, state: web::Data<AppState>) -> R
         .iter()
         .map(|r| format!("{}{GUATEMALA}", r.reported_at))
         .next()
-        .or_else(|| state.revision.get().map(|r| r.created_at.clone()))
+        .or_else(|| state.served_revision().map(|r| r.created_at.clone()))
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
     let title = if scope.is_empty() {
         "Avances — Gobierno Abierto Guatemala".to_string()

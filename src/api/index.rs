@@ -116,7 +116,7 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         })
         .await?;
     let index_revision = revision.as_ref().map(|r| r.id).unwrap_or(0);
-    let citation = state.revision.get().map(|r| crate::snapshot::citation(&state.config, &r));
+    let citation = state.served_revision().map(|r| crate::snapshot::citation(&state.config, &r));
     let index = Index {
         license: state.config.license_name.clone(),
         license_url: state.config.license_url.clone(),

@@ -1,7 +1,7 @@
 //! Strict query-string parsing: unknown, repeated or malformed parameters are
 //! a 400 that names the parameter and what it accepts.
 
-use actix_web::HttpRequest;
+use actix_web::{HttpMessage, HttpRequest};
 
 use super::error::ApiError;
 
@@ -22,6 +22,8 @@ pub struct QueryArgs {
     pairs: Vec<(String, String)>,
     /// The path the query was sent to: cursors are bound to it.
     path: String,
+    /// The client's address (behind trusted proxies, the forwarded one).
+    pub client: Option<std::net::IpAddr>,
 }
 
 /// The parameter names a documented params struct declares: the one list
@@ -35,6 +37,7 @@ impl QueryArgs {
     pub fn parse(req: &HttpRequest, allowed: &[String]) -> Result<QueryArgs, ApiError> {
         let mut args = Self::parse_str(req.query_string(), allowed)?;
         args.path = req.path().to_string();
+        args.client = req.extensions().get::<super::edge::ClientIp>().map(|c| c.0);
         Ok(args)
     }
 
@@ -70,7 +73,7 @@ impl QueryArgs {
         if size > MAX_QUERY_LEN {
             return Err(too_long());
         }
-        Ok(QueryArgs { pairs, path: String::new() })
+        Ok(QueryArgs { pairs, path: String::new(), client: None })
     }
 
     /// A parameter's value; an empty value counts as absent.

@@ -72,11 +72,12 @@ pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAddr]) 
 }
 
 impl RateLimit {
-    /// `per_minute` requests per minute per client, in bursts of up to a
-    /// quarter of it (a script fetching every download file at once); `None` when `per_minute` is 0 (no limit).
-    pub fn new(per_minute: u32, trusted_proxies: &[IpAddr]) -> Option<RateLimit> {
+    /// `per_minute` requests per minute per client, in bursts of up to
+    /// `burst` (0: a quarter of `per_minute`, room for a script fetching
+    /// every download file at once); `None` when `per_minute` is 0 (no limit).
+    pub fn new(per_minute: u32, burst: u32, trusted_proxies: &[IpAddr]) -> Option<RateLimit> {
         let per_minute = NonZeroU32::new(per_minute)?;
-        let burst = NonZeroU32::new((per_minute.get() / 4).max(1))?;
+        let burst = NonZeroU32::new(if burst == 0 { (per_minute.get() / 4).max(1) } else { burst })?;
         let limiter = RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst))
             .with_middleware::<StateInformationMiddleware>();
         let interval = std::time::Duration::from_secs(60) / per_minute.get();
@@ -140,7 +141,7 @@ mod tests {
 
     #[test]
     fn a_burst_then_refusal_per_client() {
-        let rl = RateLimit::new(60, &[]).unwrap();
+        let rl = RateLimit::new(60, 0, &[]).unwrap();
         // 15 requests, earned back at one a second.
         assert_eq!(rl.policy, "\"per-address\";q=15;w=15");
         let first = rl.check(ip("192.0.2.1"), None);
@@ -153,6 +154,7 @@ mod tests {
         assert!(matches!(refused, Verdict::Refused { retry_after_secs: 1.., .. }));
         assert!(refused.field().starts_with("\"per-address\";r=0;t="), "{}", refused.field());
         assert!(matches!(rl.check(ip("192.0.2.2"), None), Verdict::Allowed { remaining: 14, .. }));
-        assert!(RateLimit::new(0, &[]).is_none());
+        assert!(RateLimit::new(0, 0, &[]).is_none());
+        assert_eq!(RateLimit::new(1, 15, &[]).unwrap().policy, "\"per-address\";q=15;w=900");
     }
 }

@@ -124,7 +124,6 @@ pub async fn check(state: &AppState, args: &QueryArgs, role_needs_institution: b
     if refs.plan.is_none() && refs.commitment.is_none() && refs.milestone.is_none() && refs.institution.is_none() {
         return Ok(refs);
     }
-    let revision = state.revision.get().map(|r| r.number).unwrap_or(0);
     let names = state.names.clone();
     let checked = refs.clone();
     let institution = state
@@ -139,7 +138,11 @@ pub async fn check(state: &AppState, args: &QueryArgs, role_needs_institution: b
                 }
             }
             match &checked.institution {
-                Some(v) => names.names(c, revision)?.resolve(v).map(Some),
+                Some(v) => {
+                    // The names of the revision this transaction reads.
+                    let revision = crate::models::revision::current(c)?.map(|r| r.id).unwrap_or(0);
+                    names.names(c, revision)?.resolve(v).map(Some)
+                }
                 None => Ok(None),
             }
         })

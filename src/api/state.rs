@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use actix_web::web;
 
+use super::consistency;
 use super::error::ApiError;
 use crate::config::Config;
 use crate::db::{DbConnection, Pool};
-use crate::revision::RevisionWatch;
+use crate::revision::{Revision, RevisionWatch};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -22,10 +23,14 @@ pub struct AppState {
     pub rate_limit: Option<Arc<super::ratelimit::RateLimit>>,
     /// Every name of every institution, for resolving `institution=` filters.
     pub names: Arc<super::references::NameIndex>,
+    /// Whole-list streams running, per client and in all.
+    pub streams: Arc<super::limits::Limits>,
 }
 
 impl AppState {
-    /// Run blocking database work on the thread pool with a pooled connection.
+    /// Run blocking database work on the thread pool with a pooled
+    /// connection, in one read transaction that also reads the revision it
+    /// sees: a response is built from one revision (see [`consistency`]).
     pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
@@ -33,11 +38,27 @@ impl AppState {
     {
         let pool = self.pool.clone();
         self.revision.count_db_call();
-        web::block(move || {
+        let (out, seen) = web::block(move || {
             let mut conn = pool.get()?;
-            f(&mut conn)
+            crate::db::read_snapshot::<_, ApiError>(&mut conn, |c| {
+                let seen = crate::models::revision::current(c)?;
+                Ok((f(c)?, seen))
+            })
         })
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+        if let Some(row) = seen {
+            if consistency::saw(row.id, || Revision::from_row(&row))? {
+                // The poll has not seen it yet: look now.
+                self.revision.nudge();
+            }
+        }
+        Ok(out)
+    }
+
+    /// The revision the response being built is keyed on: the request's
+    /// pinned one, else the one being served.
+    pub fn served_revision(&self) -> Option<Arc<Revision>> {
+        consistency::revision().or_else(|| self.revision.get())
     }
 }

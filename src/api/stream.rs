@@ -15,12 +15,12 @@ use actix_web::body::{BodySize, MessageBody};
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::HttpResponse;
-use diesel::Connection;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
 use super::error::ApiError;
 use super::format::CSV_TYPE;
+use super::limits::Refusal;
 use super::query::QueryArgs;
 use super::state::AppState;
 use crate::db::DbConnection;
@@ -97,7 +97,23 @@ where
     F: FnMut(&mut DbConnection, &Page<S>) -> Result<(Vec<R>, Next), ApiError> + Send + 'static,
     E: Fn(&[R], &mut Writer) -> Result<(), ApiError> + Send + 'static,
 {
-    let expected = state.revision.get().map(|r| r.number);
+    let client = args.client.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+    let slot = state.streams.admit(client).map_err(|why| match why {
+        Refusal::PerAddress(n) => ApiError::ClientLimit {
+            detail: format!(
+                "at most {n} whole-list downloads at once per client; wait for one to finish, or download the \
+                 snapshot files listed at /v1/downloads"
+            ),
+            retry_after: 5,
+        },
+        Refusal::Total(_) => ApiError::Busy {
+            detail: "every slot for whole-list downloads is taken; retry shortly, or download the snapshot files \
+                     listed at /v1/downloads"
+                .into(),
+            retry_after: 5,
+        },
+    })?;
+    let expected = state.served_revision().map(|r| r.number);
     let bom = matches!(args.str("bom"), Some("1" | "true"));
     let pool = state.pool.clone();
     state.revision.count_db_call();
@@ -112,17 +128,18 @@ where
 
     // The reader: one read transaction (one revision), chunk after chunk.
     actix_web::rt::task::spawn_blocking(move || {
+        // The stream's slot is given back when its reading ends.
+        let _slot = slot;
         let started = std::time::Instant::now();
         let result = pool.get().map_err(ApiError::from).and_then(|mut conn| {
             let conn: &mut DbConnection = &mut conn;
-            conn.transaction::<(), ApiError, _>(|c| {
-                if let DbConnection::Pg(pg) = c {
-                    use diesel::RunQueryDsl;
-                    diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(pg)?;
-                }
+            crate::db::read_snapshot::<(), ApiError>(conn, |c| {
                 let current = crate::models::revision::current(c)?.map(|r| r.id);
                 if current != expected {
-                    return Err(ApiError::Unavailable("a new dataset revision is being published; retry".into()));
+                    return Err(ApiError::Busy {
+                        detail: "a new dataset revision is being published; retry".into(),
+                        retry_after: 1,
+                    });
                 }
                 loop {
                     spent_rx.try_iter().for_each(drop);

@@ -91,6 +91,11 @@ impl Manager {
     }
 }
 
+/// The longest a serving session may sit in a transaction doing nothing (a
+/// whole-list stream waiting for its client, say); past it PostgreSQL ends
+/// the session, the stream is cut, and the pool opens a new connection.
+pub const IDLE_IN_TRANSACTION_MS: u64 = 60_000;
+
 /// How long a serving statement may run unless configured.
 pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -112,7 +117,9 @@ pub fn establish(
                 let mut setup = String::new();
                 // The read-only role (migration 000005) and read-only transactions.
                 setup.push_str(&format!(
-                    "SET ROLE gagt_reader; SET statement_timeout = {}; SET default_transaction_read_only = on;",
+                    "SET ROLE gagt_reader; SET statement_timeout = {}; SET default_transaction_read_only = on; \
+                     SET default_transaction_isolation = 'repeatable read'; \
+                     SET idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_MS};",
                     statement_timeout.as_millis()
                 ));
                 conn.batch_execute(&setup).map_err(ConnectionError::CouldntSetupConfiguration)?;
@@ -183,6 +190,17 @@ pub fn serving_pool(url: &DatabaseUrl, size: u32, wait: Duration, statement_time
         .connection_timeout(wait)
         .build(Manager { statement_timeout, ..Manager::new(url.clone(), true) })
         .map_err(|e| format!("cannot open {}: {e}", url.redacted()))
+}
+
+/// Run `f` in one read transaction: every statement in it sees the same
+/// committed state (serving connections on PostgreSQL begin their
+/// transactions at REPEATABLE READ; SQLite holds one snapshot per read
+/// transaction). A response built inside never mixes two imports.
+pub fn read_snapshot<T, E>(conn: &mut DbConnection, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(f)
 }
 
 /// Apply pending migrations; returns the versions applied.

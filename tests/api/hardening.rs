@@ -7,15 +7,19 @@ use crate::helpers::{assert_problem, fixture, spawn_app_tuned, Backend};
 
 #[test]
 fn each_client_address_gets_a_quota_then_429_with_retry_after() {
-    // 60 per minute: bursts of 15.
-    let app = spawn_app_tuned(Backend::Sqlite, Some(&fixture()), |c| c.rate_limit_per_minute = 60);
+    // Bursts of 15, then one request a minute: no machine is slow enough
+    // to earn one back while the test runs.
+    let app = spawn_app_tuned(Backend::Sqlite, Some(&fixture()), |c| {
+        c.rate_limit_per_minute = 1;
+        c.rate_limit_burst = 15;
+    });
     for i in 0..15 {
         let res = app.get("/v1/plans");
         assert_eq!(res.status(), 200, "request {i}");
         assert_eq!(res.headers()["x-ratelimit-limit"], "15");
         assert_eq!(res.headers()["x-ratelimit-remaining"], (14 - i).to_string().as_str());
-        // The IETF fields: 15 requests earned back over 15 s; what is left.
-        assert_eq!(res.headers()["ratelimit-policy"], "\"per-address\";q=15;w=15");
+        // The IETF fields: 15 requests earned back over 15 minutes; what is left.
+        assert_eq!(res.headers()["ratelimit-policy"], "\"per-address\";q=15;w=900");
         let field = res.headers()["ratelimit"].to_str().unwrap().to_string();
         assert!(field.starts_with(&format!("\"per-address\";r={};t=", 14 - i)), "{field}");
     }
@@ -34,7 +38,8 @@ fn each_client_address_gets_a_quota_then_429_with_retry_after() {
 #[test]
 fn forwarded_for_counts_only_behind_a_trusted_proxy() {
     let app = spawn_app_tuned(Backend::Sqlite, Some(&fixture()), |c| {
-        c.rate_limit_per_minute = 60;
+        c.rate_limit_per_minute = 1;
+        c.rate_limit_burst = 15;
         c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
     });
     for _ in 0..15 {

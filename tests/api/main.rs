@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod attacks;
 mod audit;
 mod backends;
 mod caching;

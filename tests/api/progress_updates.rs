@@ -97,6 +97,9 @@ fn concurrent_streams_beyond_the_pool_all_complete() {
     let app = crate::helpers::spawn_app_tuned(crate::helpers::Backend::Sqlite, Some(&crate::helpers::fixture()), |c| {
         c.pool_size = 2;
         c.stream_chunk_rows = 3;
+        // More streams allowed than the pool has connections: they wait their turn.
+        c.max_streams = 8;
+        c.max_streams_per_client = 8;
     });
     let path = "/v1/progress-updates.csv?all=1&sort=-reported_at";
     let expected = app.text(path);
