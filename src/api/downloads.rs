@@ -2,7 +2,6 @@
 //! served like a good file server (Range, validators, long caching for
 //! per-revision files), straight from disk and never re-compressed.
 
-use actix_files::NamedFile;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType, HeaderValue};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -168,31 +167,6 @@ impl FileCache {
     }
 }
 
-/// A file in memory handed to the connection a slice at a time (no copy),
-/// so each connection's write buffer stays small.
-struct Sliced(web::Bytes);
-
-impl actix_web::body::MessageBody for Sliced {
-    type Error = std::convert::Infallible;
-
-    fn size(&self) -> actix_web::body::BodySize {
-        actix_web::body::BodySize::Sized(self.0.len() as u64)
-    }
-
-    fn poll_next(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<web::Bytes, Self::Error>>> {
-        const SLICE: usize = 64 << 10;
-        let this = self.get_mut();
-        if this.0.is_empty() {
-            return std::task::Poll::Ready(None);
-        }
-        let n = this.0.len().min(SLICE);
-        std::task::Poll::Ready(Some(Ok(this.0.split_to(n))))
-    }
-}
-
 /// Serve one snapshot file with Range, If-None-Match / If-Modified-Since and caching.
 fn serve_file(
     req: &HttpRequest,
@@ -214,59 +188,36 @@ fn serve_file(
     } else {
         format!("public, max-age={}", state.config.cache_max_age)
     };
-    if super::caching::matches(req.headers().get(header::IF_NONE_MATCH), &etag) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .insert_header((header::CACHE_CONTROL, cache))
-            .finish());
-    }
     let path = snapshot::revision_dir(&state.config, revision).join(&entry.name);
-    let mime: mime::Mime = entry.media_type.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
+    let meta = std::fs::metadata(&path).map_err(|e| ApiError::Internal(format!("{}: {e}", path.display())))?;
     let disposition = ContentDisposition {
         disposition: DispositionType::Attachment,
         parameters: vec![DispositionParam::Filename(entry.name.clone())],
     };
-    // A plain whole-file GET of a small file: from memory. Ranges and
-    // date-conditional requests go to the file server below.
-    let plain = [header::RANGE, header::IF_RANGE, header::IF_MODIFIED_SINCE, header::IF_UNMODIFIED_SINCE]
-        .iter()
-        .all(|h| !req.headers().contains_key(h));
-    if plain && req.method() == actix_web::http::Method::GET && entry.bytes <= FileCache::MAX_FILE {
-        if let Some(bytes) = state.files.get(revision, &entry.name, &path) {
-            let modified = state.served_revision().filter(|r| r.number == revision).map(|r| r.modified);
-            let modified = modified.or_else(|| std::fs::metadata(&path).and_then(|m| m.modified()).ok());
-            let mut res = HttpResponse::Ok();
-            res.content_type(mime)
-                .insert_header((header::CONTENT_DISPOSITION, disposition))
-                .insert_header((header::ACCEPT_RANGES, "bytes"))
-                .insert_header((header::ETAG, etag))
-                .insert_header((header::CACHE_CONTROL, cache));
-            if let Some(m) = modified {
-                res.insert_header((header::LAST_MODIFIED, httpdate::fmt_http_date(m)));
-            }
-            return Ok(res.body(Sliced(bytes)));
-        }
-    }
-    let file = NamedFile::open(&path).map_err(|e| ApiError::Internal(format!("{}: {e}", path.display())))?;
-    // Snapshot files were just written and sit in the page cache: read them
-    // on the worker (64 KiB at a time) rather than hopping to the blocking
-    // pool for every chunk, which halved throughput.
-    let mut res = file
-        .read_mode_threshold(u64::MAX)
-        .set_content_type(mime)
-        .set_content_disposition(disposition)
-        .use_etag(false)
-        .use_last_modified(true)
-        .prefer_utf8(true)
-        .into_response(req);
-    let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        h.insert(header::ETAG, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&cache) {
-        h.insert(header::CACHE_CONTROL, v);
-    }
-    Ok(res)
+    // Text formats say their charset (Excel and browsers need it for accents).
+    let mime = match entry.media_type.as_str() {
+        t @ ("text/csv" | "text/plain" | "application/json" | "application/x-ndjson") => format!("{t}; charset=utf-8"),
+        t => t.to_string(),
+    };
+    let header = |v: &str| HeaderValue::from_str(v).map_err(|e| ApiError::Internal(e.to_string()));
+    // Small files are served from memory.
+    let memory = (entry.bytes <= FileCache::MAX_FILE).then(|| state.files.get(revision, &entry.name, &path)).flatten();
+    let modified = state.served_revision().filter(|r| r.number == revision).map(|r| r.modified);
+    super::files::respond(
+        req,
+        super::files::File {
+            len: meta.len(),
+            etag,
+            modified: modified.or_else(|| meta.modified().ok()).unwrap_or(std::time::UNIX_EPOCH),
+            memory,
+            headers: vec![
+                (header::CONTENT_TYPE, header(&mime)?),
+                (header::CONTENT_DISPOSITION, header(&disposition.to_string())?),
+                (header::CACHE_CONTROL, header(&cache)?),
+            ],
+            path,
+        },
+    )
 }
 
 #[utoipa::path(
@@ -293,7 +244,8 @@ fn serve_file(
         )),
         (status = 304, description = "Not modified"),
         (status = 404, description = "No such file", body = Problem, content_type = "application/problem+json"),
-        (status = 416, description = "Range not satisfiable"),
+        (status = 412, description = "If-Match or If-Unmodified-Since does not hold for this file", body = Problem, content_type = "application/problem+json"),
+        (status = 416, description = "Range not satisfiable (Content-Range gives the file's length)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/downloads/latest/{file}")]
@@ -337,7 +289,8 @@ pub async fn latest(
         )),
         (status = 304, description = "Not modified"),
         (status = 404, description = "No such revision or file", body = Problem, content_type = "application/problem+json"),
-        (status = 416, description = "Range not satisfiable"),
+        (status = 412, description = "If-Match or If-Unmodified-Since does not hold for this file", body = Problem, content_type = "application/problem+json"),
+        (status = 416, description = "Range not satisfiable (Content-Range gives the file's length)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/downloads/{revision}/{file}")]

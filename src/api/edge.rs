@@ -148,17 +148,38 @@ pub async fn edge(
     if html && !res.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(HTML_CSP));
     }
-    if problem {
-        // Problems are small and built in memory: add the request id.
+    let error = res.status().is_client_error() || res.status().is_server_error();
+    if problem || error {
+        // Problems are small and built in memory: add the request id. An
+        // error some library answered in its own words (CORS, say) becomes
+        // a problem too, its words the detail.
         let (req, res) = res.into_parts();
-        let (head, body) = res.into_parts();
+        let (mut head, body) = res.into_parts();
         let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
         let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
-            Ok(serde_json::Value::Object(mut m)) => {
+            Ok(serde_json::Value::Object(mut m)) if problem => {
                 m.insert("request_id".into(), serde_json::Value::String(id));
                 serde_json::to_vec(&m).unwrap_or_else(|_| bytes.to_vec())
             }
-            _ => bytes.to_vec(),
+            _ if problem => bytes.to_vec(),
+            _ => {
+                let status = head.status();
+                let said = String::from_utf8_lossy(&bytes).trim().to_string();
+                let detail = if said.is_empty() || said.len() > 300 {
+                    status.canonical_reason().unwrap_or("error").to_string()
+                } else {
+                    said
+                };
+                head.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+                serde_json::to_vec(&serde_json::json!({
+                    "type": "about:blank",
+                    "title": status.canonical_reason().unwrap_or("Error"),
+                    "status": status.as_u16(),
+                    "detail": detail,
+                    "request_id": id,
+                }))
+                .unwrap_or_default()
+            }
         };
         return Ok(ServiceResponse::new(req, head.set_body(body).map_into_boxed_body()));
     }

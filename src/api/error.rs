@@ -80,6 +80,12 @@ pub enum ApiError {
     /// 414 or 431: the request is larger than the server accepts.
     #[error("{detail}")]
     TooLarge { status: StatusCode, detail: String },
+    /// 412: a precondition (If-Match, If-Unmodified-Since) does not hold.
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// 416: the range starts past the end of a file of `len` bytes.
+    #[error("the range starts after the end of the file ({len} bytes)")]
+    RangeNotSatisfiable { len: u64 },
     #[error("internal error")]
     Internal(String),
 }
@@ -180,6 +186,8 @@ impl ResponseError for ApiError {
             ApiError::Unavailable(_) | ApiError::QueryTimeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyRequests { .. } | ApiError::ClientLimit { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::TooLarge { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -198,6 +206,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::MethodNotAllowed => {
                 res.insert_header((header::ALLOW, "GET, HEAD, OPTIONS"));
+            }
+            ApiError::RangeNotSatisfiable { len } => {
+                res.insert_header((header::CONTENT_RANGE, format!("bytes */{len}")));
             }
             ApiError::Unavailable(_) | ApiError::QueryTimeout(_) => {
                 res.insert_header((header::RETRY_AFTER, "5"));

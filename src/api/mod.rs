@@ -10,6 +10,7 @@ pub mod downloads;
 pub mod edge;
 pub mod error;
 pub mod feeds;
+pub mod files;
 pub mod format;
 pub mod health;
 pub mod index;
@@ -167,7 +168,58 @@ where
 
 /// The OpenAPI document, generated from the routes.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    with_routes(App::new().into_utoipa_app()).split_for_parts().1
+    let mut doc = with_routes(App::new().into_utoipa_app()).split_for_parts().1;
+    add_shared_responses(&mut doc);
+    doc
+}
+
+/// Answers any operation can give, whatever it does: a request the parser
+/// refuses (400), too long (414) or with too many or too large headers
+/// (431), a client past its rate or connection limit (429), a server at its
+/// connection limit or without its database (503); and 304 to a conditional
+/// GET of anything cached by revision.
+fn add_shared_responses(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, ResponseBuilder};
+    let problem = |description: &str, retry: bool| {
+        let mut r = ResponseBuilder::new().description(description).content(
+            "application/problem+json",
+            ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+        );
+        if retry {
+            r = r.header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(Some(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::Integer)))
+                    .description(Some("Seconds to wait before retrying"))
+                    .build(),
+            );
+        }
+        RefOr::T(r.build())
+    };
+    let shared = [
+        ("400", problem("The request is not valid: a parameter, or HTTP itself", false)),
+        ("414", problem("The path or query string is longer than the server accepts", false)),
+        ("429", problem("Too many requests or connections from this client; see Retry-After", true)),
+        ("431", problem("The request headers are larger than the server accepts", false)),
+        ("503", problem("Busy or without its database for a moment; see Retry-After", true)),
+    ];
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let Some(op) = item.get.as_mut() else { continue };
+        let responses = &mut op.responses.responses;
+        for (code, response) in &shared {
+            responses.entry(code.to_string()).or_insert_with(|| response.clone());
+        }
+        let cached = path == "/" || (path.starts_with("/v1") && !path.starts_with("/v1/downloads/"));
+        if cached && path != "/v1/openapi.json" {
+            responses.entry("304".into()).or_insert_with(|| {
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description("Not modified: the ETag or date given still names this revision's answer")
+                        .build(),
+                )
+            });
+        }
+    }
 }
 
 /// The OpenAPI document as committed in `openapi/openapi.json`.

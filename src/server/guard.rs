@@ -87,6 +87,9 @@ pub struct Guarded {
     /// Set while a write waits for the client to read.
     write_timer: Option<Pin<Box<Sleep>>>,
     write_stalled: bool,
+    /// A problem document being written in place of actix-http's empty
+    /// answer to a request it could not parse.
+    pending: Option<(Vec<u8>, usize)>,
     _slot: Slot,
 }
 
@@ -110,6 +113,7 @@ impl Guarded {
             head_timer: None,
             write_timer: None,
             write_stalled: false,
+            pending: None,
             _slot: slot,
         }
     }
@@ -188,9 +192,70 @@ impl AsyncRead for Guarded {
     }
 }
 
+impl Guarded {
+    /// Write out a replacement answer before anything else.
+    fn drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while let Some((bytes, at)) = self.pending.as_mut() {
+            match Pin::new(&mut self.io).poll_write(cx, &bytes[*at..]) {
+                Poll::Ready(Ok(n)) => {
+                    *at += n;
+                    if *at == bytes.len() || n == 0 {
+                        self.pending = None;
+                    }
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// actix-http answers a request it cannot parse (bad bytes, too many or too
+/// large headers, a head too slow) with an empty 4xx and closes, and offers
+/// no hook to shape it: when `buf` starts with such an answer, the problem
+/// document to send instead, and how many bytes of `buf` it replaces.
+fn bare_error(buf: &[u8]) -> Option<(Vec<u8>, usize)> {
+    if !(buf.starts_with(b"HTTP/1.1 4") || buf.starts_with(b"HTTP/1.1 5")) {
+        return None;
+    }
+    let end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let head = std::str::from_utf8(&buf[..end]).ok()?.to_ascii_lowercase();
+    if !head.contains("\r\ncontent-length: 0\r\n") || head.contains("\r\ncontent-type:") {
+        return None;
+    }
+    let status: u16 = head.get(9..12)?.parse().ok()?;
+    let code = actix_web::http::StatusCode::from_u16(status).ok()?;
+    let detail = match status {
+        400 => "the request is not valid HTTP/1.1 (a malformed line, or bytes a request may not contain)",
+        408 => "the request head did not arrive in time",
+        413 | 414 | 431 => {
+            "the request head is larger than the server accepts (at most 96 header fields, 32 KiB in all)"
+        }
+        _ => code.canonical_reason().unwrap_or("error"),
+    };
+    let title = code.canonical_reason().unwrap_or("Error");
+    let body =
+        serde_json::json!({"type": "about:blank", "title": title, "status": status, "detail": detail}).to_string();
+    let answer = format!(
+        "HTTP/1.1 {status} {title}\r\ncontent-type: application/problem+json\r\nconnection: close\r\n\
+         x-content-type-options: nosniff\r\naccess-control-allow-origin: *\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    Some((answer.into_bytes(), end))
+}
+
 impl AsyncWrite for Guarded {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        std::task::ready!(this.drain(cx))?;
+        if let Some((answer, replaced)) = bare_error(buf) {
+            this.pending = Some((answer, 0));
+            return match this.drain(cx) {
+                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                _ => Poll::Ready(Ok(replaced)),
+            };
+        }
         match Pin::new(&mut this.io).poll_write(cx, buf) {
             Poll::Ready(Ok(n)) => {
                 this.wrote = true;
@@ -206,11 +271,15 @@ impl AsyncWrite for Guarded {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+        let this = self.get_mut();
+        std::task::ready!(this.drain(cx))?;
+        Pin::new(&mut this.io).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+        let this = self.get_mut();
+        std::task::ready!(this.drain(cx))?;
+        Pin::new(&mut this.io).poll_shutdown(cx)
     }
 }
 
@@ -247,6 +316,25 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(v["status"], 429);
         assert!(text.contains(&format!("content-length: {}\r\n", body.len())));
+    }
+
+    #[test]
+    fn actix_http_bare_error_answers_become_problems() {
+        let bare = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\nconnection: close\r\ndate: x\r\n\r\n";
+        let (answer, replaced) = bare_error(bare).unwrap();
+        assert_eq!(replaced, bare.len());
+        let text = String::from_utf8(answer).unwrap();
+        assert!(text.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"), "{text}");
+        assert!(text.contains("content-type: application/problem+json\r\n"));
+        let body: serde_json::Value = serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+        assert_eq!(body["status"], 431);
+        // The application's own answers are left alone.
+        assert!(bare_error(
+            b"HTTP/1.1 404 Not Found\r\ncontent-type: application/problem+json\r\ncontent-length: 9\r\n\r\n"
+        )
+        .is_none());
+        assert!(bare_error(b"HTTP/1.1 304 Not Modified\r\ncontent-length: 0\r\n\r\n").is_none());
+        assert!(bare_error(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").is_none());
     }
 
     #[test]

@@ -319,3 +319,72 @@ fn serving_sessions_cannot_idle_in_a_transaction_for_long() {
     let s: Setting = diesel::sql_query("SHOW idle_in_transaction_session_timeout").get_result(pg).unwrap();
     assert_eq!(s.idle_in_transaction_session_timeout, "1min");
 }
+
+/// RFC 9110 on downloads: a stale `If-Range` gets the whole new file, not a
+/// piece of it; `If-Match` and `If-Unmodified-Since` are checked; 412 and
+/// 416 are problem documents.
+#[test]
+fn downloads_follow_rfc_9110_conditionals_and_ranges() {
+    let app = spawn_app(Backend::Sqlite);
+    let url = "/v1/downloads/latest/commitments.csv";
+    let full = app.get(url);
+    let etag = full.headers()["etag"].to_str().unwrap().to_string();
+    let modified = full.headers()["last-modified"].to_str().unwrap().to_string();
+    let body = full.bytes().unwrap();
+    // If-Range naming this file: the range; naming an older one: all of it.
+    let part = app.client.get(app.url(url)).header("Range", "bytes=0-9").header("If-Range", &etag).send().unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.bytes().unwrap().len(), 10);
+    for stale in ["\"0123456789abcdef0123456789abcdef\"", "Tue, 01 Jan 2019 00:00:00 GMT", "W/\"x\""] {
+        let res = app.client.get(app.url(url)).header("Range", "bytes=0-9").header("If-Range", stale).send().unwrap();
+        assert_eq!(res.status(), 200, "If-Range: {stale}");
+        assert!(res.headers().get("content-range").is_none());
+        assert_eq!(res.bytes().unwrap(), body);
+    }
+    let by_date = app.client.get(app.url(url)).header("Range", "bytes=0-9").header("If-Range", &modified).send();
+    assert_eq!(by_date.unwrap().status(), 206);
+    // If-Match: only this file's tag (or *) lets the request through.
+    assert_eq!(app.get_with(url, "If-Match", &etag).status(), 200);
+    assert_eq!(app.get_with(url, "If-Match", "*").status(), 200);
+    let p = assert_problem(app.get_with(url, "If-Match", "\"something-else\""), 412);
+    assert!(p["detail"].as_str().unwrap().contains("If-Match"), "{p}");
+    assert_problem(app.get_with(url, "If-Unmodified-Since", "Tue, 01 Jan 2019 00:00:00 GMT"), 412);
+    assert_eq!(app.get_with(url, "If-Unmodified-Since", &modified).status(), 200);
+    // 416 says how long the file is, as a problem.
+    let res = app.get_with(url, "Range", &format!("bytes={}-", body.len() + 10));
+    assert_eq!(res.headers()["content-range"].to_str().unwrap(), format!("bytes */{}", body.len()));
+    assert_problem(res, 416);
+    // A Range that is not valid syntax is ignored.
+    assert_eq!(app.get_with(url, "Range", "lines=1-2").status(), 200);
+}
+
+/// Requests the HTTP parser refuses (raw bytes a request may not contain,
+/// too many headers, a huge URI) and CORS preflights for other methods get
+/// problem documents, not bare or plain-text answers.
+#[test]
+fn what_the_parser_refuses_is_answered_as_a_problem() {
+    let app = spawn_app(Backend::Sqlite);
+    let many: String = (0..120).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let huge = format!("GET /v1/plans?q={} HTTP/1.1\r\nHost: t\r\n\r\n", "a".repeat(66_000));
+    for (name, raw) in [
+        ("raw bytes", "GET /v1/pl\u{1}ans HTTP/1.1\r\nHost: t\r\n\r\n".to_string()),
+        ("many headers", format!("GET /v1/plans HTTP/1.1\r\nHost: t\r\n{many}\r\n")),
+        ("huge URI", huge),
+    ] {
+        let mut s = connect(&app);
+        send(&mut s, &raw);
+        let head = read_response(&mut s);
+        let status: u16 = head[9..12].parse().unwrap();
+        assert!((400..500).contains(&status), "{name}: {head}");
+        assert!(head.to_ascii_lowercase().contains("content-type: application/problem+json"), "{name}: {head}");
+    }
+    let res = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/v1/plans"))
+        .header("Origin", "https://example.org")
+        .header("Access-Control-Request-Method", "DELETE")
+        .send()
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    assert_problem(res, 400);
+}
