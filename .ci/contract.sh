@@ -33,14 +33,15 @@ curl -fs "http://127.0.0.1:$port/readyz" >/dev/null
 
 # Every check about what the server answers: no server errors, documented
 # status codes, content types, bodies and headers, 405 for other methods.
-# Left out: the two checks about which inputs are accepted, because the API is
+# Left out: the check that every schema-valid input is accepted, because the API is
 # stricter than JSON Schema can say (a `q` needs a letter or digit, dates must
-# exist) and reads an empty parameter as an absent one, on purpose.
+# exist). Schema-violating input must be refused (negative_data_rejection).
 "$venv/bin/schemathesis" run "http://127.0.0.1:$port/v1/openapi.json" \
     --checks all \
-    --exclude-checks positive_data_acceptance,negative_data_rejection \
+    --exclude-checks positive_data_acceptance \
     --max-examples "$examples" \
     --generation-deterministic \
     --workers 2 \
-    --report junit --report-dir "$data_dir/report"
-echo "contract: every operation, $examples examples each, no failures"
+    --report junit --report-dir "$data_dir/report" | tee "$data_dir/schemathesis.log"
+cases=$(grep -A1 '^Test cases:' "$data_dir/schemathesis.log" | tail -1 | sed 's/^ *//')
+echo "contract: every operation, up to $examples examples each, all checks but positive_data_acceptance: $cases"

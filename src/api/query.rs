@@ -64,6 +64,11 @@ impl QueryArgs {
                     format!("is not a parameter of this endpoint; allowed: {}", names.join(", ")),
                 ));
             }
+            if v.is_empty() {
+                // An empty value is a mistake more often than a choice, and
+                // reading it as "absent" would hide it.
+                return Err(ApiError::bad(&k, "is empty: give a value, or leave the parameter out"));
+            }
             if pairs.iter().any(|(n, _)| *n == k) {
                 return Err(ApiError::bad(&k, "is given more than once"));
             }

@@ -388,3 +388,14 @@ fn what_the_parser_refuses_is_answered_as_a_problem() {
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     assert_problem(res, 400);
 }
+
+/// An empty parameter value is refused, not read as absent (schemathesis'
+/// negative-data check sends them).
+#[test]
+fn an_empty_parameter_value_is_refused_by_name() {
+    let app = spawn_app(Backend::Sqlite);
+    for (path, name) in [("/v1/plans?format=", "format"), ("/v1/quality-findings?kind=", "kind"), ("/v1?bom=", "bom")] {
+        let p = assert_problem(app.get(path), 400);
+        assert_eq!(p["invalid_params"][0]["name"], name, "{path}");
+    }
+}
