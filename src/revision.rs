@@ -36,6 +36,10 @@ impl Revision {
     }
 }
 
+/// The longest pause between attempts to finish work for a revision (its
+/// download files): a failure that repeats costs little.
+pub const RETRY_AT_MOST: Duration = Duration::from_secs(600);
+
 /// Shared, cheaply readable current revision.
 #[derive(Clone, Default)]
 pub struct RevisionWatch {
@@ -73,30 +77,42 @@ impl RevisionWatch {
     }
 
     /// Poll the database every `every` in a background thread; `on_change`
-    /// runs (in that thread) whenever a new revision appears.
+    /// runs (in that thread) whenever a new revision appears, and again,
+    /// with growing pauses (up to [`RETRY_AT_MOST`]), while it returns false
+    /// (the revision's download files could not be written, say).
     /// The thread runs until [`RevisionWatch::stop_polling`]: a server that
     /// stops must stop it, so that no thread is still talking to the
     /// database when the process exits (libpq's TLS state is torn down at
     /// exit, under a thread still using it: a crash).
-    pub fn spawn_poller(&self, pool: Pool, every: Duration, on_change: impl Fn(&Revision) + Send + 'static) {
+    pub fn spawn_poller(&self, pool: Pool, every: Duration, on_change: impl Fn(&Revision) -> bool + Send + 'static) {
         let watch = RevisionWatch { poller: Arc::default(), ..self.clone() };
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
         let thread = std::thread::Builder::new()
             .name("revision-poll".into())
             .spawn(move || {
+                // When to run `on_change` again, and the pause after that.
+                let mut retry: Option<(std::time::Instant, Duration)> = None;
+                let run = |r: &Revision, pause: Duration| {
+                    (!on_change(r)).then(|| (std::time::Instant::now() + pause, (pause * 2).min(RETRY_AT_MOST)))
+                };
                 if let Some(r) = watch.get() {
-                    on_change(&r);
+                    retry = run(&r, every);
                 }
                 while !stopped.load(Ordering::Acquire) {
                     match watch.refresh(&pool) {
                         Ok(true) => {
                             if let Some(r) = watch.get() {
-                                on_change(&r);
+                                retry = run(&r, every);
                             }
                         }
                         Ok(false) => {}
                         Err(e) => log::warn!("cannot read the dataset revision: {e}"),
+                    }
+                    if let Some((_, pause)) = retry.filter(|(at, _)| *at <= std::time::Instant::now()) {
+                        if let Some(r) = watch.get() {
+                            retry = run(&r, pause);
+                        }
                     }
                     // Woken early by `stop_polling`.
                     std::thread::park_timeout(every);
@@ -149,7 +165,7 @@ mod tests {
         let pool = crate::db::serving_pool(&url, 1, Duration::from_secs(1), Duration::ZERO).unwrap();
         let watch = RevisionWatch::default();
         // An hour between polls: only the wake-up can end it in time.
-        watch.spawn_poller(pool, Duration::from_secs(3600), |_| {});
+        watch.spawn_poller(pool, Duration::from_secs(3600), |_| true);
         let thread = watch.poller.lock().unwrap().as_ref().map(|p| p.thread.thread().id());
         assert!(thread.is_some());
         watch.stop_polling();

@@ -20,4 +20,5 @@ mod meta;
 mod milestones;
 mod plans;
 mod progress_updates;
+mod publishing;
 mod search;
