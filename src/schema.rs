@@ -250,7 +250,7 @@ diesel::table! {
 
 diesel::table! {
     record_changes (seq) {
-        seq -> Integer,
+        seq -> BigInt,
         revision -> Integer,
         record_type -> Text,
         record_id -> Text,

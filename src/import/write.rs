@@ -53,7 +53,7 @@ fn track_changes(
     old: &[RecordVersionRow],
     revision: i32,
     now: &str,
-    last_seq: i32,
+    last_seq: i64,
 ) -> (Vec<RecordVersionRow>, Vec<RecordChangeRow>) {
     let old: HashMap<(&str, &str), &RecordVersionRow> =
         old.iter().map(|v| ((v.record_type.as_str(), v.record_id.as_str()), v)).collect();
@@ -62,7 +62,7 @@ fn track_changes(
     let mut seen: HashSet<(String, String)> = HashSet::new();
     let mut change = |t: &str, id: &str, what: &str| {
         changes.push(RecordChangeRow {
-            seq: last_seq + changes.len() as i32 + 1,
+            seq: last_seq + changes.len() as i64 + 1,
             revision,
             record_type: t.to_string(),
             record_id: id.to_string(),
