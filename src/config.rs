@@ -48,6 +48,9 @@ pub struct Config {
     pub blocking_threads: usize,
     /// The longest a serving statement may run (cancelled past it: 503); zero: no limit.
     pub statement_timeout: std::time::Duration,
+    /// The key cursors are signed with; None: the database's own random
+    /// secret (`deployment_secrets`), shared by every replica serving it.
+    pub cursor_key: Option<String>,
 }
 
 impl Config {
@@ -76,6 +79,7 @@ impl Config {
             pool_timeout: std::time::Duration::from_secs(5),
             blocking_threads: 0,
             statement_timeout: crate::db::DEFAULT_STATEMENT_TIMEOUT,
+            cursor_key: None,
         }
     }
 }

@@ -96,6 +96,10 @@ enum Command {
         /// Milliseconds a serving query may run before it is cancelled (503); 0: no limit.
         #[arg(long, env = "STATEMENT_TIMEOUT_MS", default_value_t = 10000)]
         statement_timeout_ms: u64,
+        /// Key that signs pagination cursors (default: a random secret kept in the database, shared by its
+        /// replicas; set the same key on replicas that have databases of their own).
+        #[arg(long, env = "GAGT_CURSOR_KEY", hide_env_values = true)]
+        cursor_key: Option<String>,
     },
     /// Validate and load a canonical dataset directory (all or nothing).
     Import {
@@ -181,6 +185,7 @@ fn run(cli: Cli) -> Result<(), String> {
             trusted_proxies,
             blocking_threads,
             statement_timeout_ms,
+            cursor_key,
         } => {
             let config = Config {
                 host,
@@ -199,6 +204,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 pool_timeout: std::time::Duration::from_millis(pool_timeout_ms.max(1)),
                 blocking_threads,
                 statement_timeout: std::time::Duration::from_millis(statement_timeout_ms),
+                cursor_key: cursor_key.filter(|k| !k.is_empty()),
                 ..base
             };
             gagt::prepare(&config)?;

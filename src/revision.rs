@@ -48,6 +48,9 @@ pub struct RevisionWatch {
     pub db_calls: Arc<AtomicU64>,
     /// The background poll, stopped by [`RevisionWatch::stop_polling`].
     poller: Arc<Mutex<Option<Poller>>>,
+    /// The database's random secret (`deployment_secrets`), read with the
+    /// first revision: what cursors are signed with when no key is configured.
+    secret: Arc<std::sync::OnceLock<Arc<[u8]>>>,
 }
 
 struct Poller {
@@ -60,9 +63,27 @@ impl RevisionWatch {
         self.current.read().ok().and_then(|g| g.clone())
     }
 
+    /// The database's cursor secret, once read.
+    pub fn secret(&self) -> Option<Arc<[u8]>> {
+        self.secret.get().cloned()
+    }
+
     /// Read the revision from the database; returns true when it changed.
     pub fn refresh(&self, pool: &Pool) -> Result<bool, String> {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
+        if self.secret.get().is_none() {
+            use crate::schema::deployment_secrets as s;
+            use diesel::prelude::*;
+            let value: Option<String> = s::table
+                .filter(s::name.eq("cursor_key"))
+                .select(s::value)
+                .first(&mut conn)
+                .optional()
+                .map_err(|e| format!("cannot read the cursor secret: {e}"))?;
+            if let Some(v) = value {
+                let _ = self.secret.set(Arc::from(v.into_bytes()));
+            }
+        }
         let row = models::revision::current(&mut conn).map_err(|e| e.to_string())?;
         let new = row.as_ref().map(Revision::from_row);
         let mut guard = self.current.write().map_err(|_| "revision lock poisoned".to_string())?;

@@ -249,6 +249,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    deployment_secrets (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
     record_changes (seq) {
         seq -> BigInt,
         revision -> Integer,

@@ -22,6 +22,18 @@ pub struct QueryArgs {
     pairs: Vec<(String, String)>,
     /// The path the query was sent to: cursors are bound to it.
     path: String,
+    /// What cursors are signed with (empty: none issued or accepted).
+    cursor_key: CursorKey,
+}
+
+/// A signing key that never shows in `Debug` output (logs).
+#[derive(Clone)]
+struct CursorKey(std::sync::Arc<[u8]>);
+
+impl std::fmt::Debug for CursorKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CursorKey(..)")
+    }
 }
 
 /// The parameter names a documented params struct declares: the one list
@@ -35,7 +47,23 @@ impl QueryArgs {
     pub fn parse(req: &HttpRequest, allowed: &[String]) -> Result<QueryArgs, ApiError> {
         let mut args = Self::parse_str(req.query_string(), allowed)?;
         args.path = req.path().to_string();
+        if let Some(state) = req.app_data::<actix_web::web::Data<super::state::AppState>>() {
+            // Read with the first revision: missing only while the database
+            // has not answered since the server started.
+            let key = super::pagination::cursor_key(state);
+            args.cursor_key = CursorKey(key.ok_or_else(|| ApiError::Unavailable("no cursor key yet".into()))?);
+        }
         Ok(args)
+    }
+
+    /// The same arguments with cursors signed by `key`.
+    pub fn with_cursor_key(mut self, key: &[u8]) -> QueryArgs {
+        self.cursor_key = CursorKey(key.into());
+        self
+    }
+
+    pub fn cursor_key(&self) -> &[u8] {
+        &self.cursor_key.0
     }
 
     pub fn parse_str(qs: &str, allowed: &[String]) -> Result<QueryArgs, ApiError> {
@@ -70,7 +98,7 @@ impl QueryArgs {
         if size > MAX_QUERY_LEN {
             return Err(too_long());
         }
-        Ok(QueryArgs { pairs, path: String::new() })
+        Ok(QueryArgs { pairs, path: String::new(), cursor_key: CursorKey(std::sync::Arc::from([])) })
     }
 
     /// A parameter's value; an empty value counts as absent.
