@@ -64,6 +64,9 @@ pub struct Config {
     pub max_streams: usize,
     /// Whole-list CSV streams one client may run at once.
     pub max_streams_per_client: usize,
+    /// The key cursors are signed with; None: the database's own random
+    /// secret (`deployment_secrets`), shared by every replica serving it.
+    pub cursor_key: Option<String>,
 }
 
 impl Config {
@@ -98,6 +101,7 @@ impl Config {
             write_timeout: std::time::Duration::from_secs(30),
             max_streams: 0,
             max_streams_per_client: 2,
+            cursor_key: None,
         }
     }
 }

@@ -95,6 +95,9 @@ pub fn filters(data: &[u8]) {
     let _ = crate::import::platform::links(value);
 }
 
+/// The key cursors are signed with in these checks.
+const FUZZ_KEY: &[u8] = b"fuzz";
+
 /// Cursors: foreign or edited ones are refused, issued ones come back intact.
 pub fn cursor(data: &[u8]) {
     let allowed = allowed();
@@ -103,10 +106,11 @@ pub fn cursor(data: &[u8]) {
     if mode % 2 == 0 {
         // An arbitrary cursor: refused unless it decodes to what we would issue.
         let qs = serde_urlencoded::to_string([("cursor", text), ("sort", "-title")]).expect("encodable");
-        let args = QueryArgs::parse_str(&qs, allowed).expect("parses");
+        let args = QueryArgs::parse_str(&qs, allowed).expect("parses").with_cursor_key(FUZZ_KEY);
         if let Ok(Some((v, i))) = decode_cursor("-title", &args) {
             let issued = encode_cursor("-title", &args, v.clone(), i.clone());
-            let again = QueryArgs::parse_str(&args.with_cursor(&issued), allowed).expect("parses");
+            let again =
+                QueryArgs::parse_str(&args.with_cursor(&issued), allowed).expect("parses").with_cursor_key(FUZZ_KEY);
             assert_eq!(decode_cursor("-title", &again).ok().flatten(), Some((v, i)));
         }
     } else {
@@ -118,15 +122,19 @@ pub fn cursor(data: &[u8]) {
             _ => (SortValue::Text(text.to_string()), text.chars().rev().collect()),
         };
         let filters = serde_urlencoded::to_string([("plan", text)]).expect("encodable");
-        let args = QueryArgs::parse_str(&filters, allowed).expect("parses");
+        let args = QueryArgs::parse_str(&filters, allowed).expect("parses").with_cursor_key(FUZZ_KEY);
         let issued = encode_cursor("title", &args, v.clone(), i.clone());
         if issued.len() > crate::api::pagination::MAX_CURSOR_LEN {
             return; // the API's sort values and ids are short
         }
-        let with = QueryArgs::parse_str(&args.with_cursor(&issued), allowed).expect("parses");
+        let with = QueryArgs::parse_str(&args.with_cursor(&issued), allowed).expect("parses").with_cursor_key(FUZZ_KEY);
+        let foreign = with.clone().with_cursor_key(b"another deployment");
+        assert!(decode_cursor("title", &foreign).is_err(), "a cursor signed with another key is accepted");
         assert_eq!(decode_cursor("title", &with).ok().flatten(), Some((v, i)), "an issued cursor is refused");
         assert!(decode_cursor("-title", &with).is_err(), "a cursor is accepted for another sort");
-        let other = QueryArgs::parse_str(&format!("{filters}&status=z&cursor={issued}"), allowed).expect("parses");
+        let other = QueryArgs::parse_str(&format!("{filters}&status=z&cursor={issued}"), allowed)
+            .expect("parses")
+            .with_cursor_key(FUZZ_KEY);
         assert!(decode_cursor("title", &other).is_err(), "a cursor is accepted for other filters");
     }
 }

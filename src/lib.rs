@@ -33,7 +33,12 @@ use config::Config;
 
 /// Apply migrations and, when the database holds no revision yet, import the
 /// bundled dataset: the write path, before any serving connection opens.
+/// A revision whose download files cannot be written does not stop the
+/// server: the error is logged, the previous files stay served, and the
+/// revision poll tries again.
 pub fn prepare(config: &Config) -> Result<(), String> {
+    // What imports or servers killed while writing files left behind.
+    snapshot::clean_leftovers(&config.snapshot_dir);
     let mut conn = db::open_for_writing(&config.database)?;
     let applied = db::migrate(&mut conn)?;
     if !applied.is_empty() {
@@ -46,7 +51,10 @@ pub fn prepare(config: &Config) -> Result<(), String> {
             log::info!("imported bundled dataset from {}: {outcome:?}", dir.display());
         }
     }
-    write_snapshot(config, &mut conn)
+    if let Err(e) = write_snapshot(config, &mut conn) {
+        log::error!("cannot write the current revision's download files (serving the previous ones): {e}");
+    }
+    Ok(())
 }
 
 /// Write the current revision's download files if they are not on disk yet.
@@ -84,13 +92,16 @@ pub fn serve_with_pool(
     // Each process writes the snapshot of a revision it sees for the first
     // time (replicas with their own disks included); the bytes are the same.
     let (snap_pool, snap_config) = (state.pool.clone(), state.config.clone());
+    // Until they are written, the previous revision's files stay served and
+    // the poll tries again (false: not done).
     watch.spawn_poller(state.pool.clone(), state.config.revision_poll, move |rev| match snap_pool.get() {
-        Ok(mut conn) => {
-            if let Err(e) = snapshot::ensure(&snap_config, &mut conn, rev) {
-                log::error!("cannot write the download snapshot of revision {}: {e}", rev.number);
-            }
+        Ok(mut conn) => snapshot::ensure(&snap_config, &mut conn, rev)
+            .map_err(|e| log::error!("cannot write the download snapshot of revision {}: {e}", rev.number))
+            .is_ok(),
+        Err(e) => {
+            log::warn!("cannot write the download snapshot now: {e}");
+            false
         }
-        Err(e) => log::warn!("cannot write the download snapshot now: {e}"),
     });
     let server = server::start(state, listener)?;
     Ok((server, watch))

@@ -114,6 +114,10 @@ enum Command {
         /// Whole-list CSV streams one client may run at once; past it 429.
         #[arg(long, env = "MAX_STREAMS_PER_CLIENT", default_value_t = 2)]
         max_streams_per_client: usize,
+        /// Key that signs pagination cursors (default: a random secret kept in the database, shared by its
+        /// replicas; set the same key on replicas that have databases of their own).
+        #[arg(long, env = "GAGT_CURSOR_KEY", hide_env_values = true)]
+        cursor_key: Option<String>,
     },
     /// Validate and load a canonical dataset directory (all or nothing).
     Import {
@@ -205,6 +209,7 @@ fn run(cli: Cli) -> Result<(), String> {
             write_timeout_ms,
             max_streams,
             max_streams_per_client,
+            cursor_key,
         } => {
             let config = Config {
                 host,
@@ -229,6 +234,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 write_timeout: std::time::Duration::from_millis(write_timeout_ms),
                 max_streams,
                 max_streams_per_client: max_streams_per_client.max(1),
+                cursor_key: cursor_key.filter(|k| !k.is_empty()),
                 ..base
             };
             gagt::prepare(&config)?;

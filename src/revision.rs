@@ -36,6 +36,10 @@ impl Revision {
     }
 }
 
+/// The longest pause between attempts to finish work for a revision (its
+/// download files): a failure that repeats costs little.
+pub const RETRY_AT_MOST: Duration = Duration::from_secs(600);
+
 /// Shared, cheaply readable current revision.
 #[derive(Clone, Default)]
 pub struct RevisionWatch {
@@ -44,6 +48,9 @@ pub struct RevisionWatch {
     pub db_calls: Arc<AtomicU64>,
     /// The background poll, stopped by [`RevisionWatch::stop_polling`].
     poller: Arc<Mutex<Option<Poller>>>,
+    /// The database's random secret (`deployment_secrets`), read with the
+    /// first revision: what cursors are signed with when no key is configured.
+    secret: Arc<std::sync::OnceLock<Arc<[u8]>>>,
 }
 
 struct Poller {
@@ -56,9 +63,27 @@ impl RevisionWatch {
         self.current.read().ok().and_then(|g| g.clone())
     }
 
+    /// The database's cursor secret, once read.
+    pub fn secret(&self) -> Option<Arc<[u8]>> {
+        self.secret.get().cloned()
+    }
+
     /// Read the revision from the database; returns true when it changed.
     pub fn refresh(&self, pool: &Pool) -> Result<bool, String> {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
+        if self.secret.get().is_none() {
+            use crate::schema::deployment_secrets as s;
+            use diesel::prelude::*;
+            let value: Option<String> = s::table
+                .filter(s::name.eq("cursor_key"))
+                .select(s::value)
+                .first(&mut conn)
+                .optional()
+                .map_err(|e| format!("cannot read the cursor secret: {e}"))?;
+            if let Some(v) = value {
+                let _ = self.secret.set(Arc::from(v.into_bytes()));
+            }
+        }
         let row = models::revision::current(&mut conn).map_err(|e| e.to_string())?;
         let new = row.as_ref().map(Revision::from_row);
         let mut guard = self.current.write().map_err(|_| "revision lock poisoned".to_string())?;
@@ -73,30 +98,42 @@ impl RevisionWatch {
     }
 
     /// Poll the database every `every` in a background thread; `on_change`
-    /// runs (in that thread) whenever a new revision appears.
+    /// runs (in that thread) whenever a new revision appears, and again,
+    /// with growing pauses (up to [`RETRY_AT_MOST`]), while it returns false
+    /// (the revision's download files could not be written, say).
     /// The thread runs until [`RevisionWatch::stop_polling`]: a server that
     /// stops must stop it, so that no thread is still talking to the
     /// database when the process exits (libpq's TLS state is torn down at
     /// exit, under a thread still using it: a crash).
-    pub fn spawn_poller(&self, pool: Pool, every: Duration, on_change: impl Fn(&Revision) + Send + 'static) {
+    pub fn spawn_poller(&self, pool: Pool, every: Duration, on_change: impl Fn(&Revision) -> bool + Send + 'static) {
         let watch = RevisionWatch { poller: Arc::default(), ..self.clone() };
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
         let thread = std::thread::Builder::new()
             .name("revision-poll".into())
             .spawn(move || {
+                // When to run `on_change` again, and the pause after that.
+                let mut retry: Option<(std::time::Instant, Duration)> = None;
+                let run = |r: &Revision, pause: Duration| {
+                    (!on_change(r)).then(|| (std::time::Instant::now() + pause, (pause * 2).min(RETRY_AT_MOST)))
+                };
                 if let Some(r) = watch.get() {
-                    on_change(&r);
+                    retry = run(&r, every);
                 }
                 while !stopped.load(Ordering::Acquire) {
                     match watch.refresh(&pool) {
                         Ok(true) => {
                             if let Some(r) = watch.get() {
-                                on_change(&r);
+                                retry = run(&r, every);
                             }
                         }
                         Ok(false) => {}
                         Err(e) => log::warn!("cannot read the dataset revision: {e}"),
+                    }
+                    if let Some((_, pause)) = retry.filter(|(at, _)| *at <= std::time::Instant::now()) {
+                        if let Some(r) = watch.get() {
+                            retry = run(&r, pause);
+                        }
                     }
                     // Woken early by `stop_polling`.
                     std::thread::park_timeout(every);
@@ -158,7 +195,7 @@ mod tests {
         let pool = crate::db::serving_pool(&url, 1, Duration::from_secs(1), Duration::ZERO).unwrap();
         let watch = RevisionWatch::default();
         // An hour between polls: only the wake-up can end it in time.
-        watch.spawn_poller(pool, Duration::from_secs(3600), |_| {});
+        watch.spawn_poller(pool, Duration::from_secs(3600), |_| true);
         let thread = watch.poller.lock().unwrap().as_ref().map(|p| p.thread.thread().id());
         assert!(thread.is_some());
         watch.stop_polling();

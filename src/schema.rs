@@ -249,8 +249,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    deployment_secrets (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
     record_changes (seq) {
-        seq -> Integer,
+        seq -> BigInt,
         revision -> Integer,
         record_type -> Text,
         record_id -> Text,

@@ -20,6 +20,13 @@ fn cacheable(path: &str) -> bool {
         && !path.starts_with("/v1/downloads/latest/")
 }
 
+/// Pages that list the download files: while the current revision's files
+/// are not written they list an older revision's, which must not be kept or
+/// validated under the current revision's tag.
+fn lists_downloads(path: &str) -> bool {
+    path == "/" || path == "/v1/downloads" || path == "/v1/downloads.csv"
+}
+
 /// The strong validator for one representation of one URL at one revision.
 pub fn etag(rev: &Revision, req: &ServiceRequest) -> String {
     etag_of(rev, req.uri(), req.headers().get(header::ACCEPT))
@@ -123,6 +130,9 @@ pub async fn conditional(
     let (Some(state), Some(rev), true, true) = (state, rev, method_ok, cacheable(req.path())) else {
         return next.call(req).await.map(|r| r.map_into_boxed_body());
     };
+    if lists_downloads(req.path()) && crate::snapshot::manifest_path(&state.config, rev.number).is_none() {
+        return next.call(req).await.map(|r| r.map_into_boxed_body());
+    }
     let tag = etag(&rev, &req);
     let max_age = state.config.cache_max_age;
     if matches(req.headers().get(header::IF_NONE_MATCH), &tag) || not_modified_since(&req, &rev) {

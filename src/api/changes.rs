@@ -92,14 +92,14 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let filter = ChangeFilter { since, until, record_type: args.one_of("type", &types)? };
     let limit = args.limit()?;
     let after = match pagination::decode_cursor("seq", &args)? {
-        Some((SortValue::Int(s), _)) => Some(s as i32),
+        Some((SortValue::Int(s), _)) => Some(s),
         Some(_) => return Err(ApiError::bad("cursor", "is not a cursor issued for this list")),
         None => None,
     };
     let (mut rows, total) = state.db(move |c| Ok(change::list(c, &filter, after, limit)?)).await?;
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
-        rows.last().map(|r| pagination::encode_cursor("seq", &args, SortValue::Int(r.seq.into()), String::new()))
+        rows.last().map(|r| pagination::encode_cursor("seq", &args, SortValue::Int(r.seq), String::new()))
     } else {
         None
     };

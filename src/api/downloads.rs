@@ -12,6 +12,7 @@ use super::format::{self, negotiate, Format};
 use super::query::QueryArgs;
 use super::state::AppState;
 use super::{ItemParams, ITEM_PARAMS};
+use crate::revision::Revision;
 use crate::snapshot::{self, FileEntry};
 
 /// A downloadable file with its URLs.
@@ -47,11 +48,26 @@ pub struct Downloads {
     pub past_revisions: Vec<PastRevision>,
 }
 
-pub fn current(state: &AppState) -> Result<Downloads, ApiError> {
+/// The newest revision whose files are written: the current one, or while
+/// its files are missing (being written, or failing: `/readyz` says which)
+/// the newest before it that is still on disk.
+fn downloadable(state: &AppState) -> Result<(Revision, snapshot::Manifest), ApiError> {
     let rev = state.served_revision().ok_or_else(|| ApiError::Unavailable("no dataset revision yet".into()))?;
-    let config = &state.config;
-    let manifest = snapshot::manifest(config, rev.number)
+    if let Some(m) = snapshot::manifest(&state.config, rev.number) {
+        return Ok((Revision::clone(&rev), m));
+    }
+    let m = snapshot::available(&state.config)
+        .into_iter()
+        .filter(|n| *n < rev.number)
+        .find_map(|n| snapshot::manifest(&state.config, n))
         .ok_or_else(|| ApiError::Unavailable(format!("snapshot of revision {} is being written", rev.number)))?;
+    let row = crate::models::RevisionRow { id: m.revision, created_at: m.created_at.clone(), ..Default::default() };
+    Ok((Revision::from_row(&row), m))
+}
+
+pub fn current(state: &AppState) -> Result<Downloads, ApiError> {
+    let (rev, manifest) = downloadable(state)?;
+    let config = &state.config;
     let files = manifest
         .files
         .iter()
@@ -255,10 +271,7 @@ pub async fn latest(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     QueryArgs::parse(&req, &[])?;
-    let rev = state.served_revision().ok_or_else(|| ApiError::Unavailable("no dataset revision yet".into()))?;
-    if snapshot::manifest(&state.config, rev.number).is_none() {
-        return Err(ApiError::Unavailable(format!("snapshot of revision {} is being written", rev.number)));
-    }
+    let (rev, _) = downloadable(&state)?;
     serve_file(&req, &state, rev.number, &file, false)
 }
 

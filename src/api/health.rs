@@ -6,17 +6,23 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, Problem};
 use super::state::AppState;
-use crate::models;
+use crate::{models, snapshot};
 
 /// Probe result.
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"status": "ready", "revision": 1}))]
 pub struct Health {
-    /// `ok` (alive) or `ready` (database reachable, data loaded).
+    /// `ok` (alive), `ready` (database reachable, data loaded, everything
+    /// served) or `degraded` (ready, but some part is not served as it
+    /// should be: see `degraded`).
     pub status: String,
     /// Dataset revision being served (readiness only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<i32>,
+    /// What cannot be served as it should, one sentence each (only when
+    /// `status` is `degraded`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub degraded: Vec<String>,
 }
 
 #[utoipa::path(
@@ -27,23 +33,44 @@ pub struct Health {
 )]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok".into(), revision: None })
+    HttpResponse::Ok().json(Health { status: "ok".into(), revision: None, degraded: vec![] })
 }
 
 #[utoipa::path(
     tag = "meta",
     operation_id = "readyz",
     summary = "Readiness: the database answers and holds a dataset revision",
+    description = "200 when the API can answer: `ready`, or `degraded` with a list of what is not served as it \
+        should be (the current revision's download files not written, say, while the previous revision's stay \
+        downloadable). The data API serves then, so a load balancer keeps the instance; monitoring should alert on \
+        `degraded`.",
     responses(
-        (status = 200, description = "Ready", body = Health),
+        (status = 200, description = "Ready, or degraded (see `degraded`)", body = Health),
         (status = 503, description = "Database unreachable or empty", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let rev = state.db(|c| Ok(models::revision::current(c)?)).await?;
-    match rev {
-        Some(r) => Ok(HttpResponse::Ok().json(Health { status: "ready".into(), revision: Some(r.id) })),
-        None => Err(ApiError::Unavailable("no dataset revision imported yet".into())),
+    let Some(r) = rev else { return Err(ApiError::Unavailable("no dataset revision imported yet".into())) };
+    let degraded: Vec<String> = downloads_missing(&state, r.id).into_iter().collect();
+    let status = if degraded.is_empty() { "ready" } else { "degraded" };
+    Ok(HttpResponse::Ok().json(Health { status: status.into(), revision: Some(r.id), degraded }))
+}
+
+/// Why the downloads are not those of revision `current`, if they are not.
+fn downloads_missing(state: &AppState, current: i32) -> Option<String> {
+    let config = &state.config;
+    if snapshot::manifest_path(config, current).is_some() {
+        return None;
     }
+    Some(match snapshot::available(config).first() {
+        Some(n) => format!(
+            "downloads: the files of revision {current} are not written (yet); /v1/downloads serves those of \
+             revision {n}"
+        ),
+        None => format!(
+            "downloads: no revision's files are written (revision {current}'s are not); /v1/downloads answers 503"
+        ),
+    })
 }

@@ -3,13 +3,16 @@
 use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use base64::Engine;
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::format::{self, Format};
 use super::query::QueryArgs;
+use super::state::AppState;
 use crate::models::list::{Page, SortValue};
 
 #[derive(Serialize, Deserialize)]
@@ -22,21 +25,31 @@ struct CursorBody {
     /// Last sort value and id (keyset lists) or an offset (search).
     v: SortValue,
     i: String,
-    /// Check digits against edited or foreign cursors.
+    /// HMAC-SHA-256 (first 16 bytes, hex) of the rest under the deployment's
+    /// key: a cursor no one else can make or edit.
     c: String,
 }
 
-fn check(s: &str, f: &str, v: &SortValue, i: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(b"gagt-cursor-v1\0");
-    h.update(s.as_bytes());
-    h.update([0]);
-    h.update(f.as_bytes());
-    h.update([0]);
-    h.update(serde_json::to_vec(v).unwrap_or_default());
-    h.update([0]);
-    h.update(i.as_bytes());
-    hex::encode(&h.finalize()[..8])
+/// The key cursors are signed with: `--cursor-key` when configured, else the
+/// database's random secret, so that replicas of one database accept each
+/// other's cursors (replicas with databases of their own set the same key).
+pub fn cursor_key(state: &AppState) -> Option<Arc<[u8]>> {
+    match &state.config.cursor_key {
+        Some(k) => Some(Arc::from(k.as_bytes())),
+        None => state.revision.secret(),
+    }
+}
+
+const TAG_BYTES: usize = 16;
+
+fn mac(key: &[u8], s: &str, f: &str, v: &SortValue, i: &str) -> Hmac<Sha256> {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
+    for part in [b"gagt-cursor-v2".as_slice(), s.as_bytes(), f.as_bytes(), &serde_json::to_vec(v).unwrap_or_default()] {
+        m.update(part);
+        m.update(&[0]);
+    }
+    m.update(i.as_bytes());
+    m
 }
 
 /// The longest cursor accepted; the API's own are far shorter.
@@ -49,16 +62,16 @@ fn filters_digest(args: &QueryArgs) -> String {
 
 pub fn encode_cursor(sort: &str, args: &QueryArgs, v: SortValue, i: String) -> String {
     let f = filters_digest(args);
-    let c = check(sort, &f, &v, &i);
+    let c = hex::encode(&mac(args.cursor_key(), sort, &f, &v, &i).finalize().into_bytes()[..TAG_BYTES]);
     let body = CursorBody { s: sort.to_string(), f, v, i, c };
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&body).unwrap_or_default())
 }
 
-/// Decode `cursor`, insisting that it was made for this sort and these filters.
+/// Decode `cursor`, insisting that it was signed here, for this sort and these filters.
 pub fn decode_cursor(sort: &str, args: &QueryArgs) -> Result<Option<(SortValue, String)>, ApiError> {
     let Some(raw) = args.str("cursor") else { return Ok(None) };
     let invalid = || ApiError::bad("cursor", "is not a cursor issued for this list; use the `next` link as given");
-    if raw.len() > MAX_CURSOR_LEN {
+    if raw.len() > MAX_CURSOR_LEN || args.cursor_key().is_empty() {
         return Err(invalid());
     }
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -68,7 +81,10 @@ pub fn decode_cursor(sort: &str, args: &QueryArgs) -> Result<Option<(SortValue, 
         return Err(invalid());
     }
     let body: CursorBody = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-    if body.c != check(&body.s, &body.f, &body.v, &body.i) || body.s != sort || body.f != filters_digest(args) {
+    let tag = hex::decode(&body.c).ok().filter(|t| t.len() == TAG_BYTES).ok_or_else(invalid)?;
+    // Compared in constant time.
+    mac(args.cursor_key(), &body.s, &body.f, &body.v, &body.i).verify_truncated_left(&tag).map_err(|_| invalid())?;
+    if body.s != sort || body.f != filters_digest(args) {
         return Err(invalid());
     }
     Ok(Some((body.v, body.i)))

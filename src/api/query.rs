@@ -24,6 +24,18 @@ pub struct QueryArgs {
     path: String,
     /// The client's address (behind trusted proxies, the forwarded one).
     pub client: Option<std::net::IpAddr>,
+    /// What cursors are signed with (empty: none issued or accepted).
+    cursor_key: CursorKey,
+}
+
+/// A signing key that never shows in `Debug` output (logs).
+#[derive(Clone)]
+struct CursorKey(std::sync::Arc<[u8]>);
+
+impl std::fmt::Debug for CursorKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CursorKey(..)")
+    }
 }
 
 /// The parameter names a documented params struct declares: the one list
@@ -38,7 +50,23 @@ impl QueryArgs {
         let mut args = Self::parse_str(req.query_string(), allowed)?;
         args.path = req.path().to_string();
         args.client = req.extensions().get::<super::edge::ClientIp>().map(|c| c.0);
+        if let Some(state) = req.app_data::<actix_web::web::Data<super::state::AppState>>() {
+            // Read with the first revision: missing only while the database
+            // has not answered since the server started.
+            let key = super::pagination::cursor_key(state);
+            args.cursor_key = CursorKey(key.ok_or_else(|| ApiError::Unavailable("no cursor key yet".into()))?);
+        }
         Ok(args)
+    }
+
+    /// The same arguments with cursors signed by `key`.
+    pub fn with_cursor_key(mut self, key: &[u8]) -> QueryArgs {
+        self.cursor_key = CursorKey(key.into());
+        self
+    }
+
+    pub fn cursor_key(&self) -> &[u8] {
+        &self.cursor_key.0
     }
 
     pub fn parse_str(qs: &str, allowed: &[String]) -> Result<QueryArgs, ApiError> {
@@ -78,7 +106,7 @@ impl QueryArgs {
         if size > MAX_QUERY_LEN {
             return Err(too_long());
         }
-        Ok(QueryArgs { pairs, path: String::new(), client: None })
+        Ok(QueryArgs { pairs, path: String::new(), client: None, cursor_key: CursorKey(std::sync::Arc::from([])) })
     }
 
     /// A parameter's value; an empty value counts as absent.

@@ -353,7 +353,8 @@ fn read_table(
     for result in rdr.records() {
         match result {
             Ok(rec) => {
-                let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+                let (line, start) = rec.position().map_or((0, 0), |p| (p.line() as usize, p.byte() as usize));
+                problems.extend(super::fields::check_record(file, line, &header, &rec, &bytes[start..]));
                 out.push((line, rec));
             }
             Err(e) => {

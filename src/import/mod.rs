@@ -8,6 +8,7 @@
 pub mod canonical;
 pub mod derive;
 pub mod export;
+pub mod fields;
 pub mod mentions;
 pub mod platform;
 pub mod quality;
@@ -43,8 +44,11 @@ impl fmt::Display for Problem {
 pub enum ImportError {
     Invalid(Vec<Problem>),
     Database(String),
-    /// The revision was committed but its download files could not be
-    /// written (a full disk, say); `serve` writes them when it next starts.
+    /// The download files could not be written (a full disk, say): the
+    /// transaction was rolled back.
+    Unwritable(String),
+    /// The revision was committed but its staged download files could not
+    /// be renamed into place; `serve` writes them when it sees the revision.
     Snapshot {
         revision: i32,
         message: String,
@@ -62,6 +66,11 @@ impl fmt::Display for ImportError {
                 Ok(())
             }
             ImportError::Database(e) => write!(f, "import failed and was rolled back: {e}"),
+            ImportError::Unwritable(e) => write!(
+                f,
+                "the download files could not be written, so nothing was imported \
+                 (the previous revision stays, with its files): {e}"
+            ),
             ImportError::Snapshot { revision, message } => write!(
                 f,
                 "imported as revision {revision}, but its download files could not be written: {message} \
@@ -104,7 +113,7 @@ pub fn store(
     if dry_run {
         return Ok((Outcome::Validated, dataset));
     }
-    let (outcome, _) = write::replace(conn, &dataset, source, |_, _| ())?;
+    let (outcome, _) = write::replace(conn, &dataset, source, |_, _| Ok(()))?;
     Ok((outcome, dataset))
 }
 
@@ -121,6 +130,8 @@ pub fn store_published(
     if dry_run {
         return Ok((Outcome::Validated, dataset));
     }
+    // What imports killed before this one left behind.
+    crate::snapshot::clean_leftovers(&config.snapshot_dir);
     let started = std::time::Instant::now();
     let result = write::replace(conn, &dataset, source, |rev, tables| {
         // The files are written into a temporary folder while the database
@@ -137,17 +148,14 @@ pub fn store_published(
             Err(_) => crate::snapshot::build_staged(config, tables, rev),
         };
         log::info!("snapshot files built and staged in {:.2} s", started.elapsed().as_secs_f64());
-        (rev.clone(), staged)
+        staged.map(|staged| (rev.clone(), staged))
     });
-    if result.is_err() {
-        // Rolled back: the files staged for the revision go too.
-        crate::snapshot::remove_staged(config);
-    }
+    // Rolled back, the staged files go too (dropping them removes them).
     let (outcome, staged) = result?;
     log::info!("database written in {:.2} s", started.elapsed().as_secs_f64());
     if let Some((rev, staged)) = staged {
-        let fail = |message: String| ImportError::Snapshot { revision: rev.number, message };
-        crate::snapshot::publish_staged(config, &rev, &staged.map_err(fail)?).map_err(fail)?;
+        crate::snapshot::publish_staged(config, &rev, staged)
+            .map_err(|message| ImportError::Snapshot { revision: rev.number, message })?;
     }
     Ok((outcome, dataset))
 }

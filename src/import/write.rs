@@ -53,7 +53,7 @@ fn track_changes(
     old: &[RecordVersionRow],
     revision: i32,
     now: &str,
-    last_seq: i32,
+    last_seq: i64,
 ) -> (Vec<RecordVersionRow>, Vec<RecordChangeRow>) {
     let old: HashMap<(&str, &str), &RecordVersionRow> =
         old.iter().map(|v| ((v.record_type.as_str(), v.record_id.as_str()), v)).collect();
@@ -62,7 +62,7 @@ fn track_changes(
     let mut seen: HashSet<(String, String)> = HashSet::new();
     let mut change = |t: &str, id: &str, what: &str| {
         changes.push(RecordChangeRow {
-            seq: last_seq + changes.len() as i32 + 1,
+            seq: last_seq + changes.len() as i64 + 1,
             revision,
             record_type: t.to_string(),
             record_id: id.to_string(),
@@ -145,17 +145,24 @@ fn parents_first(rows: &[InstitutionRow]) -> Vec<InstitutionRow> {
 /// Replace the database content with `ds` as a new revision (or do nothing
 /// when the content is unchanged). `alongside` runs on another thread while
 /// the rows are written, with the new revision (its result is returned when
-/// the transaction commits): the download snapshot is built that way.
+/// the transaction commits): the download snapshot is built that way, and
+/// when it fails the transaction is rolled back.
 pub fn replace<R: Send>(
     conn: &mut DbConnection,
     ds: &Dataset,
     source: &str,
-    alongside: impl FnOnce(&Revision, &[Published]) -> R + Send,
+    alongside: impl FnOnce(&Revision, &[Published]) -> Result<R, String> + Send,
 ) -> Result<(Outcome, Option<R>), ImportError> {
     let started = std::time::Instant::now();
     let (hash, tables) = rayon::join(|| content_hash(ds), || crate::snapshot::publish(ds));
     log::debug!("import: content hash and published rows in {:.2} s", started.elapsed().as_secs_f64());
+    // What the snapshot writer would refuse, refused before anything is written.
+    let unpublishable = crate::snapshot::unpublishable(&tables);
+    if !unpublishable.is_empty() {
+        return Err(ImportError::Invalid(unpublishable));
+    }
     let mut built: Option<R> = None;
+    let mut unwritable: Option<String> = None;
     let mut alongside = Some(alongside);
     let result = conn.transaction::<Outcome, diesel::result::Error, _>(|c| {
         let current = models::revision::current(c)?;
@@ -193,13 +200,23 @@ pub fn replace<R: Send>(
             let job = alongside.take().map(|f| scope.spawn(move || f(&revision, tables)));
             let written = write_rows(c, ds, tables, &rev, started);
             if let Some(job) = job {
-                built = Some(job.join().expect("snapshot builder panicked"));
+                match job.join().expect("snapshot builder panicked") {
+                    Ok(b) => built = Some(b),
+                    Err(e) => unwritable = Some(e),
+                }
             }
             log::debug!("import: snapshot joined at {:.2} s", started.elapsed().as_secs_f64());
             written
         })?;
+        if unwritable.is_some() {
+            // No revision without its download files.
+            return Err(diesel::result::Error::RollbackTransaction);
+        }
         Ok(Outcome::Created(id))
     });
+    if let Some(e) = unwritable {
+        return Err(ImportError::Unwritable(e));
+    }
     let outcome = result.map_err(|e| ImportError::Database(e.to_string()))?;
     log::debug!("import: committed at {:.2} s", started.elapsed().as_secs_f64());
     if matches!(outcome, Outcome::Created(_)) {

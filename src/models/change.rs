@@ -22,7 +22,7 @@ pub struct RecordVersionRow {
 #[diesel(table_name = record_changes)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct RecordChangeRow {
-    pub seq: i32,
+    pub seq: i64,
     pub revision: i32,
     pub record_type: String,
     pub record_id: String,
@@ -46,8 +46,8 @@ pub fn removed_in(conn: &mut DbConnection, record_type: &str, id: &str) -> Query
     Ok(last.filter(|(_, change)| change == "deleted").map(|(revision, _)| revision))
 }
 
-pub fn last_seq(conn: &mut DbConnection) -> QueryResult<i32> {
-    Ok(record_changes::table.select(diesel::dsl::max(record_changes::seq)).first::<Option<i32>>(conn)?.unwrap_or(0))
+pub fn last_seq(conn: &mut DbConnection) -> QueryResult<i64> {
+    Ok(record_changes::table.select(diesel::dsl::max(record_changes::seq)).first::<Option<i64>>(conn)?.unwrap_or(0))
 }
 
 #[derive(Clone, Debug, Default)]
@@ -72,7 +72,7 @@ fn filtered(f: &ChangeFilter) -> record_changes::BoxedQuery<'static, MultiBacken
 pub fn list(
     conn: &mut DbConnection,
     f: &ChangeFilter,
-    after_seq: Option<i32>,
+    after_seq: Option<i64>,
     limit: i64,
 ) -> QueryResult<(Vec<RecordChangeRow>, i64)> {
     let total = filtered(f).count().get_result(conn)?;

@@ -5,6 +5,11 @@
 //! depend only on the revision, so every replica produces the same files.
 
 pub mod dictionary;
+mod leftovers;
+mod limits;
+
+pub use leftovers::{clean_leftovers, Staged};
+pub use limits::{cell_chars, unpublishable, MAX_CELL_CHARS};
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -69,6 +74,11 @@ pub fn revision_dir(config: &Config, revision: i32) -> PathBuf {
 /// The stable name of a per-revision file (`…-r3.zip` → `….zip`).
 pub fn stable_name(name: &str, revision: i32) -> String {
     name.replace(&format!("-r{revision}."), ".")
+}
+
+/// A revision's manifest file, if its snapshot is published.
+pub fn manifest_path(config: &Config, revision: i32) -> Option<PathBuf> {
+    Some(revision_dir(config, revision).join("manifest.json")).filter(|p| p.is_file())
 }
 
 /// Read a revision's manifest, if its snapshot exists.
@@ -581,7 +591,7 @@ pub fn ensure(config: &Config, conn: &mut DbConnection, rev: &Revision) -> Resul
     }
     let ds = export::load(conn).map_err(|e| format!("cannot read the dataset: {e}"))?;
     let staged = build_staged(config, &publish(&ds), rev)?;
-    publish_staged(config, rev, &staged)
+    publish_staged(config, rev, staged)
 }
 
 /// Write every file of a revision's snapshot into a staging folder beside
@@ -589,12 +599,11 @@ pub fn ensure(config: &Config, conn: &mut DbConnection, rev: &Revision) -> Resul
 /// whole), each synced to disk on a thread of its own once finished;
 /// `manifest.json` last. On failure (a full disk, say) nothing half-written
 /// is left behind. [`publish_staged`] renames the folder into place.
-pub fn build_staged(config: &Config, tables: &[Published], rev: &Revision) -> Result<PathBuf, String> {
+pub fn build_staged(config: &Config, tables: &[Published], rev: &Revision) -> Result<Staged, String> {
     std::fs::create_dir_all(&config.snapshot_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.snapshot_dir.display()))?;
-    let tmp = config.snapshot_dir.join(format!(".r{}.tmp-{}", rev.number, std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+    let staged = Staged::create(&config.snapshot_dir, rev.number)?;
+    let tmp = staged.dir();
     let files = std::thread::scope(|scope| {
         let (finished, synced) = std::sync::mpsc::channel::<(std::fs::File, PathBuf)>();
         let syncer = scope.spawn(move || {
@@ -608,48 +617,28 @@ pub fn build_staged(config: &Config, tables: &[Published], rev: &Revision) -> Re
             }
             first
         });
-        let files = Staging { dir: &tmp, rev, finished }.all(config, tables);
+        let files = Staging { dir: tmp, rev, finished }.all(config, tables);
         let synced = syncer.join().unwrap_or_else(|_| Err("the thread syncing the snapshot files panicked".into()));
         files.and_then(|files| synced.map(|()| files))
     });
-    let written = files.and_then(|files| {
+    // On failure, dropping `staged` removes it: nothing half-written stays.
+    files.and_then(|files| {
         let manifest = Manifest { revision: rev.number, created_at: rev.created_at.clone(), files };
         write_file(&tmp.join("manifest.json"), &serde_json::to_vec_pretty(&manifest).unwrap_or_default(), rev)
-    });
-    if let Err(e) = written {
-        // Nothing half-written stays behind (a full disk, say).
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    Ok(tmp)
-}
-
-/// Remove this process's staged folders (after a rolled-back import).
-pub fn remove_staged(config: &Config) {
-    let suffix = format!(".tmp-{}", std::process::id());
-    for entry in std::fs::read_dir(&config.snapshot_dir).into_iter().flatten().flatten() {
-        let name = entry.file_name().to_string_lossy().to_string();
-        if name.starts_with(".r") && name.ends_with(&suffix) {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
+    })?;
+    Ok(staged)
 }
 
 /// Rename a staged folder into place (another process may have published
 /// the same revision first: then the staged copy is dropped), then prune.
-pub fn publish_staged(config: &Config, rev: &Revision, staged: &Path) -> Result<bool, String> {
+pub fn publish_staged(config: &Config, rev: &Revision, staged: Staged) -> Result<bool, String> {
     let dir = revision_dir(config, rev.number);
-    match std::fs::rename(staged, &dir) {
+    match std::fs::rename(staged.dir(), &dir) {
         Ok(()) => {}
-        Err(_) if dir.join("manifest.json").is_file() => {
-            let _ = std::fs::remove_dir_all(staged);
-            return Ok(false);
-        }
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(staged);
-            return Err(format!("cannot publish snapshot {}: {e}", dir.display()));
-        }
+        Err(_) if dir.join("manifest.json").is_file() => return Ok(false),
+        Err(e) => return Err(format!("cannot publish snapshot {}: {e}", dir.display())),
     }
+    drop(staged);
     log::info!("wrote download snapshot for revision {} to {}", rev.number, dir.display());
     prune(config);
     Ok(true)
@@ -676,15 +665,7 @@ pub fn prune(config: &Config) {
             let _ = std::fs::remove_dir_all(&doomed);
         }
     }
-    for entry in std::fs::read_dir(&config.snapshot_dir).into_iter().flatten().flatten() {
-        let name = entry.file_name().to_string_lossy().to_string();
-        let owner = name.rsplit_once(".tmp-").or_else(|| name.rsplit_once(".old-")).map(|(_, p)| p.to_string());
-        if let (true, Some(owner)) = (name.starts_with(".r"), owner) {
-            if owner.parse::<u32>().is_ok_and(|p| p != pid && !Path::new(&format!("/proc/{p}")).exists()) {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
-        }
-    }
+    clean_leftovers(&config.snapshot_dir);
 }
 
 #[cfg(test)]

@@ -225,3 +225,33 @@ fn every_table_column_is_classified_in_the_dictionary() {
     }
     assert_eq!(dict.len(), cols.len(), "data/dictionary.csv lists columns that do not exist");
 }
+
+both_backends!(changes_page_past_two_to_the_32_changes_without_wrapping, |app| {
+    use diesel::prelude::*;
+    use gagt::models::change::RecordChangeRow;
+    let mut conn = gagt::db::open_for_writing(&app.db.url).unwrap();
+    let far: Vec<RecordChangeRow> = ["zz-a", "zz-b"]
+        .iter()
+        .enumerate()
+        .map(|(i, id)| RecordChangeRow {
+            seq: (1 << 32) + 1 + i as i64,
+            revision: 1,
+            record_type: "plan".into(),
+            record_id: id.to_string(),
+            change: "created".into(),
+        })
+        .collect();
+    for row in &far {
+        diesel::insert_into(gagt::schema::record_changes::table).values(row).execute(&mut conn).unwrap();
+    }
+    let mut ids = Vec::new();
+    let mut next = Some("/v1/changes?since=0&type=plan&limit=1".to_string());
+    while let Some(url) = next {
+        let page = app.json(&url);
+        ids.extend(page["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()));
+        next = page["next"].as_str().map(str::to_string);
+        assert!(ids.len() <= 10, "the pages loop: {ids:?}");
+    }
+    assert_eq!(ids.len(), 4, "{ids:?}");
+    assert_eq!(ids[2..], ["zz-a", "zz-b"]);
+});

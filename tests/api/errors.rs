@@ -1,5 +1,5 @@
 use crate::both_backends;
-use crate::helpers::assert_problem;
+use crate::helpers::{assert_problem, fixture, spawn_app, spawn_app_tuned, Backend, Server};
 
 both_backends!(unknown_and_repeated_parameters_are_400_naming_the_parameter, |app| {
     let body = assert_problem(app.get("/v1/commitments?colour=red"), 400);
@@ -26,6 +26,51 @@ both_backends!(tampered_or_foreign_cursors_are_400, |app| {
     assert_problem(app.get(&format!("/v1/milestones?limit=1&cursor={cursor}")), 400);
     assert_eq!(app.get(&format!("/v1/commitments?limit=1&cursor={cursor}")).status(), 200);
 });
+
+/// A cursor with its check recomputed by anyone (the unkeyed SHA-256 that
+/// once guarded cursors) pointing elsewhere in the list.
+fn forge(cursor: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut body: serde_json::Value = serde_json::from_slice(&engine.decode(cursor).unwrap()).unwrap();
+    body["i"] = "gt-ogp-nap6-c0".into();
+    let mut h = Sha256::new();
+    for part in ["gagt-cursor-v1", body["s"].as_str().unwrap(), body["f"].as_str().unwrap()] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    h.update(serde_json::to_vec(&body["v"]).unwrap());
+    h.update([0]);
+    h.update(body["i"].as_str().unwrap().as_bytes());
+    body["c"] = hex::encode(&h.finalize()[..8]).into();
+    engine.encode(serde_json::to_vec(&body).unwrap())
+}
+
+both_backends!(forged_cursors_are_400_and_replicas_accept_each_others, |app| {
+    let cursor = app.json("/v1/commitments?limit=1")["next_cursor"].as_str().unwrap().to_string();
+    let body = assert_problem(app.get(&format!("/v1/commitments?limit=1&cursor={}", forge(&cursor))), 400);
+    assert_eq!(body["invalid_params"][0]["name"], "cursor");
+    // Another server on the same database (a replica) takes the cursor: the
+    // key is the database's secret.
+    let replica = Server::start(app.config.clone());
+    assert_eq!(replica.get(&format!("/v1/commitments?limit=1&cursor={cursor}")).status(), 200);
+    // Another deployment (its own database, its own secret) does not.
+    let other = spawn_app(Backend::Sqlite);
+    assert_problem(other.get(&format!("/v1/commitments?limit=1&cursor={cursor}")), 400);
+});
+
+#[test]
+fn a_configured_cursor_key_signs_for_replicas_with_databases_of_their_own() {
+    let key = |c: &mut gagt::config::Config| c.cursor_key = Some("one key for every replica".into());
+    let (a, b) = (
+        spawn_app_tuned(Backend::Sqlite, Some(&fixture()), key),
+        spawn_app_tuned(Backend::Postgres, Some(&fixture()), key),
+    );
+    let cursor = a.json("/v1/commitments?limit=1")["next_cursor"].as_str().unwrap().to_string();
+    assert_eq!(b.get(&format!("/v1/commitments?limit=1&cursor={cursor}")).status(), 200);
+    assert_problem(spawn_app(Backend::Sqlite).get(&format!("/v1/commitments?limit=1&cursor={cursor}")), 400);
+}
 
 both_backends!(writes_are_405_with_allow_and_options_answers, |app| {
     for method in [reqwest::Method::POST, reqwest::Method::PUT, reqwest::Method::DELETE, reqwest::Method::PATCH] {

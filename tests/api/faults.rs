@@ -116,6 +116,8 @@ fn killed_imports(backend: Backend) {
     let status = import(dir).wait().unwrap();
     assert!(status.success());
     assert!(state(&db.url).1);
+    // Nothing the killed imports staged is left.
+    assert!(no_leftovers(&data.path().join("snapshots")), "{backend:?}: staging folders left");
 }
 
 #[test]
@@ -129,7 +131,7 @@ fn an_import_killed_at_random_points_leaves_one_whole_revision_postgres() {
 }
 
 #[test]
-fn an_import_whose_files_cannot_be_written_says_so_and_keeps_the_data() {
+fn an_import_whose_files_cannot_be_written_says_so_and_imports_nothing() {
     let db = TestDb::new(Backend::Sqlite);
     let mut conn = gagt::db::open_for_writing(&db.url).unwrap();
     gagt::db::migrate(&mut conn).unwrap();
@@ -138,11 +140,11 @@ fn an_import_whose_files_cannot_be_written_says_so_and_keeps_the_data() {
     config.snapshot_dir = "/proc/gagt-nowhere/snapshots".into();
     let ds = gagt::import::canonical::read_dir(&fixture()).unwrap();
     let err = gagt::import::store_published(&config, &mut conn, ds, "test", false).unwrap_err().to_string();
-    assert!(err.contains("imported as revision 1"), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
     assert!(err.contains("/proc/gagt-nowhere/snapshots"), "{err}");
     assert!(err.contains("download files could not be written"), "{err}");
-    // The data is in; `serve` writes the files when it can.
-    assert_eq!(state(&db.url), (1, true));
+    // No revision without its files.
+    assert_eq!(gagt::models::revision::current(&mut conn).unwrap(), None);
 }
 
 /// A PostgreSQL cluster of the test's own, on a spare port, run as the
@@ -364,26 +366,36 @@ fn an_import_on_a_full_or_read_only_disk_fails_cleanly_and_keeps_the_previous_re
     assert!(snapshots.join("r2/manifest.json").is_file() && snapshots_complete(&snapshots));
 }
 
-/// On PostgreSQL the data is elsewhere; a full snapshot disk keeps the new
-/// revision's data in, says the files are missing and leaves nothing partial,
-/// and `serve` writes them once there is room.
+/// On PostgreSQL the data is elsewhere: a full snapshot disk rolls the
+/// import back too, leaving nothing partial. A revision committed without
+/// its files (by `import` without a snapshot, as older versions could) does
+/// not stop `serve` from starting, and its files are written once there is room.
 #[test]
 fn an_import_whose_snapshot_disk_is_full_says_so_and_leaves_no_partial_files() {
     let db = TestDb::new(Backend::Postgres);
     let disk = SmallDisk::new("48m");
-    let a = tempfile::tempdir().unwrap();
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     dataset_without_last_updates(a.path(), 1);
-    disk.fill();
+    dataset_without_last_updates(b.path(), 3);
     let (ok, out) = import_into(Some(&db.url.target), disk.path(), a.path());
+    assert!(ok, "{out}");
+    disk.fill();
+    let (ok, out) = import_into(Some(&db.url.target), disk.path(), b.path());
     assert!(!ok, "{out}");
-    assert!(out.contains("imported as revision 1"), "{out}");
+    assert!(out.contains("nothing was imported"), "{out}");
     assert!(out.contains("No space left on device"), "{out}");
     assert_eq!(state(&db.url), (1, true));
     let snapshots = disk.path().join("snapshots");
-    assert!(!snapshots.exists() || (snapshots_complete(&snapshots) && no_leftovers(&snapshots)));
-    disk.empty();
+    assert!(snapshots_complete(&snapshots) && no_leftovers(&snapshots));
+
+    let mut conn = gagt::db::open_for_writing(&db.url).unwrap();
+    let ds = gagt::import::canonical::read_dir(b.path()).unwrap();
+    gagt::import::store(&mut conn, ds, "test", false).unwrap();
     let mut config = gagt::config::Config::new(db.url.clone(), disk.path());
     config.bundled_dataset = None;
+    gagt::prepare(&config).expect("serve starts on a full disk");
+    assert!(!snapshots.join("r2").exists() && snapshots_complete(&snapshots) && no_leftovers(&snapshots));
+    disk.empty();
     gagt::prepare(&config).unwrap();
-    assert!(snapshots.join("r1/manifest.json").is_file() && snapshots_complete(&snapshots));
+    assert!(snapshots.join("r2/manifest.json").is_file() && snapshots_complete(&snapshots));
 }

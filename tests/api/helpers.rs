@@ -71,6 +71,8 @@ pub struct TestApp {
     /// The served revision and the count of database round trips.
     pub watch: gagt::revision::RevisionWatch,
     pub db: TestDb,
+    /// What the server was started with (its snapshot folder, say).
+    pub config: Config,
     _snapshots: tempfile::TempDir,
 }
 
@@ -106,7 +108,9 @@ impl TestApp {
     fn served(&self, outcome: gagt::import::Outcome) -> i32 {
         let gagt::import::Outcome::Created(n) = outcome else { panic!("no new revision: {outcome:?}") };
         for _ in 0..100 {
-            if self.watch.get().is_some_and(|r| r.number == n) && self.get("/v1/downloads").status() == 200 {
+            let files = || self.get("/v1/downloads").json::<serde_json::Value>().ok().map(|d| d["revision"].clone());
+            // Until its files are written, the downloads are the previous revision's.
+            if self.watch.get().is_some_and(|r| r.number == n) && files() == Some(n.into()) {
                 return n;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
@@ -159,6 +163,30 @@ pub fn spawn_app_tuned(backend: Backend, dataset: Option<&Path>, tune: impl FnOn
     // Small chunks, so that streamed lists cross chunk boundaries.
     config.stream_chunk_rows = 7;
     tune(&mut config);
+    let (addr, handle, watch) = launch(config.clone());
+    TestApp { addr, client: reqwest::blocking::Client::new(), handle, watch, db, config, _snapshots: snapshots }
+}
+
+/// A server started as `serve` starts (`prepare` first), stopped on drop.
+pub struct Server {
+    pub addr: String,
+    handle: actix_web::dev::ServerHandle,
+    pub watch: gagt::revision::RevisionWatch,
+}
+
+impl Server {
+    pub fn start(config: Config) -> Server {
+        let (addr, handle, watch) = launch(config);
+        Server { addr, handle, watch }
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::blocking::Response {
+        reqwest::blocking::get(format!("{}{path}", self.addr)).expect("request")
+    }
+}
+
+/// Start a server as `serve` does (`prepare` first) on a port of its own.
+fn launch(config: Config) -> (String, actix_web::dev::ServerHandle, gagt::revision::RevisionWatch) {
     gagt::prepare(&config).expect("migrate and import");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     let addr = format!("http://{}", listener.local_addr().unwrap());
@@ -171,7 +199,15 @@ pub fn spawn_app_tuned(backend: Backend, dataset: Option<&Path>, tune: impl FnOn
         })
     });
     let (handle, watch) = rx.recv().expect("server handle");
-    TestApp { addr, client: reqwest::blocking::Client::new(), handle, watch, db, _snapshots: snapshots }
+    (addr, handle, watch)
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        let _ = std::thread::spawn(move || actix_web::rt::System::new().block_on(handle.stop(false))).join();
+        self.watch.stop_polling();
+    }
 }
 
 /// Run the same test body against SQLite and PostgreSQL:

@@ -21,4 +21,5 @@ mod meta;
 mod milestones;
 mod plans;
 mod progress_updates;
+mod publishing;
 mod search;
