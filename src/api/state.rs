@@ -33,11 +33,23 @@ impl AppState {
     {
         let pool = self.pool.clone();
         self.revision.count_db_call();
-        web::block(move || {
+        let work = web::block(move || {
             let mut conn = pool.get()?;
             f(&mut conn)
-        })
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+        });
+        self.within_deadline(work).await?.map_err(|e| ApiError::Internal(e.to_string()))?
+    }
+
+    /// Wait for database work no longer than the pool's wait plus the
+    /// statement deadline and a little more (see [`crate::db::answer_deadline`]):
+    /// past it, 503 with Retry-After, even when the network to the database
+    /// is silent and no error will ever come back. The work itself goes on
+    /// until the database or the kernel's timeouts end it.
+    pub async fn within_deadline<T>(&self, work: impl std::future::Future<Output = T>) -> Result<T, ApiError> {
+        let (pool_wait, statement) = (self.config.pool_timeout, self.config.statement_timeout);
+        let Some(deadline) = crate::db::answer_deadline(pool_wait, statement) else { return Ok(work.await) };
+        actix_web::rt::time::timeout(deadline, work)
+            .await
+            .map_err(|_| ApiError::Unavailable(format!("no answer from the database within {deadline:?}")))
     }
 }
