@@ -5,6 +5,7 @@
 //! only places that look at the concrete backend live in this module.
 
 pub mod backend;
+pub mod migrations;
 pub mod pg_network;
 mod sqlite_timeout;
 
@@ -202,7 +203,7 @@ pub fn serving_pool(url: &DatabaseUrl, size: u32, wait: Duration, statement_time
 
 /// Apply pending migrations; returns the versions applied.
 pub fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, String> {
-    backend::run_migrations(conn)
+    migrations::run_migrations(conn)
 }
 
 /// Open a writable connection for migrate/import, creating the SQLite file's
