@@ -11,20 +11,25 @@ cargo build --release --quiet
 BIN="$CARGO_TARGET_DIR/release/gobierno-abierto-gt"
 WORK="$(mktemp -d /tmp/gagt-scale.XXXXXX)"
 DB="gagt_scale_$$"
+READER="gagt_scale_reader_$$"   # the replicas' login, which can only read (README)
 ADMIN="postgres://postgres@127.0.0.1:5432/postgres"
 pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done   # gone before their role is
     psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+    psql -q "$ADMIN" -c "DROP ROLE IF EXISTS $READER" >/dev/null 2>&1 || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 export RUST_LOG=warn DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
 psql -q "$ADMIN" -c "CREATE DATABASE $DB"
 "$BIN" --data-dir "$WORK/importer" import tests/fixtures/small >/dev/null
+psql -q "$ADMIN" -c "CREATE ROLE $READER LOGIN IN ROLE gagt_reader"
 BASE=$((40000 + RANDOM % 10000))
 for i in 1 2; do
-    "$BIN" --data-dir "$WORK/api$i" serve --port $((BASE + i)) --no-bundled-import --revision-poll-ms 500 &
+    DATABASE_URL="postgres://$READER@127.0.0.1:5432/$DB" \
+        "$BIN" --data-dir "$WORK/api$i" serve --port $((BASE + i)) --no-bundled-import --revision-poll-ms 500 &
     pids+=($!)
 done
 cat > "$WORK/nginx.conf" <<NGINX

@@ -31,24 +31,36 @@ use actix_web::dev::Server;
 use api::AppState;
 use config::Config;
 
-/// Apply migrations and, when the database holds no revision yet, import the
-/// bundled dataset: the write path, before any serving connection opens.
-/// A revision whose download files cannot be written does not stop the
-/// server: the error is logged, the previous files stay served, and the
-/// revision poll tries again.
+/// `serve`'s start, before any serving connection opens: the schema made
+/// current (migrated only when behind and the login can write; a login that
+/// only reads is refused on a schema behind, with what to do), the bundled
+/// dataset imported when the database holds no revision and the login can
+/// write, and the current revision's download files written. A revision
+/// whose download files cannot be written does not stop the server: the
+/// error is logged, the previous files stay served, and the revision poll
+/// tries again.
 pub fn prepare(config: &Config) -> Result<(), String> {
     // What imports or servers killed while writing files left behind.
     snapshot::clean_leftovers(&config.snapshot_dir);
-    let mut conn = db::open_for_writing(&config.database)?;
-    let applied = db::migrate(&mut conn)?;
-    if !applied.is_empty() {
-        log::info!("applied migrations: {}", applied.join(", "));
+    let (mut conn, access) = db::migrations::open_current(&config.database)?;
+    if access == db::migrations::Access::Write && config.database.kind == db::BackendKind::Postgres {
+        log::warn!(
+            "`serve` is logged in with a role that can write: serving connections switch to the reader role, \
+             but only a login that can read and nothing more guarantees it (README, \"Least privilege\")"
+        );
     }
     if let Some(dir) = &config.bundled_dataset {
         let current = models::revision::current(&mut conn).map_err(|e| format!("cannot read revisions: {e}"))?;
-        if current.is_none() {
-            let (outcome, _) = import::import_dir(&mut conn, dir, false).map_err(|e| e.to_string())?;
-            log::info!("imported bundled dataset from {}: {outcome:?}", dir.display());
+        match (current, access) {
+            (Some(_), _) => {}
+            (None, db::migrations::Access::Write) => {
+                let (outcome, _) = import::import_dir(&mut conn, dir, false).map_err(|e| e.to_string())?;
+                log::info!("imported bundled dataset from {}: {outcome:?}", dir.display());
+            }
+            (None, db::migrations::Access::ReadOnly) => log::warn!(
+                "the database holds no dataset yet and this login can only read: serving nothing until \
+                 `gobierno-abierto-gt import` runs with a role that can write"
+            ),
         }
     }
     if let Err(e) = write_snapshot(config, &mut conn) {

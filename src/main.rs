@@ -48,7 +48,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Migrate, import the bundled data if the database is empty, and serve the API.
+    /// Serve the API; first migrate when the schema is behind and import the bundled data into an
+    /// empty database, if this login can write (a login that can only read needs a current schema).
     Serve {
         #[arg(long, env = "HOST", default_value = "127.0.0.1")]
         host: String,
@@ -296,8 +297,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Export { path } => {
-            let mut conn = db::open_for_writing(&database)?;
-            db::migrate(&mut conn)?;
+            let (mut conn, _) = db::migrations::open_current(&database)?;
             let ds = import::export::load(&mut conn).map_err(|e| format!("cannot read the dataset: {e}"))?;
             import::export::write_dir(&ds, &path)?;
             println!("wrote {} canonical files to {}", import::canonical::TABLES.len(), path.display());

@@ -38,15 +38,14 @@ impl AppState {
     {
         let pool = self.pool.clone();
         self.revision.count_db_call();
-        let (out, seen) = web::block(move || {
+        let work = web::block(move || {
             let mut conn = pool.get()?;
             crate::db::read_snapshot::<_, ApiError>(&mut conn, |c| {
                 let seen = crate::models::revision::current(c)?;
                 Ok((f(c)?, seen))
             })
-        })
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+        });
+        let (out, seen) = self.within_deadline(work).await?.map_err(|e| ApiError::Internal(e.to_string()))??;
         if let Some(row) = seen {
             if consistency::saw(row.id, || Revision::from_row(&row))? {
                 // The poll has not seen it yet: look now.
@@ -60,5 +59,18 @@ impl AppState {
     /// pinned one, else the one being served.
     pub fn served_revision(&self) -> Option<Arc<Revision>> {
         consistency::revision().or_else(|| self.revision.get())
+    }
+
+    /// Wait for database work no longer than the pool's wait plus the
+    /// statement deadline and a little more (see [`crate::db::answer_deadline`]):
+    /// past it, 503 with Retry-After, even when the network to the database
+    /// is silent and no error will ever come back. The work itself goes on
+    /// until the database or the kernel's timeouts end it.
+    pub async fn within_deadline<T>(&self, work: impl std::future::Future<Output = T>) -> Result<T, ApiError> {
+        let (pool_wait, statement) = (self.config.pool_timeout, self.config.statement_timeout);
+        let Some(deadline) = crate::db::answer_deadline(pool_wait, statement) else { return Ok(work.await) };
+        actix_web::rt::time::timeout(deadline, work)
+            .await
+            .map_err(|_| ApiError::Unavailable(format!("no answer from the database within {deadline:?}")))
     }
 }

@@ -217,7 +217,7 @@ where
     });
     // Headers go out only once the first chunk is ready, so that an early
     // failure is still a proper problem response.
-    match first_rx.await {
+    match state.within_deadline(first_rx).await? {
         Ok(Ok(())) => {}
         Ok(Err(e)) => return Err(e),
         Err(_) => return Err(ApiError::Internal("the CSV stream ended before its first chunk".into())),

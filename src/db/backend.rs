@@ -1,24 +1,10 @@
-//! The only backend-specific code: migrations (one folder per engine),
-//! bulk inserts and full-text matching, which diesel's MultiConnection does
-//! not offer.
+//! The only backend-specific code besides migrations: bulk inserts and
+//! full-text matching, which diesel's MultiConnection does not offer.
 
 use diesel::query_builder::{AstPass, QueryFragment};
 use diesel::QueryResult;
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use super::DbConnection;
-
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
-
-pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
-    let applied = match conn {
-        DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
-    }
-    .map_err(|e| format!("migration failed: {e}"))?;
-    Ok(applied.iter().map(|v| v.to_string()).collect())
-}
 
 /// Insert many rows, on whichever backend `conn` is: one binary `COPY` on
 /// PostgreSQL, multi-row `INSERT`s of 500 rows on SQLite.

@@ -5,6 +5,8 @@
 //! only places that look at the concrete backend live in this module.
 
 pub mod backend;
+pub mod migrations;
+pub mod pg_network;
 mod sqlite_timeout;
 
 pub use sqlite_timeout::INTERRUPTED as SQLITE_INTERRUPTED;
@@ -99,6 +101,19 @@ pub const IDLE_IN_TRANSACTION_MS: u64 = 60_000;
 /// How long a serving statement may run unless configured.
 pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Past the statement deadline, how long a request still waits for its
+/// answer: the server's cancellation and its reply need a round trip.
+pub const ANSWER_GRACE: Duration = Duration::from_secs(2);
+
+/// The longest a request waits for database work: a connection from the
+/// pool (`pool_wait`), then statements cut off by the server at
+/// `statement_timeout`, and [`ANSWER_GRACE`]. The server's deadline cannot
+/// fire for a query that never reached it (a silent network), so the
+/// request stops waiting by itself; `None` when statements are unbounded.
+pub fn answer_deadline(pool_wait: Duration, statement_timeout: Duration) -> Option<Duration> {
+    (!statement_timeout.is_zero()).then(|| pool_wait + statement_timeout + ANSWER_GRACE)
+}
+
 /// Open one connection, with the per-connection settings each backend needs.
 /// `statement_timeout` bounds every statement of a serving connection
 /// (PostgreSQL's `statement_timeout`; a progress handler on SQLite, see
@@ -110,7 +125,8 @@ pub fn establish(
 ) -> Result<DbConnection, ConnectionError> {
     match url.kind {
         BackendKind::Postgres => {
-            let mut conn = PgConnection::establish(&url.target)?;
+            // Bounded waits on the network (connect, keepalives, unacknowledged sends).
+            let mut conn = PgConnection::establish(&pg_network::with_network_bounds(&url.target))?;
             // Serving connections: read-only, and no query may run long. The
             // import's bulk COPY and index builds are not bounded.
             if read_only {
@@ -205,7 +221,7 @@ where
 
 /// Apply pending migrations; returns the versions applied.
 pub fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, String> {
-    backend::run_migrations(conn)
+    migrations::run_migrations(conn)
 }
 
 /// Open a writable connection for migrate/import, creating the SQLite file's

@@ -1,6 +1,10 @@
 //! Faults: an import killed at any point leaves either the previous or the
 //! new revision, whole; the next import succeeds. Download files are written
 //! where they can be, and an import whose files cannot be written says so.
+//! The database going away, or its network going silent: `database`.
+
+mod database;
+mod proxy;
 
 use std::path::Path;
 use std::process::Command;
@@ -145,127 +149,6 @@ fn an_import_whose_files_cannot_be_written_says_so_and_imports_nothing() {
     assert!(err.contains("download files could not be written"), "{err}");
     // No revision without its files.
     assert_eq!(gagt::models::revision::current(&mut conn).unwrap(), None);
-}
-
-/// A PostgreSQL cluster of the test's own, on a spare port, run as the
-/// `postgres` user (initdb refuses root); stopped and removed on drop.
-struct OwnCluster {
-    bin: std::path::PathBuf,
-    dir: tempfile::TempDir,
-    port: u16,
-}
-
-impl OwnCluster {
-    fn pg(&self, args: &[&str]) -> bool {
-        Command::new("runuser")
-            .args(["-u", "postgres", "--"])
-            .arg(self.bin.join(args[0]))
-            .args(&args[1..])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    }
-
-    fn data(&self) -> String {
-        self.dir.path().join("data").display().to_string()
-    }
-
-    fn start(&self) {
-        let opts = format!("-p {} -k {} -c listen_addresses=127.0.0.1", self.port, self.dir.path().display());
-        assert!(
-            self.pg(&["pg_ctl", "-D", &self.data(), "-o", &opts, "-w", "-l", "/dev/null", "start"]),
-            "pg_ctl start"
-        );
-    }
-
-    fn stop(&self) {
-        self.pg(&["pg_ctl", "-D", &self.data(), "-m", "fast", "-w", "stop"]);
-    }
-
-    fn new() -> OwnCluster {
-        let bin = std::fs::read_dir("/usr/lib/postgresql")
-            .expect("PostgreSQL server binaries under /usr/lib/postgresql")
-            .flatten()
-            .map(|e| e.path().join("bin"))
-            .find(|p| p.join("initdb").exists())
-            .expect("initdb");
-        let dir = tempfile::tempdir().unwrap();
-        let uid = String::from_utf8(Command::new("id").args(["-u", "postgres"]).output().unwrap().stdout).unwrap();
-        let uid: u32 = uid.trim().parse().unwrap();
-        std::os::unix::fs::chown(dir.path(), Some(uid), Some(uid)).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let cluster = OwnCluster { bin, dir, port };
-        assert!(cluster.pg(&["initdb", "-D", &cluster.data(), "-A", "trust", "-U", "postgres"]), "initdb");
-        cluster.start();
-        cluster
-    }
-}
-
-impl Drop for OwnCluster {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// The database goes away under load: the API answers 503 (problem+json,
-/// Retry-After) while it is down and recovers by itself when it is back.
-#[test]
-fn the_api_answers_503_while_postgresql_is_down_and_recovers() {
-    let cluster = OwnCluster::new();
-    let url = gagt::db::DatabaseUrl::parse(&format!("postgres://postgres@127.0.0.1:{}/postgres", cluster.port));
-    let snapshots = tempfile::tempdir().unwrap();
-    let mut config = gagt::config::Config::new(url.clone(), snapshots.path());
-    config.bundled_dataset = Some(fixture());
-    config.workers = 2;
-    config.pool_timeout = Duration::from_millis(500);
-    config.revision_poll = Duration::from_millis(200);
-    gagt::prepare(&config).unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let (server, watch) = gagt::serve_with_watch(config, listener).unwrap();
-            tx.send(server.handle()).unwrap();
-            let stopped = server.await;
-            watch.stop_polling();
-            stopped
-        })
-    });
-    let handle = rx.recv().unwrap();
-    let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
-    // A new URL each time, so that no answer comes from the response cache.
-    let n = std::sync::atomic::AtomicU64::new(1);
-    let probe = || {
-        let limit = 1 + n.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 999;
-        let res = client.get(format!("{addr}/v1/progress-updates?limit={limit}")).send().unwrap();
-        let status = res.status().as_u16();
-        let retry = res.headers().contains_key("retry-after");
-        let problem = res.headers().get("content-type").is_some_and(|v| v == "application/problem+json");
-        (status, retry, problem)
-    };
-    for _ in 0..20 {
-        assert_eq!(probe().0, 200);
-    }
-    cluster.stop();
-    for _ in 0..10 {
-        let started = std::time::Instant::now();
-        let (status, retry, problem) = probe();
-        assert_eq!(status, 503, "while the database is down");
-        assert!(retry && problem);
-        assert!(started.elapsed() < Duration::from_secs(3), "answered in {:?}", started.elapsed());
-    }
-    cluster.start();
-    let back = (0..100).find(|_| {
-        std::thread::sleep(Duration::from_millis(100));
-        probe().0 == 200
-    });
-    assert!(back.is_some(), "the API did not recover within 10 s of the database's return");
-    for _ in 0..20 {
-        assert_eq!(probe().0, 200);
-    }
-    let _ = std::thread::spawn(move || actix_web::rt::System::new().block_on(handle.stop(false))).join();
 }
 
 /// A small tmpfs of the test's own (root mounts it; CI runs as root), unmounted on drop.

@@ -1,4 +1,7 @@
-//! Rate limiting and slow clients.
+//! Rate limiting, slow clients, least privilege and statement deadlines.
+//! A login that can only read: `reader_login`.
+
+mod reader_login;
 
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
