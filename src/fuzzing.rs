@@ -103,6 +103,9 @@ pub fn cursor(data: &[u8]) {
     let allowed = allowed();
     let (&mode, rest) = data.split_first().unwrap_or((&0, &[]));
     let Ok(text) = std::str::from_utf8(rest) else { return };
+    if text.is_empty() {
+        return; // empty values are refused by name before any cursor is read
+    }
     if mode % 2 == 0 {
         // An arbitrary cursor: refused unless it decodes to what we would issue.
         let qs = serde_urlencoded::to_string([("cursor", text), ("sort", "-title")]).expect("encodable");

@@ -1,10 +1,12 @@
-use crate::helpers::{spawn_app, Backend};
+use crate::helpers::{fixture, spawn_app_tuned, Backend};
 
 /// The same requests give byte-identical bodies on SQLite and PostgreSQL.
 #[test]
 fn same_requests_give_identical_bodies_on_both_backends() {
-    let sqlite = spawn_app(Backend::Sqlite);
-    let postgres = spawn_app(Backend::Postgres);
+    // One cursor key for both, as replicas of one deployment have.
+    let key = |c: &mut gagt::config::Config| c.cursor_key = Some("one deployment".into());
+    let sqlite = spawn_app_tuned(Backend::Sqlite, Some(&fixture()), key);
+    let postgres = spawn_app_tuned(Backend::Postgres, Some(&fixture()), key);
     let paths = [
         "/v1/plans",
         "/v1/plans/gt-ogp-nap6",
