@@ -164,7 +164,14 @@ pub fn spawn_app_tuned(backend: Backend, dataset: Option<&Path>, tune: impl FnOn
     config.stream_chunk_rows = 7;
     tune(&mut config);
     let (addr, handle, watch) = launch(config.clone());
-    TestApp { addr, client: reqwest::blocking::Client::new(), handle, watch, db, config, _snapshots: snapshots }
+    // A connection idle for a while is not reused: the server closes idle
+    // connections after its keep-alive (15 s), and a request sent just as it
+    // does fails (a race every HTTP/1.1 client has, seen on a loaded machine).
+    let client = reqwest::blocking::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(5))
+        .build()
+        .expect("HTTP client");
+    TestApp { addr, client, handle, watch, db, config, _snapshots: snapshots }
 }
 
 /// A server started as `serve` starts (`prepare` first), stopped on drop.
