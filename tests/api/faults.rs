@@ -187,10 +187,26 @@ impl SmallDisk {
         std::fs::remove_file(self.path().join("filler")).unwrap();
     }
 
+    /// Remount read-only or read-write. A remount to read-only fails while
+    /// any process holds a file there open for writing, and a child process
+    /// that another test forks holds copies of this process's descriptors
+    /// until it executes its program: that passes, so try again a while.
     fn remount(&self, mode: &str) {
-        let status =
-            Command::new("mount").args(["-o", &format!("remount,{mode}")]).arg(self.path()).status().expect("mount");
-        assert!(status.success(), "remount {mode}");
+        let mut tries = 0;
+        loop {
+            let status = Command::new("mount")
+                .args(["-o", &format!("remount,{mode}")])
+                .arg(self.path())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .expect("mount");
+            tries += 1;
+            if status.success() {
+                return;
+            }
+            assert!(tries < 100, "remount {mode} failed {tries} times");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
 }
 
