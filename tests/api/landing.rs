@@ -40,7 +40,8 @@ fn landing_page_renders_in_chromium_and_every_internal_link_resolves() {
     assert!(dom.contains("Gobierno Abierto Guatemala — datos abiertos"), "chromium rendered: {dom:.300}");
     assert!(dom.contains("6º Plan de Acción Nacional de Gobierno Abierto 2023-2025"));
     assert!(dom.contains("Diccionario de datos"));
-    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("landing.png");
+    // One file per test process: two suites at once must not share it.
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("landing-{}.png", std::process::id()));
     let _ = std::fs::remove_file(&shot);
     chromium(&["--window-size=1280,2000", &format!("--screenshot={}", shot.display()), &url]);
     let png = std::fs::read(&shot).expect("chromium wrote a screenshot");
