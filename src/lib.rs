@@ -126,18 +126,21 @@ pub fn app_state(config: Config, pool: db::Pool) -> AppState {
     if let Err(e) = watch.refresh(&pool) {
         log::warn!("cannot read the dataset revision at start: {e}");
     }
-    let cache = Arc::new(api::caching::ResponseCache::new(config.response_cache_bytes));
-    let files = Arc::new(api::downloads::FileCache::default());
-    let rate_limit =
-        api::ratelimit::RateLimit::new(config.rate_limit_per_minute, config.rate_limit_burst, &config.trusted_proxies)
-            .map(Arc::new);
+    let cache = Arc::new(api::http::cache::ResponseCache::new(config.response_cache_bytes));
+    let files = Arc::new(api::http::files::FileCache::default());
+    let rate_limit = api::http::ratelimit::RateLimit::new(
+        config.rate_limit_per_minute,
+        config.rate_limit_burst,
+        &config.trusted_proxies,
+    )
+    .map(Arc::new);
     // Streams hold a database connection while they read: at most half the
     // pool by default, so that item and page requests always find one.
     let max_streams = match config.max_streams {
         0 => (config.pool_size as usize / 2).max(1),
         n => n,
     };
-    let streams = api::limits::Limits::new(config.max_streams_per_client, max_streams, &[]);
+    let streams = api::http::limits::Limits::new(config.max_streams_per_client, max_streams, &[]);
     AppState {
         pool,
         config: Arc::new(config),

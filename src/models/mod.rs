@@ -6,6 +6,7 @@ pub mod commitment;
 pub mod institution;
 pub mod list;
 pub mod milestone;
+pub mod names;
 pub mod plan;
 pub mod progress_update;
 pub mod quality_finding;

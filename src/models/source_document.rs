@@ -1,6 +1,7 @@
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
+use super::list::{keyset, BadCursor, Page, SortValue};
+use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{retired_ids, source_documents, source_headings};
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -35,6 +36,59 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<SourceDocumentRow>> {
             d::line_count,
         ))
         .load(conn)
+}
+
+/// How source documents can be listed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceDocumentSort {
+    Seq,
+    Id,
+}
+
+impl SourceDocumentSort {
+    pub fn value(self, row: &SourceDocumentRow) -> SortValue {
+        match self {
+            SourceDocumentSort::Seq => row.seq.into(),
+            SourceDocumentSort::Id => (&row.id).into(),
+        }
+    }
+}
+
+/// At most `page.limit + 1` documents (without their text) after the page's start.
+pub fn rows(
+    conn: &mut DbConnection,
+    page: &Page<SourceDocumentSort>,
+) -> QueryResult<Result<Vec<SourceDocumentRow>, BadCursor>> {
+    use source_documents as d;
+    let q = d::table
+        .select((
+            d::id,
+            d::seq,
+            d::file_name,
+            d::title,
+            d::description,
+            d::sha256,
+            diesel::dsl::sql::<diesel::sql_types::Text>("''"),
+            d::line_count,
+        ))
+        .into_boxed::<MultiBackend>();
+    let q = match page.sort {
+        SourceDocumentSort::Seq => keyset!(q, d::seq, d::id, page.desc, &page.after, int),
+        SourceDocumentSort::Id => keyset!(q, d::id, d::id, page.desc, &page.after, text),
+    };
+    match q {
+        Ok(q) => Ok(Ok(q.limit(page.limit + 1).load(conn)?)),
+        Err(e) => Ok(Err(e)),
+    }
+}
+
+/// A page of documents and how many there are.
+pub fn list(
+    conn: &mut DbConnection,
+    page: &Page<SourceDocumentSort>,
+) -> QueryResult<Result<(Vec<SourceDocumentRow>, i64), BadCursor>> {
+    let total = source_documents::table.count().get_result::<i64>(conn)?;
+    Ok(rows(conn, page)?.map(|rows| (rows, total)))
 }
 
 /// One source document with its text.

@@ -21,7 +21,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
-pub use crate::api::limits::{Limits, Refusal, Slot};
+pub use crate::api::http::limits::{Limits, Refusal, Slot};
 
 /// The whole answer to a refused connection, as bytes: a problem
 /// document, `Retry-After`, and `Connection: close`.

@@ -19,8 +19,8 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use super::error::ApiError;
-use super::format::CSV_TYPE;
 use super::limits::Refusal;
+use super::negotiate::CSV_TYPE;
 use super::query::QueryArgs;
 use super::state::AppState;
 use crate::db::DbConnection;
@@ -85,6 +85,7 @@ const READ_AHEAD: usize = 2;
 pub async fn csv<S, R, F, E>(
     state: &AppState,
     args: &QueryArgs,
+    bom: bool,
     name: &str,
     headers: &'static [&'static str],
     mut page: Page<S>,
@@ -114,7 +115,6 @@ where
         },
     })?;
     let expected = state.served_revision().map(|r| r.number);
-    let bom = matches!(args.str("bom"), Some("1" | "true"));
     let pool = state.pool.clone();
     state.revision.count_db_call();
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(IN_FLIGHT);
@@ -187,7 +187,7 @@ where
             let mut out = Vec::with_capacity((last_len + last_len / 8).max(16 << 10));
             let head = first.is_some();
             if head && bom {
-                out.extend_from_slice(b"\xEF\xBB\xBF");
+                out.extend_from_slice(super::negotiate::BOM);
             }
             let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(out);
             let written =

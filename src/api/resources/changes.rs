@@ -4,30 +4,30 @@
 use std::sync::LazyLock;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::error::{ApiError, Problem};
-use super::pagination::{self, ListPage};
-use super::query::{names_of, QueryArgs};
-use super::state::AppState;
+use crate::api::http::error::{ApiError, Problem};
+use crate::api::http::negotiate::{Format, Representation, RepresentationParams};
+use crate::api::http::pagination::{self, ListPage, Position};
+use crate::api::http::params::{self, Limit};
+use crate::api::http::query::DEFAULT_LIMIT;
+use crate::api::http::query::{names_of, QueryArgs};
+use crate::api::http::state::AppState;
 use crate::import::write::RECORD_TYPES;
 use crate::models::change::{self, ChangeFilter};
 use crate::models::list::SortValue;
 
 /// Which revisions to compare.
-// Read by `QueryArgs`, not by serde: the struct documents the parameters
-// and its field names are the list of accepted ones.
-#[allow(dead_code)]
-#[derive(IntoParams)]
+#[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ChangeParams {
     /// Changes made after this revision (0: everything since the first import).
-    #[param(minimum = 0)]
-    since: i32,
+    #[param(value_type = i32, minimum = 0)]
+    since: Option<Revision>,
     /// Up to and including this revision (default: the current one).
-    #[param(minimum = 0)]
-    until: Option<i32>,
+    #[param(value_type = Option<i32>, minimum = 0)]
+    until: Option<Revision>,
     /// Only this record type: plan, commitment, milestone, progress_update, institution, institution_role,
     /// institution_alias, plan_section, plan_participant, plan_risk, quality_finding or source_document.
     #[param(
@@ -35,21 +35,33 @@ pub struct ChangeParams {
         pattern = "^(plan|commitment|milestone|progress_update|institution|institution_role|institution_alias|\
                    plan_section|plan_participant|plan_risk|quality_finding|source_document)$"
     )]
+    #[serde(rename = "type")]
     r#type: Option<String>,
     /// Page size, 1 to 1000 (default 50).
-    #[param(minimum = 1, maximum = 1000)]
-    limit: Option<i64>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    limit: Option<Limit>,
     /// Opaque cursor from the previous page's `next_cursor`.
     cursor: Option<String>,
-    /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
-    #[param(pattern = "^(json|csv)$")]
-    format: Option<String>,
-    /// With CSV: `1` starts the file with a UTF-8 byte-order mark so that Excel opens accents correctly.
-    #[param(pattern = "^(0|1|true|false)$")]
-    bom: Option<String>,
 }
 
-static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<ChangeParams>);
+/// A revision number, 0 or more.
+struct Revision(i32);
+
+impl<'de> Deserialize<'de> for Revision {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = String::deserialize(d)?;
+        match v.parse::<i32>() {
+            Ok(n) if n >= 0 => Ok(Revision(n)),
+            _ => Err(serde::de::Error::custom(format!("must be an integer from 0 to {}", i32::MAX))),
+        }
+    }
+}
+
+static PARAMS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let mut names = names_of::<ChangeParams>();
+    names.extend(names_of::<RepresentationParams>());
+    names
+});
 
 /// One record created, updated or deleted by an import.
 #[derive(Serialize, ToSchema, Clone, Debug)]
@@ -73,7 +85,7 @@ pub const CSV_HEADERS: &[&str] = &["revision", "type", "id", "change", "url"];
     tag = "downloads",
     operation_id = "list_changes",
     summary = "Records created, updated and deleted since a revision (incremental sync)",
-    params(ChangeParams),
+    params(ChangeParams, RepresentationParams),
     responses(
         (status = 200, description = "Changes in the order they were made", content(
             (ListPage<Change> = "application/json"), (String = "text/csv"))),
@@ -82,16 +94,15 @@ pub const CSV_HEADERS: &[&str] = &["revision", "type", "id", "change", "url"];
 )]
 #[get("/changes")]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let args = QueryArgs::parse(&req, &PARAMS)?;
-    let format = super::format::negotiate(&req, &args)?;
-    let since =
-        args.int("since", 0, i32::MAX as i64)?
-            .ok_or_else(|| ApiError::bad("since", "is required: a revision number (0 for everything)"))? as i32;
-    let until = args.int("until", 0, i32::MAX as i64)?.map(|u| u as i32);
+    let args = QueryArgs::parse(&req, &PARAMS)?.with_cursor_key(&state.cursor_key()?);
+    let repr = Representation::of(&req, &args)?;
+    let p: ChangeParams = params::from_query(&args)?;
+    let since = p.since.ok_or_else(|| ApiError::bad("since", "is required: a revision number (0 for everything)"))?.0;
     let types: Vec<&str> = RECORD_TYPES.iter().map(|(_, t)| *t).collect();
-    let filter = ChangeFilter { since, until, record_type: args.one_of("type", &types)? };
-    let limit = args.limit()?;
-    let after = match pagination::decode_cursor("seq", &args)? {
+    let filter =
+        ChangeFilter { since, until: p.until.map(|u| u.0), record_type: params::one_of("type", p.r#type, &types)? };
+    let limit = p.limit.map(|l| l.0).unwrap_or(DEFAULT_LIMIT);
+    let after = match pagination::decode("seq", &args, p.cursor.as_deref())? {
         Some((SortValue::Int(s), _)) => Some(s),
         Some(_) => return Err(ApiError::bad("cursor", "is not a cursor issued for this list")),
         None => None,
@@ -113,5 +124,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             url: if r.change == "deleted" { None } else { crate::views::record_url(&r.record_type, &r.record_id) },
         })
         .collect();
-    pagination::respond(&req, &args, format, "changes", data, total, next, |d| super::format::csv_body(CSV_HEADERS, d))
+    let position = Position::new(&req, &args, repr, total, limit, next);
+    Ok(match repr.format {
+        Format::Json => position.json(data),
+        Format::Csv => position.stamp(repr.csv("changes", CSV_HEADERS, data)?),
+    })
 }

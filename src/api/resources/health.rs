@@ -4,8 +4,8 @@ use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::error::{ApiError, Problem};
-use super::state::AppState;
+use crate::api::http::error::{ApiError, Problem};
+use crate::api::http::state::AppState;
 use crate::{models, snapshot};
 
 /// Probe result.

@@ -7,11 +7,11 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::error::{ApiError, Problem};
-use super::format::{self, negotiate, Format};
-use super::query::QueryArgs;
-use super::state::AppState;
-use super::{ItemParams, ITEM_PARAMS};
+use crate::api::http::error::{ApiError, Problem};
+use crate::api::http::negotiate::{self as format, Format};
+use crate::api::http::negotiate::{Representation, RepresentationParams, REPRESENTATION};
+use crate::api::http::query::QueryArgs;
+use crate::api::http::state::AppState;
 use crate::revision::Revision;
 use crate::snapshot::{self, FileEntry};
 
@@ -115,7 +115,7 @@ struct DownloadCsv {
     tag = "downloads",
     operation_id = "list_downloads",
     summary = "Bulk downloads of the whole dataset: every file with size, checksum, rows and format",
-    params(ItemParams),
+    params(RepresentationParams),
     responses(
         (status = 200, description = "The current revision's files and the past revisions kept", content(
             (Downloads = "application/json"), (String = "text/csv"))),
@@ -125,10 +125,10 @@ struct DownloadCsv {
 )]
 #[get("/downloads")]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let args = QueryArgs::parse(&req, &ITEM_PARAMS)?;
-    let format = negotiate(&req, &args)?;
+    let args = QueryArgs::parse(&req, &REPRESENTATION)?;
+    let repr = Representation::of(&req, &args)?;
     let d = current(&state)?;
-    Ok(match format {
+    Ok(match repr.format {
         Format::Json => format::json(&d),
         Format::Csv => {
             let rows: Vec<DownloadCsv> = d
@@ -146,41 +146,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                 })
                 .collect();
             let headers = &["name", "format", "table", "rows", "bytes", "sha256", "url", "revision_url"];
-            format::csv("downloads", format::csv_body(headers, &rows)?)
+            repr.csv("downloads", headers, &rows)?
         }
     })
-}
-
-/// Snapshot files up to [`FileCache::MAX_FILE`] kept in memory, at most
-/// [`FileCache::BUDGET`] bytes in all: a whole-file GET of a hot file is then
-/// one copy into the socket instead of reads from the page cache.
-#[derive(Default)]
-pub struct FileCache {
-    inner: std::sync::Mutex<(HeldFiles, usize)>,
-}
-
-/// Files in memory by (revision, name).
-type HeldFiles = std::collections::HashMap<(i32, String), web::Bytes>;
-
-impl FileCache {
-    pub const MAX_FILE: u64 = 16 << 20;
-    pub const BUDGET: usize = 48 << 20;
-
-    fn get(&self, revision: i32, name: &str, path: &std::path::Path) -> Option<web::Bytes> {
-        let key = (revision, name.to_string());
-        if let Some(b) = self.inner.lock().ok()?.0.get(&key) {
-            return Some(b.clone());
-        }
-        let bytes = web::Bytes::from(std::fs::read(path).ok()?);
-        let mut guard = self.inner.lock().ok()?;
-        if guard.1 + bytes.len() > Self::BUDGET {
-            guard.0.clear();
-            guard.1 = 0;
-        }
-        guard.1 += bytes.len();
-        guard.0.insert(key, bytes.clone());
-        Some(bytes)
-    }
 }
 
 /// Serve one snapshot file with Range, If-None-Match / If-Modified-Since and caching.
@@ -217,11 +185,13 @@ fn serve_file(
     };
     let header = |v: &str| HeaderValue::from_str(v).map_err(|e| ApiError::Internal(e.to_string()));
     // Small files are served from memory.
-    let memory = (entry.bytes <= FileCache::MAX_FILE).then(|| state.files.get(revision, &entry.name, &path)).flatten();
+    let memory = (entry.bytes <= crate::api::http::files::FileCache::MAX_FILE)
+        .then(|| state.files.get(revision, &entry.name, &path))
+        .flatten();
     let modified = state.served_revision().filter(|r| r.number == revision).map(|r| r.modified);
-    super::files::respond(
+    crate::api::http::files::respond(
         req,
-        super::files::File {
+        crate::api::http::files::File {
             len: meta.len(),
             etag,
             modified: modified.or_else(|| meta.modified().ok()).unwrap_or(std::time::UNIX_EPOCH),

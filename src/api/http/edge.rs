@@ -14,6 +14,7 @@ use actix_web::HttpMessage;
 
 use super::error::ApiError;
 use super::ratelimit::Verdict;
+pub use super::request::{Cause, ClientIp, RequestId, X_REQUEST_ID};
 
 /// Longest accepted path, in bytes (ids are short; this leaves room).
 pub const MAX_PATH: usize = 512;
@@ -26,24 +27,6 @@ pub const MAX_QUERY: usize = super::query::MAX_QUERY_RAW;
 /// inline bootstrap and styles).
 pub const HTML_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
      img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-
-pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// The client's address (in request extensions): the peer's, or behind a
-/// trusted proxy the forwarded one.
-#[derive(Clone, Copy, Debug)]
-pub struct ClientIp(pub std::net::IpAddr);
-
-/// The id of the request being served (in request extensions).
-#[derive(Clone, Debug)]
-pub struct RequestId(pub String);
-
-/// What went wrong inside, for the log line of this request only (never sent).
-#[derive(Clone, Debug)]
-pub struct Cause {
-    pub error: bool,
-    pub message: String,
-}
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 

@@ -66,7 +66,7 @@ pub fn respond(req: &HttpRequest, file: File) -> Result<HttpResponse, ApiError> 
     }
     // 3-4: the client's copy is current.
     let fresh = match req.headers().get(header::IF_NONE_MATCH) {
-        Some(_) => super::caching::matches(req.headers().get(header::IF_NONE_MATCH), &file.etag),
+        Some(_) => super::cache::matches(req.headers().get(header::IF_NONE_MATCH), &file.etag),
         None => date(req, header::IF_MODIFIED_SINCE).is_some_and(|since| modified <= since),
     };
     if fresh && (req.method() == Method::GET || req.method() == Method::HEAD) {
@@ -164,5 +164,37 @@ impl MessageBody for FromDisk {
         }
         this.left -= n as u64;
         Poll::Ready(Some(Ok(buf.freeze())))
+    }
+}
+
+/// Snapshot files up to [`FileCache::MAX_FILE`] kept in memory, at most
+/// [`FileCache::BUDGET`] bytes in all: a whole-file GET of a hot file is then
+/// one copy into the socket instead of reads from the page cache.
+#[derive(Default)]
+pub struct FileCache {
+    inner: std::sync::Mutex<(HeldFiles, usize)>,
+}
+
+/// Files in memory by (revision, name).
+type HeldFiles = std::collections::HashMap<(i32, String), Bytes>;
+
+impl FileCache {
+    pub const MAX_FILE: u64 = 16 << 20;
+    pub const BUDGET: usize = 48 << 20;
+
+    pub fn get(&self, revision: i32, name: &str, path: &std::path::Path) -> Option<Bytes> {
+        let key = (revision, name.to_string());
+        if let Some(b) = self.inner.lock().ok()?.0.get(&key) {
+            return Some(b.clone());
+        }
+        let bytes = Bytes::from(std::fs::read(path).ok()?);
+        let mut guard = self.inner.lock().ok()?;
+        if guard.1 + bytes.len() > Self::BUDGET {
+            guard.0.clear();
+            guard.1 = 0;
+        }
+        guard.1 += bytes.len();
+        guard.0.insert(key, bytes.clone());
+        Some(bytes)
     }
 }

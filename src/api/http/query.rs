@@ -12,7 +12,10 @@ pub const MAX_QUERY_LEN: usize = 4096;
 
 /// The longest raw query string accepted: room for every byte of the
 /// parameters percent-encoded, and a cursor.
-pub const MAX_QUERY_RAW: usize = 3 * MAX_QUERY_LEN + super::pagination::MAX_CURSOR_LEN + 16;
+pub const MAX_QUERY_RAW: usize = 3 * MAX_QUERY_LEN + MAX_CURSOR_LEN + 16;
+
+/// The longest cursor accepted; the API's own are far shorter.
+pub const MAX_CURSOR_LEN: usize = 1024;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 1000;
@@ -49,14 +52,13 @@ impl QueryArgs {
     pub fn parse(req: &HttpRequest, allowed: &[String]) -> Result<QueryArgs, ApiError> {
         let mut args = Self::parse_str(req.query_string(), allowed)?;
         args.path = req.path().to_string();
-        args.client = req.extensions().get::<super::edge::ClientIp>().map(|c| c.0);
-        if let Some(state) = req.app_data::<actix_web::web::Data<super::state::AppState>>() {
-            // Read with the first revision: missing only while the database
-            // has not answered since the server started.
-            let key = super::pagination::cursor_key(state);
-            args.cursor_key = CursorKey(key.ok_or_else(|| ApiError::Unavailable("no cursor key yet".into()))?);
-        }
+        args.client = req.extensions().get::<super::request::ClientIp>().map(|c| c.0);
         Ok(args)
+    }
+
+    /// Every parameter, in the order given.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
     }
 
     /// The same arguments with cursors signed by `key`.
@@ -116,22 +118,6 @@ impl QueryArgs {
 
     pub fn string(&self, name: &str) -> Option<String> {
         self.str(name).map(str::to_string)
-    }
-
-    /// `all=1`: the whole filtered list as one streamed CSV response, only
-    /// for CSV and never with `limit` or `cursor`.
-    pub fn all(&self, format: super::format::Format) -> Result<bool, ApiError> {
-        let all = matches!(self.one_of("all", &["0", "1", "true", "false"])?.as_deref(), Some("1" | "true"));
-        if all && format != super::format::Format::Csv {
-            return Err(ApiError::bad(
-                "all",
-                "is for CSV (format=csv, a .csv suffix or Accept: text/csv); JSON lists are paged with `cursor`",
-            ));
-        }
-        if all && (self.str("limit").is_some() || self.str("cursor").is_some()) {
-            return Err(ApiError::bad("all", "returns every row in one response: leave out `limit` and `cursor`"));
-        }
-        Ok(all)
     }
 
     /// A value from a closed list.

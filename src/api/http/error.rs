@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::edge::Cause;
+use super::request::Cause;
 
 /// A problem detail (RFC 9457).
 #[derive(Serialize, ToSchema, Debug)]

@@ -3,14 +3,16 @@
 use std::sync::LazyLock;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::error::{ApiError, Problem};
-use super::format::negotiate;
-use super::pagination::{self, ListPage};
-use super::query::{names_of, QueryArgs};
-use super::state::AppState;
+use crate::api::http::error::{ApiError, Problem};
+use crate::api::http::negotiate::{Format, Representation, RepresentationParams};
+use crate::api::http::pagination::{self, ListPage, Position};
+use crate::api::http::params::{self, Limit, Terms};
+use crate::api::http::query::DEFAULT_LIMIT;
+use crate::api::http::query::{names_of, QueryArgs};
+use crate::api::http::state::AppState;
 use crate::models::list::SortValue;
 use crate::models::search::{candidates, Candidate};
 
@@ -26,37 +28,34 @@ pub const TYPES: &[&str] = &[
 ];
 
 /// The search query.
-#[derive(IntoParams)]
+#[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-// Read by `QueryArgs`, not by serde: the struct documents the parameters
-// and its field names are the list of accepted ones.
-#[allow(dead_code)]
 pub struct SearchParams {
     /// Words to find, all of them, each as the start of a word (accents and case ignored): `informacion publ` finds "información pública".
-    q: String,
+    #[param(value_type = String)]
+    q: Option<Terms>,
     /// Only this record type: plan, commitment, milestone, progress_update, institution,
     /// plan_section, plan_participant or plan_risk.
     #[param(
         rename = "type",
         pattern = "^(plan|commitment|milestone|progress_update|institution|plan_section|plan_participant|plan_risk)$"
     )]
+    #[serde(rename = "type")]
     r#type: Option<String>,
     /// Only records of this plan id (unknown: 404).
     plan: Option<String>,
     /// Page size, 1 to 1000 (default 50).
-    #[param(minimum = 1, maximum = 1000)]
-    limit: Option<i64>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    limit: Option<Limit>,
     /// Opaque cursor from the previous page's `next_cursor`.
     cursor: Option<String>,
-    /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
-    #[param(pattern = "^(json|csv)$")]
-    format: Option<String>,
-    /// With CSV: `1` starts the file with a UTF-8 byte-order mark so that Excel opens accents correctly.
-    #[param(pattern = "^(0|1|true|false)$")]
-    bom: Option<String>,
 }
 
-static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<SearchParams>);
+static PARAMS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let mut names = names_of::<SearchParams>();
+    names.extend(names_of::<RepresentationParams>());
+    names
+});
 
 /// One search hit.
 #[derive(Serialize, ToSchema, Clone, Debug)]
@@ -111,7 +110,7 @@ pub const CSV_HEADERS: &[&str] = &["type", "id", "title", "plan_id", "score", "u
     tag = "search",
     operation_id = "search",
     summary = "Search plans, commitments, milestones, progress updates and institutions",
-    params(SearchParams),
+    params(SearchParams, RepresentationParams),
     responses(
         (status = 200, description = "Ranked hits, best first. The first 500 matches of each record type (in source order) are ranked; `total` counts them", content(
             (ListPage<SearchHit> = "application/json"),
@@ -124,25 +123,26 @@ pub const CSV_HEADERS: &[&str] = &["type", "id", "title", "plan_id", "score", "u
 )]
 #[get("/search")]
 pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let args = QueryArgs::parse(&req, &PARAMS)?;
-    let format = negotiate(&req, &args)?;
-    let terms = args.terms()?;
+    let args = QueryArgs::parse(&req, &PARAMS)?.with_cursor_key(&state.cursor_key()?);
+    let repr = Representation::of(&req, &args)?;
+    let p: SearchParams = params::from_query(&args)?;
+    let terms = Terms::of(p.q);
     if terms.is_empty() {
         return Err(ApiError::bad("q", "is required and must contain at least one letter or digit"));
     }
-    let kind = args.one_of("type", TYPES)?;
-    let plan = super::references::check(&state, &args, false).await?.plan;
-    let limit = args.limit()?;
-    let offset = match pagination::decode_cursor("score", &args)? {
+    let kind = params::one_of("type", p.r#type, TYPES)?;
+    let limit = p.limit.map(|l| l.0).unwrap_or(DEFAULT_LIMIT);
+    let offset = match pagination::decode("score", &args, p.cursor.as_deref())? {
         Some((SortValue::Int(o), _)) if o >= 0 => o as usize,
         Some(_) => return Err(ApiError::bad("cursor", "is not a cursor issued for this search")),
         None => 0,
     };
     let t = terms.clone();
-    let found = state
+    let (found, plan) = state
         .db(move |c| {
+            let plan = super::references::plan(c, p.plan)?;
             let types: Vec<&str> = kind.as_deref().into_iter().collect();
-            Ok(candidates(c, &t, &types)?)
+            Ok((candidates(c, &t, &types)?, plan))
         })
         .await?;
     // Scoring folds every candidate's title: on all cores.
@@ -172,5 +172,9 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
                 .unwrap_or_default(),
         })
         .collect();
-    pagination::respond(&req, &args, format, "search", data, total, next, |d| super::format::csv_body(CSV_HEADERS, d))
+    let position = Position::new(&req, &args, repr, total, limit, next);
+    Ok(match repr.format {
+        Format::Json => position.json(data),
+        Format::Csv => position.stamp(repr.csv("search", CSV_HEADERS, data)?),
+    })
 }

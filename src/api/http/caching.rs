@@ -10,6 +10,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 use sha2::{Digest, Sha256};
 
+use super::cache::{matches, Cached};
 use super::state::AppState;
 use crate::revision::Revision;
 
@@ -42,15 +43,9 @@ fn etag_of(rev: &Revision, uri: &actix_web::http::Uri, accept: Option<&HeaderVal
     h.update([0]);
     // The representation the Accept header selects, not its spelling: every
     // client asking for JSON shares one cache entry and one ETag.
-    let accept = accept.map(|a| super::format::representation(a.to_str().unwrap_or("?")));
+    let accept = accept.map(|a| crate::api::http::negotiate::representation(a.to_str().unwrap_or("?")));
     h.update(accept.unwrap_or("json").as_bytes());
     format!("\"r{}-{}\"", rev.number, hex::encode(&h.finalize()[..12]))
-}
-
-/// Whether an `If-None-Match` header matches a tag (lists, `*`, weak forms).
-pub fn matches(header: Option<&HeaderValue>, tag: &str) -> bool {
-    let Some(v) = header.and_then(|v| v.to_str().ok()) else { return false };
-    v.split(',').map(str::trim).any(|t| t == "*" || t == tag || t.strip_prefix("W/") == Some(tag))
 }
 
 fn not_modified_since(req: &ServiceRequest, rev: &Revision) -> bool {
@@ -77,46 +72,6 @@ fn set_headers(headers: &mut actix_web::http::header::HeaderMap, tag: &str, rev:
         headers.insert(header::CACHE_CONTROL, v);
     }
     headers.insert(header::VARY, HeaderValue::from_static("Accept, Origin"));
-}
-
-/// A finished response kept for its ETag (which names the revision).
-pub struct Cached {
-    status: StatusCode,
-    headers: Vec<(header::HeaderName, HeaderValue)>,
-    body: actix_web::web::Bytes,
-}
-
-/// Hot responses by ETag, bounded in bytes. A new revision changes every
-/// ETag, so entries never go stale; when full, the cache starts over.
-#[derive(Default)]
-pub struct ResponseCache {
-    inner: std::sync::Mutex<(std::collections::HashMap<String, std::sync::Arc<Cached>>, usize)>,
-    pub budget: usize,
-}
-
-impl ResponseCache {
-    pub fn new(budget: usize) -> ResponseCache {
-        ResponseCache { inner: Default::default(), budget }
-    }
-
-    fn get(&self, key: &str) -> Option<std::sync::Arc<Cached>> {
-        self.inner.lock().ok()?.0.get(key).cloned()
-    }
-
-    fn put(&self, key: String, value: Cached) {
-        let size = value.body.len() + key.len() + 256;
-        if size > self.budget / 8 {
-            return;
-        }
-        if let Ok(mut guard) = self.inner.lock() {
-            if guard.1 + size > self.budget {
-                guard.0.clear();
-                guard.1 = 0;
-            }
-            guard.1 += size;
-            guard.0.insert(key, std::sync::Arc::new(value));
-        }
-    }
 }
 
 /// The middleware body: 304 from memory, else run and stamp the validators.

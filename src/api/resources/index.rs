@@ -4,11 +4,11 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::error::{ApiError, Problem};
-use super::format::{self, negotiate, Format};
-use super::query::QueryArgs;
-use super::state::AppState;
-use super::{ItemParams, ITEM_PARAMS};
+use crate::api::http::error::{ApiError, Problem};
+use crate::api::http::negotiate::{self as format, Format};
+use crate::api::http::negotiate::{Representation, RepresentationParams, REPRESENTATION};
+use crate::api::http::query::QueryArgs;
+use crate::api::http::state::AppState;
 use crate::models;
 use crate::views::plan::SourceDocument;
 
@@ -97,7 +97,7 @@ struct IndexCsv {
     tag = "meta",
     operation_id = "get_index",
     summary = "API index: dataset revision, counts and links",
-    params(ItemParams),
+    params(RepresentationParams),
     responses(
         (status = 200, description = "The index", content((Index = "application/json"), (String = "text/csv"))),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
@@ -106,8 +106,8 @@ struct IndexCsv {
 )]
 #[get("")]
 pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let args = QueryArgs::parse(&req, &ITEM_PARAMS)?;
-    let format = negotiate(&req, &args)?;
+    let args = QueryArgs::parse(&req, &REPRESENTATION)?;
+    let repr = Representation::of(&req, &args)?;
     let (revision, counts, docs) = state
         .db(|c| {
             let rev = models::revision::current(c)?;
@@ -151,7 +151,7 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
             docs: "/docs/".into(),
         },
     };
-    Ok(match format {
+    Ok(match repr.format {
         Format::Json => format::json(&index),
         Format::Csv => {
             let headers = &[
@@ -174,7 +174,7 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
                 progress_updates: index.counts.progress_updates,
                 institutions: index.counts.institutions,
             };
-            format::csv("index", format::csv_body(headers, &[row])?)
+            repr.csv("index", headers, &[row])?
         }
     })
 }

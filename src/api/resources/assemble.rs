@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::error::ApiError;
+use crate::api::http::error::ApiError;
 use crate::db::DbConnection;
 use crate::models::{
     self, CommitmentRow, InstitutionRoleRow, InstitutionRow, MilestoneRow, PlanRow, ProgressUpdateRow,

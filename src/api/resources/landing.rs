@@ -8,9 +8,9 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::downloads;
-use super::error::ApiError;
 use super::feeds::escape;
-use super::state::AppState;
+use crate::api::http::error::ApiError;
+use crate::api::http::state::AppState;
 use crate::models;
 use crate::snapshot::{self, dictionary};
 

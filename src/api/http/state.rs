@@ -16,13 +16,13 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub revision: RevisionWatch,
     /// Hot responses, keyed by ETag (so by revision).
-    pub cache: Arc<super::caching::ResponseCache>,
+    pub cache: Arc<super::cache::ResponseCache>,
     /// Small snapshot files held in memory (they never change).
-    pub files: Arc<super::downloads::FileCache>,
+    pub files: Arc<super::files::FileCache>,
     /// Requests per client address, shared by every worker (None: no limit).
     pub rate_limit: Option<Arc<super::ratelimit::RateLimit>>,
     /// Every name of every institution, for resolving `institution=` filters.
-    pub names: Arc<super::references::NameIndex>,
+    pub names: Arc<crate::models::names::NameIndex>,
     /// Whole-list streams running, per client and in all.
     pub streams: Arc<super::limits::Limits>,
 }
@@ -53,6 +53,17 @@ impl AppState {
             }
         }
         Ok(out)
+    }
+
+    /// The key cursors are signed with: `--cursor-key` when configured, else
+    /// the database's random secret, so that replicas of one database accept
+    /// each other's cursors (replicas with databases of their own set the
+    /// same key). Missing only until the database has first answered.
+    pub fn cursor_key(&self) -> Result<Arc<[u8]>, ApiError> {
+        match &self.config.cursor_key {
+            Some(k) => Ok(Arc::from(k.as_bytes())),
+            None => self.revision.secret().ok_or_else(|| ApiError::Unavailable("no cursor key yet".into())),
+        }
     }
 
     /// The revision the response being built is keyed on: the request's

@@ -4,21 +4,19 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::error::{ApiError, Problem};
-use super::query::{names_of, QueryArgs};
-use super::state::AppState;
+use crate::api::http::error::{ApiError, Problem};
+use crate::api::http::query::{names_of, QueryArgs};
+use crate::api::http::state::AppState;
 use crate::models::list::Page;
 use crate::models::progress_update::{ProgressUpdateFilter, ProgressUpdateSort};
 use crate::models::{self};
 use crate::percent::format_hundredths;
 
 /// Which updates the feed follows.
-// Read by `QueryArgs`, not by serde: the struct documents the parameters
-// and its field names are the list of accepted ones.
-#[allow(dead_code)]
-#[derive(IntoParams)]
+#[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FeedParams {
     /// Only this plan id (unknown: 404).
@@ -28,8 +26,20 @@ pub struct FeedParams {
     /// Only this commitment id.
     commitment: Option<String>,
     /// Number of entries, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    limit: Option<i64>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    limit: Option<Entries>,
+}
+
+/// How many entries a feed holds: 1 to 200.
+struct Entries(i64);
+
+impl<'de> Deserialize<'de> for Entries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match String::deserialize(d)?.parse::<i64>() {
+            Ok(n) if (1..=200).contains(&n) => Ok(Entries(n)),
+            _ => Err(serde::de::Error::custom("must be an integer from 1 to 200")),
+        }
+    }
 }
 
 static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<FeedParams>);
@@ -67,20 +77,22 @@ pub fn escape(s: &str) -> String {
 #[get("/feeds/progress-updates.atom")]
 pub async fn progress_updates(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let args = QueryArgs::parse(&req, &PARAMS)?;
-    let refs = super::references::check(&state, &args, false).await?;
-    let limit = args.int("limit", 1, 200)?.unwrap_or(50);
-    let filter = ProgressUpdateFilter {
-        plan: refs.plan.clone(),
-        commitment: refs.commitment.clone(),
-        institution: refs.institution.clone(),
-        ..Default::default()
-    };
+    let p: FeedParams = crate::api::http::params::from_query(&args)?;
+    let limit = p.limit.map(|l| l.0).unwrap_or(50);
     let scope: Vec<String> =
         ["plan", "institution", "commitment"].iter().filter_map(|k| args.str(k).map(|v| format!("{k} {v}"))).collect();
     let page = Page { sort: ProgressUpdateSort::ReportedAt, desc: true, after: None, limit };
+    let names = state.names.clone();
     let (rows, milestones) = state
         .db(move |c| {
-            let (mut rows, _) = models::progress_update::list(c, &filter, &page)?.map_err(|_| super::bad_cursor())?;
+            let filter = ProgressUpdateFilter {
+                plan: super::references::plan(c, p.plan)?,
+                commitment: super::references::commitment(c, p.commitment)?,
+                institution: super::references::institution(c, &names, p.institution)?,
+                ..Default::default()
+            };
+            let (mut rows, _) = models::progress_update::list(c, &filter, &page)?
+                .map_err(|_| crate::api::http::pagination::bad_cursor())?;
             rows.truncate(limit as usize);
             let ids: Vec<String> = rows.iter().map(|r| r.milestone_id.clone()).collect();
             let ms: HashMap<String, String> =

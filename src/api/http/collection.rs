@@ -1,0 +1,287 @@
+//! A collection declared once and served in every representation.
+//!
+//! A resource implements [`Collection`]: its typed filters (the struct that
+//! is deserialized is the one OpenAPI documents), its sort fields, how rows
+//! become records, CSV rows and the item's detail. [`Routes`] then serves
+//! `/v1/{path}` (a JSON page, a CSV page, or the whole list as one CSV
+//! stream) and `/v1/{path}/{id}` (JSON detail or one CSV row) through the
+//! one path below, and writes both operations into the OpenAPI document.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use actix_web::dev::{AppService, HttpServiceFactory};
+use actix_web::{guard, web, HttpRequest, HttpResponse};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::ApiError;
+use super::negotiate::{Format, Representation};
+use super::pagination::{self, PageParams, Position, SortField};
+use super::params;
+use super::query::{names_of, QueryArgs};
+use super::state::AppState;
+use super::stream;
+use crate::db::DbConnection;
+use crate::models::list::{BadCursor, Page, SortValue};
+use crate::models::names::NameIndex;
+
+/// Rows of one page and the number matching the filters (`None` when the
+/// cursor's value does not fit the sort column).
+pub type PageRows<R> = diesel::QueryResult<Result<(Vec<R>, i64), BadCursor>>;
+/// At most `page.limit + 1` rows after the page's start.
+pub type ChunkRows<R> = diesel::QueryResult<Result<Vec<R>, BadCursor>>;
+
+/// What the OpenAPI document says of a collection's two operations.
+pub struct Docs {
+    pub list_summary: &'static str,
+    /// The 200 of the list: what a page holds and how CSV flattens it.
+    pub list_ok: &'static str,
+    /// The 404 of the list, when a filter names other records.
+    pub list_not_found: Option<&'static str>,
+    /// The `sort` parameter: its fields and the default order.
+    pub sort: &'static str,
+    pub item_summary: &'static str,
+    pub item_ok: &'static str,
+    /// The `id` path parameter.
+    pub id: &'static str,
+    pub item_not_found: &'static str,
+}
+
+/// One collection of records.
+pub trait Collection: Send + Sync + 'static {
+    /// The path under `/v1`, also the name of its CSV files: `commitments`.
+    const PATH: &'static str;
+    const TAG: &'static str;
+    /// The record type (`commitment`): `get_{RECORD}` is the item operation,
+    /// and retired ids of this type answer 410.
+    const RECORD: &'static str;
+    /// The record in words, for "no such …" problems.
+    const LABEL: &'static str;
+    /// Whether removed ids answer 410 Gone (from the import history).
+    const RETIRED: bool = true;
+    const DOCS: Docs;
+    const CSV_HEADERS: &'static [&'static str];
+
+    /// The list's filters, deserialized from the query and documented by the same struct.
+    type Params: DeserializeOwned + IntoParams + Send + 'static;
+    /// Parameters of the item (beyond `format` and `bom`).
+    type ItemParams: DeserializeOwned + IntoParams + Send + 'static;
+    /// The model's filter, with references checked.
+    type Filter: Send + 'static;
+    type Sort: SortField;
+    type Row: Send + 'static;
+    /// What a list's JSON holds per record.
+    type Record: Serialize + ToSchema + Send + 'static;
+    /// What an item's JSON is.
+    type Detail: Serialize + ToSchema + Send + 'static;
+    /// What a CSV row is written from (no more than the CSV shows).
+    type CsvSource: Send + 'static;
+
+    /// Check the filters against the database (records they name exist) in
+    /// the request's read transaction.
+    fn filter(c: &mut DbConnection, names: &NameIndex, p: Self::Params) -> Result<Self::Filter, ApiError>;
+    fn page(c: &mut DbConnection, f: &Self::Filter, page: &Page<Self::Sort>) -> PageRows<Self::Row>;
+    fn chunk(c: &mut DbConnection, f: &Self::Filter, page: &Page<Self::Sort>) -> ChunkRows<Self::Row>;
+    /// The row's sort value under `sort`, and its id.
+    fn key(sort: Self::Sort, row: &Self::Row) -> (SortValue, String);
+    fn records(c: &mut DbConnection, rows: Vec<Self::Row>) -> Result<Vec<Self::Record>, ApiError>;
+    fn csv_sources(c: &mut DbConnection, rows: Vec<Self::Row>) -> Result<Vec<Self::CsvSource>, ApiError>;
+    fn csv_row(source: &Self::CsvSource) -> impl Serialize + '_;
+    fn find(c: &mut DbConnection, id: &str) -> diesel::QueryResult<Option<Self::Row>>;
+    fn detail(c: &mut DbConnection, row: Self::Row, p: Self::ItemParams) -> Result<Self::Detail, ApiError>;
+
+    /// The item as CSV: its one row, in a file named after its id.
+    fn item_csv(
+        c: &mut DbConnection,
+        row: Self::Row,
+        _p: Self::ItemParams,
+        csv: CsvWriter,
+    ) -> Result<CsvFile, ApiError> {
+        let sources = Self::csv_sources(c, vec![row])?;
+        let name = sources.first().map(|s| Self::item_file_name(s)).unwrap_or_default();
+        csv.file(name, Self::CSV_HEADERS, sources.iter().map(Self::csv_row))
+    }
+
+    /// The file name (without `.csv`) of one record's CSV.
+    fn item_file_name(source: &Self::CsvSource) -> String;
+}
+
+/// Parameters of an item that takes none beyond its representation.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NoParams {}
+
+/// Writes CSV bytes the way the request asked (byte-order mark or not).
+#[derive(Clone, Copy)]
+pub struct CsvWriter {
+    bom: bool,
+}
+
+/// A CSV body and the name of its file.
+pub struct CsvFile {
+    name: String,
+    body: Vec<u8>,
+}
+
+impl CsvWriter {
+    pub fn file<R: Serialize>(
+        self,
+        name: String,
+        headers: &[&str],
+        rows: impl IntoIterator<Item = R>,
+    ) -> Result<CsvFile, ApiError> {
+        Ok(CsvFile { name, body: super::negotiate::csv_bytes(self.bom, headers, rows)? })
+    }
+}
+
+/// Both routes of a collection, for the `/v1` scope.
+pub struct Routes<C>(PhantomData<C>);
+
+impl<C: Collection> Routes<C> {
+    pub fn new() -> Self {
+        Routes(PhantomData)
+    }
+}
+
+impl<C: Collection> Default for Routes<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The parameter names each operation accepts, from the structs that document them.
+struct Accepted {
+    list: Vec<String>,
+    item: Vec<String>,
+}
+
+impl Accepted {
+    fn of<C: Collection>() -> Accepted {
+        let mut list = names_of::<C::Params>();
+        list.push("sort".into());
+        list.extend(names_of::<PageParams>());
+        list.extend(names_of::<super::negotiate::RepresentationParams>());
+        let mut item = names_of::<C::ItemParams>();
+        item.extend(names_of::<super::negotiate::RepresentationParams>());
+        Accepted { list, item }
+    }
+}
+
+impl<C: Collection> HttpServiceFactory for Routes<C> {
+    fn register(self, config: &mut AppService) {
+        let accepted = Arc::new(Accepted::of::<C>());
+        let a = accepted.clone();
+        // Other methods fall through to the app's fallback (405 with Allow).
+        web::resource(format!("/{}", C::PATH))
+            .guard(guard::Get())
+            .route(web::get().to(move |req: HttpRequest, state: web::Data<AppState>| list::<C>(a.clone(), req, state)))
+            .register(config);
+        web::resource(format!("/{}/{{id}}", C::PATH))
+            .guard(guard::Get())
+            .route(
+                web::get()
+                    .to(move |req: HttpRequest, state: web::Data<AppState>| item::<C>(accepted.clone(), req, state)),
+            )
+            .register(config);
+    }
+}
+
+/// `GET /v1/{path}`: a page as JSON or CSV, or with `all=1` every row as CSV.
+async fn list<C: Collection>(
+    accepted: Arc<Accepted>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let args = QueryArgs::parse(&req, &accepted.list)?.with_cursor_key(&state.cursor_key()?);
+    let repr = Representation::of(&req, &args)?;
+    let filters: C::Params = params::from_query(&args)?;
+    let paging: PageParams = params::from_query(&args)?;
+    let (page, label) = pagination::page::<C::Sort>(&args, &paging)?;
+    let names = state.names.clone();
+    if paging.all(repr.format)? {
+        let (mut filters, mut filter) = (Some(filters), None);
+        return stream::csv(
+            &state,
+            &args,
+            repr.bom,
+            C::PATH,
+            C::CSV_HEADERS,
+            page,
+            move |c, page| {
+                // Checked in the stream's own transaction, before its first chunk.
+                if let Some(p) = filters.take() {
+                    filter = Some(C::filter(c, &names, p)?);
+                }
+                let f = filter.as_ref().ok_or_else(|| ApiError::Internal("stream without filters".into()))?;
+                let mut rows = C::chunk(c, f, page)?.map_err(|_| pagination::bad_cursor())?;
+                let next = stream::split_last(&mut rows, page.limit, |r| C::key(page.sort, r));
+                Ok((C::csv_sources(c, rows)?, next))
+            },
+            |sources, w| stream::write(w, sources.iter().map(C::csv_row)),
+        )
+        .await;
+    }
+    let limit = page.limit;
+    let a = args.clone();
+    let csv = CsvWriter { bom: repr.bom };
+    let body = state
+        .db(move |c| {
+            let filter = C::filter(c, &names, filters)?;
+            let (rows, total) = C::page(c, &filter, &page)?.map_err(|_| pagination::bad_cursor())?;
+            let sort = page.sort;
+            let (rows, next) = pagination::finish(rows, limit, &label, &a, |r| C::key(sort, r));
+            Ok(match repr.format {
+                Format::Json => (Body::Json(C::records(c, rows)?), total, next),
+                Format::Csv => {
+                    let sources = C::csv_sources(c, rows)?;
+                    let file = csv.file(C::PATH.to_string(), C::CSV_HEADERS, sources.iter().map(C::csv_row))?;
+                    (Body::Csv(file), total, next)
+                }
+            })
+        })
+        .await?;
+    let (body, total, next) = body;
+    let position = Position::new(&req, &args, repr, total, limit, next);
+    Ok(match body {
+        Body::Json(records) => position.json(records),
+        Body::Csv(file) => position.stamp(super::negotiate::csv_response(&file.name, file.body)),
+    })
+}
+
+/// A response body built on the database thread, sent from the handler.
+enum Body<T> {
+    Json(T),
+    Csv(CsvFile),
+}
+
+/// `GET /v1/{path}/{id}`: the detail as JSON, or the record's CSV.
+async fn item<C: Collection>(
+    accepted: Arc<Accepted>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let args = QueryArgs::parse(&req, &accepted.item)?;
+    let repr = Representation::of(&req, &args)?;
+    let p: C::ItemParams = params::from_query(&args)?;
+    // A `.csv` suffix has already been taken off by the middleware.
+    let id = req.match_info().get("id").unwrap_or_default().to_string();
+    let csv = CsvWriter { bom: repr.bom };
+    let body = state
+        .db(move |c| {
+            let row = C::find(c, &id)?.ok_or_else(|| match C::RETIRED {
+                true => ApiError::missing(c, C::RECORD, C::LABEL, &id),
+                false => ApiError::not_found(C::LABEL, &id),
+            })?;
+            Ok(match repr.format {
+                Format::Json => Body::Json(C::detail(c, row, p)?),
+                Format::Csv => Body::Csv(C::item_csv(c, row, p, csv)?),
+            })
+        })
+        .await?;
+    Ok(match body {
+        Body::Json(detail) => super::negotiate::json(&detail),
+        Body::Csv(file) => super::negotiate::csv_response(&file.name, file.body),
+    })
+}

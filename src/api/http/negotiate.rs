@@ -1,0 +1,175 @@
+//! Content negotiation (JSON or CSV) and the response bodies for both.
+
+use actix_web::http::header;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::ApiError;
+use super::query::QueryArgs;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+/// Set by the path-suffix middleware when the URL ended in `.csv`.
+#[derive(Clone, Copy, Debug)]
+pub struct CsvSuffix;
+
+pub const CSV_TYPE: &str = "text/csv; charset=utf-8";
+
+/// The parameters that choose a representation, on every JSON-or-CSV operation.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct RepresentationParams {
+    /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
+    #[param(inline)]
+    format: Option<FormatName>,
+    /// With CSV: `1` starts the file with a UTF-8 byte-order mark so that Excel opens accents correctly.
+    #[param(value_type = Option<String>, pattern = "^(0|1|true|false)$")]
+    bom: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum FormatName {
+    Json,
+    Csv,
+}
+
+/// The parameter names of an operation that takes only `format` and `bom`.
+pub static REPRESENTATION: std::sync::LazyLock<Vec<String>> =
+    std::sync::LazyLock::new(super::query::names_of::<RepresentationParams>);
+
+/// What a response is sent as, decided once per request from the path's
+/// suffix, `format=`, `Accept` and `bom=`: handlers and body writers read
+/// it, nothing re-negotiates or rewrites a body afterwards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Representation {
+    pub format: Format,
+    /// CSV starts with a UTF-8 byte-order mark (`bom=1`).
+    pub bom: bool,
+    /// The path ended in `.csv` (links to other pages keep it).
+    pub suffix: bool,
+}
+
+impl Representation {
+    /// The representation a request asks for.
+    pub fn of(req: &HttpRequest, args: &QueryArgs) -> Result<Representation, ApiError> {
+        let p: RepresentationParams = super::params::from_query(args)?;
+        let suffix = req.extensions().get::<CsvSuffix>().is_some();
+        let format = if suffix {
+            Format::Csv
+        } else if let Some(f) = p.format {
+            match f {
+                FormatName::Json => Format::Json,
+                FormatName::Csv => Format::Csv,
+            }
+        } else {
+            match req.headers().get(header::ACCEPT) {
+                None => Format::Json,
+                Some(accept) => {
+                    let accept = accept
+                        .to_str()
+                        .map_err(|_| ApiError::NotAcceptable("the Accept header is not readable text".into()))?;
+                    from_accept(accept).ok_or_else(|| {
+                        ApiError::NotAcceptable(format!(
+                            "cannot produce any of `{}`; available: application/json, text/csv",
+                            accept.chars().take(200).collect::<String>()
+                        ))
+                    })?
+                }
+            }
+        };
+        Ok(Representation { format, bom: p.bom.unwrap_or(false), suffix })
+    }
+
+    /// Rows as a CSV response named `name`.csv (RFC 4180, a header row even
+    /// without rows), starting with a byte-order mark when asked for.
+    pub fn csv<R: Serialize>(
+        &self,
+        name: &str,
+        headers: &[&str],
+        rows: impl IntoIterator<Item = R>,
+    ) -> Result<HttpResponse, ApiError> {
+        Ok(csv_response(name, csv_bytes(self.bom, headers, rows)?))
+    }
+}
+
+/// The UTF-8 byte-order mark Excel needs to read a CSV's accents.
+pub const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
+
+/// What an Accept header selects, as a cache-key part: json, csv or none.
+pub fn representation(accept: &str) -> &'static str {
+    match from_accept(accept) {
+        Some(Format::Json) => "json",
+        Some(Format::Csv) => "csv",
+        None => "none",
+    }
+}
+
+/// The best of JSON and CSV for an Accept header, by q-value then order.
+fn from_accept(accept: &str) -> Option<Format> {
+    let mut best: Option<(f32, Format)> = None;
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q =
+            parts.filter_map(|p| p.trim().strip_prefix("q=")).find_map(|v| v.trim().parse::<f32>().ok()).unwrap_or(1.0);
+        if q <= 0.0 {
+            continue;
+        }
+        let format = match media.as_str() {
+            "application/json" | "application/*" | "*/*" | "application/problem+json" => Format::Json,
+            "text/csv" | "text/*" => Format::Csv,
+            _ => continue,
+        };
+        if best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, format));
+        }
+    }
+    best.map(|(_, f)| f)
+}
+
+pub fn json<T: Serialize>(value: &T) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// Write rows as RFC 4180 CSV with a header row, even when there are no rows.
+pub fn csv_bytes<R: Serialize>(
+    bom: bool,
+    headers: &[&str],
+    rows: impl IntoIterator<Item = R>,
+) -> Result<Vec<u8>, ApiError> {
+    let start = if bom { BOM.to_vec() } else { Vec::new() };
+    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(start);
+    w.write_record(headers).map_err(|e| ApiError::Internal(e.to_string()))?;
+    for row in rows {
+        w.serialize(row).map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
+    w.into_inner().map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// A CSV body as an attachment named `name`.csv.
+pub fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(CSV_TYPE)
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")))
+        .body(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_header_picks_by_quality() {
+        assert_eq!(from_accept("text/csv"), Some(Format::Csv));
+        assert_eq!(from_accept("text/csv;q=0.5, application/json"), Some(Format::Json));
+        assert_eq!(from_accept("text/html, */*;q=0.1"), Some(Format::Json));
+        assert_eq!(from_accept("application/xml"), None);
+        assert_eq!(from_accept("text/csv;q=0"), None);
+    }
+}

@@ -1,0 +1,135 @@
+//! `/v1/commitments`: commitments (compromisos, resultados, logros).
+
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+
+use super::{assemble, references};
+use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows};
+use crate::api::http::error::ApiError;
+use crate::api::http::pagination::{Kind, SortField};
+use crate::api::http::params::{one_of, Percent, Since, Terms};
+use crate::db::DbConnection;
+use crate::models::list::{Page, SortValue};
+use crate::models::names::NameIndex;
+use crate::models::{self, commitment::CommitmentFilter, commitment::CommitmentSort, CommitmentRow};
+use crate::views::commitment::{self as view, Commitment, CommitmentDetail};
+use crate::vocabulary::{ROLES, STATUSES};
+
+/// Filters for commitments.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CommitmentParams {
+    /// Plan id (unknown: 404).
+    plan: Option<String>,
+    /// not_started, started, completed or no_data (the source publishes no progress).
+    status: Option<String>,
+    /// Only commitments where this institution has a role (any but `mentioned`, unless `role` says): its id, name, acronym or any alias
+    /// the sources use (accents and case ignored), e.g. `mintrab` or `MINTRAB`. Unknown: 404.
+    institution: Option<String>,
+    /// The role `institution` plays: responsible, participating, involved, partner or mentioned
+    /// (named in the text). Needs `institution` (400 without it).
+    role: Option<String>,
+    /// Minimum reported progress %, e.g. 12.5.
+    #[param(value_type = Option<f64>)]
+    progress_min: Option<Percent>,
+    /// Maximum reported progress %.
+    #[param(value_type = Option<f64>)]
+    progress_max: Option<Percent>,
+    /// Words that must all appear, each as the start of a word of the record (accents and case ignored).
+    #[param(value_type = Option<String>)]
+    q: Option<Terms>,
+    /// Only records created or changed at or after this time: `YYYY-MM-DD` or RFC 3339 (see also /v1/changes).
+    #[param(value_type = Option<String>)]
+    updated_since: Option<Since>,
+}
+
+impl SortField for CommitmentSort {
+    const FIELDS: &'static [(&'static str, Self, Kind)] = &[
+        ("position", CommitmentSort::Seq, Kind::Int),
+        ("id", CommitmentSort::Id, Kind::Text),
+        ("reported_progress", CommitmentSort::ReportedProgress, Kind::NullableInt),
+        ("computed_progress", CommitmentSort::ComputedProgress, Kind::NullableInt),
+        ("milestone_count", CommitmentSort::MilestoneCount, Kind::Int),
+    ];
+}
+
+pub struct Commitments;
+
+impl Collection for Commitments {
+    const PATH: &'static str = "commitments";
+    const TAG: &'static str = "commitments";
+    const RECORD: &'static str = "commitment";
+    const LABEL: &'static str = "commitment";
+    const CSV_HEADERS: &'static [&'static str] = view::CSV_HEADERS;
+    const DOCS: Docs = Docs {
+        list_summary: "List commitments",
+        list_ok: "A page of commitments; in CSV, institutions flatten into `;`-joined id columns",
+        list_not_found: Some("`plan` or `institution` names no record (the problem names the parameter)"),
+        sort: "position (default: plan and source order), id, reported_progress, computed_progress, milestone_count; prefix `-` for descending.",
+        item_summary: "One commitment with its milestones and institutions",
+        item_ok: "The commitment; CSV has its one row",
+        id: "Commitment id; append `.csv` for CSV",
+        item_not_found: "No such commitment",
+    };
+
+    type Params = CommitmentParams;
+    type ItemParams = NoParams;
+    type Filter = CommitmentFilter;
+    type Sort = CommitmentSort;
+    type Row = CommitmentRow;
+    type Record = Commitment;
+    type Detail = CommitmentDetail;
+    type CsvSource = Commitment;
+
+    fn filter(c: &mut DbConnection, names: &NameIndex, p: CommitmentParams) -> Result<CommitmentFilter, ApiError> {
+        references::role_needs_institution(&p.role, &p.institution)?;
+        Ok(CommitmentFilter {
+            plan: references::plan(c, p.plan)?,
+            institution: references::institution(c, names, p.institution)?,
+            updated_since: p.updated_since.map(|s| s.0),
+            status: one_of("status", p.status, STATUSES)?,
+            role: one_of("role", p.role, ROLES)?,
+            progress_min: p.progress_min.map(|v| v.0),
+            progress_max: p.progress_max.map(|v| v.0),
+            terms: Terms::of(p.q),
+        })
+    }
+
+    fn page(c: &mut DbConnection, f: &CommitmentFilter, page: &Page<CommitmentSort>) -> PageRows<CommitmentRow> {
+        models::commitment::list(c, f, page)
+    }
+
+    fn chunk(c: &mut DbConnection, f: &CommitmentFilter, page: &Page<CommitmentSort>) -> ChunkRows<CommitmentRow> {
+        models::commitment::rows(c, f, page)
+    }
+
+    fn key(sort: CommitmentSort, row: &CommitmentRow) -> (SortValue, String) {
+        (sort.value(row), row.id.clone())
+    }
+
+    fn records(c: &mut DbConnection, rows: Vec<CommitmentRow>) -> Result<Vec<Commitment>, ApiError> {
+        assemble::commitments(c, &rows)
+    }
+
+    fn csv_sources(c: &mut DbConnection, rows: Vec<CommitmentRow>) -> Result<Vec<Commitment>, ApiError> {
+        assemble::commitments(c, &rows)
+    }
+
+    fn csv_row(source: &Commitment) -> impl Serialize + '_ {
+        view::csv_row(source)
+    }
+
+    fn item_file_name(source: &Commitment) -> String {
+        source.id.clone()
+    }
+
+    fn find(c: &mut DbConnection, id: &str) -> diesel::QueryResult<Option<CommitmentRow>> {
+        models::commitment::find(c, id)
+    }
+
+    fn detail(c: &mut DbConnection, row: CommitmentRow, _: NoParams) -> Result<CommitmentDetail, ApiError> {
+        let milestones = models::milestone::for_commitment(c, &row.id)?;
+        let commitment = assemble::commitments(c, std::slice::from_ref(&row))?.remove(0);
+        Ok(CommitmentDetail { commitment, milestones: assemble::milestones(c, &milestones)? })
+    }
+}
