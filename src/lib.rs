@@ -115,7 +115,7 @@ pub fn serve_with_pool(
             false
         }
     });
-    let server = server::start(state, listener)?;
+    let server = server::start(state, listener).map_err(|e| format!("cannot listen: {e}"))?;
     Ok((server, watch))
 }
 

@@ -29,9 +29,9 @@ pub fn connection_cap(configured: usize) -> usize {
 }
 
 /// Run the application on `listener` with the shared `state`.
-pub fn start(state: AppState, listener: TcpListener) -> Result<Server, String> {
+pub fn start(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
     let config = state.config.clone();
-    let local = listener.local_addr().map_err(|e| format!("cannot listen: {e}"))?;
+    let local = listener.local_addr()?;
     let total = connection_cap(config.max_connections);
     let limits = guard::Limits::new(config.max_connections_per_address, total, &config.trusted_proxies);
     let (request_timeout, keep_alive, write_timeout) =
@@ -84,8 +84,7 @@ pub fn start(state: AppState, listener: TcpListener) -> Result<Server, String> {
                 }
             })
             .and_then(http)
-        })
-        .map_err(|e| format!("cannot listen: {e}"))?
+        })?
         .run();
     Ok(server)
 }

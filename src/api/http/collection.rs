@@ -205,9 +205,7 @@ async fn list<C: Collection>(
         return stream::csv(
             &state,
             &args,
-            repr.bom,
-            C::PATH,
-            C::CSV_HEADERS,
+            stream::File { name: C::PATH, headers: C::CSV_HEADERS, bom: repr.bom },
             page,
             move |c, page| {
                 // Checked in the stream's own transaction, before its first chunk.

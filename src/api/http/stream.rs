@@ -73,6 +73,15 @@ impl MessageBody for Body {
     }
 }
 
+/// What a streamed file is called and how it starts.
+pub struct File {
+    /// Its name, without `.csv`.
+    pub name: &'static str,
+    pub headers: &'static [&'static str],
+    /// Starts with a UTF-8 byte-order mark.
+    pub bom: bool,
+}
+
 /// Chunks read ahead of the encoder.
 const READ_AHEAD: usize = 2;
 
@@ -85,9 +94,7 @@ const READ_AHEAD: usize = 2;
 pub async fn csv<S, R, F, E>(
     state: &AppState,
     args: &QueryArgs,
-    bom: bool,
-    name: &str,
-    headers: &'static [&'static str],
+    file: File,
     mut page: Page<S>,
     mut fetch: F,
     encode: E,
@@ -98,6 +105,7 @@ where
     F: FnMut(&mut DbConnection, &Page<S>) -> Result<(Vec<R>, Next), ApiError> + Send + 'static,
     E: Fn(&[R], &mut Writer) -> Result<(), ApiError> + Send + 'static,
 {
+    let File { name, headers, bom } = file;
     let client = args.client.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
     let slot = state.streams.admit(client).map_err(|why| match why {
         Refusal::PerAddress(n) => ApiError::ClientLimit {
