@@ -169,12 +169,12 @@ pub async fn get(
                 roles: roles
                     .iter()
                     .map(|r| Role {
-                        role: r.role.clone(),
-                        group: r.participant_group.clone(),
-                        subject_type: r.subject_type.clone(),
+                        role: r.role,
+                        group: r.participant_group,
+                        subject_type: r.subject_type,
                         subject_id: r.subject_id.clone(),
                         plan_id: r.plan_id.clone(),
-                        origin: r.origin.clone(),
+                        origin: r.origin,
                         source: Source::new(&r.source_document, &r.source_location),
                     })
                     .collect(),

@@ -157,7 +157,7 @@ pub async fn get(
                         id: r.id.clone(),
                         number: r.number.clone(),
                         title: r.title.clone(),
-                        status: r.status.clone(),
+                        status: r.status,
                         reported_progress: pct(r.reported_progress),
                         computed_progress: pct(r.computed_progress),
                     })

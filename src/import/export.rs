@@ -12,9 +12,14 @@ use crate::db::DbConnection;
 use crate::models::*;
 use crate::percent::format_hundredths;
 use crate::schema::*;
+use crate::vocabulary::{RoleOrigin, Vocabulary};
 
 fn opt(v: &Option<String>) -> String {
     v.clone().unwrap_or_default()
+}
+
+fn name(v: Option<impl Vocabulary>) -> String {
+    v.map(|v| v.as_str().to_string()).unwrap_or_default()
 }
 
 fn int(v: Option<i32>) -> String {
@@ -45,7 +50,7 @@ pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
                         r.id.clone(),
                         r.name.clone(),
                         opt(&r.acronym),
-                        r.kind.clone(),
+                        r.kind.to_string(),
                         opt(&r.parent_id),
                         r.source_document.clone(),
                         r.source_location.clone(),
@@ -66,7 +71,7 @@ pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
                         r.title.clone(),
                         r.short_name.clone(),
                         r.country.clone(),
-                        r.kind.clone(),
+                        r.kind.to_string(),
                         opt(&r.period_start),
                         opt(&r.period_end),
                         opt(&r.objective),
@@ -156,10 +161,10 @@ pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
                         r.expected_results.clone(),
                         opt(&r.start_raw),
                         opt(&r.start_date),
-                        opt(&r.start_precision),
+                        name(r.start_precision),
                         opt(&r.end_raw),
                         opt(&r.end_date),
-                        opt(&r.end_precision),
+                        name(r.end_precision),
                         opt(&r.term),
                         r.source_document.clone(),
                         r.source_location.clone(),
@@ -189,13 +194,13 @@ pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
             "institution_roles.csv" => ds
                 .roles
                 .iter()
-                .filter(|r| r.origin == "curated")
+                .filter(|r| r.origin == RoleOrigin::Curated)
                 .map(|r| {
                     vec![
                         r.institution_id.clone(),
-                        r.role.clone(),
-                        opt(&r.participant_group),
-                        r.subject_type.clone(),
+                        r.role.to_string(),
+                        name(r.participant_group),
+                        r.subject_type.to_string(),
                         r.subject_id.clone(),
                         r.source_document.clone(),
                         r.source_location.clone(),
@@ -210,7 +215,7 @@ pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
                         r.id.clone(),
                         r.document_id.clone(),
                         r.line.to_string(),
-                        r.kind.clone(),
+                        r.kind.to_string(),
                         r.level.to_string(),
                         opt(&r.number),
                         r.title.clone(),
@@ -219,7 +224,9 @@ pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
                     ]
                 })
                 .collect(),
-            "retired_ids.csv" => ds.retired.iter().map(|r| vec![r.record_type.clone(), r.record_id.clone()]).collect(),
+            "retired_ids.csv" => {
+                ds.retired.iter().map(|r| vec![r.record_type.to_string(), r.record_id.clone()]).collect()
+            }
             other => unreachable!("no writer for {other}"),
         };
         let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());

@@ -253,7 +253,7 @@ fn datapackage(config: &Config, rev: &Revision, files: &[FileEntry]) -> Value {
                 .map(|c| {
                     let mut f = json!({"name": c.column, "type": c.kind, "description": c.description_en,
                         "title": c.description_es});
-                    if c.kind == "datetime" {
+                    if c.kind == crate::vocabulary::FieldType::Datetime {
                         f["format"] = json!("%Y-%m-%dT%H:%M:%S");
                     }
                     f
