@@ -14,6 +14,7 @@ pub struct SourceDate {
     pub raw: Option<String>,
     /// `YYYY-MM-DD`: for a start, the first day of the period written; for an
     /// end, the last day.
+    #[schema(format = Date)]
     pub date: Option<String>,
     pub precision: Option<DatePrecision>,
 }
@@ -60,6 +61,9 @@ pub struct Milestone {
     /// Percent of the latest progress update by time, exact; `null` without updates.
     #[schema(value_type = Option<f64>)]
     pub latest_progress: Option<serde_json::Number>,
+    /// When that update was posted: `YYYY-MM-DDTHH:MM:SS`, local time as
+    /// published (no zone given, so not an RFC 3339 `date-time`).
+    #[schema(pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")]
     pub latest_progress_at: Option<String>,
     pub progress_update_count: i32,
     /// Institutions that the record's own text names (role `mentioned`).

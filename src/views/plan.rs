@@ -77,6 +77,7 @@ pub struct Plan {
     pub tracks_progress: bool,
     /// The date the source speaks for: the day of its latest progress update
     /// (`YYYY-MM-DD`); overdue milestones are counted against it.
+    #[schema(format = Date)]
     pub progress_as_of: Option<String>,
     pub rollup: PlanRollup,
     /// Milestone counts as the source publishes them (may disagree with `rollup`).
