@@ -634,12 +634,18 @@ fn read_dir_with(dir: &Path, report_file: Option<&str>) -> Result<Dataset, Vec<P
             search_text: String::new(),
         }
     });
+    // Roles whose subject_type was refused: their subject_id is checked
+    // against no type (see `check_references`).
+    let mut untyped_roles: HashSet<i32> = HashSet::new();
     ds.roles = each!("institution_roles.csv", |r, seq| {
         let (sd, sl) = r.source();
         let institution_id = r.req("institution_id");
         let role = r.one_of::<Role>("role", true);
         let subject_type = r.one_of::<RoleSubject>("subject_type", true);
         let subject_id = r.req("subject_id");
+        if subject_type.is_none() {
+            untyped_roles.insert(seq);
+        }
         // An invalid value is a problem already; the id leaves it empty.
         let (t, n) = (subject_type.map_or("", RoleSubject::as_str), role.map_or("", Role::as_str));
         InstitutionRoleRow {
@@ -685,7 +691,7 @@ fn read_dir_with(dir: &Path, report_file: Option<&str>) -> Result<Dataset, Vec<P
     log::debug!("read: rows typed in {:.2} s", started.elapsed().as_secs_f64());
     read_sources(dir, &mut ds, &lines, &mut problems);
     let stale = report_file.and_then(|f| ds.source_documents.iter().find(|d| d.file_name == f)).map(|d| d.id.clone());
-    check_references(&ds, &lines, stale.as_deref(), &mut problems);
+    check_references(&ds, &lines, stale.as_deref(), &untyped_roles, &mut problems);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -767,7 +773,7 @@ pub use crate::text::parse_location;
 /// unique ids and references. Problems carry no line numbers.
 pub fn validate(ds: &Dataset) -> Vec<Problem> {
     let mut problems = Vec::new();
-    check_references(ds, &HashMap::new(), None, &mut problems);
+    check_references(ds, &HashMap::new(), None, &HashSet::new(), &mut problems);
     problems
 }
 
@@ -930,6 +936,7 @@ fn check_references(
     ds: &Dataset,
     lines: &HashMap<&'static str, Vec<usize>>,
     stale: Option<&str>,
+    untyped_roles: &HashSet<i32>,
     problems: &mut Vec<Problem>,
 ) {
     let line_of = |file: &str, seq: i32| -> usize {
@@ -1029,7 +1036,10 @@ fn check_references(
             RoleSubject::PlanParticipant => &participants,
             RoleSubject::PlanRisk => &risks,
         };
-        refcheck("institution_roles.csv", r.seq, "subject_id", &r.subject_id, set, r.subject_type.as_str());
+        // A refused subject_type has no type to name (the problem has always
+        // said "is not a known " then, checked against the risks).
+        let (set, what) = if untyped_roles.contains(&r.seq) { (&risks, "") } else { (set, r.subject_type.as_str()) };
+        refcheck("institution_roles.csv", r.seq, "subject_id", &r.subject_id, set, what);
         refcheck("institution_roles.csv", r.seq, "source_document", &r.source_document, &docs, "source document");
     }
 }
