@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use gagt::config::{CommonArgs, Config, ServeArgs};
+use gagt::import::ImportError;
 use gagt::{db, import};
 
 #[derive(Parser)]
@@ -66,6 +67,37 @@ enum Command {
     },
 }
 
+/// Why a command failed: what `main` prints after `error: `.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error(transparent)]
+    Service(#[from] gagt::Error),
+    #[error(transparent)]
+    Database(#[from] db::Error),
+    #[error(transparent)]
+    Migration(#[from] Box<db::Explained<db::Error>>),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    ImportDatabase(#[from] Box<db::Explained<ImportError>>),
+    #[error(transparent)]
+    Canonical(#[from] import::export::WriteError),
+    #[error("cannot bind {host}:{port}: {source}")]
+    Bind { host: String, port: u16, source: std::io::Error },
+    #[error("{0}")]
+    Listener(#[source] std::io::Error),
+    #[error("cannot read the dataset: {0}")]
+    Dataset(#[source] diesel::result::Error),
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    CreateDir(#[source] std::io::Error),
+    #[error("{} is out of date; run `gobierno-abierto-gt openapi`", .0.display())]
+    Stale(PathBuf),
+}
+
 fn main() -> ExitCode {
     // GAGT_ALLOCATOR=mimalloc puts `serve` on mimalloc too (for comparisons;
     // BENCHMARKS.md says why the system allocator is the default).
@@ -84,7 +116,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+fn run(cli: Cli) -> Result<(), Failure> {
     let Cli { common, command } = cli;
     // Commands other than `serve` use only the options every command takes
     // (the database, the snapshot folder, the license, the public URL).
@@ -94,39 +126,39 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Serve(serve) => {
             let config = Config::from_args(common, serve);
             gagt::prepare(&config)?;
-            let listener = TcpListener::bind((config.host.as_str(), config.port))
-                .map_err(|e| format!("cannot bind {}:{}: {e}", config.host, config.port))?;
+            let listener = TcpListener::bind((config.host.as_str(), config.port)).map_err(|source| Failure::Bind {
+                host: config.host.clone(),
+                port: config.port,
+                source,
+            })?;
             log::info!(
                 "serving {} on http://{}",
                 config.database.redacted(),
-                listener.local_addr().map_err(|e| e.to_string())?
+                listener.local_addr().map_err(Failure::Listener)?
             );
-            actix_web::rt::System::new().block_on(gagt::run(config, listener))
+            Ok(actix_web::rt::System::new().block_on(gagt::run(config, listener))?)
         }
         Command::Import { path, dry_run, report, plan, write_canonical } => {
             #[cfg(feature = "mimalloc")]
             gagt::alloc::use_mimalloc();
             let started = std::time::Instant::now();
             let mut conn = db::open_for_writing(&database)?;
-            db::migrate(&mut conn).map_err(|e| db::explain(&database, e))?;
+            db::migrate(&mut conn).map_err(|e| Box::new(db::explain(&database, e)))?;
             let (ds, source) = match (report, plan) {
                 (Some(report), Some(plan)) => {
-                    let ds = import::with_report(&path, &report, &plan).map_err(|e| e.to_string())?;
+                    let ds = import::with_report(&path, &report, &plan)?;
                     if write_canonical && !dry_run {
                         import::export::write_dir(&ds, &path)?;
                     }
                     (ds, report.display().to_string())
                 }
-                _ => (
-                    import::canonical::read_dir(&path).map_err(|e| import::ImportError::Invalid(e).to_string())?,
-                    path.display().to_string(),
-                ),
+                _ => (import::canonical::read_dir(&path).map_err(ImportError::Invalid)?, path.display().to_string()),
             };
             log::info!("read and validated in {:.2} s", started.elapsed().as_secs_f64());
             let (outcome, ds) =
                 import::store_published(&base, &mut conn, ds, &source, dry_run).map_err(|e| match e {
-                    import::ImportError::Database(_) => db::explain(&database, e.to_string()),
-                    _ => e.to_string(),
+                    ImportError::Database(_) => Failure::from(Box::new(db::explain(&database, e))),
+                    _ => Failure::from(e),
                 })?;
             if !dry_run {
                 // An unchanged import still makes sure the current revision's files exist.
@@ -153,7 +185,7 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Export { path } => {
             let (mut conn, _) = db::migrations::open_current(&database)?;
-            let ds = import::export::load(&mut conn).map_err(|e| format!("cannot read the dataset: {e}"))?;
+            let ds = import::export::load(&mut conn).map_err(Failure::Dataset)?;
             import::export::write_dir(&ds, &path)?;
             println!("wrote {} canonical files to {}", import::canonical::TABLES.len(), path.display());
             Ok(())
@@ -183,17 +215,17 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Openapi { output, check } => {
             let doc = gagt::api::openapi_json();
             if check {
-                let current =
-                    std::fs::read_to_string(&output).map_err(|e| format!("cannot read {}: {e}", output.display()))?;
+                let current = std::fs::read_to_string(&output)
+                    .map_err(|source| Failure::Read { path: output.clone(), source })?;
                 if current != doc {
-                    return Err(format!("{} is out of date; run `gobierno-abierto-gt openapi`", output.display()));
+                    return Err(Failure::Stale(output));
                 }
                 println!("{} is up to date", output.display());
             } else {
                 if let Some(dir) = output.parent() {
-                    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+                    std::fs::create_dir_all(dir).map_err(Failure::CreateDir)?;
                 }
-                std::fs::write(&output, doc).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+                std::fs::write(&output, doc).map_err(|source| Failure::Write { path: output.clone(), source })?;
                 println!("wrote {}", output.display());
             }
             Ok(())

@@ -30,6 +30,15 @@ fn pct(v: Option<i32>) -> String {
     v.map(format_hundredths).unwrap_or_default()
 }
 
+/// Why canonical files could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot create {}: {source}", dir.display())]
+    CreateDir { dir: std::path::PathBuf, source: std::io::Error },
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: std::path::PathBuf, source: std::io::Error },
+}
+
 /// The canonical files of a dataset: (file name, bytes), in `TABLES` order.
 pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
@@ -241,23 +250,25 @@ pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
 
 /// Write the canonical files into `dir` (created if needed), and the source
 /// documents' files into `dir/sources/` unless they are already beside it.
-pub fn write_dir(ds: &Dataset, dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+pub fn write_dir(ds: &Dataset, dir: &Path) -> Result<(), WriteError> {
+    let create = |dir: &Path| {
+        std::fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir { dir: dir.to_path_buf(), source })
+    };
+    create(dir)?;
     let mut files = serialize(ds);
     for d in &ds.source_documents {
         let existing = super::canonical::source_path(dir, &d.file_name);
         let same = std::fs::read(&existing).is_ok_and(|b| b == d.text.as_bytes());
         if !same && !d.text.is_empty() {
-            std::fs::create_dir_all(dir.join("sources"))
-                .map_err(|e| format!("cannot create {}/sources: {e}", dir.display()))?;
+            create(&dir.join("sources"))?;
             files.push((format!("sources/{}", d.file_name), d.text.as_bytes().to_vec()));
         }
     }
     for (file, bytes) in files {
         let path = dir.join(&file);
         let tmp = path.with_file_name(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("file")));
-        std::fs::write(&tmp, &bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, &path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(&tmp, &bytes).map_err(|source| WriteError::Write { path: tmp.clone(), source })?;
+        std::fs::rename(&tmp, &path).map_err(|source| WriteError::Write { path: path.clone(), source })?;
     }
     Ok(())
 }

@@ -152,7 +152,7 @@ pub fn replace<R: Send>(
     conn: &mut DbConnection,
     ds: &Dataset,
     source: &str,
-    alongside: impl FnOnce(&Revision, &[Published]) -> Result<R, String> + Send,
+    alongside: impl FnOnce(&Revision, &[Published]) -> Result<R, crate::snapshot::Error> + Send,
 ) -> Result<(Outcome, Option<R>), ImportError> {
     let started = std::time::Instant::now();
     let (hash, tables) = rayon::join(|| content_hash(ds), || crate::snapshot::publish(ds));
@@ -163,7 +163,7 @@ pub fn replace<R: Send>(
         return Err(ImportError::Invalid(unpublishable));
     }
     let mut built: Option<R> = None;
-    let mut unwritable: Option<String> = None;
+    let mut unwritable: Option<crate::snapshot::Error> = None;
     let mut alongside = Some(alongside);
     let result = conn.transaction::<Outcome, diesel::result::Error, _>(|c| {
         let current = models::revision::current(c)?;
@@ -218,7 +218,7 @@ pub fn replace<R: Send>(
     if let Some(e) = unwritable {
         return Err(ImportError::Unwritable(e));
     }
-    let outcome = result.map_err(|e| ImportError::Database(e.to_string()))?;
+    let outcome = result.map_err(ImportError::Database)?;
     log::debug!("import: committed at {:.2} s", started.elapsed().as_secs_f64());
     if matches!(outcome, Outcome::Created(_)) {
         // Fresh statistics for the query planner, now rather than whenever
