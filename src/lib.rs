@@ -31,6 +31,26 @@ use actix_web::dev::Server;
 use api::AppState;
 use config::Config;
 
+/// Why the service could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Database(#[from] db::Error),
+    #[error("cannot read revisions: {0}")]
+    Revisions(#[source] diesel::result::Error),
+    /// The bundled dataset could not be imported.
+    #[error(transparent)]
+    Import(#[from] import::ImportError),
+    #[error(transparent)]
+    Snapshot(#[from] snapshot::Error),
+    /// The HTTP server could not start.
+    #[error("cannot listen: {0}")]
+    Start(#[source] std::io::Error),
+    /// The HTTP server stopped with an error.
+    #[error("{0}")]
+    Serve(#[source] std::io::Error),
+}
+
 /// `serve`'s start, before any serving connection opens: the schema made
 /// current (migrated only when behind and the login can write; a login that
 /// only reads is refused on a schema behind, with what to do), the bundled
@@ -39,7 +59,7 @@ use config::Config;
 /// whose download files cannot be written does not stop the server: the
 /// error is logged, the previous files stay served, and the revision poll
 /// tries again.
-pub fn prepare(config: &Config) -> Result<(), String> {
+pub fn prepare(config: &Config) -> Result<(), Error> {
     // What imports or servers killed while writing files left behind.
     snapshot::clean_leftovers(&config.snapshot_dir);
     let (mut conn, access) = db::migrations::open_current(&config.database)?;
@@ -50,11 +70,11 @@ pub fn prepare(config: &Config) -> Result<(), String> {
         );
     }
     if let Some(dir) = &config.bundled_dataset {
-        let current = models::revision::current(&mut conn).map_err(|e| format!("cannot read revisions: {e}"))?;
+        let current = models::revision::current(&mut conn).map_err(Error::Revisions)?;
         match (current, access) {
             (Some(_), _) => {}
             (None, db::migrations::Access::Write) => {
-                let (outcome, _) = import::import_dir(&mut conn, dir, false).map_err(|e| e.to_string())?;
+                let (outcome, _) = import::import_dir(&mut conn, dir, false)?;
                 log::info!("imported bundled dataset from {}: {outcome:?}", dir.display());
             }
             (None, db::migrations::Access::ReadOnly) => log::warn!(
@@ -70,24 +90,25 @@ pub fn prepare(config: &Config) -> Result<(), String> {
 }
 
 /// Write the current revision's download files if they are not on disk yet.
-pub fn write_snapshot(config: &Config, conn: &mut db::DbConnection) -> Result<(), String> {
-    let Some(row) = models::revision::current(conn).map_err(|e| format!("cannot read revisions: {e}"))? else {
+pub fn write_snapshot(config: &Config, conn: &mut db::DbConnection) -> Result<(), Error> {
+    let Some(row) = models::revision::current(conn).map_err(Error::Revisions)? else {
         return Ok(());
     };
-    snapshot::ensure(config, conn, &revision::Revision::from_row(&row)).map(|_| ())
+    snapshot::ensure(config, conn, &revision::Revision::from_row(&row))?;
+    Ok(())
 }
 
 /// Serve on an already-bound listener until the server stops (a signal),
 /// then stop the revision poll: the binary's `serve`.
-pub async fn run(config: Config, listener: TcpListener) -> Result<(), String> {
+pub async fn run(config: Config, listener: TcpListener) -> Result<(), Error> {
     let (server, watch) = serve_with_watch(config, listener)?;
-    let result = server.await.map_err(|e| e.to_string());
+    let result = server.await.map_err(Error::Serve);
     watch.stop_polling();
     result
 }
 
 /// Like [`serve`], also returning the revision watch (for tests and metrics).
-pub fn serve_with_watch(config: Config, listener: TcpListener) -> Result<(Server, revision::RevisionWatch), String> {
+pub fn serve_with_watch(config: Config, listener: TcpListener) -> Result<(Server, revision::RevisionWatch), Error> {
     let pool = db::serving_pool(&config.database, config.pool_size, config.pool_timeout, config.statement_timeout)?;
     serve_with_pool(config, listener, pool)
 }
@@ -98,7 +119,7 @@ pub fn serve_with_pool(
     config: Config,
     listener: TcpListener,
     pool: db::Pool,
-) -> Result<(Server, revision::RevisionWatch), String> {
+) -> Result<(Server, revision::RevisionWatch), Error> {
     let state = app_state(config, pool);
     let watch = state.revision.clone();
     // Each process writes the snapshot of a revision it sees for the first
@@ -115,7 +136,7 @@ pub fn serve_with_pool(
             false
         }
     });
-    let server = server::start(state, listener).map_err(|e| format!("cannot listen: {e}"))?;
+    let server = server::start(state, listener).map_err(Error::Start)?;
     Ok((server, watch))
 }
 

@@ -36,6 +36,20 @@ impl Revision {
     }
 }
 
+/// Why the revision could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    /// No connection from the pool.
+    #[error("{0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("cannot read the cursor secret: {0}")]
+    Secret(#[source] diesel::result::Error),
+    #[error("{0}")]
+    Revision(#[source] diesel::result::Error),
+    #[error("revision lock poisoned")]
+    Poisoned,
+}
+
 /// The longest pause between attempts to finish work for a revision (its
 /// download files): a failure that repeats costs little.
 pub const RETRY_AT_MOST: Duration = Duration::from_secs(600);
@@ -69,8 +83,8 @@ impl RevisionWatch {
     }
 
     /// Read the revision from the database; returns true when it changed.
-    pub fn refresh(&self, pool: &Pool) -> Result<bool, String> {
-        let mut conn = pool.get().map_err(|e| e.to_string())?;
+    pub fn refresh(&self, pool: &Pool) -> Result<bool, RefreshError> {
+        let mut conn = pool.get()?;
         if self.secret.get().is_none() {
             use crate::schema::deployment_secrets as s;
             use diesel::prelude::*;
@@ -79,14 +93,14 @@ impl RevisionWatch {
                 .select(s::value)
                 .first(&mut conn)
                 .optional()
-                .map_err(|e| format!("cannot read the cursor secret: {e}"))?;
+                .map_err(RefreshError::Secret)?;
             if let Some(v) = value {
                 let _ = self.secret.set(Arc::from(v.into_bytes()));
             }
         }
-        let row = models::revision::current(&mut conn).map_err(|e| e.to_string())?;
+        let row = models::revision::current(&mut conn).map_err(RefreshError::Revision)?;
         let new = row.as_ref().map(Revision::from_row);
-        let mut guard = self.current.write().map_err(|_| "revision lock poisoned".to_string())?;
+        let mut guard = self.current.write().map_err(|_| RefreshError::Poisoned)?;
         if guard.as_deref() == new.as_ref() {
             return Ok(false);
         }

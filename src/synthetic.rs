@@ -7,6 +7,7 @@
 
 use crate::import::Dataset;
 use crate::models::*;
+use crate::vocabulary::{DatePrecision, InstitutionKind, ParticipantGroup, PlanKind, Role, RoleOrigin, RoleSubject};
 
 struct Rng(u64);
 
@@ -74,14 +75,14 @@ const TAILS: &[&str] = &[
     "mediante mesas técnicas interinstitucionales y consultas públicas",
     "con publicación periódica de informes y datos abiertos reutilizables",
 ];
-const INSTITUTION_KINDS: &[(&str, &str)] = &[
-    ("Ministerio de", "government"),
-    ("Secretaría de", "government"),
-    ("Comisión Presidencial de", "government"),
-    ("Asociación para", "civil_society"),
-    ("Fundación para", "civil_society"),
-    ("Red Ciudadana de", "civil_society"),
-    ("Programa Regional de", "international"),
+const INSTITUTION_KINDS: &[(&str, InstitutionKind)] = &[
+    ("Ministerio de", InstitutionKind::Government),
+    ("Secretaría de", InstitutionKind::Government),
+    ("Comisión Presidencial de", InstitutionKind::Government),
+    ("Asociación para", InstitutionKind::CivilSociety),
+    ("Fundación para", InstitutionKind::CivilSociety),
+    ("Red Ciudadana de", InstitutionKind::CivilSociety),
+    ("Programa Regional de", InstitutionKind::International),
 ];
 const TOPICS: &[&str] = &[
     "Transparencia",
@@ -186,7 +187,7 @@ pub fn generate(scale: u32) -> Dataset {
             name,
             name_key: String::new(),
             acronym: Some(acronym),
-            kind: kind.into(),
+            kind,
             parent_id: (i >= 100 && i % 10 == 0).then(|| format!("inst-{}", i % 100)),
             source_document: sd,
             source_location: sl,
@@ -216,7 +217,7 @@ pub fn generate(scale: u32) -> Dataset {
             ),
             short_name: format!("PAN {} {}", country, p),
             country: country.into(),
-            kind: "ogp_national_action_plan".into(),
+            kind: PlanKind::OgpNationalActionPlan,
             period_start: Some(start_year.to_string()),
             period_end: Some((start_year + 2).to_string()),
             objective: Some(sentence(&mut rng)),
@@ -254,18 +255,19 @@ pub fn generate(scale: u32) -> Dataset {
                 source_document: "syn".into(),
                 source_location: format!("line {line}"),
                 computed_progress: None,
-                status: String::new(),
+                status: Default::default(),
                 milestone_count: 0,
                 search_text: String::new(),
                 ..Default::default()
             });
             let lead = rng.below(n_institutions);
-            ds.roles.push(role(&format!("inst-{lead}"), "responsible", None, "commitment", &cid, line));
+            ds.roles.push(role(&format!("inst-{lead}"), Role::Responsible, None, RoleSubject::Commitment, &cid, line));
             for g in 0..3 {
                 // Offsets 1-15, 18-32 and 35-49 never collide (there are at least 50 institutions).
                 let other = (lead + 1 + g * 17 + rng.below(15)) % n_institutions;
-                let group = ["government", "civil_society", "other"][g];
-                ds.roles.push(role(&format!("inst-{other}"), "participating", Some(group), "commitment", &cid, line));
+                let group = ParticipantGroup::ALL[g];
+                let inst = format!("inst-{other}");
+                ds.roles.push(role(&inst, Role::Participating, Some(group), RoleSubject::Commitment, &cid, line));
             }
             let _ = k;
             for m in 1..=5 {
@@ -275,9 +277,10 @@ pub fn generate(scale: u32) -> Dataset {
                 let year = start_year + rng.below(2) as i32;
                 let (start_raw, start_date, start_precision) = if m % 2 == 0 {
                     let d = chrono::NaiveDate::from_ymd_opt(year, month, 1 + rng.below(28) as u32).expect("date");
-                    (d.format("%d/%m/%Y").to_string(), d.format("%Y-%m-%d").to_string(), "day")
+                    (d.format("%d/%m/%Y").to_string(), d.format("%Y-%m-%d").to_string(), DatePrecision::Day)
                 } else {
-                    (format!("{} {year}", MONTHS[month as usize - 1]), format!("{year}-{month:02}-01"), "month")
+                    let raw = format!("{} {year}", MONTHS[month as usize - 1]);
+                    (raw, format!("{year}-{month:02}-01"), DatePrecision::Month)
                 };
                 let end = month_end(year + 1, month);
                 ds.milestones.push(MilestoneRow {
@@ -292,14 +295,14 @@ pub fn generate(scale: u32) -> Dataset {
                         .unwrap_or_default(),
                     start_raw: Some(start_raw),
                     start_date: Some(start_date),
-                    start_precision: Some(start_precision.into()),
+                    start_precision: Some(start_precision),
                     end_raw: Some(format!("{} {}", MONTHS[month as usize - 1], year + 1)),
                     end_date: Some(end.format("%Y-%m-%d").to_string()),
-                    end_precision: Some("month".into()),
+                    end_precision: Some(DatePrecision::Month),
                     term: None,
                     source_document: "syn".into(),
                     source_location: format!("line {line}"),
-                    status: String::new(),
+                    status: Default::default(),
                     latest_progress: None,
                     latest_progress_at: None,
                     progress_update_count: 0,
@@ -307,7 +310,8 @@ pub fn generate(scale: u32) -> Dataset {
                     ..Default::default()
                 });
                 let owner = (lead + m) % n_institutions;
-                ds.roles.push(role(&format!("inst-{owner}"), "responsible", None, "milestone", &mid, line));
+                let inst = format!("inst-{owner}");
+                ds.roles.push(role(&inst, Role::Responsible, None, RoleSubject::Milestone, &mid, line));
                 let mut percent = 0i32;
                 let mut text = String::new();
                 for u in 1..=10 {
@@ -407,19 +411,26 @@ fn write_source(ds: &mut Dataset) {
     doc.text = text;
 }
 
-fn role(inst: &str, role: &str, group: Option<&str>, kind: &str, subject: &str, line: usize) -> InstitutionRoleRow {
+fn role(
+    inst: &str,
+    role: Role,
+    group: Option<ParticipantGroup>,
+    kind: RoleSubject,
+    subject: &str,
+    line: usize,
+) -> InstitutionRoleRow {
     InstitutionRoleRow {
         id: format!("{kind}:{subject}:{role}:{inst}"),
         seq: 0,
         institution_id: inst.into(),
-        role: role.into(),
-        participant_group: group.map(str::to_string),
-        subject_type: kind.into(),
+        role,
+        participant_group: group,
+        subject_type: kind,
         subject_id: subject.into(),
         plan_id: String::new(),
         source_document: "syn".into(),
         source_location: format!("line {line}"),
-        origin: "curated".into(),
+        origin: RoleOrigin::Curated,
     }
 }
 

@@ -7,7 +7,7 @@ use diesel::migration::MigrationSource;
 use diesel::prelude::*;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use super::{BackendKind, DatabaseUrl, DbConnection};
+use super::{BackendKind, DatabaseUrl, DbConnection, Error};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -16,12 +16,12 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 const APPLIED_TABLE: &str = "__diesel_schema_migrations";
 
 /// Apply pending migrations; returns the versions applied.
-pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, Error> {
     let applied = match conn {
         DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
     }
-    .map_err(|e| format!("migration failed: {e}"))?;
+    .map_err(Error::Migration)?;
     Ok(applied.iter().map(|v| v.to_string()).collect())
 }
 
@@ -49,7 +49,7 @@ struct Flag {
 
 /// Compare the applied migrations with the embedded ones, with reads only
 /// (diesel's own check creates its table first, which a reader cannot).
-pub fn schema_state(conn: &mut DbConnection) -> Result<SchemaState, String> {
+pub fn schema_state(conn: &mut DbConnection) -> Result<SchemaState, Error> {
     let (embedded, exists) = match conn {
         DbConnection::Pg(_) => (
             versions(MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES_MIGRATIONS)),
@@ -62,8 +62,8 @@ pub fn schema_state(conn: &mut DbConnection) -> Result<SchemaState, String> {
             ),
         ),
     };
-    let embedded = embedded.map_err(|e| format!("cannot read the embedded migrations: {e}"))?;
-    let read = |e: diesel::result::Error| format!("cannot read the applied migrations: {e}");
+    let embedded = embedded.map_err(Error::EmbeddedMigrations)?;
+    let read = Error::AppliedMigrations;
     let applied: Vec<String> = if diesel::sql_query(exists).get_result::<Flag>(conn).map_err(read)?.flag {
         diesel::sql_query(format!("SELECT version FROM {APPLIED_TABLE}"))
             .load::<Version>(conn)
@@ -91,15 +91,12 @@ fn versions<DB: diesel::backend::Backend>(
 
 /// Whether the login may change the schema: PostgreSQL's answer for
 /// creating in schema `public` and writing the migrations table.
-fn pg_can_migrate(conn: &mut DbConnection) -> Result<bool, String> {
+fn pg_can_migrate(conn: &mut DbConnection) -> Result<bool, Error> {
     let sql = format!(
         "SELECT has_schema_privilege('public', 'CREATE') AND CASE WHEN to_regclass('{APPLIED_TABLE}') IS NULL \
          THEN true ELSE has_table_privilege('{APPLIED_TABLE}', 'INSERT') END AS flag"
     );
-    Ok(diesel::sql_query(sql)
-        .get_result::<Flag>(conn)
-        .map_err(|e| format!("cannot read this login's privileges: {e}"))?
-        .flag)
+    Ok(diesel::sql_query(sql).get_result::<Flag>(conn).map_err(Error::Privileges)?.flag)
 }
 
 /// What the login `serve` starts with may do.
@@ -114,25 +111,26 @@ pub enum Access {
 /// Open the database for `serve`'s start, with the schema current: nothing
 /// is written when it already is; pending migrations are applied when the
 /// login can write, and refused with what to do when it cannot.
-pub fn open_current(url: &DatabaseUrl) -> Result<(DbConnection, Access), String> {
-    let (mut conn, access) = match url.kind {
-        // Logged in as itself (no switch to the reader role yet).
-        BackendKind::Postgres => {
-            let mut conn = super::open_for_writing(url)?;
-            let access = if pg_can_migrate(&mut conn)? { Access::Write } else { Access::ReadOnly };
-            (conn, access)
-        }
-        BackendKind::Sqlite => match super::open_for_writing(url) {
-            Ok(conn) => (conn, Access::Write),
-            Err(e) if std::path::Path::new(&url.target).is_file() => {
-                log::info!("opening the database read-only: {e}");
-                let conn = super::establish(url, true, std::time::Duration::ZERO)
-                    .map_err(|e| format!("cannot open {}: {e}", url.redacted()))?;
-                (conn, Access::ReadOnly)
+pub fn open_current(url: &DatabaseUrl) -> Result<(DbConnection, Access), Error> {
+    let (mut conn, access) =
+        match url.kind {
+            // Logged in as itself (no switch to the reader role yet).
+            BackendKind::Postgres => {
+                let mut conn = super::open_for_writing(url)?;
+                let access = if pg_can_migrate(&mut conn)? { Access::Write } else { Access::ReadOnly };
+                (conn, access)
             }
-            Err(e) => return Err(e),
-        },
-    };
+            BackendKind::Sqlite => match super::open_for_writing(url) {
+                Ok(conn) => (conn, Access::Write),
+                Err(e) if std::path::Path::new(&url.target).is_file() => {
+                    log::info!("opening the database read-only: {e}");
+                    let conn = super::establish(url, true, std::time::Duration::ZERO)
+                        .map_err(|source| Error::Open { url: url.redacted(), source, folder: None })?;
+                    (conn, Access::ReadOnly)
+                }
+                Err(e) => return Err(e),
+            },
+        };
     let state = schema_state(&mut conn)?;
     if !state.unknown.is_empty() {
         log::warn!(
@@ -144,12 +142,7 @@ pub fn open_current(url: &DatabaseUrl) -> Result<(DbConnection, Access), String>
         return Ok((conn, access));
     }
     if access == Access::ReadOnly {
-        return Err(format!(
-            "the database schema is behind this binary ({} migration(s) pending: {}) and this login can only \
-             read: run `gobierno-abierto-gt migrate` with a role that can write, then try again",
-            state.pending.len(),
-            state.pending.join(", ")
-        ));
+        return Err(Error::SchemaBehind { pending: state.pending });
     }
     let applied = run_migrations(&mut conn)?;
     log::info!("applied migrations: {}", applied.join(", "));

@@ -12,6 +12,7 @@ mod sqlite_timeout;
 pub use sqlite_timeout::INTERRUPTED as SQLITE_INTERRUPTED;
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -24,6 +25,60 @@ use diesel::{PgConnection, SqliteConnection};
 pub enum DbConnection {
     Pg(PgConnection),
     Sqlite(SqliteConnection),
+}
+
+/// What can keep a database from being opened, migrated or checked.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The folder of the SQLite file could not be created.
+    #[error("cannot create data directory {}: {source}", dir.display())]
+    CreateDir { dir: PathBuf, source: std::io::Error },
+    /// A connection could not be opened (`url` is redacted). On SQLite,
+    /// `folder` says why the database's folder cannot be written, if it cannot.
+    #[error("cannot open {url}: {source}{}", in_parentheses(.folder))]
+    Open { url: String, source: ConnectionError, folder: Option<UnwritableFolder> },
+    /// The serving pool could not open its first connection.
+    #[error("cannot open {url}: {source}")]
+    Pool { url: String, source: r2d2::PoolError },
+    #[error("migration failed: {0}")]
+    Migration(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("cannot read the embedded migrations: {0}")]
+    EmbeddedMigrations(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("cannot read the applied migrations: {0}")]
+    AppliedMigrations(#[source] diesel::result::Error),
+    #[error("cannot read this login's privileges: {0}")]
+    Privileges(#[source] diesel::result::Error),
+    /// `serve`'s login can only read and the schema lacks these migrations.
+    #[error(
+        "the database schema is behind this binary ({} migration(s) pending: {}) and this login can only \
+         read: run `gobierno-abierto-gt migrate` with a role that can write, then try again",
+        pending.len(),
+        pending.join(", ")
+    )]
+    SchemaBehind { pending: Vec<String> },
+}
+
+/// Why an SQLite database's folder cannot be written (a full disk, a
+/// read-only file system): what SQLite's "disk I/O error" or "database or
+/// disk is full" leaves out.
+#[derive(Debug, thiserror::Error)]
+#[error("the folder {} cannot be written: {source}", dir.display())]
+pub struct UnwritableFolder {
+    pub dir: PathBuf,
+    pub source: std::io::Error,
+}
+
+/// An error on a database, followed by why its folder cannot be written
+/// when that is so (see [`explain`]).
+#[derive(Debug, thiserror::Error)]
+#[error("{error}{}", in_parentheses(.folder))]
+pub struct Explained<E: std::error::Error + 'static> {
+    pub error: E,
+    pub folder: Option<UnwritableFolder>,
+}
+
+fn in_parentheses(folder: &Option<UnwritableFolder>) -> String {
+    folder.as_ref().map(|f| format!(" ({f})")).unwrap_or_default()
 }
 
 pub type Pool = r2d2::Pool<Manager>;
@@ -199,13 +254,13 @@ impl ManageConnection for Manager {
 /// The serving pool: read-only connections (writes go through `import`).
 /// The read-only pool `serve` uses. A request that finds every connection
 /// busy for `wait` gets 503 with `Retry-After` instead of hanging.
-pub fn serving_pool(url: &DatabaseUrl, size: u32, wait: Duration, statement_timeout: Duration) -> Result<Pool, String> {
+pub fn serving_pool(url: &DatabaseUrl, size: u32, wait: Duration, statement_timeout: Duration) -> Result<Pool, Error> {
     r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
         .connection_timeout(wait)
         .build(Manager { statement_timeout, ..Manager::new(url.clone(), true) })
-        .map_err(|e| format!("cannot open {}: {e}", url.redacted()))
+        .map_err(|source| Error::Pool { url: url.redacted(), source })
 }
 
 /// Run `f` in one read transaction: every statement in it sees the same
@@ -220,30 +275,39 @@ where
 }
 
 /// Apply pending migrations; returns the versions applied.
-pub fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, String> {
+pub fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, Error> {
     migrations::run_migrations(conn)
 }
 
 /// Open a writable connection for migrate/import, creating the SQLite file's
 /// folder when needed.
-pub fn open_for_writing(url: &DatabaseUrl) -> Result<DbConnection, String> {
+pub fn open_for_writing(url: &DatabaseUrl) -> Result<DbConnection, Error> {
     if url.kind == BackendKind::Sqlite {
         if let Some(dir) = std::path::Path::new(&url.target).parent() {
             if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| format!("cannot create data directory {}: {e}", dir.display()))?;
+                std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir { dir: dir.to_path_buf(), source })?;
             }
         }
     }
-    establish(url, false, Duration::ZERO).map_err(|e| explain(url, format!("cannot open {}: {e}", url.redacted())))
+    establish(url, false, Duration::ZERO).map_err(|source| Error::Open {
+        url: url.redacted(),
+        source,
+        folder: unwritable_folder(url),
+    })
+}
+
+/// `error` with, on SQLite, why the database's folder cannot be written
+/// when it cannot (see [`unwritable_folder`]).
+pub fn explain<E: std::error::Error>(url: &DatabaseUrl, error: E) -> Explained<E> {
+    Explained { folder: unwritable_folder(url), error }
 }
 
 /// SQLite says "disk I/O error" or "database or disk is full" without the
 /// operating system's reason; find it by writing a small file beside the
-/// database, and add it to `message` (a full disk, a read-only file system).
-pub fn explain(url: &DatabaseUrl, message: String) -> String {
+/// database (a full disk, a read-only file system). Nothing on PostgreSQL.
+pub fn unwritable_folder(url: &DatabaseUrl) -> Option<UnwritableFolder> {
     if url.kind != BackendKind::Sqlite {
-        return message;
+        return None;
     }
     let path = std::path::Path::new(&url.target);
     let dir = match path.parent() {
@@ -257,8 +321,5 @@ pub fn explain(url: &DatabaseUrl, message: String) -> String {
         f.sync_all()
     });
     let _ = std::fs::remove_file(&probe);
-    match written {
-        Ok(()) => message,
-        Err(e) => format!("{message} (the folder {} cannot be written: {e})", dir.display()),
-    }
+    written.err().map(|source| UnwritableFolder { dir: dir.to_path_buf(), source })
 }

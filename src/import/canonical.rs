@@ -12,6 +12,7 @@ use super::derive;
 use super::Problem;
 use crate::models::*;
 use crate::percent;
+use crate::vocabulary::*;
 
 /// (file, required, columns) for every table of the canonical format.
 pub const TABLES: &[(&str, bool, &[&str])] = &[
@@ -133,14 +134,6 @@ pub const TABLES: &[(&str, bool, &[&str])] = &[
     ("retired_ids.csv", false, &["record_type", "record_id"]),
 ];
 
-pub const PLAN_KINDS: &[&str] = &["ogp_national_action_plan", "regional_action_plan", "donor_implementation_plan"];
-pub const INSTITUTION_KINDS: &[&str] = &["government", "civil_society", "international", "other"];
-pub use crate::vocabulary::{HEADING_KINDS, ROLES, ROLE_SUBJECTS as SUBJECTS};
-pub const GROUPS: &[&str] = &["government", "civil_society", "other"];
-pub const PRECISIONS: &[&str] = &["day", "month", "quarter", "year"];
-/// Record types whose ids can be retired.
-pub const RETIRABLE: &[&str] = &["commitment", "milestone", "progress_update"];
-
 /// Everything in a canonical directory, validated, with derived columns filled.
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
@@ -197,14 +190,15 @@ impl Record<'_> {
         }
     }
 
-    fn one_of(&mut self, field: &str, allowed: &[&str], required: bool) -> Option<String> {
-        let v = if required { Some(self.req(field)).filter(|v| !v.is_empty()) } else { self.opt(field) };
-        match v {
-            Some(v) if !allowed.contains(&v.as_str()) => {
-                self.problem(field, format!("`{v}` is not one of: {}", allowed.join(", ")));
+    /// A value of a closed list (see `crate::vocabulary`).
+    fn one_of<T: Vocabulary>(&mut self, field: &str, required: bool) -> Option<T> {
+        let v = if required { Some(self.req(field)).filter(|v| !v.is_empty()) } else { self.opt(field) }?;
+        match v.parse::<T>() {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.problem(field, format!("`{v}` is not one of: {}", e.allowed.join(", ")));
                 None
             }
-            v => v,
         }
     }
 
@@ -457,7 +451,7 @@ fn read_dir_with(dir: &Path, report_file: Option<&str>) -> Result<Dataset, Vec<P
             name: r.req("name"),
             name_key: String::new(),
             acronym: r.opt("acronym"),
-            kind: r.one_of("kind", INSTITUTION_KINDS, true).unwrap_or_default(),
+            kind: r.one_of::<InstitutionKind>("kind", true).unwrap_or_default(),
             parent_id: r.opt("parent_id"),
             source_document: sd,
             source_location: sl,
@@ -496,7 +490,7 @@ fn read_dir_with(dir: &Path, report_file: Option<&str>) -> Result<Dataset, Vec<P
             title: r.req("title"),
             short_name: r.req("short_name"),
             country,
-            kind: r.one_of("kind", PLAN_KINDS, true).unwrap_or_default(),
+            kind: r.one_of::<PlanKind>("kind", true).unwrap_or_default(),
             period_start: r.period("period_start"),
             period_end: r.period("period_end"),
             objective: r.opt("objective"),
@@ -582,7 +576,7 @@ fn read_dir_with(dir: &Path, report_file: Option<&str>) -> Result<Dataset, Vec<P
             source_document: sd,
             source_location: sl,
             computed_progress: None,
-            status: String::new(),
+            status: Status::default(),
             milestone_count: 0,
             search_text: String::new(),
             computed_progress_milestones: None,
@@ -600,14 +594,14 @@ fn read_dir_with(dir: &Path, report_file: Option<&str>) -> Result<Dataset, Vec<P
             expected_results: r.json_list("expected_results"),
             start_raw: r.opt("start_raw"),
             start_date: r.date("start_date"),
-            start_precision: r.one_of("start_precision", PRECISIONS, false),
+            start_precision: r.one_of("start_precision", false),
             end_raw: r.opt("end_raw"),
             end_date: r.date("end_date"),
-            end_precision: r.one_of("end_precision", PRECISIONS, false),
+            end_precision: r.one_of("end_precision", false),
             term: r.opt("term"),
             source_document: sd,
             source_location: sl,
-            status: String::new(),
+            status: Status::default(),
             latest_progress: None,
             latest_progress_at: None,
             progress_update_count: 0,
@@ -640,24 +634,32 @@ fn read_dir_with(dir: &Path, report_file: Option<&str>) -> Result<Dataset, Vec<P
             search_text: String::new(),
         }
     });
+    // Roles whose subject_type was refused: their subject_id is checked
+    // against no type (see `check_references`).
+    let mut untyped_roles: HashSet<i32> = HashSet::new();
     ds.roles = each!("institution_roles.csv", |r, seq| {
         let (sd, sl) = r.source();
         let institution_id = r.req("institution_id");
-        let role = r.one_of("role", ROLES, true).unwrap_or_default();
-        let subject_type = r.one_of("subject_type", SUBJECTS, true).unwrap_or_default();
+        let role = r.one_of::<Role>("role", true);
+        let subject_type = r.one_of::<RoleSubject>("subject_type", true);
         let subject_id = r.req("subject_id");
+        if subject_type.is_none() {
+            untyped_roles.insert(seq);
+        }
+        // An invalid value is a problem already; the id leaves it empty.
+        let (t, n) = (subject_type.map_or("", RoleSubject::as_str), role.map_or("", Role::as_str));
         InstitutionRoleRow {
-            id: format!("{subject_type}:{subject_id}:{role}:{institution_id}"),
+            id: format!("{t}:{subject_id}:{n}:{institution_id}"),
             seq,
             institution_id,
-            role,
-            participant_group: r.one_of("participant_group", GROUPS, false),
-            subject_type,
+            role: role.unwrap_or_default(),
+            participant_group: r.one_of("participant_group", false),
+            subject_type: subject_type.unwrap_or_default(),
             subject_id,
             plan_id: String::new(),
             source_document: sd,
             source_location: sl,
-            origin: "curated".into(),
+            origin: RoleOrigin::Curated,
         }
     });
     ds.headings = each!("source_headings.csv", |r, seq| {
@@ -671,7 +673,7 @@ fn read_dir_with(dir: &Path, report_file: Option<&str>) -> Result<Dataset, Vec<P
             seq,
             document_id: r.req("document_id"),
             line,
-            kind: r.one_of("kind", HEADING_KINDS, true).unwrap_or_default(),
+            kind: r.one_of::<HeadingKind>("kind", true).unwrap_or_default(),
             level: level.max(1),
             number: r.opt("number"),
             title: r.req("title"),
@@ -681,7 +683,7 @@ fn read_dir_with(dir: &Path, report_file: Option<&str>) -> Result<Dataset, Vec<P
     });
     ds.retired = each!("retired_ids.csv", |r, seq| {
         RetiredIdRow {
-            record_type: r.one_of("record_type", RETIRABLE, true).unwrap_or_default(),
+            record_type: r.one_of::<RetirableType>("record_type", true).unwrap_or_default(),
             record_id: r.req("record_id"),
             seq,
         }
@@ -689,7 +691,7 @@ fn read_dir_with(dir: &Path, report_file: Option<&str>) -> Result<Dataset, Vec<P
     log::debug!("read: rows typed in {:.2} s", started.elapsed().as_secs_f64());
     read_sources(dir, &mut ds, &lines, &mut problems);
     let stale = report_file.and_then(|f| ds.source_documents.iter().find(|d| d.file_name == f)).map(|d| d.id.clone());
-    check_references(&ds, &lines, stale.as_deref(), &mut problems);
+    check_references(&ds, &lines, stale.as_deref(), &untyped_roles, &mut problems);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -771,7 +773,7 @@ pub use crate::text::parse_location;
 /// unique ids and references. Problems carry no line numbers.
 pub fn validate(ds: &Dataset) -> Vec<Problem> {
     let mut problems = Vec::new();
-    check_references(ds, &HashMap::new(), None, &mut problems);
+    check_references(ds, &HashMap::new(), None, &HashSet::new(), &mut problems);
     problems
 }
 
@@ -833,7 +835,7 @@ fn check_locations(
     for r in &ds.progress_updates {
         check("progress_updates.csv", r.seq, &r.source_document, &r.source_location);
     }
-    for r in ds.roles.iter().filter(|r| r.origin == "curated") {
+    for r in ds.roles.iter().filter(|r| r.origin == RoleOrigin::Curated) {
         check("institution_roles.csv", r.seq, &r.source_document, &r.source_location);
     }
     for r in &ds.headings {
@@ -881,7 +883,7 @@ fn check_role_lines(
         .roles
         .par_iter()
         .with_min_len(1024)
-        .filter(|r| r.origin == "curated")
+        .filter(|r| r.origin == RoleOrigin::Curated)
         .filter_map(|r| {
             let lines = texts.get(r.source_document.as_str())?;
             let (a, b) = parse_location(&r.source_location)?;
@@ -934,6 +936,7 @@ fn check_references(
     ds: &Dataset,
     lines: &HashMap<&'static str, Vec<usize>>,
     stale: Option<&str>,
+    untyped_roles: &HashSet<i32>,
     problems: &mut Vec<Problem>,
 ) {
     let line_of = |file: &str, seq: i32| -> usize {
@@ -1024,16 +1027,19 @@ fn check_references(
     }
     for r in &ds.roles {
         refcheck("institution_roles.csv", r.seq, "institution_id", &r.institution_id, &insts, "institution");
-        let set = match r.subject_type.as_str() {
-            "plan" => &plans,
-            "commitment" => &commitments,
-            "milestone" => &milestones,
-            "progress_update" => &updates,
-            "plan_section" => &sections,
-            "plan_participant" => &participants,
-            _ => &risks,
+        let set = match r.subject_type {
+            RoleSubject::Plan => &plans,
+            RoleSubject::Commitment => &commitments,
+            RoleSubject::Milestone => &milestones,
+            RoleSubject::ProgressUpdate => &updates,
+            RoleSubject::PlanSection => &sections,
+            RoleSubject::PlanParticipant => &participants,
+            RoleSubject::PlanRisk => &risks,
         };
-        refcheck("institution_roles.csv", r.seq, "subject_id", &r.subject_id, set, &r.subject_type.clone());
+        // A refused subject_type has no type to name (the problem has always
+        // said "is not a known " then, checked against the risks).
+        let (set, what) = if untyped_roles.contains(&r.seq) { (&risks, "") } else { (set, r.subject_type.as_str()) };
+        refcheck("institution_roles.csv", r.seq, "subject_id", &r.subject_id, set, what);
         refcheck("institution_roles.csv", r.seq, "source_document", &r.source_document, &docs, "source document");
     }
 }

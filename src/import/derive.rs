@@ -20,13 +20,14 @@ use rayon::prelude::*;
 use super::Dataset;
 use crate::models::{InstitutionPlanRollupRow, MilestoneRow};
 use crate::text::{fold, json_list};
+use crate::vocabulary::{Role, RoleOrigin, RoleSubject, Status};
 
 /// Status of a tracked record from its latest percentage (`None`: no update).
-pub fn status_of(latest: Option<i32>) -> &'static str {
+pub fn status_of(latest: Option<i32>) -> Status {
     match latest {
-        None => "not_started",
-        Some(10000..) => "completed",
-        Some(_) => "started",
+        None => Status::NotStarted,
+        Some(10000..) => Status::Completed,
+        Some(_) => Status::Started,
     }
 }
 
@@ -57,17 +58,17 @@ struct Tally {
 impl Tally {
     fn add(&mut self, m: &MilestoneRow) {
         self.milestones += 1;
-        let k = match m.status.as_str() {
-            "completed" => 0,
-            "started" => 1,
-            "not_started" => 2,
-            _ => 3,
+        let k = match m.status {
+            Status::Completed => 0,
+            Status::Started => 1,
+            Status::NotStarted => 2,
+            Status::NoData => 3,
         };
         self.by_status[k] += 1;
         if m.overdue == Some(true) {
             self.overdue += 1;
         }
-        if m.status != "no_data" {
+        if m.status != Status::NoData {
             self.progress.push(m.latest_progress.unwrap_or(0));
         }
     }
@@ -80,7 +81,7 @@ impl Tally {
 pub fn compute(ds: &mut Dataset) {
     let started = std::time::Instant::now();
     // Mentions found in the text are derived again from scratch.
-    ds.roles.retain(|r| r.origin == "curated");
+    ds.roles.retain(|r| r.origin == RoleOrigin::Curated);
     let milestone_parent: HashMap<String, String> =
         ds.milestones.iter().map(|m| (m.id.clone(), m.commitment_id.clone())).collect();
     let commitment_plan: HashMap<String, String> =
@@ -151,18 +152,17 @@ pub fn compute(ds: &mut Dataset) {
             m.latest_progress = l.and_then(|l| l.2);
             m.latest_progress_at = l.map(|l| l.0.clone());
             m.status = match l {
-                None => "not_started",
-                Some(l) if l.2 == Some(10000) => "completed",
-                Some(_) => "started",
-            }
-            .to_string();
+                None => Status::NotStarted,
+                Some(l) if l.2 == Some(10000) => Status::Completed,
+                Some(_) => Status::Started,
+            };
             m.overdue = plan_as_of
                 .get(&m.plan_id)
-                .map(|as_of| m.status != "completed" && m.end_date.as_ref().is_some_and(|end| end < as_of));
+                .map(|as_of| m.status != Status::Completed && m.end_date.as_ref().is_some_and(|end| end < as_of));
         } else {
             m.latest_progress = None;
             m.latest_progress_at = None;
-            m.status = "no_data".into();
+            m.status = Status::NoData;
             m.overdue = None;
         }
     }
@@ -177,29 +177,27 @@ pub fn compute(ds: &mut Dataset) {
         let t = of_commitment.get(c.id.as_str()).cloned().unwrap_or_default();
         c.milestone_count = t.milestones;
         if !tracked.contains(&c.plan_id) {
-            c.status = "no_data".into();
+            c.status = Status::NoData;
             c.computed_progress = None;
             c.computed_progress_milestones = None;
         } else if t.milestones == 0 {
             // Nothing to compute from: the status follows the published figure.
             c.status = match c.reported_progress {
-                None | Some(0) => "not_started",
-                Some(10000..) => "completed",
-                Some(_) => "started",
-            }
-            .into();
+                None | Some(0) => Status::NotStarted,
+                Some(10000..) => Status::Completed,
+                Some(_) => Status::Started,
+            };
             c.computed_progress = None;
             c.computed_progress_milestones = None;
         } else {
             let [completed, started, _, _] = t.by_status;
             c.status = if completed == t.milestones {
-                "completed"
+                Status::Completed
             } else if completed + started > 0 {
-                "started"
+                Status::Started
             } else {
-                "not_started"
-            }
-            .into();
+                Status::NotStarted
+            };
             let (avg, over) = t.average();
             c.computed_progress = avg;
             c.computed_progress_milestones = Some(over);
@@ -251,12 +249,14 @@ pub fn compute(ds: &mut Dataset) {
         .chain(ds.risks.iter().map(|r| (r.id.clone(), r.plan_id.clone())))
         .collect();
     for r in &mut ds.roles {
-        r.plan_id = match r.subject_type.as_str() {
-            "plan" => Some(r.subject_id.clone()),
-            "commitment" => commitment_plan.get(&r.subject_id).cloned(),
-            "milestone" => milestone_plan.get(&r.subject_id).cloned(),
-            "progress_update" => update_plan.get(&r.subject_id).cloned(),
-            _ => part_plan.get(&r.subject_id).cloned(),
+        r.plan_id = match r.subject_type {
+            RoleSubject::Plan => Some(r.subject_id.clone()),
+            RoleSubject::Commitment => commitment_plan.get(&r.subject_id).cloned(),
+            RoleSubject::Milestone => milestone_plan.get(&r.subject_id).cloned(),
+            RoleSubject::ProgressUpdate => update_plan.get(&r.subject_id).cloned(),
+            RoleSubject::PlanSection | RoleSubject::PlanParticipant | RoleSubject::PlanRisk => {
+                part_plan.get(&r.subject_id).cloned()
+            }
         }
         .unwrap_or_default();
     }
@@ -375,18 +375,18 @@ fn institution_rollups(ds: &mut Dataset) {
                 per_plan.len() - 1
             }
         };
-        if r.role == "mentioned" {
+        if r.role == Role::Mentioned {
             continue;
         }
         let entry = &mut per_plan[at];
-        match r.subject_type.as_str() {
-            "commitment" => {
+        match r.subject_type {
+            RoleSubject::Commitment => {
                 entry.2.insert(r.subject_id.as_str());
             }
-            "milestone" => {
+            RoleSubject::Milestone => {
                 if let Some(m) = milestones.get(r.subject_id.as_str()) {
                     entry.2.insert(m.commitment_id.as_str());
-                    if r.role == "responsible" && seen.insert(r.subject_id.as_str()) {
+                    if r.role == Role::Responsible && seen.insert(r.subject_id.as_str()) {
                         entry.1.add(m);
                     }
                 }
@@ -454,11 +454,11 @@ mod tests {
 
     #[test]
     fn status_and_mean_follow_the_rules() {
-        assert_eq!(status_of(None), "not_started");
+        assert_eq!(status_of(None), Status::NotStarted);
         // Any update means started, even one that says 0 %.
-        assert_eq!(status_of(Some(0)), "started");
-        assert_eq!(status_of(Some(1250)), "started");
-        assert_eq!(status_of(Some(10000)), "completed");
+        assert_eq!(status_of(Some(0)), Status::Started);
+        assert_eq!(status_of(Some(1250)), Status::Started);
+        assert_eq!(status_of(Some(10000)), Status::Completed);
         assert_eq!(mean(&[8500, 10000, 0]), Some(6166));
         assert_eq!(mean(&[]), None);
     }

@@ -12,9 +12,14 @@ use crate::db::DbConnection;
 use crate::models::*;
 use crate::percent::format_hundredths;
 use crate::schema::*;
+use crate::vocabulary::{RoleOrigin, Vocabulary};
 
 fn opt(v: &Option<String>) -> String {
     v.clone().unwrap_or_default()
+}
+
+fn name(v: Option<impl Vocabulary>) -> String {
+    v.map(|v| v.as_str().to_string()).unwrap_or_default()
 }
 
 fn int(v: Option<i32>) -> String {
@@ -23,6 +28,15 @@ fn int(v: Option<i32>) -> String {
 
 fn pct(v: Option<i32>) -> String {
     v.map(format_hundredths).unwrap_or_default()
+}
+
+/// Why canonical files could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot create {}: {source}", dir.display())]
+    CreateDir { dir: std::path::PathBuf, source: std::io::Error },
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: std::path::PathBuf, source: std::io::Error },
 }
 
 /// The canonical files of a dataset: (file name, bytes), in `TABLES` order.
@@ -45,7 +59,7 @@ pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
                         r.id.clone(),
                         r.name.clone(),
                         opt(&r.acronym),
-                        r.kind.clone(),
+                        r.kind.to_string(),
                         opt(&r.parent_id),
                         r.source_document.clone(),
                         r.source_location.clone(),
@@ -66,7 +80,7 @@ pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
                         r.title.clone(),
                         r.short_name.clone(),
                         r.country.clone(),
-                        r.kind.clone(),
+                        r.kind.to_string(),
                         opt(&r.period_start),
                         opt(&r.period_end),
                         opt(&r.objective),
@@ -156,10 +170,10 @@ pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
                         r.expected_results.clone(),
                         opt(&r.start_raw),
                         opt(&r.start_date),
-                        opt(&r.start_precision),
+                        name(r.start_precision),
                         opt(&r.end_raw),
                         opt(&r.end_date),
-                        opt(&r.end_precision),
+                        name(r.end_precision),
                         opt(&r.term),
                         r.source_document.clone(),
                         r.source_location.clone(),
@@ -189,13 +203,13 @@ pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
             "institution_roles.csv" => ds
                 .roles
                 .iter()
-                .filter(|r| r.origin == "curated")
+                .filter(|r| r.origin == RoleOrigin::Curated)
                 .map(|r| {
                     vec![
                         r.institution_id.clone(),
-                        r.role.clone(),
-                        opt(&r.participant_group),
-                        r.subject_type.clone(),
+                        r.role.to_string(),
+                        name(r.participant_group),
+                        r.subject_type.to_string(),
                         r.subject_id.clone(),
                         r.source_document.clone(),
                         r.source_location.clone(),
@@ -210,7 +224,7 @@ pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
                         r.id.clone(),
                         r.document_id.clone(),
                         r.line.to_string(),
-                        r.kind.clone(),
+                        r.kind.to_string(),
                         r.level.to_string(),
                         opt(&r.number),
                         r.title.clone(),
@@ -219,7 +233,9 @@ pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
                     ]
                 })
                 .collect(),
-            "retired_ids.csv" => ds.retired.iter().map(|r| vec![r.record_type.clone(), r.record_id.clone()]).collect(),
+            "retired_ids.csv" => {
+                ds.retired.iter().map(|r| vec![r.record_type.to_string(), r.record_id.clone()]).collect()
+            }
             other => unreachable!("no writer for {other}"),
         };
         let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
@@ -234,23 +250,25 @@ pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
 
 /// Write the canonical files into `dir` (created if needed), and the source
 /// documents' files into `dir/sources/` unless they are already beside it.
-pub fn write_dir(ds: &Dataset, dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+pub fn write_dir(ds: &Dataset, dir: &Path) -> Result<(), WriteError> {
+    let create = |dir: &Path| {
+        std::fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir { dir: dir.to_path_buf(), source })
+    };
+    create(dir)?;
     let mut files = serialize(ds);
     for d in &ds.source_documents {
         let existing = super::canonical::source_path(dir, &d.file_name);
         let same = std::fs::read(&existing).is_ok_and(|b| b == d.text.as_bytes());
         if !same && !d.text.is_empty() {
-            std::fs::create_dir_all(dir.join("sources"))
-                .map_err(|e| format!("cannot create {}/sources: {e}", dir.display()))?;
+            create(&dir.join("sources"))?;
             files.push((format!("sources/{}", d.file_name), d.text.as_bytes().to_vec()));
         }
     }
     for (file, bytes) in files {
         let path = dir.join(&file);
         let tmp = path.with_file_name(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("file")));
-        std::fs::write(&tmp, &bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, &path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(&tmp, &bytes).map_err(|source| WriteError::Write { path: tmp.clone(), source })?;
+        std::fs::rename(&tmp, &path).map_err(|source| WriteError::Write { path: path.clone(), source })?;
     }
     Ok(())
 }

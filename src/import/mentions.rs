@@ -14,10 +14,11 @@ use rayon::prelude::*;
 use super::canonical::{parse_location, text_lines};
 use super::Dataset;
 use crate::models::InstitutionRoleRow;
+use crate::vocabulary::{Role, RoleOrigin, RoleSubject};
 
 /// A record's text fields, with where it is.
 struct Subject<'a> {
-    kind: &'static str,
+    kind: RoleSubject,
     id: &'a str,
     document: &'a str,
     location: &'a str,
@@ -28,7 +29,7 @@ fn subjects(ds: &Dataset) -> Vec<Subject<'_>> {
     let mut out = Vec::new();
     fn add<'a>(
         out: &mut Vec<Subject<'a>>,
-        kind: &'static str,
+        kind: RoleSubject,
         id: &'a str,
         document: &'a str,
         location: &'a str,
@@ -45,7 +46,7 @@ fn subjects(ds: &Dataset) -> Vec<Subject<'_>> {
     for p in &ds.plans {
         add(
             &mut out,
-            "plan",
+            RoleSubject::Plan,
             &p.id,
             &p.source_document,
             &p.source_location,
@@ -53,10 +54,17 @@ fn subjects(ds: &Dataset) -> Vec<Subject<'_>> {
         );
     }
     for s in &ds.sections {
-        add(&mut out, "plan_section", &s.id, &s.source_document, &s.source_location, vec![Some(&s.body)]);
+        add(&mut out, RoleSubject::PlanSection, &s.id, &s.source_document, &s.source_location, vec![Some(&s.body)]);
     }
     for p in &ds.participants {
-        add(&mut out, "plan_participant", &p.id, &p.source_document, &p.source_location, vec![p.position.as_deref()]);
+        add(
+            &mut out,
+            RoleSubject::PlanParticipant,
+            &p.id,
+            &p.source_document,
+            &p.source_location,
+            vec![p.position.as_deref()],
+        );
     }
     for r in &ds.risks {
         let texts = vec![
@@ -66,12 +74,12 @@ fn subjects(ds: &Dataset) -> Vec<Subject<'_>> {
             r.damage_reduction.as_deref(),
             r.adjustments.as_deref(),
         ];
-        add(&mut out, "plan_risk", &r.id, &r.source_document, &r.source_location, texts);
+        add(&mut out, RoleSubject::PlanRisk, &r.id, &r.source_document, &r.source_location, texts);
     }
     for c in &ds.commitments {
         add(
             &mut out,
-            "commitment",
+            RoleSubject::Commitment,
             &c.id,
             &c.source_document,
             &c.source_location,
@@ -81,7 +89,7 @@ fn subjects(ds: &Dataset) -> Vec<Subject<'_>> {
     for m in &ds.milestones {
         add(
             &mut out,
-            "milestone",
+            RoleSubject::Milestone,
             &m.id,
             &m.source_document,
             &m.source_location,
@@ -92,7 +100,14 @@ fn subjects(ds: &Dataset) -> Vec<Subject<'_>> {
         }
     }
     for u in &ds.progress_updates {
-        add(&mut out, "progress_update", &u.id, &u.source_document, &u.source_location, vec![Some(&u.description)]);
+        add(
+            &mut out,
+            RoleSubject::ProgressUpdate,
+            &u.id,
+            &u.source_document,
+            &u.source_location,
+            vec![Some(&u.description)],
+        );
     }
     out
 }
@@ -141,14 +156,14 @@ pub fn find(ds: &mut Dataset) {
                         id: format!("{}:{}:mentioned:{institution}", s.kind, s.id),
                         seq: 0,
                         institution_id: institution.to_string(),
-                        role: "mentioned".into(),
+                        role: Role::Mentioned,
                         participant_group: None,
-                        subject_type: s.kind.into(),
+                        subject_type: s.kind,
                         subject_id: s.id.to_string(),
                         plan_id: String::new(),
                         source_document: s.document.to_string(),
                         source_location: line_of(&lines, s.document, s.location, alias),
-                        origin: "text".into(),
+                        origin: RoleOrigin::Text,
                     });
                 }
             }

@@ -40,47 +40,38 @@ impl fmt::Display for Problem {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ImportError {
+    /// The dataset is not valid: every problem found, located.
+    #[error("{}", problem_list(.0))]
     Invalid(Vec<Problem>),
-    Database(String),
+    /// The database refused the rows: the transaction was rolled back.
+    #[error("import failed and was rolled back: {0}")]
+    Database(#[source] diesel::result::Error),
     /// The download files could not be written (a full disk, say): the
     /// transaction was rolled back.
-    Unwritable(String),
+    #[error(
+        "the download files could not be written, so nothing was imported \
+         (the previous revision stays, with its files): {0}"
+    )]
+    Unwritable(#[source] crate::snapshot::Error),
     /// The revision was committed but its staged download files could not
     /// be renamed into place; `serve` writes them when it sees the revision.
-    Snapshot {
-        revision: i32,
-        message: String,
-    },
+    #[error(
+        "imported as revision {revision}, but its download files could not be written: {source} \
+         (they are written again when `serve` starts or sees the revision)"
+    )]
+    Snapshot { revision: i32, source: crate::snapshot::Error },
 }
 
-impl fmt::Display for ImportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ImportError::Invalid(problems) => {
-                writeln!(f, "the dataset has {} problem(s); nothing was imported:", problems.len())?;
-                for p in problems {
-                    writeln!(f, "  {p}")?;
-                }
-                Ok(())
-            }
-            ImportError::Database(e) => write!(f, "import failed and was rolled back: {e}"),
-            ImportError::Unwritable(e) => write!(
-                f,
-                "the download files could not be written, so nothing was imported \
-                 (the previous revision stays, with its files): {e}"
-            ),
-            ImportError::Snapshot { revision, message } => write!(
-                f,
-                "imported as revision {revision}, but its download files could not be written: {message} \
-                 (they are written again when `serve` starts or sees the revision)"
-            ),
-        }
+/// The problems of an invalid dataset, one per line.
+fn problem_list(problems: &[Problem]) -> String {
+    let mut out = format!("the dataset has {} problem(s); nothing was imported:\n", problems.len());
+    for p in problems {
+        out.push_str(&format!("  {p}\n"));
     }
+    out
 }
-
-impl std::error::Error for ImportError {}
 
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,7 +146,7 @@ pub fn store_published(
     log::info!("database written in {:.2} s", started.elapsed().as_secs_f64());
     if let Some((rev, staged)) = staged {
         crate::snapshot::publish_staged(config, &rev, staged)
-            .map_err(|message| ImportError::Snapshot { revision: rev.number, message })?;
+            .map_err(|source| ImportError::Snapshot { revision: rev.number, source })?;
     }
     Ok((outcome, dataset))
 }

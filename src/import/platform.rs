@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use super::Problem;
 use crate::percent;
+use crate::vocabulary::{DatePrecision, ParticipantGroup};
 
 /// One institution mention, as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,8 +42,8 @@ pub struct Milestone {
     /// the last line before it), not counting its updates.
     pub end_line: usize,
     pub responsible: Vec<Mention>,
-    pub start: Option<(String, String, &'static str)>,
-    pub end: Option<(String, String, &'static str)>,
+    pub start: Option<(String, String, DatePrecision)>,
+    pub end: Option<(String, String, DatePrecision)>,
     pub description: String,
     /// One entry per expected result; a result the export wraps over several
     /// lines keeps its line breaks (`\n`), exactly as published.
@@ -60,8 +61,7 @@ pub struct Commitment {
     pub responsible: Vec<Mention>,
     pub description: String,
     pub progress: Option<(i32, String)>,
-    /// (group, mention): government, civil_society or other.
-    pub participants: Vec<(&'static str, Mention)>,
+    pub participants: Vec<(ParticipantGroup, Mention)>,
     pub milestones: Vec<Milestone>,
 }
 
@@ -91,12 +91,12 @@ const MONTHS: &[&str] = &[
 
 /// Normalise a platform date: `06/02/2025` (day) or `Febrero 2024` (month).
 /// Returns (first day, last day, precision).
-pub fn parse_date(raw: &str) -> Option<(String, String, &'static str)> {
+pub fn parse_date(raw: &str) -> Option<(String, String, DatePrecision)> {
     let raw = raw.trim();
     if let Ok(d) = chrono::NaiveDate::parse_from_str(raw, "%d/%m/%Y") {
         if raw.len() == 10 {
             let s = d.format("%Y-%m-%d").to_string();
-            return Some((s.clone(), s, "day"));
+            return Some((s.clone(), s, DatePrecision::Day));
         }
     }
     let (month, year) = raw.split_once(' ')?;
@@ -109,7 +109,7 @@ pub fn parse_date(raw: &str) -> Option<(String, String, &'static str)> {
         chrono::NaiveDate::from_ymd_opt(y, m + 1, 1)?
     };
     let last = next.pred_opt()?;
-    Some((first.format("%Y-%m-%d").to_string(), last.format("%Y-%m-%d").to_string(), "month"))
+    Some((first.format("%Y-%m-%d").to_string(), last.format("%Y-%m-%d").to_string(), DatePrecision::Month))
 }
 
 /// Whether a line of an expected-results list continues the result above it:
@@ -141,7 +141,7 @@ enum Block {
     Responsible,
     CommitmentDescription,
     CommitmentProgress,
-    Group(&'static str),
+    Group(ParticipantGroup),
     MilestoneResponsible,
     MilestoneDescription,
     ExpectedResults,
@@ -236,9 +236,9 @@ impl Parser<'_> {
             "Responsables de implementación:" => return self.block = Block::Responsible,
             "DESCRIPCIÓN DEL COMPROMISO:" => return self.block = Block::CommitmentDescription,
             "PORCENTAJE DE AVANCE:" => return self.block = Block::CommitmentProgress,
-            "GOBIERNO" => return self.block = Block::Group("government"),
-            "OSC" => return self.block = Block::Group("civil_society"),
-            "OTROS" => return self.block = Block::Group("other"),
+            "GOBIERNO" => return self.block = Block::Group(ParticipantGroup::Government),
+            "OSC" => return self.block = Block::Group(ParticipantGroup::CivilSociety),
+            "OTROS" => return self.block = Block::Group(ParticipantGroup::Other),
             "INSTITUCIÓN RESPONSABLE:" => {
                 self.in_updates = false;
                 self.commitment().unwrap().milestones.push(Milestone { line: n, end_line: n, ..Default::default() });
@@ -500,8 +500,8 @@ mod tests {
 
     #[test]
     fn dates_normalise_to_first_and_last_day() {
-        assert_eq!(parse_date("06/02/2025"), Some(("2025-02-06".into(), "2025-02-06".into(), "day")));
-        assert_eq!(parse_date("Febrero 2024"), Some(("2024-02-01".into(), "2024-02-29".into(), "month")));
+        assert_eq!(parse_date("06/02/2025"), Some(("2025-02-06".into(), "2025-02-06".into(), DatePrecision::Day)));
+        assert_eq!(parse_date("Febrero 2024"), Some(("2024-02-01".into(), "2024-02-29".into(), DatePrecision::Month)));
         assert_eq!(parse_date("Junio 2025").unwrap().1, "2025-06-30");
         assert_eq!(parse_date("Diciembre 2023").unwrap().1, "2023-12-31");
         assert_eq!(parse_date("31/02/2025"), None);

@@ -21,6 +21,7 @@ use super::platform::{self, Mention, Report};
 use super::{canonical, derive, Dataset, Problem};
 use crate::models::*;
 use crate::text::fold;
+use crate::vocabulary::{HeadingKind, ParticipantGroup, RetirableType, Role, RoleOrigin, RoleSubject, Status};
 
 /// Alias (and canonical name) -> institution ids. A compound alias such as
 /// "FLACSO y Cruz Roja" names several institutions.
@@ -151,7 +152,7 @@ fn pair<N, O>(
 /// Replace `plan`'s commitments, milestones, updates and their roles with the report's.
 pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &Report) -> Result<(), Vec<Problem>> {
     let mut problems = Vec::new();
-    ds.roles.retain(|r| r.origin == "curated");
+    ds.roles.retain(|r| r.origin == RoleOrigin::Curated);
     let Some(p) = ds.plans.iter_mut().find(|p| p.id == plan) else {
         return Err(vec![Problem {
             file: file.into(),
@@ -181,11 +182,11 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
         }
     };
     // What the dataset holds for the plan now, to keep ids.
-    let responsible_of = |kind: &str, id: &str| -> Vec<String> {
+    let responsible_of = |kind: RoleSubject, id: &str| -> Vec<String> {
         let mut v: Vec<String> = ds
             .roles
             .iter()
-            .filter(|r| r.subject_type == kind && r.subject_id == id && r.role == "responsible")
+            .filter(|r| r.subject_type == kind && r.subject_id == id && r.role == Role::Responsible)
             .map(|r| r.institution_id.clone())
             .collect();
         v.sort();
@@ -196,7 +197,9 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
         for row in
             ds.milestones.iter().filter(|m| ds.commitments.iter().any(|c| c.id == m.commitment_id && c.plan_id == plan))
         {
-            m.entry(row.commitment_id.as_str()).or_default().push((row, responsible_of("milestone", &row.id)));
+            m.entry(row.commitment_id.as_str())
+                .or_default()
+                .push((row, responsible_of(RoleSubject::Milestone, &row.id)));
         }
         m
     };
@@ -214,24 +217,25 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
     let mut kept: HashSet<String> = HashSet::new();
     let mut roles: Vec<InstitutionRoleRow> = Vec::new();
     let mut role_ids = HashSet::new();
-    let mut role = |inst: String, role: &str, group: Option<&str>, kind: &str, subject: &str, line: usize| {
-        let id = format!("{kind}:{subject}:{role}:{inst}");
-        if role_ids.insert(id.clone()) {
-            roles.push(InstitutionRoleRow {
-                id,
-                seq: 0,
-                institution_id: inst,
-                role: role.into(),
-                participant_group: group.map(str::to_string),
-                subject_type: kind.into(),
-                subject_id: subject.into(),
-                plan_id: plan.into(),
-                source_document: document.into(),
-                source_location: loc(line, line),
-                origin: "curated".into(),
-            });
-        }
-    };
+    let mut role =
+        |inst: String, role: Role, group: Option<ParticipantGroup>, kind: RoleSubject, subject: &str, line: usize| {
+            let id = format!("{kind}:{subject}:{role}:{inst}");
+            if role_ids.insert(id.clone()) {
+                roles.push(InstitutionRoleRow {
+                    id,
+                    seq: 0,
+                    institution_id: inst,
+                    role,
+                    participant_group: group,
+                    subject_type: kind,
+                    subject_id: subject.into(),
+                    plan_id: plan.into(),
+                    source_document: document.into(),
+                    source_location: loc(line, line),
+                    origin: RoleOrigin::Curated,
+                });
+            }
+        };
     let mut numbers: HashMap<&str, usize> = HashMap::new();
     for c in &report.commitments {
         if let Some(first) = numbers.insert(&c.number, c.line) {
@@ -256,19 +260,19 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
             source_document: document.into(),
             source_location: loc(c.line, c.end_line),
             computed_progress: None,
-            status: String::new(),
+            status: Status::default(),
             milestone_count: 0,
             search_text: String::new(),
             computed_progress_milestones: None,
         });
         for m in &c.responsible {
             for inst in resolve(m, &mut problems) {
-                role(inst, "responsible", None, "commitment", &cid, m.line);
+                role(inst, Role::Responsible, None, RoleSubject::Commitment, &cid, m.line);
             }
         }
         for (group, m) in &c.participants {
             for inst in resolve(m, &mut problems) {
-                role(inst, "participating", Some(group), "commitment", &cid, m.line);
+                role(inst, Role::Participating, Some(*group), RoleSubject::Commitment, &cid, m.line);
             }
         }
         // Keep the ids of the milestones that are still there.
@@ -325,14 +329,14 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
                 expected_results: serde_json::to_string(&m.expected_results).unwrap_or_default(),
                 start_raw: m.start.as_ref().map(|d| d.0.clone()),
                 start_date: m.start.as_ref().map(|d| d.1.clone()),
-                start_precision: m.start.as_ref().map(|d| d.2.to_string()),
+                start_precision: m.start.as_ref().map(|d| d.2),
                 end_raw: m.end.as_ref().map(|d| d.0.clone()),
                 end_date: m.end.as_ref().map(|d| d.1.clone()),
-                end_precision: m.end.as_ref().map(|d| d.2.to_string()),
+                end_precision: m.end.as_ref().map(|d| d.2),
                 term: None,
                 source_document: document.into(),
                 source_location: loc(m.line, m.end_line),
-                status: String::new(),
+                status: Status::default(),
                 latest_progress: None,
                 latest_progress_at: None,
                 progress_update_count: 0,
@@ -341,7 +345,7 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
             });
             for r in &m.responsible {
                 for inst in resolve(r, &mut problems) {
-                    role(inst, "responsible", None, "milestone", &mid, r.line);
+                    role(inst, Role::Responsible, None, RoleSubject::Milestone, &mid, r.line);
                 }
             }
             let before: &[&ProgressUpdateRow] =
@@ -404,19 +408,19 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
         ds.progress_updates.iter().filter(|u| old_milestones.contains(&u.milestone_id)).map(|u| u.id.clone()).collect();
     // Records that are gone retire their ids.
     let new_commitments: HashSet<&str> = commitments.iter().map(|c| c.id.as_str()).collect();
-    let mut gone: Vec<(&str, String)> = Vec::new();
+    let mut gone: Vec<(RetirableType, String)> = Vec::new();
     for c in ds.commitments.iter().filter(|c| c.plan_id == plan && !new_commitments.contains(c.id.as_str())) {
-        gone.push(("commitment", c.id.clone()));
+        gone.push((RetirableType::Commitment, c.id.clone()));
     }
     for m in ds.milestones.iter().filter(|m| old_milestones.contains(&m.id) && !kept.contains(&m.id)) {
-        gone.push(("milestone", m.id.clone()));
+        gone.push((RetirableType::Milestone, m.id.clone()));
     }
     for u in ds.progress_updates.iter().filter(|u| old_milestones.contains(&u.milestone_id) && !kept.contains(&u.id)) {
-        gone.push(("progress_update", u.id.clone()));
+        gone.push((RetirableType::ProgressUpdate, u.id.clone()));
     }
     for (kind, id) in gone {
         if !ds.retired.iter().any(|r| r.record_id == id) {
-            ds.retired.push(RetiredIdRow { record_type: kind.into(), record_id: id, seq: 0 });
+            ds.retired.push(RetiredIdRow { record_type: kind, record_id: id, seq: 0 });
         }
     }
     splice(&mut ds.commitments, |c| c.plan_id == plan, commitments);
@@ -435,10 +439,10 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
     splice(
         &mut ds.roles,
         |r| {
-            let old = (r.subject_type == "commitment" && old_commitments.contains(&r.subject_id))
-                || (r.subject_type == "milestone" && old_milestones.contains(&r.subject_id))
-                || (r.subject_type == "progress_update" && old_updates.contains(&r.subject_id));
-            old && !(r.role == "mentioned" && live.contains(&r.subject_id))
+            let old = (r.subject_type == RoleSubject::Commitment && old_commitments.contains(&r.subject_id))
+                || (r.subject_type == RoleSubject::Milestone && old_milestones.contains(&r.subject_id))
+                || (r.subject_type == RoleSubject::ProgressUpdate && old_updates.contains(&r.subject_id));
+            old && !(r.role == Role::Mentioned && live.contains(&r.subject_id))
         },
         roles,
     );
@@ -451,7 +455,7 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
             seq: 0,
             document_id: document.into(),
             line: c.line as i32 + 1,
-            kind: "heading".into(),
+            kind: HeadingKind::Heading,
             level: 1,
             number: Some(c.number.clone()),
             title: c.title.lines().next().unwrap_or_default().to_string(),
@@ -515,7 +519,7 @@ fn relocate_mentions(ds: &mut Dataset, document: &str) {
         .collect();
     let mut moved: Vec<(usize, String)> = Vec::new();
     for (k, r) in ds.roles.iter().enumerate() {
-        if r.origin != "curated" || r.role != "mentioned" || r.source_document != document {
+        if r.origin != RoleOrigin::Curated || r.role != Role::Mentioned || r.source_document != document {
             continue;
         }
         let Some((a, b)) = spans.get(r.subject_id.as_str()).and_then(|l| canonical::parse_location(l)) else {

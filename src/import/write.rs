@@ -16,6 +16,7 @@ use crate::models::{self, InstitutionRow, RevisionRow};
 use crate::revision::Revision;
 use crate::schema::*;
 use crate::snapshot::Published;
+use crate::vocabulary::{ChangeKind, RecordType};
 
 /// SHA-256 over the dataset's canonical serialisation, file by file.
 pub fn content_hash(ds: &Dataset) -> String {
@@ -29,21 +30,21 @@ pub fn content_hash(ds: &Dataset) -> String {
     hex::encode(h.finalize())
 }
 
-/// Record type names used by `/v1/changes`, per published table.
+/// Record type names used by `/v1/changes` (see [`RecordType`]), per published table.
 pub const RECORD_TYPES: &[(&str, &str)] = &[
-    ("plans", "plan"),
-    ("commitments", "commitment"),
-    ("milestones", "milestone"),
-    ("progress_updates", "progress_update"),
-    ("institutions", "institution"),
-    ("institution_roles", "institution_role"),
-    ("institution_aliases", "institution_alias"),
-    ("plan_sections", "plan_section"),
-    ("plan_participants", "plan_participant"),
-    ("plan_risks", "plan_risk"),
-    ("quality_findings", "quality_finding"),
-    ("source_documents", "source_document"),
-    ("source_headings", "source_heading"),
+    ("plans", RecordType::Plan.as_str()),
+    ("commitments", RecordType::Commitment.as_str()),
+    ("milestones", RecordType::Milestone.as_str()),
+    ("progress_updates", RecordType::ProgressUpdate.as_str()),
+    ("institutions", RecordType::Institution.as_str()),
+    ("institution_roles", RecordType::InstitutionRole.as_str()),
+    ("institution_aliases", RecordType::InstitutionAlias.as_str()),
+    ("plan_sections", RecordType::PlanSection.as_str()),
+    ("plan_participants", RecordType::PlanParticipant.as_str()),
+    ("plan_risks", RecordType::PlanRisk.as_str()),
+    ("quality_findings", RecordType::QualityFinding.as_str()),
+    ("source_documents", RecordType::SourceDocument.as_str()),
+    ("source_headings", RecordType::SourceHeading.as_str()),
 ];
 
 /// Compare the new content with the versions on record: what was created,
@@ -60,7 +61,7 @@ fn track_changes(
     let mut versions = Vec::new();
     let mut changes = Vec::new();
     let mut seen: HashSet<(String, String)> = HashSet::new();
-    let mut change = |t: &str, id: &str, what: &str| {
+    let mut change = |t: &str, id: &str, what: ChangeKind| {
         changes.push(RecordChangeRow {
             seq: last_seq + changes.len() as i64 + 1,
             revision,
@@ -88,7 +89,7 @@ fn track_changes(
             let version = match old.get(&(*rtype, id.as_str())) {
                 Some(v) if v.content_hash == hash => (*v).clone(),
                 Some(v) => {
-                    change(rtype, &id, "updated");
+                    change(rtype, &id, ChangeKind::Updated);
                     RecordVersionRow {
                         content_hash: hash,
                         updated_revision: revision,
@@ -97,7 +98,7 @@ fn track_changes(
                     }
                 }
                 None => {
-                    change(rtype, &id, "created");
+                    change(rtype, &id, ChangeKind::Created);
                     RecordVersionRow {
                         record_type: rtype.to_string(),
                         record_id: id.clone(),
@@ -116,7 +117,7 @@ fn track_changes(
         old.values().filter(|v| !seen.contains(&(v.record_type.clone(), v.record_id.clone()))).collect();
     gone.sort_by(|a, b| (&a.record_type, &a.record_id).cmp(&(&b.record_type, &b.record_id)));
     for v in gone {
-        change(&v.record_type, &v.record_id, "deleted");
+        change(&v.record_type, &v.record_id, ChangeKind::Deleted);
     }
     (versions, changes)
 }
@@ -151,7 +152,7 @@ pub fn replace<R: Send>(
     conn: &mut DbConnection,
     ds: &Dataset,
     source: &str,
-    alongside: impl FnOnce(&Revision, &[Published]) -> Result<R, String> + Send,
+    alongside: impl FnOnce(&Revision, &[Published]) -> Result<R, crate::snapshot::Error> + Send,
 ) -> Result<(Outcome, Option<R>), ImportError> {
     let started = std::time::Instant::now();
     let (hash, tables) = rayon::join(|| content_hash(ds), || crate::snapshot::publish(ds));
@@ -162,7 +163,7 @@ pub fn replace<R: Send>(
         return Err(ImportError::Invalid(unpublishable));
     }
     let mut built: Option<R> = None;
-    let mut unwritable: Option<String> = None;
+    let mut unwritable: Option<crate::snapshot::Error> = None;
     let mut alongside = Some(alongside);
     let result = conn.transaction::<Outcome, diesel::result::Error, _>(|c| {
         let current = models::revision::current(c)?;
@@ -217,7 +218,7 @@ pub fn replace<R: Send>(
     if let Some(e) = unwritable {
         return Err(ImportError::Unwritable(e));
     }
-    let outcome = result.map_err(|e| ImportError::Database(e.to_string()))?;
+    let outcome = result.map_err(ImportError::Database)?;
     log::debug!("import: committed at {:.2} s", started.elapsed().as_secs_f64());
     if matches!(outcome, Outcome::Created(_)) {
         // Fresh statistics for the query planner, now rather than whenever

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{record_changes, record_versions};
+use crate::vocabulary::ChangeKind;
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = record_versions)]
@@ -26,7 +27,7 @@ pub struct RecordChangeRow {
     pub revision: i32,
     pub record_type: String,
     pub record_id: String,
-    /// created, updated or deleted.
+    /// A [`ChangeKind`]'s name: created, updated or deleted.
     pub change: String,
 }
 
@@ -43,7 +44,7 @@ pub fn removed_in(conn: &mut DbConnection, record_type: &str, id: &str) -> Query
         .select((record_changes::revision, record_changes::change))
         .first(conn)
         .optional()?;
-    Ok(last.filter(|(_, change)| change == "deleted").map(|(revision, _)| revision))
+    Ok(last.filter(|(_, change)| change == ChangeKind::Deleted.as_str()).map(|(revision, _)| revision))
 }
 
 pub fn last_seq(conn: &mut DbConnection) -> QueryResult<i64> {

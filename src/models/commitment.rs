@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{commitments, institution_roles};
+use crate::vocabulary::{Role, Status};
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = commitments)]
@@ -19,7 +20,7 @@ pub struct CommitmentRow {
     pub source_document: String,
     pub source_location: String,
     pub computed_progress: Option<i32>,
-    pub status: String,
+    pub status: Status,
     pub milestone_count: i32,
     pub search_text: String,
     pub computed_progress_milestones: Option<i32>,
@@ -88,7 +89,7 @@ fn filtered(f: &CommitmentFilter) -> commitments::BoxedQuery<'static, MultiBacke
                 )),
                 // Without a role: any part in it but a mere mention.
                 None => q.filter(commitments::id.eq_any(
-                    roles.filter(institution_roles::role.ne("mentioned")).select(institution_roles::subject_id),
+                    roles.filter(institution_roles::role.ne(Role::Mentioned)).select(institution_roles::subject_id),
                 )),
             };
     }

@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_aliases, institution_plan_rollups, institution_roles, institutions};
+use crate::vocabulary::{InstitutionKind, ParticipantGroup, Role, RoleOrigin, RoleSubject};
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = institutions)]
@@ -13,7 +14,7 @@ pub struct InstitutionRow {
     pub name: String,
     pub name_key: String,
     pub acronym: Option<String>,
-    pub kind: String,
+    pub kind: InstitutionKind,
     pub parent_id: Option<String>,
     pub source_document: String,
     pub source_location: String,
@@ -54,15 +55,14 @@ pub struct InstitutionRoleRow {
     pub id: String,
     pub seq: i32,
     pub institution_id: String,
-    pub role: String,
-    pub participant_group: Option<String>,
-    pub subject_type: String,
+    pub role: Role,
+    pub participant_group: Option<ParticipantGroup>,
+    pub subject_type: RoleSubject,
     pub subject_id: String,
     pub plan_id: String,
     pub source_document: String,
     pub source_location: String,
-    /// curated, structure or text: see `crate::vocabulary::ROLE_ORIGINS`.
-    pub origin: String,
+    pub origin: RoleOrigin,
 }
 
 /// What an institution is responsible for within one plan (derived).

@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_roles, milestones};
+use crate::vocabulary::{DatePrecision, Role, Status};
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = milestones)]
@@ -18,14 +19,14 @@ pub struct MilestoneRow {
     pub expected_results: String,
     pub start_raw: Option<String>,
     pub start_date: Option<String>,
-    pub start_precision: Option<String>,
+    pub start_precision: Option<DatePrecision>,
     pub end_raw: Option<String>,
     pub end_date: Option<String>,
-    pub end_precision: Option<String>,
+    pub end_precision: Option<DatePrecision>,
     pub term: Option<String>,
     pub source_document: String,
     pub source_location: String,
-    pub status: String,
+    pub status: Status,
     pub latest_progress: Option<i32>,
     pub latest_progress_at: Option<String>,
     pub progress_update_count: i32,
@@ -104,7 +105,7 @@ fn filtered(f: &MilestoneFilter) -> milestones::BoxedQuery<'static, MultiBackend
                 )),
                 // Without a role: any part in it but a mere mention.
                 None => q.filter(milestones::id.eq_any(
-                    roles.filter(institution_roles::role.ne("mentioned")).select(institution_roles::subject_id),
+                    roles.filter(institution_roles::role.ne(Role::Mentioned)).select(institution_roles::subject_id),
                 )),
             };
     }

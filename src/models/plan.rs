@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_roles, plan_participants, plan_risks, plan_sections, plans};
+use crate::vocabulary::{PlanKind, Role};
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = plans)]
@@ -13,7 +14,7 @@ pub struct PlanRow {
     pub title: String,
     pub short_name: String,
     pub country: String,
-    pub kind: String,
+    pub kind: PlanKind,
     pub period_start: Option<String>,
     pub period_end: Option<String>,
     pub objective: Option<String>,
@@ -165,7 +166,7 @@ fn filtered(f: &PlanFilter) -> plans::BoxedQuery<'static, MultiBackend> {
     if let Some(inst) = &f.institution {
         let roles = institution_roles::table
             .filter(institution_roles::institution_id.eq(inst.clone()))
-            .filter(institution_roles::role.ne("mentioned"))
+            .filter(institution_roles::role.ne(Role::Mentioned))
             .select(institution_roles::plan_id);
         q = q.filter(plans::id.eq_any(roles));
     }

@@ -131,7 +131,7 @@ fn filtered(f: &ProgressUpdateFilter) -> progress_updates::BoxedQuery<'static, M
         let roles = institution_roles::table
             .filter(institution_roles::subject_type.eq("milestone"))
             .filter(institution_roles::institution_id.eq(inst.clone()))
-            .filter(institution_roles::role.ne("mentioned"))
+            .filter(institution_roles::role.ne(crate::vocabulary::Role::Mentioned))
             .select(institution_roles::subject_id);
         q = q.filter(progress_updates::milestone_id.eq_any(roles));
     }

@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use super::list::{keyset, BadCursor, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::quality_findings;
+use crate::vocabulary::{FindingKind, FindingSubject};
 
 /// A data-quality finding computed by the importer.
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -11,10 +12,9 @@ use crate::schema::quality_findings;
 pub struct QualityFindingRow {
     pub id: String,
     pub seq: i32,
-    pub kind: String,
+    pub kind: FindingKind,
     pub plan_id: String,
-    /// plan, commitment, milestone, progress_update or source_document.
-    pub record_type: String,
+    pub record_type: FindingSubject,
     pub record_id: String,
     pub summary_es: String,
     pub summary_en: String,

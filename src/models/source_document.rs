@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use super::list::{keyset, BadCursor, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{retired_ids, source_documents, source_headings};
+use crate::vocabulary::{HeadingKind, RetirableType};
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[diesel(table_name = source_documents)]
@@ -115,8 +116,7 @@ pub struct SourceHeadingRow {
     pub document_id: String,
     /// 1-based line of the document.
     pub line: i32,
-    /// heading or toc_entry.
-    pub kind: String,
+    pub kind: HeadingKind,
     /// 1 for a top-level heading, 2 below it, and so on.
     pub level: i32,
     /// The number as written ("2.1"), if any.
@@ -136,7 +136,7 @@ pub struct SourceHeadingRow {
 #[diesel(table_name = retired_ids)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct RetiredIdRow {
-    pub record_type: String,
+    pub record_type: RetirableType,
     pub record_id: String,
     pub seq: i32,
 }

@@ -3,6 +3,8 @@
 
 use std::sync::LazyLock;
 
+use crate::vocabulary::FieldType;
+
 #[derive(Debug, Clone)]
 pub struct Column {
     pub table: String,
@@ -10,8 +12,8 @@ pub struct Column {
     pub public: bool,
     /// Part of the canonical (importable) files.
     pub canonical: bool,
-    /// Frictionless type: string, integer, number, date, datetime.
-    pub kind: String,
+    /// Frictionless type.
+    pub kind: FieldType,
     /// `table.column` it refers to, if any.
     pub references: Option<(String, String)>,
     pub description_es: String,
@@ -30,7 +32,7 @@ pub static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| {
                 column: r[1].to_string(),
                 public: &r[2] == "yes",
                 canonical: &r[3] == "yes",
-                kind: r[4].to_string(),
+                kind: r[4].parse().unwrap_or_else(|e| panic!("data/dictionary.csv: {}.{}: type {e}", &r[0], &r[1])),
                 references: r[5].split_once('.').map(|(t, c)| (t.to_string(), c.to_string())),
                 description_es: r[6].to_string(),
                 description_en: r[7].to_string(),

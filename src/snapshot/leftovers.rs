@@ -23,13 +23,14 @@ pub struct Staged {
 
 impl Staged {
     /// Create and lock a new staging folder for revision `revision`.
-    pub fn create(root: &Path, revision: i32) -> Result<Staged, String> {
+    pub fn create(root: &Path, revision: i32) -> Result<Staged, super::Error> {
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-        let mut last = String::new();
+        let mut last = None;
         for attempt in 0..3 {
             let dir = root.join(format!(".r{revision}.tmp-{}-{:x}{attempt}", std::process::id(), nanos));
-            std::fs::create_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            let lock = std::fs::File::open(&dir).map_err(|e| format!("cannot open {}: {e}", dir.display()))?;
+            std::fs::create_dir(&dir).map_err(|source| super::Error::CreateDir { dir: dir.clone(), source })?;
+            let lock =
+                std::fs::File::open(&dir).map_err(|source| super::Error::OpenDir { dir: dir.clone(), source })?;
             // Between creating and locking it, a cleaner may have taken the
             // folder for a leftover: then it is gone (or going), and another
             // name is tried.
@@ -38,9 +39,9 @@ impl Staged {
             if ours {
                 return Ok(Staged { dir, _lock: lock });
             }
-            last = format!("cannot lock {}", dir.display());
+            last = Some(dir);
         }
-        Err(last)
+        Err(super::Error::Lock { dir: last.unwrap_or_default() })
     }
 
     pub fn dir(&self) -> &Path {

@@ -45,6 +45,35 @@ pub const TABLES: &[&str] = &[
 
 pub const PACKAGE_NAME: &str = "gobierno-abierto-guatemala";
 
+/// Why a snapshot could not be written (nothing half-written is left).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot create {}: {source}", dir.display())]
+    CreateDir { dir: PathBuf, source: std::io::Error },
+    #[error("cannot open {}: {source}", dir.display())]
+    OpenDir { dir: PathBuf, source: std::io::Error },
+    /// Another process took the staging folder (three times in a row).
+    #[error("cannot lock {}", dir.display())]
+    Lock { dir: PathBuf },
+    /// A file could not be written (a full disk, say).
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: Box<dyn std::error::Error + Send + Sync> },
+    /// The staged folder could not be renamed into place.
+    #[error("cannot publish snapshot {}: {source}", dir.display())]
+    Publish { dir: PathBuf, source: std::io::Error },
+    #[error("cannot read the dataset: {0}")]
+    Read(#[source] diesel::result::Error),
+    /// The revision's time is not one the files can carry.
+    #[error("{0}")]
+    RevisionTime(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("revision time: {0}")]
+    WorkbookTime(#[source] rust_xlsxwriter::XlsxError),
+    #[error("{0}")]
+    Workbook(#[from] rust_xlsxwriter::XlsxError),
+    #[error("the thread syncing the snapshot files panicked")]
+    SyncPanicked,
+}
+
 /// One downloadable file.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, utoipa::ToSchema)]
 pub struct FileEntry {
@@ -253,7 +282,7 @@ fn datapackage(config: &Config, rev: &Revision, files: &[FileEntry]) -> Value {
                 .map(|c| {
                     let mut f = json!({"name": c.column, "type": c.kind, "description": c.description_en,
                         "title": c.description_es});
-                    if c.kind == "datetime" {
+                    if c.kind == crate::vocabulary::FieldType::Datetime {
                         f["format"] = json!("%Y-%m-%dT%H:%M:%S");
                     }
                     f
@@ -319,12 +348,12 @@ pub fn citation(config: &Config, rev: &Revision) -> String {
 const XLSX_MAX_ROWS: usize = 1_048_575;
 
 /// The XLSX workbook: one sheet per table (more for a table longer than a sheet).
-fn workbook(tables: &[Published], rev: &Revision) -> Result<rust_xlsxwriter::Workbook, String> {
+fn workbook(tables: &[Published], rev: &Revision) -> Result<rust_xlsxwriter::Workbook, Error> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
     let mut wb = Workbook::new();
     wb.set_zip_compression_level(DEFLATE_LEVEL as u8);
     let when = ExcelDateTime::parse_from_str(&rev.created_at.replace('T', " ").replace('Z', ""))
-        .map_err(|e| format!("revision time: {e}"))?;
+        .map_err(Error::WorkbookTime)?;
     wb.set_properties(&DocProperties::new().set_title("Gobierno Abierto Guatemala").set_creation_datetime(&when));
     let bold = Format::new().set_bold();
     // A sheet holds at most 1,048,576 rows: a longer table continues on
@@ -338,10 +367,10 @@ fn workbook(tables: &[Published], rev: &Revision) -> Result<rust_xlsxwriter::Wor
         })
     });
     for (name, columns, rows) in sheets {
-        let ws = wb.add_worksheet_with_constant_memory().map_err(|e| e.to_string())?;
-        ws.set_name(&name).map_err(|e| e.to_string())?;
+        let ws = wb.add_worksheet_with_constant_memory()?;
+        ws.set_name(&name)?;
         for (c, name) in columns.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, name, &bold).map_err(|e| e.to_string())?;
+            ws.write_string_with_format(0, c as u16, name, &bold)?;
         }
         for (r, row) in rows.iter().enumerate() {
             for (c, v) in row.iter().enumerate() {
@@ -352,7 +381,7 @@ fn workbook(tables: &[Published], rev: &Revision) -> Result<rust_xlsxwriter::Wor
                     Value::String(s) => ws.write_string(r, c, s).map(|_| ()),
                     other => ws.write_string(r, c, other.to_string()).map(|_| ()),
                 };
-                written.map_err(|e| e.to_string())?;
+                written?;
             }
         }
     }
@@ -366,8 +395,8 @@ const DEFLATE_LEVEL: i64 = 3;
 const CSV_MEDIA: &str = "text/csv; charset=utf-8";
 const XLSX_MEDIA: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-fn cannot_write(path: &Path, e: impl std::fmt::Display) -> String {
-    format!("cannot write {}: {e}", path.display())
+fn cannot_write(path: &Path, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
+    Error::Write { path: path.to_path_buf(), source: e.into() }
 }
 
 /// A file being written into the staging folder, hashed and counted on the way.
@@ -417,25 +446,25 @@ struct Staging<'a> {
 }
 
 impl Staging<'_> {
-    fn create(&self, name: String) -> Result<(PathBuf, BufWriter<std::fs::File>), String> {
+    fn create(&self, name: String) -> Result<(PathBuf, BufWriter<std::fs::File>), Error> {
         let path = self.dir.join(&name);
         let file = std::fs::File::create(&path).map_err(|e| cannot_write(&path, e))?;
         Ok((path, BufWriter::with_capacity(1 << 18, file)))
     }
 
-    fn sink(&self, name: String) -> Result<Sink, String> {
+    fn sink(&self, name: String) -> Result<Sink, Error> {
         let (path, out) = self.create(name.clone())?;
         Ok(Sink { name, path, out, sha: Sha256::new(), bytes: 0 })
     }
 
-    fn finish(&self, out: BufWriter<std::fs::File>, path: &Path) -> Result<(), String> {
-        let file = out.into_inner().map_err(|e| cannot_write(path, e.error()))?;
+    fn finish(&self, out: BufWriter<std::fs::File>, path: &Path) -> Result<(), Error> {
+        let file = out.into_inner().map_err(|e| cannot_write(path, e.into_error()))?;
         let _ = self.finished.send((file, path.to_path_buf()));
         Ok(())
     }
 
     /// A written file's manifest entry; `table` for a per-table file.
-    fn close(&self, mut sink: Sink, format: &str, media: &str, table: Option<&Published>) -> Result<FileEntry, String> {
+    fn close(&self, mut sink: Sink, format: &str, media: &str, table: Option<&Published>) -> Result<FileEntry, Error> {
         sink.flush().map_err(|e| cannot_write(&sink.path, e))?;
         let Sink { name, path, out, sha, bytes } = sink;
         self.finish(out, &path)?;
@@ -450,7 +479,7 @@ impl Staging<'_> {
         })
     }
 
-    fn whole(&self, name: String, format: &str, media: &str, bytes: &[u8]) -> Result<FileEntry, String> {
+    fn whole(&self, name: String, format: &str, media: &str, bytes: &[u8]) -> Result<FileEntry, Error> {
         let mut sink = self.sink(name)?;
         sink.write_all(bytes).map_err(|e| cannot_write(&sink.path, e))?;
         self.close(sink, format, media, None)
@@ -463,7 +492,7 @@ impl Staging<'_> {
         path: &Path,
         format: &str,
         media: &str,
-    ) -> Result<FileEntry, String> {
+    ) -> Result<FileEntry, Error> {
         self.finish(out, path)?;
         let mut sha = Sha256::new();
         let bytes = std::fs::File::open(path)
@@ -480,7 +509,7 @@ impl Staging<'_> {
         })
     }
 
-    fn xlsx(&self, tables: &[Published]) -> Result<FileEntry, String> {
+    fn xlsx(&self, tables: &[Published]) -> Result<FileEntry, Error> {
         let (path, mut out) = self.create(format!("{PACKAGE_NAME}-r{}.xlsx", self.rev.number))?;
         workbook(tables, self.rev)?.save_to_writer(&mut out).map_err(|e| cannot_write(&path, e))?;
         self.read_back(out, &path, "xlsx", XLSX_MEDIA)
@@ -492,13 +521,13 @@ impl Staging<'_> {
         &self,
         config: &Config,
         tables: &[Published],
-    ) -> Result<(Vec<FileEntry>, FileEntry, FileEntry), String> {
+    ) -> Result<(Vec<FileEntry>, FileEntry, FileEntry), Error> {
         use chrono::{Datelike, Timelike};
         use zip::write::SimpleFileOptions;
         let rev = self.rev;
         let (path, out) = self.create(format!("{PACKAGE_NAME}-r{}.zip", rev.number))?;
         let zip_error = |e: zip::result::ZipError| cannot_write(&path, e);
-        let when = chrono::DateTime::parse_from_rfc3339(&rev.created_at).map_err(|e| e.to_string())?;
+        let when = chrono::DateTime::parse_from_rfc3339(&rev.created_at).map_err(|e| Error::RevisionTime(e.into()))?;
         let stamp = zip::DateTime::from_date_and_time(
             when.year() as u16,
             when.month() as u8,
@@ -507,7 +536,7 @@ impl Staging<'_> {
             when.minute() as u8,
             when.second() as u8,
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Error::RevisionTime(e.into()))?;
         let options = SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
             .compression_level(Some(DEFLATE_LEVEL))
@@ -532,7 +561,7 @@ impl Staging<'_> {
     }
 
     /// A table's Excel CSV, JSON and NDJSON files.
-    fn other_table_files(&self, t: &Published) -> Result<[FileEntry; 3], String> {
+    fn other_table_files(&self, t: &Published) -> Result<[FileEntry; 3], Error> {
         let mut excel = self.sink(format!("{}-excel.csv", t.table))?;
         write_csv(&t.columns, &t.rows, true, &mut excel).map_err(|e| cannot_write(&excel.path, e))?;
         let excel = self.close(excel, "csv-excel", CSV_MEDIA, Some(t))?;
@@ -546,7 +575,7 @@ impl Staging<'_> {
     /// JSON and NDJSON, then `datapackage.json`, the XLSX, the ZIP and
     /// `SHA256SUMS`. The XLSX, the CSVs with the ZIP, and the other per-table
     /// files are written at the same time where there are threads for them.
-    fn all(&self, config: &Config, tables: &[Published]) -> Result<Vec<FileEntry>, String> {
+    fn all(&self, config: &Config, tables: &[Published]) -> Result<Vec<FileEntry>, Error> {
         let started = std::time::Instant::now();
         let (xlsx, (zipped, others)) = rayon::join(
             || {
@@ -584,12 +613,12 @@ impl Staging<'_> {
 
 /// Write the current revision's snapshot if it is not on disk yet, then
 /// prune old ones. Safe to run from several processes at once.
-pub fn ensure(config: &Config, conn: &mut DbConnection, rev: &Revision) -> Result<bool, String> {
+pub fn ensure(config: &Config, conn: &mut DbConnection, rev: &Revision) -> Result<bool, Error> {
     let dir = revision_dir(config, rev.number);
     if dir.join("manifest.json").is_file() {
         return Ok(false);
     }
-    let ds = export::load(conn).map_err(|e| format!("cannot read the dataset: {e}"))?;
+    let ds = export::load(conn).map_err(Error::Read)?;
     let staged = build_staged(config, &publish(&ds), rev)?;
     publish_staged(config, rev, staged)
 }
@@ -599,9 +628,9 @@ pub fn ensure(config: &Config, conn: &mut DbConnection, rev: &Revision) -> Resul
 /// whole), each synced to disk on a thread of its own once finished;
 /// `manifest.json` last. On failure (a full disk, say) nothing half-written
 /// is left behind. [`publish_staged`] renames the folder into place.
-pub fn build_staged(config: &Config, tables: &[Published], rev: &Revision) -> Result<Staged, String> {
+pub fn build_staged(config: &Config, tables: &[Published], rev: &Revision) -> Result<Staged, Error> {
     std::fs::create_dir_all(&config.snapshot_dir)
-        .map_err(|e| format!("cannot create {}: {e}", config.snapshot_dir.display()))?;
+        .map_err(|source| Error::CreateDir { dir: config.snapshot_dir.clone(), source })?;
     let staged = Staged::create(&config.snapshot_dir, rev.number)?;
     let tmp = staged.dir();
     let files = std::thread::scope(|scope| {
@@ -618,7 +647,7 @@ pub fn build_staged(config: &Config, tables: &[Published], rev: &Revision) -> Re
             first
         });
         let files = Staging { dir: tmp, rev, finished }.all(config, tables);
-        let synced = syncer.join().unwrap_or_else(|_| Err("the thread syncing the snapshot files panicked".into()));
+        let synced = syncer.join().unwrap_or(Err(Error::SyncPanicked));
         files.and_then(|files| synced.map(|()| files))
     });
     // On failure, dropping `staged` removes it: nothing half-written stays.
@@ -631,12 +660,12 @@ pub fn build_staged(config: &Config, tables: &[Published], rev: &Revision) -> Re
 
 /// Rename a staged folder into place (another process may have published
 /// the same revision first: then the staged copy is dropped), then prune.
-pub fn publish_staged(config: &Config, rev: &Revision, staged: Staged) -> Result<bool, String> {
+pub fn publish_staged(config: &Config, rev: &Revision, staged: Staged) -> Result<bool, Error> {
     let dir = revision_dir(config, rev.number);
     match std::fs::rename(staged.dir(), &dir) {
         Ok(()) => {}
         Err(_) if dir.join("manifest.json").is_file() => return Ok(false),
-        Err(e) => return Err(format!("cannot publish snapshot {}: {e}", dir.display())),
+        Err(source) => return Err(Error::Publish { dir, source }),
     }
     drop(staged);
     log::info!("wrote download snapshot for revision {} to {}", rev.number, dir.display());
@@ -644,10 +673,10 @@ pub fn publish_staged(config: &Config, rev: &Revision, staged: Staged) -> Result
     Ok(true)
 }
 
-fn write_file(path: &Path, bytes: &[u8], rev: &Revision) -> Result<(), String> {
-    let mut f = std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    f.write_all(bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    f.sync_all().map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+fn write_file(path: &Path, bytes: &[u8], rev: &Revision) -> Result<(), Error> {
+    let mut f = std::fs::File::create(path).map_err(|e| cannot_write(path, e))?;
+    f.write_all(bytes).map_err(|e| cannot_write(path, e))?;
+    f.sync_all().map_err(|e| cannot_write(path, e))?;
     // Same Last-Modified on every replica: the revision's time.
     let _ = f.set_modified(rev.modified);
     Ok(())

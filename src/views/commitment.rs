@@ -4,6 +4,7 @@ use utoipa::ToSchema;
 use super::milestone::Milestone;
 use super::{join_ids, join_names, pct, InstitutionRef, Source};
 use crate::models::CommitmentRow;
+use crate::vocabulary::{ParticipantGroup, Role, Status};
 
 /// A commitment (compromiso, resultado, logro).
 #[derive(Serialize, ToSchema, Clone, Debug)]
@@ -39,8 +40,7 @@ pub struct Commitment {
     /// From its milestones: `completed` when all are, `started` when any has
     /// progress, else `not_started`; `no_data` when the source publishes no
     /// progress for its plan. Without milestones, from the reported progress.
-    #[schema(pattern = "^(not_started|started|completed|no_data)$")]
-    pub status: String,
+    pub status: Status,
     pub milestone_count: i32,
     pub responsible_institutions: Vec<InstitutionRef>,
     /// Every other institution with its `role` (participating, involved, partner)
@@ -65,7 +65,7 @@ impl Commitment {
             reported_progress_raw: r.reported_progress_raw.clone(),
             computed_progress: pct(r.computed_progress),
             computed_progress_milestones: r.computed_progress_milestones,
-            status: r.status.clone(),
+            status: r.status,
             milestone_count: r.milestone_count,
             responsible_institutions: responsible,
             participating_institutions: participating,
@@ -119,7 +119,7 @@ pub struct CsvRow {
     reported_progress_raw: Option<String>,
     computed_progress: Option<String>,
     computed_progress_milestones: Option<i32>,
-    status: String,
+    status: Status,
     milestone_count: i32,
     responsible_institution_ids: String,
     responsible_institution_names: String,
@@ -132,10 +132,10 @@ pub struct CsvRow {
 }
 
 pub fn csv_row(c: &Commitment) -> CsvRow {
-    let group = |g: &str| {
+    let group = |g: ParticipantGroup| {
         c.participating_institutions
             .iter()
-            .filter(|r| r.group.as_deref() == Some(g))
+            .filter(|r| r.group == Some(g))
             .map(|r| r.id.as_str())
             .collect::<Vec<_>>()
             .join(";")
@@ -150,17 +150,17 @@ pub fn csv_row(c: &Commitment) -> CsvRow {
         reported_progress_raw: c.reported_progress_raw.clone(),
         computed_progress: c.computed_progress.as_ref().map(|n| n.to_string()),
         computed_progress_milestones: c.computed_progress_milestones,
-        status: c.status.clone(),
+        status: c.status,
         milestone_count: c.milestone_count,
         responsible_institution_ids: join_ids(&c.responsible_institutions),
         responsible_institution_names: join_names(&c.responsible_institutions),
-        participating_government_ids: group("government"),
-        participating_civil_society_ids: group("civil_society"),
-        participating_other_ids: group("other"),
+        participating_government_ids: group(ParticipantGroup::Government),
+        participating_civil_society_ids: group(ParticipantGroup::CivilSociety),
+        participating_other_ids: group(ParticipantGroup::Other),
         involved_institution_ids: c
             .participating_institutions
             .iter()
-            .filter(|r| r.role.as_deref() != Some("participating"))
+            .filter(|r| r.role != Some(Role::Participating))
             .map(|r| r.id.as_str())
             .collect::<Vec<_>>()
             .join(";"),

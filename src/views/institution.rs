@@ -5,6 +5,7 @@ use super::commitment::Commitment;
 use super::milestone::Milestone;
 use super::{pct, InstitutionRef, Source};
 use crate::models::{InstitutionPlanRollupRow, InstitutionRow};
+use crate::vocabulary::{self, InstitutionKind, ParticipantGroup, RoleOrigin, RoleSubject};
 
 /// What an institution is responsible for or takes part in, computed from the
 /// data: over all plans, or within one plan.
@@ -78,8 +79,7 @@ pub struct Institution {
     pub name_in_sources: bool,
     /// Whether `acronym` is written in a source document (`null` without acronym).
     pub acronym_in_sources: Option<bool>,
-    /// government, civil_society, international or other.
-    pub kind: String,
+    pub kind: InstitutionKind,
     /// The institution this one is a unit of.
     pub parent_id: Option<String>,
     /// Every way the sources write it (each form exactly as written).
@@ -100,7 +100,7 @@ impl Institution {
             acronym: r.acronym.clone(),
             name_in_sources: r.name_in_sources,
             acronym_in_sources: r.acronym_in_sources,
-            kind: r.kind.clone(),
+            kind: r.kind,
             parent_id: r.parent_id.clone(),
             aliases,
             curated_names,
@@ -119,7 +119,7 @@ impl Institution {
         }
     }
 
-    pub fn reference(r: &InstitutionRow, group: Option<String>) -> InstitutionRef {
+    pub fn reference(r: &InstitutionRow, group: Option<ParticipantGroup>) -> InstitutionRef {
         InstitutionRef { id: r.id.clone(), name: r.name.clone(), acronym: r.acronym.clone(), group, role: None }
     }
 }
@@ -127,18 +127,16 @@ impl Institution {
 /// One role an institution plays.
 #[derive(Serialize, ToSchema, Clone, Debug)]
 pub struct Role {
-    /// responsible, participating, involved, partner, or mentioned (the
-    /// record's text names it).
-    #[schema(pattern = "^(responsible|participating|involved|partner|mentioned)$")]
-    pub role: String,
-    /// For participating: government, civil_society or other.
-    pub group: Option<String>,
-    /// plan, plan_section, plan_participant, plan_risk, commitment, milestone or progress_update.
-    pub subject_type: String,
+    /// `mentioned`: the record's text names it.
+    pub role: vocabulary::Role,
+    /// For participating: the group the source lists it under.
+    pub group: Option<ParticipantGroup>,
+    pub subject_type: RoleSubject,
     pub subject_id: String,
     pub plan_id: String,
-    /// curated (in the curated files) or text (the name found in the record's text).
-    pub origin: String,
+    /// curated (in the curated files), structure (a list of a tracking-platform
+    /// report) or text (the name found in the record's text).
+    pub origin: RoleOrigin,
     pub source: Source,
 }
 
@@ -186,7 +184,7 @@ pub struct CsvRow {
     name_in_sources: bool,
     acronym: Option<String>,
     acronym_in_sources: Option<bool>,
-    kind: String,
+    kind: InstitutionKind,
     parent_id: Option<String>,
     aliases: String,
     curated_names: String,
@@ -210,7 +208,7 @@ pub fn csv_row(i: &Institution) -> CsvRow {
         name_in_sources: i.name_in_sources,
         acronym: i.acronym.clone(),
         acronym_in_sources: i.acronym_in_sources,
-        kind: i.kind.clone(),
+        kind: i.kind,
         parent_id: i.parent_id.clone(),
         aliases: i.aliases.join("\n"),
         curated_names: i.curated_names.join("\n"),

@@ -4,6 +4,7 @@ use utoipa::ToSchema;
 use super::progress_update::ProgressUpdate;
 use super::{join_ids, join_names, pct, InstitutionRef, Source};
 use crate::models::MilestoneRow;
+use crate::vocabulary::{DatePrecision, Status};
 
 /// A date as written in the source, with its normalised form.
 #[derive(Serialize, ToSchema, Clone, Debug)]
@@ -13,9 +14,9 @@ pub struct SourceDate {
     pub raw: Option<String>,
     /// `YYYY-MM-DD`: for a start, the first day of the period written; for an
     /// end, the last day.
+    #[schema(format = Date)]
     pub date: Option<String>,
-    /// day, month, quarter or year.
-    pub precision: Option<String>,
+    pub precision: Option<DatePrecision>,
 }
 
 /// A milestone (hito, acción, meta).
@@ -52,8 +53,7 @@ pub struct Milestone {
     /// percentage, and it is not 0 %); `not_started`: tracked, no progress
     /// update; `started`: at least one update, the latest (by time) below
     /// 100 %; `completed`: the latest update (by time) says 100 %.
-    #[schema(pattern = "^(not_started|started|completed|no_data)$")]
-    pub status: String,
+    pub status: Status,
     /// Tracked, not completed, and its end date is before the date the source
     /// speaks for (its plan's `progress_as_of`); `false` without an end date;
     /// `null` when the plan publishes no progress or no dated update.
@@ -61,6 +61,9 @@ pub struct Milestone {
     /// Percent of the latest progress update by time, exact; `null` without updates.
     #[schema(value_type = Option<f64>)]
     pub latest_progress: Option<serde_json::Number>,
+    /// When that update was posted: `YYYY-MM-DDTHH:MM:SS`, local time as
+    /// published (no zone given, so not an RFC 3339 `date-time`).
+    #[schema(pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")]
     pub latest_progress_at: Option<String>,
     pub progress_update_count: i32,
     /// Institutions that the record's own text names (role `mentioned`).
@@ -81,14 +84,10 @@ impl Milestone {
             expected_results: crate::text::json_list(&r.expected_results),
             responsible_institutions: responsible,
             involved_institutions: involved,
-            start: SourceDate {
-                raw: r.start_raw.clone(),
-                date: r.start_date.clone(),
-                precision: r.start_precision.clone(),
-            },
-            end: SourceDate { raw: r.end_raw.clone(), date: r.end_date.clone(), precision: r.end_precision.clone() },
+            start: SourceDate { raw: r.start_raw.clone(), date: r.start_date.clone(), precision: r.start_precision },
+            end: SourceDate { raw: r.end_raw.clone(), date: r.end_date.clone(), precision: r.end_precision },
             term: r.term.clone(),
-            status: r.status.clone(),
+            status: r.status,
             overdue: r.overdue,
             latest_progress: pct(r.latest_progress),
             latest_progress_at: r.latest_progress_at.clone(),
@@ -149,12 +148,12 @@ pub struct CsvRow {
     involved_institution_ids: String,
     start_raw: Option<String>,
     start_date: Option<String>,
-    start_precision: Option<String>,
+    start_precision: Option<DatePrecision>,
     end_raw: Option<String>,
     end_date: Option<String>,
-    end_precision: Option<String>,
+    end_precision: Option<DatePrecision>,
     term: Option<String>,
-    status: String,
+    status: Status,
     overdue: Option<bool>,
     latest_progress: Option<String>,
     latest_progress_at: Option<String>,
@@ -176,12 +175,12 @@ pub fn csv_row(m: &Milestone) -> CsvRow {
         involved_institution_ids: join_ids(&m.involved_institutions),
         start_raw: m.start.raw.clone(),
         start_date: m.start.date.clone(),
-        start_precision: m.start.precision.clone(),
+        start_precision: m.start.precision,
         end_raw: m.end.raw.clone(),
         end_date: m.end.date.clone(),
-        end_precision: m.end.precision.clone(),
+        end_precision: m.end.precision,
         term: m.term.clone(),
-        status: m.status.clone(),
+        status: m.status,
         overdue: m.overdue,
         latest_progress: m.latest_progress.as_ref().map(|n| n.to_string()),
         latest_progress_at: m.latest_progress_at.clone(),

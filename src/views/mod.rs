@@ -14,6 +14,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::percent;
+use crate::vocabulary::{ParticipantGroup, Role};
 
 /// Where a record comes from in the source documents.
 #[derive(Serialize, ToSchema, Clone, Debug)]
@@ -86,12 +87,12 @@ pub struct InstitutionRef {
     pub id: String,
     pub name: String,
     pub acronym: Option<String>,
-    /// For participating institutions: government, civil_society or other.
+    /// For participating institutions: the group the source lists it under.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<ParticipantGroup>,
     /// In lists of non-responsible institutions: participating, involved or partner.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
+    pub role: Option<Role>,
 }
 
 /// Join ids for a CSV cell.

@@ -3,6 +3,7 @@ use utoipa::ToSchema;
 
 use super::{InstitutionRef, Source};
 use crate::models::{PlanParticipantRow, PlanRiskRow, PlanRow, PlanSectionRow};
+use crate::vocabulary::{PlanKind, Status};
 
 /// Milestone counts as the source publishes them.
 #[derive(Serialize, ToSchema, Clone, Debug)]
@@ -63,8 +64,7 @@ pub struct Plan {
     pub short_name: String,
     /// ISO 3166-1 alpha-2.
     pub country: String,
-    /// ogp_national_action_plan, regional_action_plan or donor_implementation_plan.
-    pub kind: String,
+    pub kind: PlanKind,
     /// Start of the plan's period as `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
     pub period_start: Option<String>,
     pub period_end: Option<String>,
@@ -77,6 +77,7 @@ pub struct Plan {
     pub tracks_progress: bool,
     /// The date the source speaks for: the day of its latest progress update
     /// (`YYYY-MM-DD`); overdue milestones are counted against it.
+    #[schema(format = Date)]
     pub progress_as_of: Option<String>,
     pub rollup: PlanRollup,
     /// Milestone counts as the source publishes them (may disagree with `rollup`).
@@ -102,7 +103,7 @@ impl From<&PlanRow> for Plan {
             title_in_sources: r.title_in_sources,
             short_name: r.short_name.clone(),
             country: r.country.clone(),
-            kind: r.kind.clone(),
+            kind: r.kind,
             period_start: r.period_start.clone(),
             period_end: r.period_end.clone(),
             objective: r.objective.clone(),
@@ -213,7 +214,7 @@ pub struct CommitmentBrief {
     pub id: String,
     pub number: String,
     pub title: String,
-    pub status: String,
+    pub status: Status,
     #[schema(value_type = Option<f64>)]
     pub reported_progress: Option<serde_json::Number>,
     #[schema(value_type = Option<f64>)]
@@ -270,7 +271,7 @@ pub struct CsvRow {
     title: String,
     short_name: String,
     country: String,
-    kind: String,
+    kind: PlanKind,
     period_start: Option<String>,
     period_end: Option<String>,
     objective: Option<String>,
@@ -302,7 +303,7 @@ pub fn csv_row(p: &Plan) -> CsvRow {
         title: p.title.clone(),
         short_name: p.short_name.clone(),
         country: p.country.clone(),
-        kind: p.kind.clone(),
+        kind: p.kind,
         period_start: p.period_start.clone(),
         period_end: p.period_end.clone(),
         objective: p.objective.clone(),

@@ -34,7 +34,9 @@ pub struct ProgressUpdate {
     pub plan_id: String,
     /// Order within the milestone, from 1.
     pub position: i32,
-    /// `YYYY-MM-DDTHH:MM:SS` as published by the platform (local time, no zone given).
+    /// `YYYY-MM-DDTHH:MM:SS` as published by the platform (local time, no
+    /// zone given, so not an RFC 3339 `date-time`).
+    #[schema(pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")]
     pub reported_at: String,
     pub description: String,
     /// Percent as published, exact (12.5 and 8.34 are never rounded).

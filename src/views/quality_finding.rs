@@ -2,6 +2,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::models::QualityFindingRow;
+use crate::vocabulary::{FindingKind, FindingSubject};
 
 /// A finding in both languages.
 #[derive(Serialize, ToSchema, Clone, Debug)]
@@ -23,13 +24,9 @@ pub struct Summary {
 pub struct QualityFinding {
     pub id: String,
     /// What was found; the kinds are listed at `/v1/quality-findings` and in the README.
-    #[schema(
-        pattern = "^(published_counts_mismatch|numbering_gap|reported_vs_computed_progress|structure_announced_but_absent|milestone_overdue|identical_milestones|progress_without_evidence|timestamps_out_of_order|update_burst|duplicate_progress_update|progress_decrease|update_after_end_date|text_cut_off)$"
-    )]
-    pub kind: String,
+    pub kind: FindingKind,
     pub plan_id: String,
-    /// plan, commitment, milestone, progress_update or source_document.
-    pub record_type: String,
+    pub record_type: FindingSubject,
     pub record_id: String,
     pub summary: Summary,
     /// The numbers involved.
@@ -42,13 +39,13 @@ impl From<&QualityFindingRow> for QualityFinding {
     fn from(r: &QualityFindingRow) -> Self {
         QualityFinding {
             id: r.id.clone(),
-            kind: r.kind.clone(),
+            kind: r.kind,
             plan_id: r.plan_id.clone(),
-            record_type: r.record_type.clone(),
+            record_type: r.record_type,
             record_id: r.record_id.clone(),
             summary: Summary { es: r.summary_es.clone(), en: r.summary_en.clone() },
             details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null),
-            record_url: super::record_url(&r.record_type, &r.record_id).unwrap_or_default(),
+            record_url: super::record_url(r.record_type.as_str(), &r.record_id).unwrap_or_default(),
         }
     }
 }
@@ -60,9 +57,9 @@ pub const CSV_HEADERS: &[&str] =
 #[derive(Serialize)]
 pub struct CsvRow {
     id: String,
-    kind: String,
+    kind: FindingKind,
     plan_id: String,
-    record_type: String,
+    record_type: FindingSubject,
     record_id: String,
     summary_es: String,
     summary_en: String,
@@ -73,9 +70,9 @@ pub struct CsvRow {
 pub fn csv_row(f: &QualityFinding) -> CsvRow {
     CsvRow {
         id: f.id.clone(),
-        kind: f.kind.clone(),
+        kind: f.kind,
         plan_id: f.plan_id.clone(),
-        record_type: f.record_type.clone(),
+        record_type: f.record_type,
         record_id: f.record_id.clone(),
         summary_es: f.summary.es.clone(),
         summary_en: f.summary.en.clone(),

@@ -4,6 +4,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::models::{SourceDocumentRow, SourceHeadingRow};
+use crate::vocabulary::HeadingKind;
 
 /// A source document: one of the published files the data was taken from.
 #[derive(Serialize, ToSchema, Clone, Debug)]
@@ -49,8 +50,7 @@ pub struct Heading {
     pub line: i32,
     /// title, heading (a heading of the body) or toc_entry (an entry of the
     /// document's own table of contents).
-    #[schema(pattern = "^(title|heading|toc_entry)$")]
-    pub kind: String,
+    pub kind: HeadingKind,
     /// 1 for the top level, 2 below it, and so on.
     pub level: i32,
     /// The number as written ("2.1").
@@ -70,7 +70,7 @@ impl From<&SourceHeadingRow> for Heading {
         Heading {
             id: r.id.clone(),
             line: r.line,
-            kind: r.kind.clone(),
+            kind: r.kind,
             level: r.level,
             number: r.number.clone(),
             title: r.title.clone(),

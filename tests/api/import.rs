@@ -89,7 +89,7 @@ fn dry_run_validates_and_writes_nothing() {
 #[test]
 fn database_errors_keep_the_driver_message() {
     let url = gagt::db::DatabaseUrl::parse("postgres://nobody@127.0.0.1:1/none");
-    let err = gagt::db::open_for_writing(&url).err().expect("connection must fail");
+    let err = gagt::db::open_for_writing(&url).err().expect("connection must fail").to_string();
     assert!(err.contains("127.0.0.1") || err.to_lowercase().contains("connect"), "{err}");
 }
 

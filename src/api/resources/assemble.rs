@@ -42,8 +42,8 @@ impl RoleRefs {
                 "responsible" => entry.responsible.push(Institution::reference(inst, None)),
                 "mentioned" => entry.mentioned.push(Institution::reference(inst, None)),
                 _ => {
-                    let mut r = Institution::reference(inst, role.participant_group.clone());
-                    r.role = Some(role.role.clone());
+                    let mut r = Institution::reference(inst, role.participant_group);
+                    r.role = Some(role.role);
                     entry.other.push(r);
                 }
             }

@@ -7,13 +7,13 @@ use super::{assemble, references};
 use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows};
 use crate::api::http::error::ApiError;
 use crate::api::http::pagination::{Kind, SortField};
-use crate::api::http::params::{one_of, Percent, Since, Terms};
+use crate::api::http::params::{Percent, Since, Terms};
 use crate::db::DbConnection;
 use crate::models::list::{Page, SortValue};
 use crate::models::names::NameIndex;
 use crate::models::{self, commitment::CommitmentFilter, commitment::CommitmentSort, CommitmentRow};
 use crate::views::commitment::{self as view, Commitment, CommitmentDetail};
-use crate::vocabulary::{ROLES, STATUSES};
+use crate::vocabulary::{Role, Status};
 
 /// Filters for commitments.
 #[derive(Deserialize, IntoParams)]
@@ -22,13 +22,15 @@ pub struct CommitmentParams {
     /// Plan id (unknown: 404).
     plan: Option<String>,
     /// not_started, started, completed or no_data (the source publishes no progress).
-    status: Option<String>,
+    #[param(inline)]
+    status: Option<Status>,
     /// Only commitments where this institution has a role (any but `mentioned`, unless `role` says): its id, name, acronym or any alias
     /// the sources use (accents and case ignored), e.g. `mintrab` or `MINTRAB`. Unknown: 404.
     institution: Option<String>,
     /// The role `institution` plays: responsible, participating, involved, partner or mentioned
     /// (named in the text). Needs `institution` (400 without it).
-    role: Option<String>,
+    #[param(inline)]
+    role: Option<Role>,
     /// Minimum reported progress %, e.g. 12.5.
     #[param(value_type = Option<f64>)]
     progress_min: Option<Percent>,
@@ -87,8 +89,8 @@ impl Collection for Commitments {
             plan: references::plan(c, p.plan)?,
             institution: references::institution(c, names, p.institution)?,
             updated_since: p.updated_since.map(|s| s.0),
-            status: one_of("status", p.status, STATUSES)?,
-            role: one_of("role", p.role, ROLES)?,
+            status: p.status.map(|s| s.to_string()),
+            role: p.role.map(|r| r.to_string()),
             progress_min: p.progress_min.map(|v| v.0),
             progress_max: p.progress_max.map(|v| v.0),
             terms: Terms::of(p.q),

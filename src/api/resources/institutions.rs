@@ -7,23 +7,22 @@ use super::{assemble, references};
 use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows};
 use crate::api::http::error::ApiError;
 use crate::api::http::pagination::{Kind, SortField};
-use crate::api::http::params::{one_of, Since, Terms};
+use crate::api::http::params::{Since, Terms};
 use crate::db::DbConnection;
 use crate::models::list::{Page, SortValue};
 use crate::models::names::NameIndex;
 use crate::models::{self, institution::InstitutionFilter, institution::InstitutionSort, InstitutionRow};
 use crate::views::institution::{self as view, Institution, InstitutionDetail, Role};
 use crate::views::Source;
-use crate::vocabulary::ROLES;
-
-pub const KINDS: &[&str] = &["government", "civil_society", "international", "other"];
+use crate::vocabulary::{self, InstitutionKind};
 
 /// Filters for institutions.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct InstitutionParams {
     /// government, civil_society, international or other.
-    kind: Option<String>,
+    #[param(inline)]
+    kind: Option<InstitutionKind>,
     /// Only units of this parent institution id.
     parent: Option<String>,
     /// Only institutions with a role in this plan id; their `rollup` and the
@@ -31,7 +30,8 @@ pub struct InstitutionParams {
     /// `plan=gt-ogp-nap6&sort=average_progress`: furthest behind first).
     plan: Option<String>,
     /// Only institutions with this role somewhere: responsible, participating, involved or partner.
-    role: Option<String>,
+    #[param(inline)]
+    role: Option<vocabulary::Role>,
     /// Words that must all appear in the name, acronym or aliases (accents and case ignored).
     #[param(value_type = Option<String>)]
     q: Option<Terms>,
@@ -83,9 +83,9 @@ impl Collection for Institutions {
         Ok(InstitutionFilter {
             plan: references::plan(c, p.plan)?,
             updated_since: p.updated_since.map(|s| s.0),
-            kind: one_of("kind", p.kind, KINDS)?,
+            kind: p.kind.map(|k| k.to_string()),
             parent: p.parent,
-            role: one_of("role", p.role, ROLES)?,
+            role: p.role.map(|r| r.to_string()),
             terms: Terms::of(p.q),
         })
     }
@@ -145,12 +145,12 @@ impl Collection for Institutions {
             roles: roles
                 .iter()
                 .map(|r| Role {
-                    role: r.role.clone(),
-                    group: r.participant_group.clone(),
-                    subject_type: r.subject_type.clone(),
+                    role: r.role,
+                    group: r.participant_group,
+                    subject_type: r.subject_type,
                     subject_id: r.subject_id.clone(),
                     plan_id: r.plan_id.clone(),
-                    origin: r.origin.clone(),
+                    origin: r.origin,
                     source: Source::new(&r.source_document, &r.source_location),
                 })
                 .collect(),

@@ -160,7 +160,7 @@ pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
         h.push_str(&format!(
             "<tr><td><a href=\"/v1/plans/{id}\">{}</a><br><span class=\"muted\">{}</span></td><td>{}</td><td>{bar}</td><td>{}</td><td><a href=\"/v1/commitments.csv?plan={id}&amp;bom=1\">CSV</a> · <a href=\"/v1/feeds/progress-updates.atom?plan={id}\">Atom</a></td></tr>\n",
             escape(&p.title),
-            escape(&p.kind),
+            escape(p.kind.as_str()),
             p.commitment_count,
             p.progress_update_count,
             id = escape(&p.id)
@@ -175,7 +175,7 @@ pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
             h.push_str(&format!(
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                 escape(&c.column),
-                escape(&c.kind),
+                escape(c.kind.as_str()),
                 escape(&c.description_es),
                 escape(&c.description_en)
             ));

@@ -7,13 +7,13 @@ use super::{assemble, references};
 use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows};
 use crate::api::http::error::ApiError;
 use crate::api::http::pagination::{Kind, SortField};
-use crate::api::http::params::{one_of, Day, Percent, Since, Terms};
+use crate::api::http::params::{Day, Percent, Since, Terms};
 use crate::db::DbConnection;
 use crate::models::list::{Page, SortValue};
 use crate::models::names::NameIndex;
 use crate::models::{self, milestone::MilestoneFilter, milestone::MilestoneSort, MilestoneRow};
 use crate::views::milestone::{self as view, Milestone, MilestoneDetail};
-use crate::vocabulary::{ROLES, STATUSES};
+use crate::vocabulary::{Role, Status};
 
 /// Filters for milestones.
 #[derive(Deserialize, IntoParams)]
@@ -28,9 +28,11 @@ pub struct MilestoneParams {
     institution: Option<String>,
     /// The role `institution` plays: responsible, participating, involved, partner or mentioned
     /// (named in the text). Needs `institution` (400 without it).
-    role: Option<String>,
+    #[param(inline)]
+    role: Option<Role>,
     /// not_started, started, completed or no_data (the source publishes no progress).
-    status: Option<String>,
+    #[param(inline)]
+    status: Option<Status>,
     /// Minimum latest progress %, e.g. 12.5.
     #[param(value_type = Option<f64>)]
     progress_min: Option<Percent>,
@@ -104,8 +106,8 @@ impl Collection for Milestones {
             commitment: references::commitment(c, p.commitment)?,
             institution: references::institution(c, names, p.institution)?,
             updated_since: p.updated_since.map(|s| s.0),
-            role: one_of("role", p.role, ROLES)?,
-            status: one_of("status", p.status, STATUSES)?,
+            role: p.role.map(|r| r.to_string()),
+            status: p.status.map(|s| s.to_string()),
             progress_min: p.progress_min.map(|v| v.0),
             progress_max: p.progress_max.map(|v| v.0),
             start_from: p.start_from.map(|d| d.0),

@@ -7,22 +7,22 @@ use super::{assemble, references};
 use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows};
 use crate::api::http::error::ApiError;
 use crate::api::http::pagination::{Kind, SortField};
-use crate::api::http::params::{one_of, Since, Terms};
+use crate::api::http::params::{Since, Terms};
 use crate::db::DbConnection;
 use crate::models::list::{Page, SortValue};
 use crate::models::names::NameIndex;
 use crate::models::{self, plan::PlanFilter, plan::PlanSort, PlanRow};
 use crate::views::pct;
 use crate::views::plan::{self as view, CommitmentBrief, Plan, PlanDetail};
-
-pub const KINDS: &[&str] = &["ogp_national_action_plan", "regional_action_plan", "donor_implementation_plan"];
+use crate::vocabulary::PlanKind;
 
 /// Filters for plans.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PlanParams {
     /// Plan kind: ogp_national_action_plan, regional_action_plan or donor_implementation_plan.
-    kind: Option<String>,
+    #[param(inline)]
+    kind: Option<PlanKind>,
     /// ISO 3166-1 alpha-2 country code, e.g. GT.
     country: Option<String>,
     /// Only plans in which this institution has any role: its id, name, acronym or any alias. Unknown: 404.
@@ -76,7 +76,7 @@ impl Collection for Plans {
         Ok(PlanFilter {
             institution: references::institution(c, names, p.institution)?,
             updated_since: p.updated_since.map(|s| s.0),
-            kind: one_of("kind", p.kind, KINDS)?,
+            kind: p.kind.map(|k| k.to_string()),
             country: p.country,
             terms: Terms::of(p.q),
         })
@@ -133,7 +133,7 @@ impl Collection for Plans {
                     id: r.id.clone(),
                     number: r.number.clone(),
                     title: r.title.clone(),
-                    status: r.status.clone(),
+                    status: r.status,
                     reported_progress: pct(r.reported_progress),
                     computed_progress: pct(r.computed_progress),
                 })

@@ -7,15 +7,13 @@ use super::references;
 use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows};
 use crate::api::http::error::ApiError;
 use crate::api::http::pagination::{Kind, SortField};
-use crate::api::http::params::{any_of, one_of, Since};
+use crate::api::http::params::{any_of, Since};
 use crate::db::DbConnection;
-use crate::import::quality::KINDS;
 use crate::models::list::{Page, SortValue};
 use crate::models::names::NameIndex;
 use crate::models::{self, quality_finding::FindingFilter, quality_finding::FindingSort, QualityFindingRow};
 use crate::views::quality_finding::{self as view, QualityFinding};
-
-pub const RECORD_TYPES: &[&str] = &["plan", "commitment", "milestone", "progress_update", "source_document"];
+use crate::vocabulary::{FindingKind, FindingSubject};
 
 /// Filters for findings.
 #[derive(Deserialize, IntoParams)]
@@ -32,7 +30,8 @@ pub struct FindingParams {
     #[param(pattern = "^[a-z_]+(,[a-z_]+)*$")]
     kind: Option<String>,
     /// plan, commitment, milestone, progress_update or source_document.
-    record_type: Option<String>,
+    #[param(inline)]
+    record_type: Option<FindingSubject>,
     /// The id of the record concerned.
     record: Option<String>,
     /// Only records created or changed at or after this time: `YYYY-MM-DD` or RFC 3339 (see also /v1/changes).
@@ -77,8 +76,8 @@ impl Collection for QualityFindings {
         Ok(FindingFilter {
             plan: references::plan(c, p.plan)?,
             updated_since: p.updated_since.map(|s| s.0),
-            kind: any_of("kind", p.kind, KINDS)?,
-            record_type: one_of("record_type", p.record_type, RECORD_TYPES)?,
+            kind: any_of("kind", p.kind, FindingKind::NAMES)?,
+            record_type: p.record_type.map(|t| t.to_string()),
             record: p.record,
         })
     }

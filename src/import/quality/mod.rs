@@ -1,7 +1,7 @@
 //! Data-quality findings, computed from the data on every import (never
 //! typed in): where what the sources report and what they contain disagree,
 //! and where the sources themselves are incomplete. Each kind is explained in
-//! `KINDS` and tested on the real case and on a similar legitimate one.
+//! [`FindingKind`] and tested on the real case and on a similar legitimate one.
 
 mod records;
 mod text;
@@ -11,36 +11,19 @@ use serde_json::Value;
 
 use super::Dataset;
 use crate::models::QualityFindingRow;
+pub use crate::vocabulary::{FindingKind, FindingSubject};
 
-/// Every kind of finding, with what it means.
-pub const KINDS: &[&str] = &[
-    // Plans and commitments.
-    "published_counts_mismatch",
-    "numbering_gap",
-    "reported_vs_computed_progress",
-    "structure_announced_but_absent",
-    // Milestones.
-    "milestone_overdue",
-    "identical_milestones",
-    "progress_without_evidence",
-    "timestamps_out_of_order",
-    "update_burst",
-    // Progress updates.
-    "duplicate_progress_update",
-    "progress_decrease",
-    "update_after_end_date",
-    // Text.
-    "text_cut_off",
-];
+/// The names of every kind of finding (see [`FindingKind`]).
+pub const KINDS: &[&str] = FindingKind::NAMES;
 
 /// Findings as they are found; ids are `kind:record_id` (with a suffix
 /// when a record has several of a kind).
 pub(crate) struct Out(Vec<QualityFindingRow>);
 
 pub(crate) struct Finding<'a> {
-    pub kind: &'a str,
+    pub kind: FindingKind,
     pub plan: &'a str,
-    pub record_type: &'a str,
+    pub record_type: FindingSubject,
     pub record_id: &'a str,
     pub es: String,
     pub en: String,
@@ -56,9 +39,9 @@ impl Out {
         self.0.push(QualityFindingRow {
             id: id.to_string(),
             seq: 0,
-            kind: f.kind.into(),
+            kind: f.kind,
             plan_id: f.plan.into(),
-            record_type: f.record_type.into(),
+            record_type: f.record_type,
             record_id: f.record_id.into(),
             summary_es: f.es,
             summary_en: f.en,

@@ -6,11 +6,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::json;
 
-use super::{list_en, list_es, Finding, Out};
+use super::{list_en, list_es, Finding, FindingKind, FindingSubject, Out};
 use crate::import::Dataset;
 use crate::models::{CommitmentRow, MilestoneRow};
 use crate::percent::{format_hundredths as pct, to_number};
 use crate::text::fold;
+use crate::vocabulary::{HeadingKind, Role, RoleSubject};
 
 /// Reported and computed progress closer than this (hundredths) agree.
 const TOLERANCE: i32 = 100;
@@ -33,9 +34,9 @@ pub(super) fn plans(ds: &Dataset, out: &mut Out) {
             if (a, b, c) != (x, y, z) {
                 let n = plan.milestone_count;
                 out.push(Finding {
-                    kind: "published_counts_mismatch",
+                    kind: FindingKind::PublishedCountsMismatch,
                     plan: &plan.id,
-                    record_type: "plan",
+                    record_type: FindingSubject::Plan,
                     record_id: &plan.id,
                     es: format!(
                         "La fuente publica {a} hitos no iniciados, {b} iniciados y {c} completados ({} en total); \
@@ -86,9 +87,9 @@ fn numbering(plan: &crate::models::PlanRow, commitments: &[&CommitmentRow], out:
         ),
     };
     out.push(Finding {
-        kind: "numbering_gap",
+        kind: FindingKind::NumberingGap,
         plan: &plan.id,
-        record_type: "plan",
+        record_type: FindingSubject::Plan,
         record_id: &plan.id,
         es: format!("{es_total}; faltan los números {}.", list_es(&missing)),
         en: format!("{en_total}; numbers {} are missing.", list_en(&missing)),
@@ -107,9 +108,9 @@ fn reported_vs_computed(plan: &str, c: &CommitmentRow, out: &mut Out) {
     }
     let gap = pct((r - m).abs());
     out.push(Finding {
-        kind: "reported_vs_computed_progress",
+        kind: FindingKind::ReportedVsComputedProgress,
         plan,
-        record_type: "commitment",
+        record_type: FindingSubject::Commitment,
         record_id: &c.id,
         es: format!(
             "El compromiso {} reporta {}% de avance, pero el promedio del último avance de sus {over} hitos es {}% \
@@ -132,16 +133,16 @@ fn reported_vs_computed(plan: &str, c: &CommitmentRow, out: &mut Out) {
 
 /// A document's own table of contents announces a section its body lacks.
 fn announced_but_absent(ds: &Dataset, out: &mut Out) {
-    for h in ds.headings.iter().filter(|h| h.kind == "toc_entry" && h.heading_line.is_none()) {
+    for h in ds.headings.iter().filter(|h| h.kind == HeadingKind::TocEntry && h.heading_line.is_none()) {
         let Some(plan) = ds.plans.iter().find(|p| p.source_document == h.document_id) else { continue };
         let number = h.number.clone().map(|n| format!("{n} ")).unwrap_or_default();
         let page = h.page.clone().unwrap_or_default();
         out.push_as(
             &format!("structure_announced_but_absent:{}", h.id),
             Finding {
-                kind: "structure_announced_but_absent",
+                kind: FindingKind::StructureAnnouncedButAbsent,
                 plan: &plan.id,
-                record_type: "source_document",
+                record_type: FindingSubject::SourceDocument,
                 record_id: &h.document_id,
                 es: format!(
                     "El índice del documento {} anuncia la sección «{number}{}» (página {page}, línea {}), pero el \
@@ -171,9 +172,9 @@ pub(super) fn milestones(ds: &Dataset, out: &mut Out) {
             None => ("no tiene ningún avance".to_string(), "it has no progress update".to_string()),
         };
         out.push(Finding {
-            kind: "milestone_overdue",
+            kind: FindingKind::MilestoneOverdue,
             plan: &m.plan_id,
-            record_type: "milestone",
+            record_type: FindingSubject::Milestone,
             record_id: &m.id,
             es: format!(
                 "El hito {} debía terminar el {end} («{}») y no está completado: a la fecha de la fuente ({date}) {es_now}.",
@@ -195,7 +196,7 @@ pub(super) fn milestones(ds: &Dataset, out: &mut Out) {
 /// The same milestone text under different responsible institutions.
 fn identical(ds: &Dataset, out: &mut Out) {
     let mut responsible: HashMap<&str, Vec<&str>> = HashMap::new();
-    for r in ds.roles.iter().filter(|r| r.role == "responsible" && r.subject_type == "milestone") {
+    for r in ds.roles.iter().filter(|r| r.role == Role::Responsible && r.subject_type == RoleSubject::Milestone) {
         responsible.entry(r.subject_id.as_str()).or_default().push(r.institution_id.as_str());
     }
     let mut groups: BTreeMap<String, Vec<&MilestoneRow>> = BTreeMap::new();
@@ -226,9 +227,9 @@ fn identical(ds: &Dataset, out: &mut Out) {
             .map(str::to_string)
             .collect();
         out.push(Finding {
-            kind: "identical_milestones",
+            kind: FindingKind::IdenticalMilestones,
             plan: &m.plan_id,
-            record_type: "milestone",
+            record_type: FindingSubject::Milestone,
             record_id: &m.id,
             es: format!(
                 "El hito {} ({}) tiene la misma descripción que {} ({}).",

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
 
-use super::{Finding, Out};
+use super::{Finding, FindingKind, FindingSubject, Out};
 use crate::import::Dataset;
 
 /// Closing marks after which a text is complete.
@@ -20,7 +20,7 @@ fn tokens(text: &str) -> impl Iterator<Item = &str> {
 /// A record's texts, with what it is.
 struct Text<'a> {
     plan: &'a str,
-    record_type: &'static str,
+    record_type: FindingSubject,
     id: &'a str,
     document: &'a str,
     field: &'static str,
@@ -32,7 +32,7 @@ fn texts(ds: &Dataset) -> Vec<Text<'_>> {
     for c in &ds.commitments {
         let t = |field, text| Text {
             plan: &c.plan_id,
-            record_type: "commitment",
+            record_type: FindingSubject::Commitment,
             id: &c.id,
             document: &c.source_document,
             field,
@@ -46,7 +46,7 @@ fn texts(ds: &Dataset) -> Vec<Text<'_>> {
     for m in &ds.milestones {
         out.push(Text {
             plan: &m.plan_id,
-            record_type: "milestone",
+            record_type: FindingSubject::Milestone,
             id: &m.id,
             document: &m.source_document,
             field: "description",
@@ -56,7 +56,7 @@ fn texts(ds: &Dataset) -> Vec<Text<'_>> {
     for u in &ds.progress_updates {
         out.push(Text {
             plan: &u.plan_id,
-            record_type: "progress_update",
+            record_type: FindingSubject::ProgressUpdate,
             id: &u.id,
             document: &u.source_document,
             field: "description",
@@ -151,7 +151,7 @@ pub(super) fn cut_off(ds: &Dataset, out: &mut Out) {
         out.push_as(
             &format!("text_cut_off:{}:{}", t.id, t.field),
             Finding {
-                kind: "text_cut_off",
+                kind: FindingKind::TextCutOff,
                 plan: t.plan,
                 record_type: t.record_type,
                 record_id: t.id,

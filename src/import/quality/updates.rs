@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::{Finding, Out};
+use super::{Finding, FindingKind, FindingSubject, Out};
 use crate::import::Dataset;
 use crate::models::{MilestoneRow, ProgressUpdateRow};
 use crate::percent::{format_hundredths as pct, to_number};
@@ -157,9 +157,9 @@ fn out_of_order(m: &MilestoneRow, listed: &[Prepared], out: &mut Out) {
     }
     let first = moved[0].u;
     out.push(Finding {
-        kind: "timestamps_out_of_order",
+        kind: FindingKind::TimestampsOutOfOrder,
         plan: &m.plan_id,
-        record_type: "milestone",
+        record_type: FindingSubject::Milestone,
         record_id: &m.id,
         es: format!(
             "Los avances del hito {} no están en orden de fecha: el avance {} ({}) aparece antes de otros publicados \
@@ -207,9 +207,9 @@ fn repeats(m: &MilestoneRow, timed: &[&Prepared], out: &mut Out) {
         };
         let (a, b) = (pct(u.u.percent.unwrap_or(0)), pct(p.u.percent.unwrap_or(0)));
         out.push(Finding {
-            kind: "duplicate_progress_update",
+            kind: FindingKind::DuplicateProgressUpdate,
             plan: &m.plan_id,
-            record_type: "progress_update",
+            record_type: FindingSubject::ProgressUpdate,
             record_id: &u.u.id,
             es: format!(
                 "El avance {} del hito {} ({}, {a}%) {es_how} el avance {} ({}, {b}%), publicado {apart} minutos antes.",
@@ -235,9 +235,9 @@ fn decreases(m: &MilestoneRow, timed: &[&Prepared], out: &mut Out) {
             continue;
         }
         out.push(Finding {
-            kind: "progress_decrease",
+            kind: FindingKind::ProgressDecrease,
             plan: &m.plan_id,
-            record_type: "progress_update",
+            record_type: FindingSubject::ProgressUpdate,
             record_id: &u.id,
             es: format!(
                 "El avance del hito {} baja de {}% ({}) a {}% ({}), en orden de publicación.",
@@ -270,9 +270,9 @@ fn after_end(m: &MilestoneRow, timed: &[&Prepared], out: &mut Out) {
         }
         let raw = m.end_raw.clone().unwrap_or_default();
         out.push(Finding {
-            kind: "update_after_end_date",
+            kind: FindingKind::UpdateAfterEndDate,
             plan: &m.plan_id,
-            record_type: "progress_update",
+            record_type: FindingSubject::ProgressUpdate,
             record_id: &p.u.id,
             es: format!(
                 "El avance se publicó el {day}, después de la fecha de fin del hito {} ({end}, «{raw}»).",
@@ -309,9 +309,9 @@ fn bursts(m: &MilestoneRow, timed: &[&Prepared], out: &mut Out) {
     let (n, from, span) =
         (first.len(), &first[0].u.reported_at, minutes(first[0], first[first.len() - 1]).unwrap_or(0));
     out.push(Finding {
-        kind: "update_burst",
+        kind: FindingKind::UpdateBurst,
         plan: &m.plan_id,
-        record_type: "milestone",
+        record_type: FindingSubject::Milestone,
         record_id: &m.id,
         es: format!(
             "{n} avances del hito {} se publicaron en {span} minutos a partir del {from} (carga en lote): sus fechas \
@@ -338,9 +338,9 @@ fn without_evidence(m: &MilestoneRow, timed: &[&Prepared], out: &mut Out) {
     let latest = m.latest_progress.map(|p| format!("{}%", pct(p))).unwrap_or_else(|| "-".into());
     let n = timed.len();
     out.push(Finding {
-        kind: "progress_without_evidence",
+        kind: FindingKind::ProgressWithoutEvidence,
         plan: &m.plan_id,
-        record_type: "milestone",
+        record_type: FindingSubject::Milestone,
         record_id: &m.id,
         es: format!(
             "El hito {} reporta avance (último: {latest}) en {n} avances, y ninguno tiene medios de verificación ni \
