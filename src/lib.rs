@@ -14,6 +14,8 @@ pub mod fuzzing;
 pub mod import;
 pub mod models;
 pub mod percent;
+pub mod pipeline;
+pub mod publication;
 pub mod revision;
 pub mod schema;
 pub mod server;

@@ -156,7 +156,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             };
             log::info!("read and validated in {:.2} s", started.elapsed().as_secs_f64());
             let (outcome, ds) =
-                import::store_published(&base, &mut conn, ds, &source, dry_run).map_err(|e| match e {
+                gagt::pipeline::store_published(&base, &mut conn, ds, &source, dry_run).map_err(|e| match e {
                     ImportError::Database(_) => Failure::from(Box::new(db::explain(&database, e))),
                     _ => Failure::from(e),
                 })?;

@@ -5,7 +5,7 @@
 //! several ways, long Spanish descriptions, duplicated and decreasing updates.
 //! Deterministic: the same scale always gives the same files.
 
-use crate::import::Dataset;
+use crate::import::dataset::Dataset;
 use crate::models::*;
 use crate::vocabulary::{DatePrecision, InstitutionKind, ParticipantGroup, PlanKind, Role, RoleOrigin, RoleSubject};
 

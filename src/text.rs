@@ -110,6 +110,15 @@ pub fn lines_of(text: &str) -> impl Iterator<Item = &str> {
     text.strip_suffix('\n').unwrap_or(text).split('\n').filter(move |_| !text.is_empty())
 }
 
+/// The longest text a spreadsheet cell holds (Excel's limit, which the XLSX
+/// writer enforces), counted as Excel counts: in UTF-16 units.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
+/// A text's length as a spreadsheet counts it.
+pub fn cell_chars(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+pub use super::dataset::Dataset;
 use super::derive;
 use super::Problem;
 use crate::models::*;
@@ -133,28 +134,6 @@ pub const TABLES: &[(&str, bool, &[&str])] = &[
     ),
     ("retired_ids.csv", false, &["record_type", "record_id"]),
 ];
-
-/// Everything in a canonical directory, validated, with derived columns filled.
-#[derive(Debug, Clone, Default)]
-pub struct Dataset {
-    pub source_documents: Vec<SourceDocumentRow>,
-    pub institutions: Vec<InstitutionRow>,
-    pub aliases: Vec<InstitutionAliasRow>,
-    pub plans: Vec<PlanRow>,
-    pub sections: Vec<PlanSectionRow>,
-    pub participants: Vec<PlanParticipantRow>,
-    pub risks: Vec<PlanRiskRow>,
-    pub commitments: Vec<CommitmentRow>,
-    pub milestones: Vec<MilestoneRow>,
-    pub progress_updates: Vec<ProgressUpdateRow>,
-    pub roles: Vec<InstitutionRoleRow>,
-    pub headings: Vec<SourceHeadingRow>,
-    pub retired: Vec<RetiredIdRow>,
-    /// Derived: each institution's rollups per plan.
-    pub plan_rollups: Vec<InstitutionPlanRollupRow>,
-    /// Derived: computed by `quality::compute`.
-    pub findings: Vec<QualityFindingRow>,
-}
 
 /// One data row of a canonical file.
 struct Record<'p> {

@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use super::Dataset;
+use super::dataset::Dataset;
 use crate::models::{InstitutionPlanRollupRow, MilestoneRow};
 use crate::text::{fold, json_list};
 use crate::vocabulary::{Role, RoleOrigin, RoleSubject, Status};

@@ -7,7 +7,7 @@ use std::path::Path;
 use diesel::prelude::*;
 
 use super::canonical::TABLES;
-use super::Dataset;
+use super::dataset::Dataset;
 use crate::db::DbConnection;
 use crate::models::*;
 use crate::percent::format_hundredths;

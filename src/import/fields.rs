@@ -5,7 +5,7 @@
 //! spreadsheet cell (the XLSX download could not hold them).
 
 use super::Problem;
-use crate::snapshot::{cell_chars, MAX_CELL_CHARS};
+use crate::text::{cell_chars, MAX_CELL_CHARS};
 
 /// Problems of one record. `raw` is the file from the record's first byte
 /// (the scan stops at the record's end); `line` is its first line.

@@ -11,9 +11,9 @@ use std::collections::{HashMap, HashSet};
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 
-use super::canonical::{parse_location, text_lines};
-use super::Dataset;
+use super::dataset::Dataset;
 use crate::models::InstitutionRoleRow;
+use crate::text::parse_location;
 use crate::vocabulary::{Role, RoleOrigin, RoleSubject};
 
 /// A record's text fields, with where it is.
@@ -137,8 +137,11 @@ pub fn find(ds: &mut Dataset) {
         return;
     }
     let Ok(ac) = AhoCorasick::new(aliases.iter().map(|(a, _)| *a)) else { return };
-    let lines: HashMap<&str, Vec<&str>> =
-        ds.source_documents.iter().map(|d| (d.id.as_str(), text_lines(&d.text))).collect();
+    let lines: HashMap<&str, Vec<&str>> = ds
+        .source_documents
+        .iter()
+        .map(|d| (d.id.as_str(), crate::text::lines_of(&d.text).collect::<Vec<_>>()))
+        .collect();
     let found: Vec<Vec<InstitutionRoleRow>> = subjects(ds)
         .par_iter()
         .with_min_len(256)

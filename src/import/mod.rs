@@ -6,39 +6,21 @@
 //! no-op.
 
 pub mod canonical;
+pub mod dataset;
 pub mod derive;
 pub mod export;
 pub mod fields;
 pub mod mentions;
 pub mod platform;
+pub mod problem;
 pub mod quality;
 pub mod report;
 pub mod write;
 
-use std::fmt;
 use std::path::Path;
 
-pub use canonical::Dataset;
-
-/// One validation problem, located.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub file: String,
-    /// 1-based line in the file (the header is line 1); 0 when not line-specific.
-    pub line: usize,
-    pub field: String,
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line > 0 {
-            write!(f, "{}:{}: {}: {}", self.file, self.line, self.field, self.message)
-        } else {
-            write!(f, "{}: {}: {}", self.file, self.field, self.message)
-        }
-    }
-}
+pub use dataset::Dataset;
+pub use problem::Problem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -54,14 +36,14 @@ pub enum ImportError {
         "the download files could not be written, so nothing was imported \
          (the previous revision stays, with its files): {0}"
     )]
-    Unwritable(#[source] crate::snapshot::Error),
+    Unwritable(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The revision was committed but its staged download files could not
     /// be renamed into place; `serve` writes them when it sees the revision.
     #[error(
         "imported as revision {revision}, but its download files could not be written: {source} \
          (they are written again when `serve` starts or sees the revision)"
     )]
-    Snapshot { revision: i32, source: crate::snapshot::Error },
+    Snapshot { revision: i32, source: Box<dyn std::error::Error + Send + Sync> },
 }
 
 /// The problems of an invalid dataset, one per line.
@@ -104,69 +86,8 @@ pub fn store(
     if dry_run {
         return Ok((Outcome::Validated, dataset));
     }
-    let (outcome, _) = write::replace(conn, &dataset, source, |_, _| Ok(()))?;
+    let (outcome, _) = write::replace(conn, &dataset, source, |_, _| Ok::<(), std::convert::Infallible>(()))?;
     Ok((outcome, dataset))
-}
-
-/// Write a validated dataset (unless `dry_run`) and, for a new revision, its
-/// download snapshot, built from memory on other cores while the database is
-/// written and published once the transaction has committed.
-pub fn store_published(
-    config: &crate::config::Config,
-    conn: &mut crate::db::DbConnection,
-    dataset: Dataset,
-    source: &str,
-    dry_run: bool,
-) -> Result<(Outcome, Dataset), ImportError> {
-    if dry_run {
-        return Ok((Outcome::Validated, dataset));
-    }
-    // What imports killed before this one left behind.
-    crate::snapshot::clean_leftovers(&config.snapshot_dir);
-    let started = std::time::Instant::now();
-    let result = write::replace(conn, &dataset, source, |rev, tables| {
-        // The files are written into a temporary folder while the database
-        // is still being written, and renamed into place after the commit.
-        // The database writer is the longer branch: the file threads run at
-        // a lower priority, so that they take what CPU time it leaves.
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(std::thread::available_parallelism().map_or(2, |n| n.get()))
-            .thread_name(|i| format!("snapshot-{i}"))
-            .start_handler(|_| lower_priority(SNAPSHOT_NICE))
-            .build();
-        let staged = match pool {
-            Ok(pool) => pool.install(|| crate::snapshot::build_staged(config, tables, rev)),
-            Err(_) => crate::snapshot::build_staged(config, tables, rev),
-        };
-        log::info!("snapshot files built and staged in {:.2} s", started.elapsed().as_secs_f64());
-        staged.map(|staged| (rev.clone(), staged))
-    });
-    // Rolled back, the staged files go too (dropping them removes them).
-    let (outcome, staged) = result?;
-    log::info!("database written in {:.2} s", started.elapsed().as_secs_f64());
-    if let Some((rev, staged)) = staged {
-        crate::snapshot::publish_staged(config, &rev, staged)
-            .map_err(|source| ImportError::Snapshot { revision: rev.number, source })?;
-    }
-    Ok((outcome, dataset))
-}
-
-/// How much lower the snapshot threads' priority is than the database
-/// writer's (10 steps: about a tenth of the CPU share where they compete).
-const SNAPSHOT_NICE: i32 = 10;
-
-/// Lower the calling thread's scheduling priority by `nice` steps (Linux
-/// threads have priorities of their own; elsewhere this does nothing).
-fn lower_priority(nice: i32) {
-    #[cfg(target_os = "linux")]
-    // SAFETY: plain system calls on the calling thread's own id.
-    unsafe {
-        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-        let now = libc::getpriority(libc::PRIO_PROCESS, tid);
-        libc::setpriority(libc::PRIO_PROCESS, tid, now + nice);
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = nice;
 }
 
 /// The canonical directory with one plan's commitments, milestones and

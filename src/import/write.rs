@@ -13,9 +13,9 @@ use crate::db::backend::insert_batches;
 use crate::db::DbConnection;
 use crate::models::change::{self, RecordChangeRow, RecordVersionRow};
 use crate::models::{self, InstitutionRow, RevisionRow};
+use crate::publication::Published;
 use crate::revision::Revision;
 use crate::schema::*;
-use crate::snapshot::Published;
 use crate::vocabulary::{ChangeKind, RecordType};
 
 /// SHA-256 over the dataset's canonical serialisation, file by file.
@@ -148,22 +148,22 @@ fn parents_first(rows: &[InstitutionRow]) -> Vec<InstitutionRow> {
 /// the rows are written, with the new revision (its result is returned when
 /// the transaction commits): the download snapshot is built that way, and
 /// when it fails the transaction is rolled back.
-pub fn replace<R: Send>(
+pub fn replace<R: Send, E: std::error::Error + Send + Sync + 'static>(
     conn: &mut DbConnection,
     ds: &Dataset,
     source: &str,
-    alongside: impl FnOnce(&Revision, &[Published]) -> Result<R, crate::snapshot::Error> + Send,
+    alongside: impl FnOnce(&Revision, &[Published]) -> Result<R, E> + Send,
 ) -> Result<(Outcome, Option<R>), ImportError> {
     let started = std::time::Instant::now();
-    let (hash, tables) = rayon::join(|| content_hash(ds), || crate::snapshot::publish(ds));
+    let (hash, tables) = rayon::join(|| content_hash(ds), || crate::publication::publish(ds));
     log::debug!("import: content hash and published rows in {:.2} s", started.elapsed().as_secs_f64());
     // What the snapshot writer would refuse, refused before anything is written.
-    let unpublishable = crate::snapshot::unpublishable(&tables);
+    let unpublishable = crate::publication::unpublishable(&tables);
     if !unpublishable.is_empty() {
         return Err(ImportError::Invalid(unpublishable));
     }
     let mut built: Option<R> = None;
-    let mut unwritable: Option<crate::snapshot::Error> = None;
+    let mut unwritable: Option<E> = None;
     let mut alongside = Some(alongside);
     let result = conn.transaction::<Outcome, diesel::result::Error, _>(|c| {
         let current = models::revision::current(c)?;
@@ -216,7 +216,7 @@ pub fn replace<R: Send>(
         Ok(Outcome::Created(id))
     });
     if let Some(e) = unwritable {
-        return Err(ImportError::Unwritable(e));
+        return Err(ImportError::Unwritable(Box::new(e)));
     }
     let outcome = result.map_err(ImportError::Database)?;
     log::debug!("import: committed at {:.2} s", started.elapsed().as_secs_f64());

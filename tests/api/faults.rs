@@ -143,7 +143,7 @@ fn an_import_whose_files_cannot_be_written_says_so_and_imports_nothing() {
     let mut config = gagt::config::Config::new(db.url.clone(), Path::new("/proc/gagt-nowhere"));
     config.snapshot_dir = "/proc/gagt-nowhere/snapshots".into();
     let ds = gagt::import::canonical::read_dir(&fixture()).unwrap();
-    let err = gagt::import::store_published(&config, &mut conn, ds, "test", false).unwrap_err().to_string();
+    let err = gagt::pipeline::store_published(&config, &mut conn, ds, "test", false).unwrap_err().to_string();
     assert!(err.contains("nothing was imported"), "{err}");
     assert!(err.contains("/proc/gagt-nowhere/snapshots"), "{err}");
     assert!(err.contains("download files could not be written"), "{err}");

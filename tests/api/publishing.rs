@@ -30,7 +30,7 @@ fn set_field(path: &Path, row: usize, column: &str, value: &str) {
 fn import_published(app: &TestApp, dir: &Path) -> Result<Outcome, ImportError> {
     let mut conn = gagt::db::open_for_writing(&app.db.url).unwrap();
     let ds = import::canonical::read_dir(dir).map_err(ImportError::Invalid)?;
-    import::store_published(&app.config, &mut conn, ds, "test", false).map(|(o, _)| o)
+    gagt::pipeline::store_published(&app.config, &mut conn, ds, "test", false).map(|(o, _)| o)
 }
 
 /// Folders beside the published ones (staging, or being deleted).

@@ -9,7 +9,7 @@ mod updates;
 
 use serde_json::Value;
 
-use super::Dataset;
+use super::dataset::Dataset;
 use crate::models::QualityFindingRow;
 pub use crate::vocabulary::{FindingKind, FindingSubject};
 

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde_json::json;
 
 use super::{list_en, list_es, Finding, FindingKind, FindingSubject, Out};
-use crate::import::Dataset;
+use crate::import::dataset::Dataset;
 use crate::models::{CommitmentRow, MilestoneRow};
 use crate::percent::{format_hundredths as pct, to_number};
 use crate::text::fold;

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::json;
 
 use super::{Finding, FindingKind, FindingSubject, Out};
-use crate::import::Dataset;
+use crate::import::dataset::Dataset;
 
 /// Closing marks after which a text is complete.
 const CLOSING: &[char] = &['.', '!', '?', ';', ':', ')', ']', '»', '”', '"', '\'', '…'];

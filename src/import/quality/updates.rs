@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde_json::json;
 
 use super::{Finding, FindingKind, FindingSubject, Out};
-use crate::import::Dataset;
+use crate::import::dataset::Dataset;
 use crate::models::{MilestoneRow, ProgressUpdateRow};
 use crate::percent::{format_hundredths as pct, to_number};
 use crate::text::fold;

@@ -2,16 +2,9 @@
 //! revision is only written when all its download files can be.
 
 use super::Published;
-use crate::import::Problem;
+use crate::import::problem::Problem;
 
-/// The longest text a spreadsheet cell holds (Excel's limit, which the XLSX
-/// writer enforces), counted as Excel counts: in UTF-16 units.
-pub const MAX_CELL_CHARS: usize = 32_767;
-
-/// A text's length as a spreadsheet counts it.
-pub fn cell_chars(s: &str) -> usize {
-    s.encode_utf16().count()
-}
+pub use crate::text::{cell_chars, MAX_CELL_CHARS};
 
 /// Every published value too long for a cell. The canonical reader refuses
 /// long fields with their file and line; this catches what the import

@@ -1,0 +1,25 @@
+//! The dataset in memory: every table's rows, validated, derived columns filled.
+
+use crate::models::*;
+
+/// Everything in a canonical directory, validated, with derived columns filled.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    pub source_documents: Vec<SourceDocumentRow>,
+    pub institutions: Vec<InstitutionRow>,
+    pub aliases: Vec<InstitutionAliasRow>,
+    pub plans: Vec<PlanRow>,
+    pub sections: Vec<PlanSectionRow>,
+    pub participants: Vec<PlanParticipantRow>,
+    pub risks: Vec<PlanRiskRow>,
+    pub commitments: Vec<CommitmentRow>,
+    pub milestones: Vec<MilestoneRow>,
+    pub progress_updates: Vec<ProgressUpdateRow>,
+    pub roles: Vec<InstitutionRoleRow>,
+    pub headings: Vec<SourceHeadingRow>,
+    pub retired: Vec<RetiredIdRow>,
+    /// Derived: each institution's rollups per plan.
+    pub plan_rollups: Vec<InstitutionPlanRollupRow>,
+    /// Derived: computed by `quality::compute`.
+    pub findings: Vec<QualityFindingRow>,
+}
