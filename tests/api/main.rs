@@ -7,6 +7,7 @@ mod attacks;
 mod audit;
 mod backends;
 mod caching;
+mod collections;
 mod commitments;
 mod dataset;
 mod downloads;

@@ -254,3 +254,43 @@ impl Position {
         res
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone, Copy, PartialEq, Debug)]
+    enum S {
+        Count,
+        Name,
+    }
+
+    impl SortField for S {
+        const FIELDS: &'static [(&'static str, Self, Kind)] =
+            &[("count", S::Count, Kind::Int), ("name", S::Name, Kind::NullableText)];
+    }
+
+    fn args(qs: &str) -> QueryArgs {
+        let names: Vec<String> = ["sort", "cursor"].iter().map(|s| s.to_string()).collect();
+        QueryArgs::parse_str(qs, &names).unwrap().with_cursor_key(b"test key")
+    }
+
+    #[test]
+    fn a_signed_cursor_whose_value_does_not_fit_the_sort_column_is_refused_at_parse_time() {
+        let p = PageParams::default();
+        // Signed here, for `count`, but carrying text: refused as not fitting.
+        let cursor = encode_cursor("count", &args(""), SortValue::Text("x".into()), "id".into());
+        let with = args(&format!("cursor={cursor}"));
+        let p = PageParams { cursor: Some(cursor.clone()), ..p };
+        let err = page::<S>(&with, &p).unwrap_err().to_string();
+        assert!(err.contains("does not fit this sort order"), "{err}");
+        // An integer fits `count`; null fits the nullable `name` only.
+        let ok = encode_cursor("count", &args(""), SortValue::Int(3), "id".into());
+        assert!(
+            page::<S>(&args(&format!("cursor={ok}")), &PageParams { cursor: Some(ok), ..Default::default() }).is_ok()
+        );
+        assert!(Kind::NullableText.fits(&SortValue::Null));
+        assert!(!Kind::Int.fits(&SortValue::Null));
+        assert!(!Kind::Int.fits(&SortValue::Int(i64::from(i32::MAX) + 1)));
+    }
+}
