@@ -325,7 +325,7 @@ fn serving_sessions_cannot_idle_in_a_transaction_for_long() {
 /// 416 are problem documents.
 #[test]
 fn downloads_follow_rfc_9110_conditionals_and_ranges() {
-    let app = spawn_app(Backend::Sqlite);
+    let app = shared_app(Backend::Sqlite);
     let url = "/v1/downloads/latest/commitments.csv";
     let full = app.get(url);
     let etag = full.headers()["etag"].to_str().unwrap().to_string();
@@ -363,7 +363,7 @@ fn downloads_follow_rfc_9110_conditionals_and_ranges() {
 /// problem documents, not bare or plain-text answers.
 #[test]
 fn what_the_parser_refuses_is_answered_as_a_problem() {
-    let app = spawn_app(Backend::Sqlite);
+    let app = shared_app(Backend::Sqlite);
     let many: String = (0..120).map(|i| format!("X-H{i}: v\r\n")).collect();
     let huge = format!("GET /v1/plans?q={} HTTP/1.1\r\nHost: t\r\n\r\n", "a".repeat(66_000));
     for (name, raw) in [
@@ -371,7 +371,7 @@ fn what_the_parser_refuses_is_answered_as_a_problem() {
         ("many headers", format!("GET /v1/plans HTTP/1.1\r\nHost: t\r\n{many}\r\n")),
         ("huge URI", huge),
     ] {
-        let mut s = connect(&app);
+        let mut s = connect(app);
         send(&mut s, &raw);
         let head = read_response(&mut s);
         let status: u16 = head[9..12].parse().unwrap();
@@ -393,7 +393,7 @@ fn what_the_parser_refuses_is_answered_as_a_problem() {
 /// negative-data check sends them).
 #[test]
 fn an_empty_parameter_value_is_refused_by_name() {
-    let app = spawn_app(Backend::Sqlite);
+    let app = shared_app(Backend::Sqlite);
     for (path, name) in [("/v1/plans?format=", "format"), ("/v1/quality-findings?kind=", "kind"), ("/v1?bom=", "bom")] {
         let p = assert_problem(app.get(path), 400);
         assert_eq!(p["invalid_params"][0]["name"], name, "{path}");

@@ -2,13 +2,13 @@
 //! dataset and the real source lines: progress from the latest update by
 //! time, "no data" never shown as 0 %, verification as published.
 
-use crate::on_bundled;
+use crate::{on_bundled, read_only_bundled};
 
 fn field<'a>(v: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
     path.split('.').fold(v, |v, k| &v[k])
 }
 
-on_bundled!(latest_progress_comes_from_the_latest_update_by_time_not_list_order, |app| {
+read_only_bundled!(latest_progress_comes_from_the_latest_update_by_time_not_list_order, |app| {
     // The DEMI milestone lists an update of 20:53:18 first, then eight
     // earlier ones (20:25:32 to 20:43:36): the latest is the first listed.
     let m = app.json("/v1/milestones/gt-ogp-nap6-c5-m3");
@@ -22,7 +22,7 @@ on_bundled!(latest_progress_comes_from_the_latest_update_by_time_not_list_order,
     assert_eq!(field(&app.json("/v1/institutions/demi"), "rollup.average_progress"), 5);
 });
 
-on_bundled!(any_update_means_started_even_when_the_latest_says_zero, |app| {
+read_only_bundled!(any_update_means_started_even_when_the_latest_says_zero, |app| {
     // SEPREM: 28 % on 2025-04-22 16:28:48, then 0 % at 16:35:32.
     let m = app.json("/v1/milestones/gt-ogp-nap6-c5-m4");
     assert_eq!((m["status"].as_str(), m["latest_progress"].as_i64()), (Some("started"), Some(0)));
@@ -32,7 +32,7 @@ on_bundled!(any_update_means_started_even_when_the_latest_says_zero, |app| {
     assert_eq!((m["status"].as_str(), m["latest_progress"].is_null()), (Some("not_started"), true));
 });
 
-on_bundled!(plans_whose_source_publishes_no_progress_have_no_data_not_zero, |app| {
+read_only_bundled!(plans_whose_source_publishes_no_progress_have_no_data_not_zero, |app| {
     for (plan, milestones) in [("gt-nna-migrantes-plan-accion", 11), ("gt-dialogo-inversion-social-2011", 41)] {
         let p = app.json(&format!("/v1/plans/{plan}"));
         assert_eq!(p["tracks_progress"], false, "{plan}");
@@ -64,14 +64,14 @@ on_bundled!(plans_whose_source_publishes_no_progress_have_no_data_not_zero, |app
     assert_eq!(app.json("/v1/milestones/gt-ogp-nap6-c2-m3")["overdue"], false);
 });
 
-on_bundled!(the_landing_page_says_sin_datos_where_the_source_publishes_no_progress, |app| {
+read_only_bundled!(the_landing_page_says_sin_datos_where_the_source_publishes_no_progress, |app| {
     let html = app.text("/");
     assert!(!html.contains("0 de 11 (0%)") && !html.contains("0 de 41 (0%)"), "no data shown as 0 %");
     assert_eq!(html.matches("<strong>sin datos</strong>").count(), 3, "three plans publish no progress");
     assert!(html.contains("3 de 27"));
 });
 
-on_bundled!(verification_is_as_published_and_links_in_the_text_are_not_verification, |app| {
+read_only_bundled!(verification_is_as_published_and_links_in_the_text_are_not_verification, |app| {
     let all = app.json("/v1/progress-updates?limit=100");
     let updates = all["data"].as_array().unwrap();
     assert_eq!(updates.len(), 44);
@@ -88,7 +88,7 @@ on_bundled!(verification_is_as_published_and_links_in_the_text_are_not_verificat
     assert_eq!(u["source"]["location"], "lines 50-53");
 });
 
-on_bundled!(an_expected_result_wrapped_over_several_lines_is_one_result, |app| {
+read_only_bundled!(an_expected_result_wrapped_over_several_lines_is_one_result, |app| {
     // Commitment 4, milestone 1: four results over eight lines.
     let m = app.json("/v1/milestones/gt-ogp-nap6-c4-m1");
     let results = m["expected_results"].as_array().unwrap();
@@ -115,7 +115,7 @@ on_bundled!(an_expected_result_wrapped_over_several_lines_is_one_result, |app| {
     assert_eq!(row[5].lines().count(), 4);
 });
 
-on_bundled!(institutions_in_a_plan_are_ranked_by_their_rollups_within_that_plan, |app| {
+read_only_bundled!(institutions_in_a_plan_are_ranked_by_their_rollups_within_that_plan, |app| {
     // "Which institutions are furthest behind on the 6th plan?"
     let list = app.json("/v1/institutions?plan=gt-ogp-nap6&sort=average_progress&limit=1000");
     let rows = list["data"].as_array().unwrap();
@@ -165,7 +165,7 @@ on_bundled!(institutions_in_a_plan_are_ranked_by_their_rollups_within_that_plan,
     assert_eq!(ids, paged);
 });
 
-on_bundled!(filters_that_name_nothing_are_404_and_institutions_resolve_by_any_name, |app| {
+read_only_bundled!(filters_that_name_nothing_are_404_and_institutions_resolve_by_any_name, |app| {
     use crate::helpers::assert_problem;
     for (path, param) in [
         ("/v1/commitments?plan=nope", "plan"),
@@ -306,7 +306,7 @@ on_bundled!(ids_survive_the_next_export_and_changes_report_exactly_what_changed,
     }
 });
 
-on_bundled!(the_sources_are_data_with_their_structure_and_text_by_line, |app| {
+read_only_bundled!(the_sources_are_data_with_their_structure_and_text_by_line, |app| {
     use sha2::{Digest, Sha256};
     let docs = app.json("/v1/source-documents");
     assert_eq!(docs["total"], 4);
@@ -351,7 +351,7 @@ on_bundled!(the_sources_are_data_with_their_structure_and_text_by_line, |app| {
     assert_eq!(app.json("/v1")["links"]["source_documents"], "/v1/source-documents");
 });
 
-on_bundled!(search_covers_plan_sections_participants_and_risks, |app| {
+read_only_bundled!(search_covers_plan_sections_participants_and_risks, |app| {
     let hit = |q: &str, kind: &str| {
         let r = app.json(&format!("/v1/search?q={q}&type={kind}"));
         assert!(r["total"].as_i64().unwrap() >= 1, "{q} finds no {kind}");
@@ -373,7 +373,7 @@ on_bundled!(search_covers_plan_sections_participants_and_risks, |app| {
 /// a finding kind on the real case, and not on similar legitimate ones.
 macro_rules! finding_kind {
     ($name:ident, $kind:literal, [$($yes:literal),*], [$($no:literal),*]) => {
-        on_bundled!($name, |app| {
+        read_only_bundled!($name, |app| {
             let found = app.json(concat!("/v1/quality-findings?limit=1000&kind=", $kind));
             let ids: Vec<&str> = found["data"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
             $(assert!(ids.contains(&$yes), "{} should be found: {ids:?}", $yes);)*
@@ -478,7 +478,7 @@ finding_kind!(
     ["text_cut_off:gt-ogp-nap6-c6-m3-u1:description", "text_cut_off:gt-ogp-nap4-c3:title"]
 );
 
-on_bundled!(findings_answer_where_reported_progress_and_the_evidence_disagree_in_one_call, |app| {
+read_only_bundled!(findings_answer_where_reported_progress_and_the_evidence_disagree_in_one_call, |app| {
     let f = app.json(
         "/v1/quality-findings?plan=gt-ogp-nap6&kind=reported_vs_computed_progress,progress_without_evidence&limit=100",
     );
@@ -565,7 +565,7 @@ fn every_body_named_anywhere_resolves_to_an_institution_linked_where_it_is_named
     assert!(unlinked.is_empty(), "named but linked to no record there: {unlinked:#?}");
 }
 
-on_bundled!(names_say_whether_the_sources_write_them_and_prose_mentions_are_linked, |app| {
+read_only_bundled!(names_say_whether_the_sources_write_them_and_prose_mentions_are_linked, |app| {
     // Names and acronyms written in the sources, or supplied by curation.
     let cnc = app.json("/v1/institutions/cnc");
     assert_eq!((cnc["name_in_sources"].as_bool(), cnc["acronym_in_sources"].as_bool()), (Some(true), Some(false)));
@@ -692,7 +692,7 @@ fn every_text_is_byte_exact_with_its_source_lines() {
     assert!(!ds.plans.iter().find(|p| p.id == "gt-dialogo-inversion-social-2011").unwrap().title_in_sources);
 }
 
-on_bundled!(what_was_reported_in_march_2025_is_one_documented_call, |app| {
+read_only_bundled!(what_was_reported_in_march_2025_is_one_documented_call, |app| {
     let march = app.json("/v1/progress-updates?reported_from=2025-03-01&reported_to=2025-03-31&limit=100");
     let days: Vec<&str> =
         march["data"].as_array().unwrap().iter().map(|u| &u["reported_at"].as_str().unwrap()[..10]).collect();

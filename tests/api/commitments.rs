@@ -1,7 +1,7 @@
-use crate::both_backends;
 use crate::helpers::assert_problem;
+use crate::read_only;
 
-both_backends!(commitment_detail_has_milestones_and_institutions_by_group, |app| {
+read_only!(commitment_detail_has_milestones_and_institutions_by_group, |app| {
     let body = app.json("/v1/commitments/gt-ogp-nap6-c1");
     assert_eq!(body["reported_progress"], 50);
     assert_eq!(body["reported_progress_raw"], "50.00%");
@@ -20,7 +20,7 @@ both_backends!(commitment_detail_has_milestones_and_institutions_by_group, |app|
     insta::assert_json_snapshot!("commitment_detail_c1", body);
 });
 
-both_backends!(commitments_paginate_with_cursor_link_and_total, |app| {
+read_only!(commitments_paginate_with_cursor_link_and_total, |app| {
     let mut url = "/v1/commitments?limit=1".to_string();
     let mut seen = Vec::new();
     loop {
@@ -45,7 +45,7 @@ both_backends!(commitments_paginate_with_cursor_link_and_total, |app| {
     assert_eq!(seen, ["gt-ogp-nap6-c1", "gt-ogp-nap6-c2", "gt-ogp-nap4-c13", "gt-ogp-nap4-c15"]);
 });
 
-both_backends!(commitments_sort_descending_with_empty_values_last, |app| {
+read_only!(commitments_sort_descending_with_empty_values_last, |app| {
     let ids = |url: &str| -> Vec<String> {
         app.json(url)["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect()
     };
@@ -71,7 +71,7 @@ both_backends!(commitments_sort_descending_with_empty_values_last, |app| {
     assert_eq!(paged, ids("/v1/commitments?sort=-reported_progress"));
 });
 
-both_backends!(commitments_filter_by_plan_status_institution_role_and_progress, |app| {
+read_only!(commitments_filter_by_plan_status_institution_role_and_progress, |app| {
     assert_eq!(app.json("/v1/commitments?plan=gt-ogp-nap4")["total"], 2);
     assert_eq!(app.json("/v1/commitments?institution=cnc&role=responsible")["data"][0]["id"], "gt-ogp-nap6-c1");
     assert_eq!(app.json("/v1/commitments?institution=icefi&role=responsible")["total"], 0);
@@ -93,7 +93,7 @@ both_backends!(commitments_filter_by_plan_status_institution_role_and_progress, 
     assert_problem(app.get("/v1/commitments?role=owner"), 400);
 });
 
-both_backends!(commitments_csv_flattens_institutions_into_columns, |app| {
+read_only!(commitments_csv_flattens_institutions_into_columns, |app| {
     let csv = app.text("/v1/commitments.csv?plan=gt-ogp-nap6");
     let mut rdr = csv::Reader::from_reader(csv.as_bytes());
     let headers = rdr.headers().unwrap().clone();
@@ -107,12 +107,12 @@ both_backends!(commitments_csv_flattens_institutions_into_columns, |app| {
     insta::assert_snapshot!("commitments_csv", csv);
 });
 
-both_backends!(unknown_commitment_returns_404_problem_json, |app| {
+read_only!(unknown_commitment_returns_404_problem_json, |app| {
     assert_problem(app.get("/v1/commitments/gt-ogp-nap6-c99"), 404);
     assert_problem(app.get("/v1/commitments/gt-ogp-nap6-c99.csv"), 404);
 });
 
-both_backends!(csv_pages_link_to_the_next_csv_page, |app| {
+read_only!(csv_pages_link_to_the_next_csv_page, |app| {
     let res = app.get("/v1/commitments.csv?limit=2");
     let link = res.headers()["link"].to_str().unwrap().to_string();
     assert!(link.starts_with("</v1/commitments.csv?limit=2&cursor="), "{link}");

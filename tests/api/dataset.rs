@@ -4,13 +4,13 @@
 use std::path::Path;
 
 pub use crate::helpers::bundled;
-use crate::on_bundled;
+use crate::read_only_bundled;
 
 fn source(name: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sources").join(name)).unwrap()
 }
 
-on_bundled!(every_plan_of_the_four_documents_is_served_with_its_counts, |app| {
+read_only_bundled!(every_plan_of_the_four_documents_is_served_with_its_counts, |app| {
     let plans = app.json("/v1/plans");
     assert_eq!(plans["total"], 4);
     let counts: Vec<(String, i64, i64, i64)> = plans["data"]
@@ -49,7 +49,7 @@ on_bundled!(every_plan_of_the_four_documents_is_served_with_its_counts, |app| {
     assert_eq!(app.json("/v1/progress-updates")["total"], 44);
 });
 
-on_bundled!(tracking_platform_values_are_exactly_as_published, |app| {
+read_only_bundled!(tracking_platform_values_are_exactly_as_published, |app| {
     let text = source("002_51e5fa75739f974e.txt");
     // Percentages with decimals, never rounded.
     let u = app.json("/v1/progress-updates/gt-ogp-nap6-c1-m4-u1");
@@ -82,7 +82,7 @@ on_bundled!(tracking_platform_values_are_exactly_as_published, |app| {
     assert_eq!(groups.iter().filter(|g| **g == "other").count(), 1);
 });
 
-on_bundled!(institutions_resolve_every_surface_form_to_one_record, |app| {
+read_only_bundled!(institutions_resolve_every_surface_form_to_one_record, |app| {
     let gae = app.json("/v1/institutions/gae");
     assert_eq!(gae["name"], "Comisión Presidencial de Gobierno Abierto y Electrónico");
     let aliases: Vec<&str> = gae["aliases"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
@@ -101,7 +101,7 @@ on_bundled!(institutions_resolve_every_surface_form_to_one_record, |app| {
     assert_eq!(app.json("/v1/institutions?q=ministerio%20de%20educacion")["data"][0]["id"], "mineduc");
 });
 
-on_bundled!(regional_and_donor_plans_keep_terms_quarters_and_risks, |app| {
+read_only_bundled!(regional_and_donor_plans_keep_terms_quarters_and_risks, |app| {
     let a = app.json("/v1/milestones/gt-nna-migrantes-plan-accion-r1-a3");
     assert_eq!(a["code"], "1.3");
     assert_eq!(a["term"], "Campaña permanente");
@@ -126,7 +126,7 @@ on_bundled!(regional_and_donor_plans_keep_terms_quarters_and_risks, |app| {
     assert!(!numbers.contains(&"14") && !numbers.contains(&"16") && !numbers.contains(&"20"));
 });
 
-on_bundled!(quality_findings_are_computed_and_referenced_from_records, |app| {
+read_only_bundled!(quality_findings_are_computed_and_referenced_from_records, |app| {
     let all = app.json("/v1/quality-findings?limit=1000");
     let kinds: std::collections::BTreeSet<&str> =
         all["data"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();

@@ -3,8 +3,8 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use crate::both_backends;
 use crate::helpers::{assert_problem, fixture, Backend, TestApp, TestDb};
+use crate::{both_backends, read_only};
 
 fn bytes(app: &TestApp, path: &str) -> Vec<u8> {
     let res = app.get(path);
@@ -12,43 +12,43 @@ fn bytes(app: &TestApp, path: &str) -> Vec<u8> {
     res.bytes().unwrap().to_vec()
 }
 
-both_backends!(downloads_list_every_file_and_sha256sums_matches_them, |app| {
+read_only!(downloads_list_every_file_and_sha256sums_matches_them, |app| {
     let d = app.json("/v1/downloads");
     assert_eq!(d["revision"], 1);
     assert_eq!(d["license"], "CC BY 4.0");
     assert!(d["citation"].as_str().unwrap().contains("revisión 1"));
     let files = d["files"].as_array().unwrap();
     assert_eq!(files.len(), gagt::snapshot::TABLES.len() * 4 + 4);
-    let sums = String::from_utf8(bytes(&app, "/v1/downloads/latest/SHA256SUMS")).unwrap();
+    let sums = String::from_utf8(bytes(app, "/v1/downloads/latest/SHA256SUMS")).unwrap();
     let sums: HashMap<&str, &str> = sums.lines().map(|l| (l[66..].trim(), &l[..64])).collect();
     for f in files {
         let name = f["name"].as_str().unwrap();
-        let body = bytes(&app, f["revision_url"].as_str().unwrap());
+        let body = bytes(app, f["revision_url"].as_str().unwrap());
         assert_eq!(body.len() as u64, f["bytes"].as_u64().unwrap(), "{name}");
         let digest = hex::encode(Sha256::digest(&body));
         assert_eq!(digest, f["sha256"].as_str().unwrap(), "{name}");
         if name != "SHA256SUMS" {
             assert_eq!(sums.get(name), Some(&digest.as_str()), "{name} in SHA256SUMS");
         }
-        assert_eq!(bytes(&app, f["url"].as_str().unwrap()), body, "latest {name}");
+        assert_eq!(bytes(app, f["url"].as_str().unwrap()), body, "latest {name}");
         if f["format"] == "csv" {
             let rows = csv::Reader::from_reader(body.as_slice()).records().count();
             assert_eq!(rows as u64, f["rows"].as_u64().unwrap(), "{name}");
         }
     }
-    let plans = String::from_utf8(bytes(&app, "/v1/downloads/latest/plans.csv")).unwrap();
+    let plans = String::from_utf8(bytes(app, "/v1/downloads/latest/plans.csv")).unwrap();
     assert!(plans.contains("6º Plan de Acción Nacional de Gobierno Abierto 2023-2025"));
-    let excel = bytes(&app, "/v1/downloads/latest/plans-excel.csv");
+    let excel = bytes(app, "/v1/downloads/latest/plans-excel.csv");
     assert!(excel.starts_with(b"\xEF\xBB\xBFid,"));
-    let progress = String::from_utf8(bytes(&app, "/v1/downloads/latest/progress_updates.csv")).unwrap();
+    let progress = String::from_utf8(bytes(app, "/v1/downloads/latest/progress_updates.csv")).unwrap();
     assert!(progress.contains(",12.5,12.5%,"), "percent published as exact decimals");
-    let ndjson = String::from_utf8(bytes(&app, "/v1/downloads/latest/commitments.ndjson")).unwrap();
+    let ndjson = String::from_utf8(bytes(app, "/v1/downloads/latest/commitments.ndjson")).unwrap();
     assert_eq!(ndjson.lines().count(), 4);
     let first: serde_json::Value = serde_json::from_str(ndjson.lines().next().unwrap()).unwrap();
     assert_eq!(first["computed_progress"], 46.25);
 });
 
-both_backends!(datapackage_describes_every_csv_with_types_and_keys, |app| {
+read_only!(datapackage_describes_every_csv_with_types_and_keys, |app| {
     let p = app.json("/v1/downloads/latest/datapackage.json");
     assert_eq!(p["profile"], "tabular-data-package");
     assert_eq!(p["licenses"][0]["name"], "CC BY 4.0");
@@ -56,7 +56,7 @@ both_backends!(datapackage_describes_every_csv_with_types_and_keys, |app| {
     assert_eq!(resources.len(), gagt::snapshot::TABLES.len());
     for r in resources {
         let path = format!("/v1/downloads/latest/{}", r["path"].as_str().unwrap());
-        let body = bytes(&app, &path);
+        let body = bytes(app, &path);
         let mut rdr = csv::Reader::from_reader(body.as_slice());
         let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
         let fields: Vec<String> =
@@ -78,7 +78,7 @@ both_backends!(datapackage_describes_every_csv_with_types_and_keys, |app| {
         .any(|k| k["fields"] == "plan_id" && k["reference"]["resource"] == "plans"));
 });
 
-both_backends!(files_are_served_with_ranges_validators_and_caching, |app| {
+read_only!(files_are_served_with_ranges_validators_and_caching, |app| {
     let url = "/v1/downloads/r1/commitments.csv";
     let full = app.get(url);
     assert_eq!(full.status(), 200);
@@ -109,7 +109,7 @@ both_backends!(files_are_served_with_ranges_validators_and_caching, |app| {
     assert_eq!(latest.status(), 200);
     assert_eq!(latest.headers()["cache-control"], "public, max-age=60");
     assert!(latest.bytes().unwrap().starts_with(b"PK"));
-    let xlsx = bytes(&app, "/v1/downloads/latest/gobierno-abierto-guatemala.xlsx");
+    let xlsx = bytes(app, "/v1/downloads/latest/gobierno-abierto-guatemala.xlsx");
     let zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
     let sheets = zip.file_names().filter(|n| n.as_ref().is_ok_and(|n| n.starts_with("xl/worksheets/sheet"))).count();
     assert_eq!(sheets, gagt::snapshot::TABLES.len());

@@ -1,7 +1,7 @@
-use crate::both_backends;
-use crate::helpers::{assert_problem, fixture, spawn_app, spawn_app_tuned, Backend, Server};
+use crate::helpers::{assert_problem, fixture, shared_app, spawn_app, spawn_app_tuned, Backend, Server};
+use crate::{both_backends, read_only};
 
-both_backends!(unknown_and_repeated_parameters_are_400_naming_the_parameter, |app| {
+read_only!(unknown_and_repeated_parameters_are_400_naming_the_parameter, |app| {
     let body = assert_problem(app.get("/v1/commitments?colour=red"), 400);
     assert_eq!(body["invalid_params"][0]["name"], "colour");
     assert!(body["detail"].as_str().unwrap().contains("allowed:"));
@@ -15,7 +15,7 @@ both_backends!(unknown_and_repeated_parameters_are_400_naming_the_parameter, |ap
     assert_problem(app.get("/v1/plans/gt-ogp-nap6?limit=5"), 400);
 });
 
-both_backends!(tampered_or_foreign_cursors_are_400, |app| {
+read_only!(tampered_or_foreign_cursors_are_400, |app| {
     let body = app.json("/v1/commitments?limit=1");
     let cursor = body["next_cursor"].as_str().unwrap().to_string();
     assert_problem(app.get(&format!("/v1/commitments?limit=1&cursor={cursor}x")), 400);
@@ -69,10 +69,10 @@ fn a_configured_cursor_key_signs_for_replicas_with_databases_of_their_own() {
     );
     let cursor = a.json("/v1/commitments?limit=1")["next_cursor"].as_str().unwrap().to_string();
     assert_eq!(b.get(&format!("/v1/commitments?limit=1&cursor={cursor}")).status(), 200);
-    assert_problem(spawn_app(Backend::Sqlite).get(&format!("/v1/commitments?limit=1&cursor={cursor}")), 400);
+    assert_problem(shared_app(Backend::Sqlite).get(&format!("/v1/commitments?limit=1&cursor={cursor}")), 400);
 }
 
-both_backends!(writes_are_405_with_allow_and_options_answers, |app| {
+read_only!(writes_are_405_with_allow_and_options_answers, |app| {
     for method in [reqwest::Method::POST, reqwest::Method::PUT, reqwest::Method::DELETE, reqwest::Method::PATCH] {
         let res = app.client.request(method.clone(), app.url("/v1/plans")).send().unwrap();
         assert_eq!(res.headers()["allow"], "GET, HEAD, OPTIONS", "{method}");
@@ -85,7 +85,7 @@ both_backends!(writes_are_405_with_allow_and_options_answers, |app| {
     assert_eq!(res.headers()["allow"], "GET, HEAD, OPTIONS");
 });
 
-both_backends!(cors_preflight_allows_get_from_any_origin, |app| {
+read_only!(cors_preflight_allows_get_from_any_origin, |app| {
     let res = app
         .client
         .request(reqwest::Method::OPTIONS, app.url("/v1/plans"))
@@ -104,7 +104,7 @@ both_backends!(cors_preflight_allows_get_from_any_origin, |app| {
     }
 });
 
-both_backends!(head_answers_like_get_without_a_body, |app| {
+read_only!(head_answers_like_get_without_a_body, |app| {
     let get = app.get("/v1/commitments");
     let len = get.headers()["content-length"].clone();
     let head = app.client.head(app.url("/v1/commitments")).send().unwrap();
@@ -114,7 +114,7 @@ both_backends!(head_answers_like_get_without_a_body, |app| {
     assert!(head.bytes().unwrap().is_empty());
 });
 
-both_backends!(unsupported_accept_is_406_and_unknown_paths_404, |app| {
+read_only!(unsupported_accept_is_406_and_unknown_paths_404, |app| {
     assert_problem(app.get_with("/v1/plans", "Accept", "application/xml"), 406);
     assert_problem(app.get_with("/v1/plans/gt-ogp-nap6", "Accept", "image/png"), 406);
     assert_eq!(app.get_with("/v1/plans", "Accept", "text/html, */*;q=0.1").status(), 200);
@@ -123,7 +123,7 @@ both_backends!(unsupported_accept_is_406_and_unknown_paths_404, |app| {
     assert_problem(app.get("/v1/plans?format=xml"), 400);
 });
 
-both_backends!(every_response_carries_security_headers, |app| {
+read_only!(every_response_carries_security_headers, |app| {
     for path in ["/v1", "/v1/plans", "/v1/nothing", "/healthz"] {
         let res = app.get(path);
         assert_eq!(res.headers()["x-content-type-options"], "nosniff", "{path}");
@@ -131,7 +131,7 @@ both_backends!(every_response_carries_security_headers, |app| {
     }
 });
 
-both_backends!(oversized_and_malformed_requests_get_clear_errors, |app| {
+read_only!(oversized_and_malformed_requests_get_clear_errors, |app| {
     // Limits on what a client may send: 414 for a long path or query string.
     let body = assert_problem(app.get(&format!("/v1/plans?q={}", "a".repeat(5000))), 414);
     assert!(body["detail"].as_str().unwrap().contains("longer than 4096 bytes"), "{body}");
@@ -160,7 +160,7 @@ both_backends!(oversized_and_malformed_requests_get_clear_errors, |app| {
     }
 });
 
-both_backends!(every_response_and_problem_carries_a_request_id, |app| {
+read_only!(every_response_and_problem_carries_a_request_id, |app| {
     let ok = app.get("/v1/plans");
     let id = ok.headers()["x-request-id"].to_str().unwrap().to_string();
     assert!(!id.is_empty());

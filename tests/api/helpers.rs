@@ -1,6 +1,10 @@
 //! Start the real application on port 0 with a fresh database of its own:
 //! a temporary SQLite file, or a PostgreSQL database created for the test
-//! and dropped (with its connections) when the test ends.
+//! and dropped (with its connections) when the test ends. Tests that only
+//! read share one such app per backend and dataset instead (`shared`).
+
+mod macros;
+mod shared;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -25,41 +29,54 @@ pub fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small")
 }
 
-/// A database that exists for one test only.
+/// A database of one test (or of a shared app), dropped with it.
 pub struct TestDb {
     pub url: DatabaseUrl,
     pg_name: Option<String>,
-    _dir: Option<tempfile::TempDir>,
+    dir: Option<tempfile::TempDir>,
 }
 
 impl TestDb {
     pub fn new(backend: Backend) -> TestDb {
+        TestDb::named(backend, &format!("gagt_test_{}", uuid::Uuid::new_v4().simple()))
+    }
+
+    /// A PostgreSQL database called `name`, or an SQLite file in a
+    /// temporary folder whose name starts with `name`.
+    fn named(backend: Backend, name: &str) -> TestDb {
         match backend {
             Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temp dir");
+                let dir = tempfile::Builder::new().prefix(name).tempdir().expect("temp dir");
                 let path = dir.path().join("test.sqlite3");
-                TestDb { url: DatabaseUrl::parse(&path.display().to_string()), pg_name: None, _dir: Some(dir) }
+                TestDb { url: DatabaseUrl::parse(&path.display().to_string()), pg_name: None, dir: Some(dir) }
             }
             Backend::Postgres => {
-                let name = format!("gagt_test_{}", uuid::Uuid::new_v4().simple());
                 let mut admin = PgConnection::establish(&pg_admin_url())
                     .unwrap_or_else(|e| panic!("PostgreSQL must be running for the tests ({}): {e}", pg_admin_url()));
                 admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
                 let mut url = url::Url::parse(&pg_admin_url()).expect("admin url");
-                url.set_path(&name);
-                TestDb { url: DatabaseUrl::parse(url.as_str()), pg_name: Some(name), _dir: None }
+                url.set_path(name);
+                TestDb { url: DatabaseUrl::parse(url.as_str()), pg_name: Some(name.to_string()), dir: None }
             }
+        }
+    }
+
+    /// Drop the PostgreSQL database (with its connections) or remove the SQLite folder.
+    fn remove(&self) {
+        if let Some(name) = &self.pg_name {
+            if let Ok(mut admin) = PgConnection::establish(&pg_admin_url()) {
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir.path());
         }
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some(name) = &self.pg_name {
-            if let Ok(mut admin) = PgConnection::establish(&pg_admin_url()) {
-                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
-        }
+        self.remove();
     }
 }
 
@@ -73,7 +90,8 @@ pub struct TestApp {
     pub db: TestDb,
     /// What the server was started with (its snapshot folder, say).
     pub config: Config,
-    _snapshots: tempfile::TempDir,
+    /// Its data folder (`snapshots/` inside), removed on drop.
+    data: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -129,14 +147,19 @@ impl TestApp {
         assert_eq!(res.status(), 200, "GET {path}");
         res.text().expect("text body")
     }
-}
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
+    /// Stop the server and its revision poll.
+    fn stop(&self) {
         let handle = self.handle.clone();
         let _ = std::thread::spawn(move || actix_web::rt::System::new().block_on(handle.stop(false))).join();
         // No thread of this app may outlive it (see `spawn_poller`).
         self.watch.stop_polling();
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
@@ -152,8 +175,16 @@ pub fn spawn_app_with(backend: Backend, dataset: Option<&Path>) -> TestApp {
 
 /// Start the app on the fixture with some configuration changed.
 pub fn spawn_app_tuned(backend: Backend, dataset: Option<&Path>, tune: impl FnOnce(&mut Config)) -> TestApp {
-    let db = TestDb::new(backend);
-    let snapshots = tempfile::tempdir().expect("snapshot dir");
+    spawn_on(TestDb::new(backend), tempfile::tempdir().expect("snapshot dir"), dataset, tune)
+}
+
+/// Start the app on `db`, with `snapshots` as its data folder.
+fn spawn_on(
+    db: TestDb,
+    snapshots: tempfile::TempDir,
+    dataset: Option<&Path>,
+    tune: impl FnOnce(&mut Config),
+) -> TestApp {
     let mut config = Config::new(db.url.clone(), snapshots.path());
     config.port = 0;
     config.pool_size = 4;
@@ -171,7 +202,7 @@ pub fn spawn_app_tuned(backend: Backend, dataset: Option<&Path>, tune: impl FnOn
         .pool_idle_timeout(std::time::Duration::from_secs(5))
         .build()
         .expect("HTTP client");
-    TestApp { addr, client, handle, watch, db, config, _snapshots: snapshots }
+    TestApp { addr, client, handle, watch, db, config, data: snapshots }
 }
 
 /// A server started as `serve` starts (`prepare` first), stopped on drop.
@@ -217,25 +248,14 @@ impl Drop for Server {
     }
 }
 
-/// Run the same test body against SQLite and PostgreSQL:
-/// `both_backends!(name, |app| { ... })` defines `name::sqlite` and `name::postgres`.
-#[macro_export]
-macro_rules! both_backends {
-    ($name:ident, |$app:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            fn run($app: $crate::helpers::TestApp) $body
-            #[test]
-            fn sqlite() {
-                run($crate::helpers::spawn_app($crate::helpers::Backend::Sqlite));
-            }
-            #[test]
-            fn postgres() {
-                run($crate::helpers::spawn_app($crate::helpers::Backend::Postgres));
-            }
-        }
-    };
+/// The test binary's app on the small fixture, shared by tests that only read.
+pub fn shared_app(backend: Backend) -> &'static TestApp {
+    shared::app(backend, shared::Dataset::Fixture)
+}
+
+/// The test binary's app on the bundled dataset, shared by tests that only read.
+pub fn shared_bundled(backend: Backend) -> &'static TestApp {
+    shared::app(backend, shared::Dataset::Bundled)
 }
 
 /// Assert a problem+json response with the given status; returns the body.
@@ -274,24 +294,4 @@ pub fn bundled() -> PathBuf {
 /// Start the app with the bundled dataset imported.
 pub fn spawn_bundled(backend: Backend) -> TestApp {
     spawn_app_with(backend, Some(&bundled()))
-}
-
-/// Like `both_backends!`, on the bundled dataset.
-#[macro_export]
-macro_rules! on_bundled {
-    ($name:ident, |$app:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            fn run($app: $crate::helpers::TestApp) $body
-            #[test]
-            fn sqlite() {
-                run($crate::helpers::spawn_bundled($crate::helpers::Backend::Sqlite));
-            }
-            #[test]
-            fn postgres() {
-                run($crate::helpers::spawn_bundled($crate::helpers::Backend::Postgres));
-            }
-        }
-    };
 }

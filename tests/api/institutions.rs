@@ -1,7 +1,7 @@
-use crate::both_backends;
 use crate::helpers::assert_problem;
+use crate::read_only;
 
-both_backends!(institution_detail_lists_roles_work_and_rollups, |app| {
+read_only!(institution_detail_lists_roles_work_and_rollups, |app| {
     let body = app.json("/v1/institutions/gae");
     assert_eq!(body["acronym"], "GAE");
     assert!(body["aliases"].as_array().unwrap().iter().any(|a| a == "Comisión de Gobierno Abierto y Electrónico"));
@@ -20,7 +20,7 @@ both_backends!(institution_detail_lists_roles_work_and_rollups, |app| {
     insta::assert_json_snapshot!("institution_detail_gae", body);
 });
 
-both_backends!(institutions_filter_sort_and_search_by_alias, |app| {
+read_only!(institutions_filter_sort_and_search_by_alias, |app| {
     let names: Vec<String> = app.json("/v1/institutions")["data"]
         .as_array()
         .unwrap()
@@ -36,12 +36,12 @@ both_backends!(institutions_filter_sort_and_search_by_alias, |app| {
     assert_problem(app.get("/v1/institutions?kind=ngo"), 400);
 });
 
-both_backends!(institutions_csv_lists_aliases, |app| {
+read_only!(institutions_csv_lists_aliases, |app| {
     let csv = app.text("/v1/institutions/cnc.csv");
     assert!(csv.starts_with("id,name,name_in_sources,acronym,acronym_in_sources,kind,parent_id,aliases,"));
     assert!(csv.contains("Comisión Nacional contra la Corrupción"));
 });
 
-both_backends!(unknown_institution_returns_404_problem_json, |app| {
+read_only!(unknown_institution_returns_404_problem_json, |app| {
     assert_problem(app.get("/v1/institutions/nadie"), 404);
 });

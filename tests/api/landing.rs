@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::both_backends;
-use crate::helpers::{assert_problem, spawn_app_with, Backend};
+use crate::helpers::{assert_problem, shared_bundled, Backend};
+use crate::read_only;
 
 fn chromium(args: &[&str]) -> std::process::Output {
     let bin = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
@@ -33,7 +33,7 @@ fn chromium(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn landing_page_renders_in_chromium_and_every_internal_link_resolves() {
-    let app = spawn_app_with(Backend::Sqlite, Some(&crate::dataset::bundled()));
+    let app = shared_bundled(Backend::Sqlite);
     let url = app.url("/");
     let out = chromium(&["--dump-dom", &url]);
     let dom = String::from_utf8_lossy(&out.stdout).to_string();
@@ -74,7 +74,7 @@ fn landing_page_renders_in_chromium_and_every_internal_link_resolves() {
     assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
 }
 
-both_backends!(atom_feeds_list_the_newest_updates_per_scope, |app| {
+read_only!(atom_feeds_list_the_newest_updates_per_scope, |app| {
     for (path, entries) in [
         ("/v1/feeds/progress-updates.atom", 10),
         ("/v1/feeds/progress-updates.atom?plan=gt-ogp-nap6", 10),

@@ -1,5 +1,6 @@
 //! Black-box tests of the HTTP API, one module per resource, each test run
-//! on SQLite and on PostgreSQL with a database of its own.
+//! on SQLite and on PostgreSQL: with a database of its own, or, for a test
+//! that only reads, on an app the test binary shares (`read_only!`).
 
 mod helpers;
 

@@ -1,9 +1,9 @@
 use std::path::Path;
 
-use crate::both_backends;
-use crate::helpers::{spawn_app_with, Backend};
+use crate::helpers::{shared_app, spawn_app_with, Backend};
+use crate::read_only;
 
-both_backends!(index_shows_revision_counts_and_links, |app| {
+read_only!(index_shows_revision_counts_and_links, |app| {
     let body = app.json("/v1");
     assert_eq!(body["revision"]["number"], 1);
     assert_eq!(body["revision"]["content_hash"].as_str().unwrap().len(), 64);
@@ -22,7 +22,7 @@ both_backends!(index_shows_revision_counts_and_links, |app| {
     assert!(csv.starts_with("revision,revision_created_at,content_hash,plans,"));
 });
 
-both_backends!(health_and_readiness_probes_answer, |app| {
+read_only!(health_and_readiness_probes_answer, |app| {
     assert_eq!(app.json("/healthz")["status"], "ok");
     let ready = app.json("/readyz");
     assert_eq!(ready["status"], "ready");
@@ -38,7 +38,7 @@ fn readiness_is_503_until_a_dataset_is_imported() {
     assert_eq!(app.json("/v1/plans")["total"], 0);
 }
 
-both_backends!(swagger_ui_renders_offline_from_the_served_document, |app| {
+read_only!(swagger_ui_renders_offline_from_the_served_document, |app| {
     let res = app.client.get(app.url("/docs")).send().unwrap();
     assert_eq!(res.status(), 200);
     let html = res.text().unwrap();
@@ -62,8 +62,7 @@ fn committed_openapi_matches_the_code_and_the_served_document() {
         committed == generated,
         "openapi/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test` or `gobierno-abierto-gt openapi`"
     );
-    let app = spawn_app_with(Backend::Sqlite, None);
-    assert_eq!(app.text("/v1/openapi.json"), committed);
+    assert_eq!(shared_app(Backend::Sqlite).text("/v1/openapi.json"), committed);
 }
 
 #[test]

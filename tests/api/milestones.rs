@@ -1,7 +1,7 @@
-use crate::both_backends;
 use crate::helpers::assert_problem;
+use crate::read_only;
 
-both_backends!(milestone_dates_keep_the_text_as_written_and_normalise_it, |app| {
+read_only!(milestone_dates_keep_the_text_as_written_and_normalise_it, |app| {
     let m = app.json("/v1/milestones/gt-ogp-nap6-c1-m4");
     assert_eq!(m["start"]["raw"], "Febrero 2024");
     assert_eq!(m["start"]["date"], "2024-02-01");
@@ -24,7 +24,7 @@ both_backends!(milestone_dates_keep_the_text_as_written_and_normalise_it, |app| 
     insta::assert_json_snapshot!("milestone_detail_c1_m4", m);
 });
 
-both_backends!(milestones_filter_by_dates_status_and_institution, |app| {
+read_only!(milestones_filter_by_dates_status_and_institution, |app| {
     assert_eq!(app.json("/v1/milestones?end_from=2025-01-01")["total"], 2);
     assert_eq!(app.json("/v1/milestones?end_to=2024-12-31")["data"][0]["id"], "gt-ogp-nap6-c2-m1");
     assert_eq!(app.json("/v1/milestones?start_from=2024-01-01&start_to=2024-12-31")["total"], 1);
@@ -36,7 +36,7 @@ both_backends!(milestones_filter_by_dates_status_and_institution, |app| {
     assert_eq!(body["invalid_params"][0]["name"], "end_from");
 });
 
-both_backends!(milestones_sort_by_end_date_puts_undated_last_both_ways, |app| {
+read_only!(milestones_sort_by_end_date_puts_undated_last_both_ways, |app| {
     let ids = |url: &str| -> Vec<String> {
         app.json(url)["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect()
     };
@@ -47,7 +47,7 @@ both_backends!(milestones_sort_by_end_date_puts_undated_last_both_ways, |app| {
     assert_eq!(desc[3..].len(), 2);
 });
 
-both_backends!(milestones_csv_keeps_expected_results_one_per_line, |app| {
+read_only!(milestones_csv_keeps_expected_results_one_per_line, |app| {
     let csv = app.text("/v1/milestones.csv?commitment=gt-ogp-nap6-c1");
     insta::assert_snapshot!("milestones_csv_c1", csv);
 });

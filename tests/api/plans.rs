@@ -1,7 +1,7 @@
-use crate::both_backends;
 use crate::helpers::assert_problem;
+use crate::read_only;
 
-both_backends!(plans_list_has_every_fixture_plan_with_rollups_and_published_counts, |app| {
+read_only!(plans_list_has_every_fixture_plan_with_rollups_and_published_counts, |app| {
     let body = app.json("/v1/plans");
     assert_eq!(body["total"], 2);
     let nap6 = &body["data"][0];
@@ -18,7 +18,7 @@ both_backends!(plans_list_has_every_fixture_plan_with_rollups_and_published_coun
     assert!(body["data"][1]["published_milestone_counts"].is_null());
 });
 
-both_backends!(plan_detail_holds_commitments_institutions_and_sections, |app| {
+read_only!(plan_detail_holds_commitments_institutions_and_sections, |app| {
     let body = app.json("/v1/plans/gt-ogp-nap6");
     insta::assert_json_snapshot!("plan_detail_nap6", body);
     let nap4 = app.json("/v1/plans/gt-ogp-nap4");
@@ -28,7 +28,7 @@ both_backends!(plan_detail_holds_commitments_institutions_and_sections, |app| {
     assert_eq!(nap4["sections"][0]["title"], "Seguimiento y Evaluación");
 });
 
-both_backends!(plans_csv_is_the_same_by_accept_format_and_suffix, |app| {
+read_only!(plans_csv_is_the_same_by_accept_format_and_suffix, |app| {
     let by_suffix = app.get("/v1/plans.csv");
     assert_eq!(by_suffix.headers()["content-type"], "text/csv; charset=utf-8");
     assert!(by_suffix.headers()["content-disposition"].to_str().unwrap().contains("plans.csv"));
@@ -45,7 +45,7 @@ both_backends!(plans_csv_is_the_same_by_accept_format_and_suffix, |app| {
     insta::assert_snapshot!("plans_csv", by_suffix);
 });
 
-both_backends!(plan_item_is_available_as_csv, |app| {
+read_only!(plan_item_is_available_as_csv, |app| {
     let csv = app.text("/v1/plans/gt-ogp-nap4.csv");
     let mut rdr = csv::Reader::from_reader(csv.as_bytes());
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
@@ -53,7 +53,7 @@ both_backends!(plan_item_is_available_as_csv, |app| {
     assert_eq!(&rows[0][0], "gt-ogp-nap4");
 });
 
-both_backends!(plans_filter_by_kind_and_institution, |app| {
+read_only!(plans_filter_by_kind_and_institution, |app| {
     assert_eq!(app.json("/v1/plans?kind=ogp_national_action_plan")["total"], 2);
     assert_eq!(app.json("/v1/plans?kind=donor_implementation_plan")["total"], 0);
     assert_eq!(app.json("/v1/plans?institution=sesan")["data"][0]["id"], "gt-ogp-nap6");
@@ -61,7 +61,7 @@ both_backends!(plans_filter_by_kind_and_institution, |app| {
     assert_eq!(body["invalid_params"][0]["name"], "kind");
 });
 
-both_backends!(unknown_plan_returns_404_problem_json, |app| {
+read_only!(unknown_plan_returns_404_problem_json, |app| {
     let body = assert_problem(app.get("/v1/plans/no-such-plan"), 404);
     assert!(body["detail"].as_str().unwrap().contains("no-such-plan"));
 });
