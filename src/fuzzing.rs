@@ -7,7 +7,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Mutex, OnceLock};
 
+use crate::api::http::negotiate::RepresentationParams;
+use crate::api::http::pagination::PageParams;
 use crate::api::http::pagination::{decode_cursor, encode_cursor};
+use crate::api::http::params::{from_query, Day, Percent, Since, Terms};
 use crate::api::http::query::{QueryArgs, MAX_LIMIT, MAX_QUERY_LEN};
 use crate::import::{self, Dataset, ImportError};
 use crate::models::list::SortValue;
@@ -38,11 +41,11 @@ pub fn query(data: &[u8]) {
     let Ok(qs) = std::str::from_utf8(data) else { return };
     let allowed = allowed();
     let Ok(args) = QueryArgs::parse_str(qs, allowed) else { return };
-    if let Ok(limit) = args.limit() {
+    if let Ok(p) = from_query::<PageParams>(&args) {
+        let limit = p.limit();
         assert!((1..=MAX_LIMIT).contains(&limit), "limit {limit} out of range");
     }
-    let _ = args.sort(&[("id", 0u8), ("title", 1), ("updated_at", 2)]);
-    let _ = args.one_of("format", &["json", "csv"]);
+    let _ = from_query::<RepresentationParams>(&args);
     // The query string we write into `next` links parses back to the same
     // parameters, with the new cursor.
     let next = args.with_cursor("c_1-Z");
@@ -52,6 +55,15 @@ pub fn query(data: &[u8]) {
         assert_eq!(args.str(name), again.str(name), "{name} changed through {next:?}");
     }
     assert_eq!(args.fingerprint(), again.fingerprint());
+}
+
+/// The typed filter values the collections use.
+#[derive(serde::Deserialize)]
+struct Probe {
+    progress_min: Option<Percent>,
+    start_from: Option<Day>,
+    updated_since: Option<Since>,
+    q: Option<Terms>,
 }
 
 /// Filter values: percentages, dates, times, search terms.
@@ -70,17 +82,22 @@ pub fn filters(data: &[u8]) {
     .expect("encodable");
     let args = QueryArgs::parse_str(&qs, allowed()).unwrap_or_else(|e| panic!("{qs:?} does not parse: {e:?}"));
     assert_eq!(args.str("q"), Some(value).filter(|v| !v.is_empty()), "the value changed in transit");
-    if let Ok(Some(h)) = args.percent("progress_min") {
+    // Each typed value on its own: one bad value refuses the whole query.
+    let one = |name: &str| {
+        let qs = serde_urlencoded::to_string([(name, value)]).expect("encodable");
+        QueryArgs::parse_str(&qs, allowed()).expect("parses")
+    };
+    if let Ok(Probe { progress_min: Some(Percent(h)), .. }) = from_query(&one("progress_min")) {
         assert!((0..=10000).contains(&h));
         assert_eq!(crate::percent::parse_hundredths(&crate::percent::format_hundredths(h)), Some(h));
     }
-    if let Ok(Some(d)) = args.date("start_from") {
+    if let Ok(Probe { start_from: Some(Day(d)), .. }) = from_query(&one("start_from")) {
         assert_eq!(d.len(), 10);
     }
-    if let Ok(Some(t)) = args.timestamp("updated_since") {
+    if let Ok(Probe { updated_since: Some(Since(t)), .. }) = from_query(&one("updated_since")) {
         assert!(chrono::DateTime::parse_from_rfc3339(&t).is_ok(), "{t} is not RFC 3339");
     }
-    if let Ok(terms) = args.terms() {
+    if let Ok(Probe { q: Some(Terms(terms)), .. }) = from_query(&one("q")) {
         for t in &terms {
             assert!(!t.is_empty() && !t.contains(' '), "term {t:?}");
             assert_eq!(&crate::text::fold(t), t, "term {t:?} is not folded");

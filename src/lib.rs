@@ -9,6 +9,7 @@ pub mod alloc;
 pub mod api;
 pub mod config;
 pub mod db;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod import;
