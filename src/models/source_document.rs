@@ -23,20 +23,9 @@ pub struct SourceDocumentRow {
 
 /// Every source document, without its text (see [`find`]).
 pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<SourceDocumentRow>> {
-    use source_documents as d;
-    d::table
-        .order(d::seq)
-        .select((
-            d::id,
-            d::seq,
-            d::file_name,
-            d::title,
-            d::description,
-            d::sha256,
-            diesel::dsl::sql::<diesel::sql_types::Text>("''"),
-            d::line_count,
-        ))
-        .load(conn)
+    // A handful of documents: one page holds them all.
+    let page = Page { sort: SourceDocumentSort::Seq, desc: false, after: None, limit: i32::MAX as i64 };
+    Ok(rows(conn, &page)?.unwrap_or_default())
 }
 
 /// How source documents can be listed.
