@@ -15,6 +15,10 @@
 //! back and the connection stays usable, as with PostgreSQL's
 //! `statement_timeout`. Connections opened otherwise (the import) get no
 //! timer.
+//!
+//! Why this unsafe code stays (`bench/sqlite-timeout.sh`, BENCHMARKS.md): a
+//! `busy_timeout` bounds only lock waits, and `sqlite3_interrupt` from a
+//! watchdog needs this same handle; the timer costs no measurable time.
 
 use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_uint, c_void};

@@ -18,9 +18,12 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use super::dataset::Dataset;
-use crate::models::{InstitutionPlanRollupRow, MilestoneRow};
+
+mod institutions;
+mod sources;
+use crate::models::MilestoneRow;
 use crate::text::{fold, json_list};
-use crate::vocabulary::{Role, RoleOrigin, RoleSubject, Status};
+use crate::vocabulary::{RoleOrigin, RoleSubject, Status};
 
 /// Status of a tracked record from its latest percentage (`None`: no update).
 pub fn status_of(latest: Option<i32>) -> Status {
@@ -260,192 +263,12 @@ pub fn compute(ds: &mut Dataset) {
         }
         .unwrap_or_default();
     }
-    written_in_sources(ds);
+    sources::written_in_sources(ds);
     log::debug!("derive: names in the sources in {:.2} s", started.elapsed().as_secs_f64());
-    institution_rollups(ds);
+    institutions::institution_rollups(ds);
     log::debug!("derive: rollups in {:.2} s", started.elapsed().as_secs_f64());
     ds.findings = super::quality::compute(ds);
     log::debug!("derive: quality findings in {:.2} s", started.elapsed().as_secs_f64());
-}
-
-/// Whether each institution's name, acronym and aliases are written in some
-/// source document (exactly; an acronym as a whole word), and each plan's and
-/// section's title in its own document, or were supplied by curation: one
-/// pass over each source for every name at once.
-fn written_in_sources(ds: &mut Dataset) {
-    #[derive(Clone, Copy)]
-    enum Of {
-        Name(usize),
-        Acronym(usize),
-        Alias(usize),
-        PlanTitle(usize),
-        SectionTitle(usize),
-    }
-    // Each distinct text once, with what it stands for: (whole word only,
-    // what, the document it must be in).
-    // (text, (whole word only, what it is, the document it must be in)).
-    type Wanted = (String, (bool, Of, Option<String>));
-    let texts: Vec<Wanted> = ds
-        .institutions
-        .iter()
-        .enumerate()
-        .flat_map(|(k, i)| {
-            let mut v = vec![(i.name.clone(), (false, Of::Name(k), None))];
-            if let Some(a) = &i.acronym {
-                v.push((a.clone(), (true, Of::Acronym(k), None)));
-            }
-            v
-        })
-        .chain(ds.aliases.iter().enumerate().map(|(k, a)| (a.alias.clone(), (false, Of::Alias(k), None))))
-        .chain(
-            ds.plans
-                .iter()
-                .enumerate()
-                .map(|(k, p)| (p.title.clone(), (false, Of::PlanTitle(k), Some(p.source_document.clone())))),
-        )
-        .chain(
-            ds.sections
-                .iter()
-                .enumerate()
-                .map(|(k, s)| (s.title.clone(), (false, Of::SectionTitle(k), Some(s.source_document.clone())))),
-        )
-        .collect();
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    let mut patterns: Vec<&str> = Vec::new();
-    let mut of: Vec<Vec<(bool, Of, Option<&str>)>> = Vec::new();
-    for (text, (whole, what, doc)) in &texts {
-        let k = *index.entry(text.as_str()).or_insert_with(|| {
-            patterns.push(text);
-            of.push(Vec::new());
-            patterns.len() - 1
-        });
-        of[k].push((*whole, *what, doc.as_deref()));
-    }
-    let mut found: Vec<Vec<bool>> = of.iter().map(|w| vec![false; w.len()]).collect();
-    if let Ok(ac) = aho_corasick::AhoCorasick::new(&patterns) {
-        for d in &ds.source_documents {
-            let text = d.text.as_str();
-            for m in ac.find_overlapping_iter(text) {
-                let k = m.pattern().as_usize();
-                let whole = !text[..m.start()].chars().next_back().is_some_and(char::is_alphanumeric)
-                    && !text[m.end()..].chars().next().is_some_and(char::is_alphanumeric);
-                for (j, (needs_whole, _, doc)) in of[k].iter().enumerate() {
-                    if (whole || !needs_whole) && doc.is_none_or(|doc| doc == d.id) {
-                        found[k][j] = true;
-                    }
-                }
-            }
-        }
-    }
-    for i in &mut ds.institutions {
-        i.acronym_in_sources = i.acronym.as_ref().map(|_| false);
-    }
-    for (whats, yes) in of.iter().zip(found) {
-        for ((_, what, _), yes) in whats.iter().zip(yes) {
-            match *what {
-                Of::Name(k) => ds.institutions[k].name_in_sources = yes,
-                Of::Acronym(k) => ds.institutions[k].acronym_in_sources = Some(yes),
-                Of::Alias(k) => ds.aliases[k].in_sources = yes,
-                Of::PlanTitle(k) => ds.plans[k].title_in_sources = yes,
-                Of::SectionTitle(k) => ds.sections[k].title_in_sources = yes,
-            }
-        }
-    }
-}
-
-/// Each institution's rollups, over all plans and per plan: the milestones
-/// it is responsible for by status, overdue ones, the mean progress of the
-/// tracked ones (and over how many), and the commitments it has a part in.
-fn institution_rollups(ds: &mut Dataset) {
-    let milestones: HashMap<&str, &MilestoneRow> = ds.milestones.iter().map(|m| (m.id.as_str(), m)).collect();
-    let mut aliases: HashMap<&str, Vec<&str>> = HashMap::new();
-    for a in &ds.aliases {
-        aliases.entry(a.institution_id.as_str()).or_default().push(a.alias.as_str());
-    }
-    // Per institution: (plan -> (tally, commitments)), in the order roles appear.
-    type PerPlan<'a> = Vec<(&'a str, Tally, HashSet<&'a str>)>;
-    let mut work: HashMap<&str, (HashSet<&str>, PerPlan)> = HashMap::new();
-    let plan_order: HashMap<&str, i32> = ds.plans.iter().map(|p| (p.id.as_str(), p.seq)).collect();
-    for r in &ds.roles {
-        let (seen, per_plan) = work.entry(r.institution_id.as_str()).or_default();
-        let at = match per_plan.iter().position(|(p, _, _)| *p == r.plan_id) {
-            Some(at) => at,
-            None => {
-                per_plan.push((r.plan_id.as_str(), Tally::default(), HashSet::new()));
-                per_plan.len() - 1
-            }
-        };
-        if r.role == Role::Mentioned {
-            continue;
-        }
-        let entry = &mut per_plan[at];
-        match r.subject_type {
-            RoleSubject::Commitment => {
-                entry.2.insert(r.subject_id.as_str());
-            }
-            RoleSubject::Milestone => {
-                if let Some(m) = milestones.get(r.subject_id.as_str()) {
-                    entry.2.insert(m.commitment_id.as_str());
-                    if r.role == Role::Responsible && seen.insert(r.subject_id.as_str()) {
-                        entry.1.add(m);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut rollups = Vec::new();
-    for i in &mut ds.institutions {
-        let (_, mut per_plan) = work.remove(i.id.as_str()).unwrap_or_default();
-        per_plan.sort_by_key(|(p, _, _)| plan_order.get(p).copied().unwrap_or(i32::MAX));
-        let mut all = Tally::default();
-        let mut commitments: HashSet<&str> = HashSet::new();
-        i.name_key = fold(&i.name);
-        for (plan, t, cs) in &per_plan {
-            let (avg, over) = t.average();
-            let [completed, started, not_started, no_data] = t.by_status;
-            rollups.push(InstitutionPlanRollupRow {
-                institution_id: i.id.clone(),
-                plan_id: plan.to_string(),
-                seq: 0,
-                name_key: i.name_key.clone(),
-                commitment_count: cs.len() as i32,
-                milestone_count: t.milestones,
-                completed_milestone_count: completed,
-                started_milestone_count: started,
-                not_started_milestone_count: not_started,
-                no_data_milestone_count: no_data,
-                overdue_milestone_count: t.overdue,
-                average_progress: avg,
-                average_progress_milestones: over,
-            });
-            all.milestones += t.milestones;
-            for k in 0..4 {
-                all.by_status[k] += t.by_status[k];
-            }
-            all.overdue += t.overdue;
-            all.progress.extend(&t.progress);
-            commitments.extend(cs);
-        }
-        let (avg, over) = all.average();
-        let [completed, started, not_started, no_data] = all.by_status;
-        i.commitment_count = commitments.len() as i32;
-        i.milestone_count = all.milestones;
-        i.completed_milestone_count = completed;
-        i.started_milestone_count = started;
-        i.not_started_milestone_count = not_started;
-        i.no_data_milestone_count = no_data;
-        i.overdue_milestone_count = all.overdue;
-        i.average_progress = avg;
-        i.average_progress_milestones = over;
-        let mut parts = vec![Some(i.name.as_str()), i.acronym.as_deref()];
-        parts.extend(aliases.get(i.id.as_str()).into_iter().flatten().map(|a| Some(*a)));
-        i.search_text = search_text(&parts);
-    }
-    for (k, r) in rollups.iter_mut().enumerate() {
-        r.seq = k as i32 + 1;
-    }
-    ds.plan_rollups = rollups;
 }
 
 #[cfg(test)]

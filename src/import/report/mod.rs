@@ -20,48 +20,12 @@ use std::collections::{HashMap, HashSet};
 use super::platform::{self, Mention, Report};
 use super::{canonical, derive, Dataset, Problem};
 use crate::models::*;
-use crate::text::fold;
+mod matching;
+mod tidy;
+
 use crate::vocabulary::{HeadingKind, ParticipantGroup, RetirableType, Role, RoleOrigin, RoleSubject, Status};
-
-/// Alias (and canonical name) -> institution ids. A compound alias such as
-/// "FLACSO y Cruz Roja" names several institutions.
-fn alias_map(ds: &Dataset) -> HashMap<String, Vec<String>> {
-    let mut map: HashMap<String, Vec<String>> = HashMap::new();
-    let mut add = |k: &str, id: &str| {
-        let ids = map.entry(k.to_string()).or_default();
-        if !ids.iter().any(|i| i == id) {
-            ids.push(id.to_string());
-        }
-    };
-    for a in &ds.aliases {
-        add(&a.alias, &a.institution_id);
-    }
-    for i in &ds.institutions {
-        add(&i.name, &i.id);
-    }
-    map
-}
-
-/// Put `new` where the first row matching `old` was (or at the end).
-fn splice<T>(rows: &mut Vec<T>, old: impl Fn(&T) -> bool, new: Vec<T>) {
-    let at = rows.iter().position(&old).unwrap_or(rows.len());
-    let mut kept: Vec<T> = Vec::with_capacity(rows.len() + new.len());
-    let mut inserted = false;
-    let mut new = Some(new);
-    for (i, r) in std::mem::take(rows).into_iter().enumerate() {
-        if i == at && !inserted {
-            kept.extend(new.take().unwrap_or_default());
-            inserted = true;
-        }
-        if !old(&r) {
-            kept.push(r);
-        }
-    }
-    if !inserted {
-        kept.extend(new.take().unwrap_or_default());
-    }
-    *rows = kept;
-}
+use matching::{alias_map, overlap, pair, Ids};
+use tidy::{relocate_mentions, renumber, splice};
 
 /// `line N` or `lines N-M`.
 pub fn loc(first: usize, last: usize) -> String {
@@ -70,83 +34,6 @@ pub fn loc(first: usize, last: usize) -> String {
     } else {
         format!("line {first}")
     }
-}
-
-/// The number after `prefix` in an id such as `…-m12`.
-fn number_after(id: &str, prefix: &str) -> Option<u32> {
-    id.strip_prefix(prefix)?.parse().ok()
-}
-
-/// Hands out ids `{prefix}{n}` never used before: above every number in use
-/// or retired under that prefix.
-struct Ids {
-    prefix: String,
-    next: u32,
-}
-
-impl Ids {
-    fn new<'a>(prefix: String, taken: impl Iterator<Item = &'a str>) -> Ids {
-        let top = taken.filter_map(|id| number_after(id, &prefix)).max().unwrap_or(0);
-        Ids { prefix, next: top + 1 }
-    }
-
-    fn fresh(&mut self) -> String {
-        let id = format!("{}{}", self.prefix, self.next);
-        self.next += 1;
-        id
-    }
-}
-
-/// Words of a text, for comparing descriptions.
-fn words(s: &str) -> HashSet<String> {
-    fold(s).split(' ').filter(|w| w.len() > 2).map(str::to_string).collect()
-}
-
-/// Share of words in common, in percent.
-fn overlap(a: &str, b: &str) -> u32 {
-    let (a, b) = (words(a), words(b));
-    let union = a.union(&b).count();
-    if union == 0 {
-        return 0;
-    }
-    (a.intersection(&b).count() * 100 / union) as u32
-}
-
-/// Pair each new item with an old one: `exact` first, then the best `close`
-/// score (0: no match). Returns, per new item, the index of its old one.
-fn pair<N, O>(
-    new: &[N],
-    old: &[O],
-    exact: impl Fn(&N, &O) -> bool,
-    close: impl Fn(usize, &N, usize, &O) -> u32,
-) -> Vec<Option<usize>> {
-    let mut out = vec![None; new.len()];
-    let mut used = vec![false; old.len()];
-    for (i, n) in new.iter().enumerate() {
-        if let Some(j) = (0..old.len()).find(|j| !used[*j] && exact(n, &old[*j])) {
-            out[i] = Some(j);
-            used[j] = true;
-        }
-    }
-    // The best remaining pairs first, so that an edit does not steal the
-    // old record of a closer match further down.
-    let mut scored: Vec<(u32, usize, usize)> = Vec::new();
-    for (i, n) in new.iter().enumerate().filter(|(i, _)| out[*i].is_none()) {
-        for (j, o) in old.iter().enumerate().filter(|(j, _)| !used[*j]) {
-            let s = close(i, n, j, o);
-            if s > 0 {
-                scored.push((s, i, j));
-            }
-        }
-    }
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    for (_, i, j) in scored {
-        if out[i].is_none() && !used[j] {
-            out[i] = Some(j);
-            used[j] = true;
-        }
-    }
-    out
 }
 
 /// Replace `plan`'s commitments, milestones, updates and their roles with the report's.
@@ -480,59 +367,4 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
     }
     derive::compute(ds);
     Ok(())
-}
-
-/// `seq` is the row's place in its file.
-fn renumber(ds: &mut Dataset) {
-    fn each<T>(rows: &mut [T], set: impl Fn(&mut T, i32)) {
-        for (i, r) in rows.iter_mut().enumerate() {
-            set(r, i as i32 + 1);
-        }
-    }
-    each(&mut ds.commitments, |r, s| r.seq = s);
-    each(&mut ds.milestones, |r, s| r.seq = s);
-    each(&mut ds.progress_updates, |r, s| r.seq = s);
-    each(&mut ds.roles, |r, s| r.seq = s);
-    each(&mut ds.retired, |r, s| r.seq = s);
-    each(&mut ds.headings, |r, s| r.seq = s);
-}
-
-/// Mentions curated on records of the report's document point at the line,
-/// within the record's new lines, that names their institution (the lines
-/// move when the platform inserts or removes text above them).
-fn relocate_mentions(ds: &mut Dataset, document: &str) {
-    let Some(doc) = ds.source_documents.iter().find(|d| d.id == document) else { return };
-    let lines: Vec<String> = canonical::text_lines(&doc.text).into_iter().map(fold).collect();
-    let mut names: HashMap<&str, Vec<String>> = HashMap::new();
-    for i in &ds.institutions {
-        names.entry(i.id.as_str()).or_default().push(fold(&i.name));
-    }
-    for a in &ds.aliases {
-        names.entry(a.institution_id.as_str()).or_default().push(fold(&a.alias));
-    }
-    let spans: HashMap<&str, &str> = ds
-        .commitments
-        .iter()
-        .map(|c| (c.id.as_str(), c.source_location.as_str()))
-        .chain(ds.milestones.iter().map(|m| (m.id.as_str(), m.source_location.as_str())))
-        .chain(ds.progress_updates.iter().map(|u| (u.id.as_str(), u.source_location.as_str())))
-        .collect();
-    let mut moved: Vec<(usize, String)> = Vec::new();
-    for (k, r) in ds.roles.iter().enumerate() {
-        if r.origin != RoleOrigin::Curated || r.role != Role::Mentioned || r.source_document != document {
-            continue;
-        }
-        let Some((a, b)) = spans.get(r.subject_id.as_str()).and_then(|l| canonical::parse_location(l)) else {
-            continue;
-        };
-        let known = names.get(r.institution_id.as_str()).map(Vec::as_slice).unwrap_or_default();
-        let at = (a..=b)
-            .find(|n| lines.get(n - 1).is_some_and(|l| known.iter().any(|name| crate::text::contains_word(l, name))));
-        if let Some(n) = at {
-            moved.push((k, loc(n, n)));
-        }
-    }
-    for (k, location) in moved {
-        ds.roles[k].source_location = location;
-    }
 }

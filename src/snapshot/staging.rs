@@ -1,0 +1,275 @@
+//! A revision's snapshot written into a staging folder beside the published
+//! ones, every file hashed on the way and synced on a thread of its own.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::formats::*;
+use super::{Error, FileEntry, Manifest, Published, Staged, PACKAGE_NAME};
+use crate::config::Config;
+use crate::revision::Revision;
+
+const CSV_MEDIA: &str = "text/csv; charset=utf-8";
+const XLSX_MEDIA: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn cannot_write(path: &Path, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
+    Error::Write { path: path.to_path_buf(), source: e.into() }
+}
+
+/// A file being written into the staging folder, hashed and counted on the way.
+struct Sink {
+    name: String,
+    path: PathBuf,
+    out: BufWriter<std::fs::File>,
+    sha: Sha256,
+    bytes: u64,
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.sha.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Writes to two writers: a CSV file and its entry in the ZIP.
+struct Tee<'a, A, B>(&'a mut A, &'a mut B);
+
+impl<A: Write, B: Write> Write for Tee<'_, A, B> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write_all(buf)?;
+        self.1.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()?;
+        self.1.flush()
+    }
+}
+
+/// The staging folder of one revision's snapshot. Each finished file goes to
+/// a thread that syncs it to disk while the next one is written.
+struct Staging<'a> {
+    dir: &'a Path,
+    rev: &'a Revision,
+    finished: std::sync::mpsc::Sender<(std::fs::File, PathBuf)>,
+}
+
+impl Staging<'_> {
+    fn create(&self, name: String) -> Result<(PathBuf, BufWriter<std::fs::File>), Error> {
+        let path = self.dir.join(&name);
+        let file = std::fs::File::create(&path).map_err(|e| cannot_write(&path, e))?;
+        Ok((path, BufWriter::with_capacity(1 << 18, file)))
+    }
+
+    fn sink(&self, name: String) -> Result<Sink, Error> {
+        let (path, out) = self.create(name.clone())?;
+        Ok(Sink { name, path, out, sha: Sha256::new(), bytes: 0 })
+    }
+
+    fn finish(&self, out: BufWriter<std::fs::File>, path: &Path) -> Result<(), Error> {
+        let file = out.into_inner().map_err(|e| cannot_write(path, e.into_error()))?;
+        let _ = self.finished.send((file, path.to_path_buf()));
+        Ok(())
+    }
+
+    /// A written file's manifest entry; `table` for a per-table file.
+    fn close(&self, mut sink: Sink, format: &str, media: &str, table: Option<&Published>) -> Result<FileEntry, Error> {
+        sink.flush().map_err(|e| cannot_write(&sink.path, e))?;
+        let Sink { name, path, out, sha, bytes } = sink;
+        self.finish(out, &path)?;
+        Ok(FileEntry {
+            name,
+            format: format.into(),
+            media_type: media.into(),
+            table: table.map(|t| t.table.to_string()),
+            rows: table.map(|t| t.rows.len()),
+            bytes,
+            sha256: hex::encode(sha.finalize()),
+        })
+    }
+
+    fn whole(&self, name: String, format: &str, media: &str, bytes: &[u8]) -> Result<FileEntry, Error> {
+        let mut sink = self.sink(name)?;
+        sink.write_all(bytes).map_err(|e| cannot_write(&sink.path, e))?;
+        self.close(sink, format, media, None)
+    }
+
+    /// A file written by a library that seeks (ZIP, XLSX): hashed by reading it back.
+    fn read_back(
+        &self,
+        out: BufWriter<std::fs::File>,
+        path: &Path,
+        format: &str,
+        media: &str,
+    ) -> Result<FileEntry, Error> {
+        self.finish(out, path)?;
+        let mut sha = Sha256::new();
+        let bytes = std::fs::File::open(path)
+            .and_then(|mut f| std::io::copy(&mut f, &mut sha))
+            .map_err(|e| cannot_write(path, e))?;
+        Ok(FileEntry {
+            name: path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+            format: format.into(),
+            media_type: media.into(),
+            table: None,
+            rows: None,
+            bytes,
+            sha256: hex::encode(sha.finalize()),
+        })
+    }
+
+    fn xlsx(&self, tables: &[Published]) -> Result<FileEntry, Error> {
+        let (path, mut out) = self.create(format!("{PACKAGE_NAME}-r{}.xlsx", self.rev.number))?;
+        workbook(tables, self.rev)?.save_to_writer(&mut out).map_err(|e| cannot_write(&path, e))?;
+        self.read_back(out, &path, "xlsx", XLSX_MEDIA)
+    }
+
+    /// Every table's CSV file, written into the ZIP (the data package) on
+    /// the way, then `datapackage.json`: (the CSVs, datapackage, ZIP).
+    fn csv_and_zip(
+        &self,
+        config: &Config,
+        tables: &[Published],
+    ) -> Result<(Vec<FileEntry>, FileEntry, FileEntry), Error> {
+        use chrono::{Datelike, Timelike};
+        use zip::write::SimpleFileOptions;
+        let rev = self.rev;
+        let (path, out) = self.create(format!("{PACKAGE_NAME}-r{}.zip", rev.number))?;
+        let zip_error = |e: zip::result::ZipError| cannot_write(&path, e);
+        let when = chrono::DateTime::parse_from_rfc3339(&rev.created_at).map_err(|e| Error::RevisionTime(e.into()))?;
+        let stamp = zip::DateTime::from_date_and_time(
+            when.year() as u16,
+            when.month() as u8,
+            when.day() as u8,
+            when.hour() as u8,
+            when.minute() as u8,
+            when.second() as u8,
+        )
+        .map_err(|e| Error::RevisionTime(e.into()))?;
+        let options = SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(DEFLATE_LEVEL))
+            .last_modified_time(stamp)
+            .unix_permissions(0o644);
+        let inner = |name: &str| format!("{PACKAGE_NAME}-r{}/{name}", rev.number);
+        let mut zip = zip::ZipWriter::new(out);
+        let mut csvs = Vec::with_capacity(tables.len());
+        for t in tables {
+            let mut sink = self.sink(format!("{}.csv", t.table))?;
+            zip.start_file(inner(&sink.name), options).map_err(zip_error)?;
+            write_csv(&t.columns, &t.rows, false, Tee(&mut sink, &mut zip)).map_err(|e| cannot_write(&sink.path, e))?;
+            csvs.push(self.close(sink, "csv", CSV_MEDIA, Some(t))?);
+        }
+        let package = serde_json::to_vec_pretty(&datapackage(config, rev, &csvs)).unwrap_or_default();
+        zip.start_file(inner("datapackage.json"), options).map_err(zip_error)?;
+        zip.write_all(&package).map_err(|e| cannot_write(&path, e))?;
+        let package = self.whole("datapackage.json".into(), "datapackage", "application/json", &package)?;
+        let out = zip.finish().map_err(zip_error)?;
+        let zip = self.read_back(out, &path, "zip", "application/zip")?;
+        Ok((csvs, package, zip))
+    }
+
+    /// A table's Excel CSV, JSON and NDJSON files.
+    fn other_table_files(&self, t: &Published) -> Result<[FileEntry; 3], Error> {
+        let mut excel = self.sink(format!("{}-excel.csv", t.table))?;
+        write_csv(&t.columns, &t.rows, true, &mut excel).map_err(|e| cannot_write(&excel.path, e))?;
+        let excel = self.close(excel, "csv-excel", CSV_MEDIA, Some(t))?;
+        let (mut json, mut nd) = (self.sink(format!("{}.json", t.table))?, self.sink(format!("{}.ndjson", t.table))?);
+        write_json(&t.columns, &t.rows, &mut json, &mut nd).map_err(|e| cannot_write(&json.path, e))?;
+        let json = self.close(json, "json", "application/json", Some(t))?;
+        Ok([excel, json, self.close(nd, "ndjson", "application/x-ndjson", Some(t))?])
+    }
+
+    /// Every file, listed in manifest order: per table its CSV, Excel CSV,
+    /// JSON and NDJSON, then `datapackage.json`, the XLSX, the ZIP and
+    /// `SHA256SUMS`. The XLSX, the CSVs with the ZIP, and the other per-table
+    /// files are written at the same time where there are threads for them.
+    fn all(&self, config: &Config, tables: &[Published]) -> Result<Vec<FileEntry>, Error> {
+        let started = std::time::Instant::now();
+        let (xlsx, (zipped, others)) = rayon::join(
+            || {
+                let x = self.xlsx(tables);
+                log::debug!("snapshot: XLSX at {:.2} s", started.elapsed().as_secs_f64());
+                x
+            },
+            || {
+                rayon::join(
+                    || {
+                        let z = self.csv_and_zip(config, tables);
+                        log::debug!("snapshot: CSV and ZIP at {:.2} s", started.elapsed().as_secs_f64());
+                        z
+                    },
+                    || {
+                        let o = tables.iter().map(|t| self.other_table_files(t)).collect::<Result<Vec<_>, _>>();
+                        log::debug!("snapshot: Excel CSV, JSON, NDJSON at {:.2} s", started.elapsed().as_secs_f64());
+                        o
+                    },
+                )
+            },
+        );
+        let (csvs, package, zip) = zipped?;
+        let mut out = Vec::with_capacity(tables.len() * 4 + 4);
+        for (csv, others) in csvs.into_iter().zip(others?) {
+            out.push(csv);
+            out.extend(others);
+        }
+        out.extend([package, xlsx?, zip]);
+        let sums: String = out.iter().map(|e| format!("{}  {}\n", e.sha256, e.name)).collect();
+        out.push(self.whole("SHA256SUMS".into(), "sha256sums", "text/plain; charset=utf-8", sums.as_bytes())?);
+        Ok(out)
+    }
+}
+
+/// Write every file of a revision's snapshot into a staging folder beside
+/// the published ones, straight from the rows (no file is held in memory
+/// whole), each synced to disk on a thread of its own once finished;
+/// `manifest.json` last. On failure (a full disk, say) nothing half-written
+/// is left behind. [`publish_staged`] renames the folder into place.
+pub fn build_staged(config: &Config, tables: &[Published], rev: &Revision) -> Result<Staged, Error> {
+    std::fs::create_dir_all(&config.snapshot_dir)
+        .map_err(|source| Error::CreateDir { dir: config.snapshot_dir.clone(), source })?;
+    let staged = Staged::create(&config.snapshot_dir, rev.number)?;
+    let tmp = staged.dir();
+    let files = std::thread::scope(|scope| {
+        let (finished, synced) = std::sync::mpsc::channel::<(std::fs::File, PathBuf)>();
+        let syncer = scope.spawn(move || {
+            let mut first = Ok(());
+            for (file, path) in synced {
+                // Same Last-Modified on every replica: the revision's time.
+                let _ = file.set_modified(rev.modified);
+                if first.is_ok() {
+                    first = file.sync_all().map_err(|e| cannot_write(&path, e));
+                }
+            }
+            first
+        });
+        let files = Staging { dir: tmp, rev, finished }.all(config, tables);
+        let synced = syncer.join().unwrap_or(Err(Error::SyncPanicked));
+        files.and_then(|files| synced.map(|()| files))
+    });
+    // On failure, dropping `staged` removes it: nothing half-written stays.
+    files.and_then(|files| {
+        let manifest = Manifest { revision: rev.number, created_at: rev.created_at.clone(), files };
+        write_file(&tmp.join("manifest.json"), &serde_json::to_vec_pretty(&manifest).unwrap_or_default(), rev)
+    })?;
+    Ok(staged)
+}
+
+fn write_file(path: &Path, bytes: &[u8], rev: &Revision) -> Result<(), Error> {
+    let mut f = std::fs::File::create(path).map_err(|e| cannot_write(path, e))?;
+    f.write_all(bytes).map_err(|e| cannot_write(path, e))?;
+    f.sync_all().map_err(|e| cannot_write(path, e))?;
+    // Same Last-Modified on every replica: the revision's time.
+    let _ = f.set_modified(rev.modified);
+    Ok(())
+}
