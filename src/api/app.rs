@@ -11,7 +11,7 @@ use actix_web::{get, middleware, web, App, HttpMessage, HttpRequest, HttpRespons
 use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::http::collection::Routes;
+use super::http::collection::{Pages, Routes};
 use super::http::negotiate::CsvSuffix;
 use super::http::{caching, edge, error::ApiError, state::AppState};
 use super::openapi::{add_shared_responses, ApiDoc};
@@ -24,8 +24,18 @@ use super::resources::quality_findings::QualityFindings;
 use super::resources::source_documents::SourceDocuments;
 use super::resources::{changes, downloads, feeds, health, index, landing, search};
 
-/// Pages served beside the documented operations.
-const PAGES: &[&str] = &["/", "/docs"];
+/// Pages served beside the documented operations: the home pages, the
+/// API documentation, the stylesheet, and every collection's pages.
+static PAGES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let mut out: Vec<String> = ["/", "/en", "/en/", "/docs", "/static/site.css"].map(String::from).into();
+    for (_, names) in super::pages::COLLECTIONS {
+        for lang in [super::pages::Lang::Es, super::pages::Lang::En] {
+            out.push(names.path(lang));
+            out.push(format!("{}/{{id}}", names.path(lang)));
+        }
+    }
+    out
+});
 
 /// Every documented operation, registered on `app`; also the OpenAPI
 /// document they make.
@@ -91,11 +101,15 @@ pub async fn serve_openapi() -> HttpResponse {
 /// method) from 404: the document's paths and the pages.
 static KNOWN: LazyLock<Vec<ResourceDef>> = LazyLock::new(|| {
     let doc = openapi();
-    doc.paths.paths.keys().map(String::as_str).chain(PAGES.iter().copied()).map(ResourceDef::new).collect()
+    doc.paths.paths.keys().map(String::as_str).chain(PAGES.iter().map(String::as_str)).map(ResourceDef::new).collect()
 });
 
 async fn docs_redirect() -> HttpResponse {
     HttpResponse::MovedPermanently().insert_header((header::LOCATION, "/docs/")).finish()
+}
+
+async fn english_home_redirect() -> HttpResponse {
+    HttpResponse::MovedPermanently().insert_header((header::LOCATION, "/en/")).finish()
 }
 
 /// Anything no route took: 405 with `Allow` on a known path (204 for a plain
@@ -167,7 +181,17 @@ pub fn build_app(
         ])
         .max_age(86400);
     app.route("/docs", web::get().to(docs_redirect))
-        .route("/", web::get().to(landing::page))
+        .route("/", web::get().to(landing::es))
+        .route("/en/", web::get().to(landing::en))
+        .route("/en", web::get().to(english_home_redirect))
+        .route("/static/site.css", web::get().to(super::pages::stylesheet))
+        .service(Pages::<Plans>::new())
+        .service(Pages::<Commitments>::new())
+        .service(Pages::<Milestones>::new())
+        .service(Pages::<ProgressUpdates>::new())
+        .service(Pages::<Institutions>::new())
+        .service(Pages::<QualityFindings>::new())
+        .service(Pages::<SourceDocuments>::new())
         .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/v1/openapi.json")))
         .default_service(web::to(fallback))
         .wrap_fn(|mut req, srv| {

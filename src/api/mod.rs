@@ -5,6 +5,7 @@
 pub mod app;
 pub mod http;
 pub mod openapi;
+pub mod pages;
 pub mod resources;
 
 pub use app::build_app;

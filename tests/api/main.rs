@@ -21,6 +21,7 @@ mod institutions;
 mod landing;
 mod meta;
 mod milestones;
+mod pages;
 mod plans;
 mod progress_updates;
 mod publishing;

@@ -16,7 +16,7 @@ use crate::revision::Revision;
 
 /// Paths whose responses depend only on the revision and the request.
 fn cacheable(path: &str) -> bool {
-    (path == "/" || path == "/v1" || path.starts_with("/v1/"))
+    (path == "/" || path == "/v1" || path.starts_with("/v1/") || crate::api::pages::is_page(path))
         && !path.starts_with("/v1/downloads/r")
         && !path.starts_with("/v1/downloads/latest/")
 }
@@ -25,7 +25,7 @@ fn cacheable(path: &str) -> bool {
 /// are not written they list an older revision's, which must not be kept or
 /// validated under the current revision's tag.
 fn lists_downloads(path: &str) -> bool {
-    path == "/" || path == "/v1/downloads" || path == "/v1/downloads.csv"
+    path == "/" || path == "/en/" || path == "/v1/downloads" || path == "/v1/downloads.csv"
 }
 
 /// The strong validator for one representation of one URL at one revision.

@@ -6,6 +6,8 @@
 //! `/v1/{path}` (a JSON page, a CSV page, or the whole list as one CSV
 //! stream) and `/v1/{path}/{id}` (JSON detail or one CSV row) through the
 //! one path below, and writes both operations into the OpenAPI document.
+//! [`Pages`] serves the same two through the same path as HTML for people,
+//! in Spanish (`/compromisos`) and English (`/en/commitments`).
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -23,6 +25,7 @@ use super::params;
 use super::query::{names_of, QueryArgs};
 use super::state::AppState;
 use super::stream;
+use crate::api::pages::{self, table, Lang};
 use crate::db::DbConnection;
 use crate::models::list::{BadCursor, Page, SortValue};
 use crate::models::names::NameIndex;
@@ -176,26 +179,103 @@ impl<C: Collection> HttpServiceFactory for Routes<C> {
         // Other methods fall through to the app's fallback (405 with Allow).
         web::resource(format!("/{}", C::PATH))
             .guard(guard::Get())
-            .route(web::get().to(move |req: HttpRequest, state: web::Data<AppState>| list::<C>(a.clone(), req, state)))
+            .route(
+                web::get().to(move |req: HttpRequest, state: web::Data<AppState>| {
+                    list::<C>(Site::Api, a.clone(), req, state)
+                }),
+            )
             .register(config);
         web::resource(format!("/{}/{{id}}", C::PATH))
             .guard(guard::Get())
-            .route(
-                web::get()
-                    .to(move |req: HttpRequest, state: web::Data<AppState>| item::<C>(accepted.clone(), req, state)),
-            )
+            .route(web::get().to(move |req: HttpRequest, state: web::Data<AppState>| {
+                item::<C>(Site::Api, accepted.clone(), req, state)
+            }))
             .register(config);
     }
 }
 
-/// `GET /v1/{path}`: a page as JSON or CSV, or with `all=1` every row as CSV.
+/// Both routes of a collection as pages for people, in both languages.
+pub struct Pages<C>(PhantomData<C>);
+
+impl<C: Collection> Pages<C> {
+    pub fn new() -> Self {
+        Pages(PhantomData)
+    }
+}
+
+impl<C: Collection> Default for Pages<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<C: Collection> HttpServiceFactory for Pages<C> {
+    fn register(self, config: &mut AppService) {
+        let accepted = Arc::new(Accepted::of::<C>());
+        let names = pages::names_of(C::PATH).expect("every collection has pages");
+        for lang in [Lang::Es, Lang::En] {
+            let (a, b) = (accepted.clone(), accepted.clone());
+            web::resource(names.path(lang))
+                .guard(guard::Get())
+                .route(web::get().to(move |req: HttpRequest, state: web::Data<AppState>| {
+                    let a = a.clone();
+                    async move {
+                        let r = req.clone();
+                        list::<C>(Site::Page(lang), a, req, state)
+                            .await
+                            .unwrap_or_else(|e| pages::error_page(lang, &r, e))
+                    }
+                }))
+                .register(config);
+            web::resource(format!("{}/{{id}}", names.path(lang)))
+                .guard(guard::Get())
+                .route(web::get().to(move |req: HttpRequest, state: web::Data<AppState>| {
+                    let b = b.clone();
+                    async move {
+                        let r = req.clone();
+                        item::<C>(Site::Page(lang), b, req, state)
+                            .await
+                            .unwrap_or_else(|e| pages::error_page(lang, &r, e))
+                    }
+                }))
+                .register(config);
+        }
+    }
+}
+
+/// Whom a route serves: clients of the API (JSON or CSV, negotiated), or
+/// people (an HTML page in their language).
+#[derive(Clone, Copy)]
+enum Site {
+    Api,
+    Page(Lang),
+}
+
+/// What a column holds, in words, from the data dictionary of the
+/// collection's published table.
+fn column_help<C: Collection>() -> impl Fn(&str, Lang) -> Option<String> {
+    let columns = crate::publication::dictionary::public(&C::PATH.replace('-', "_"));
+    move |column, lang| {
+        columns.iter().find(|c| c.column == column).map(|c| match lang {
+            Lang::Es => c.description_es.clone(),
+            Lang::En => c.description_en.clone(),
+        })
+    }
+}
+
+/// `GET /v1/{path}`: a page as JSON or CSV, or with `all=1` every row as
+/// CSV; for people, a page of the table.
 async fn list<C: Collection>(
+    site: Site,
     accepted: Arc<Accepted>,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let args = QueryArgs::parse(&req, &accepted.list)?.with_cursor_key(&state.cursor_key()?);
-    let repr = Representation::of(&req, &args)?;
+    let repr = match site {
+        Site::Api => Representation::of(&req, &args)?,
+        Site::Page(_) => Representation::html(),
+    };
     let filters: C::Params = params::from_query(&args)?;
     let paging: PageParams = params::from_query(&args)?;
     let (page, label) = pagination::page::<C::Sort>(&args, &paging)?;
@@ -223,6 +303,7 @@ async fn list<C: Collection>(
     }
     let limit = page.limit;
     let a = args.clone();
+    let sort_label = label.clone();
     let csv = CsvWriter { bom: repr.bom };
     let body = state
         .db(move |c| {
@@ -230,9 +311,15 @@ async fn list<C: Collection>(
             let (rows, total) = C::page(c, &filter, &page)?.map_err(|_| pagination::bad_cursor())?;
             let sort = page.sort;
             let (rows, next) = pagination::finish(rows, limit, &label, &a, |r| C::key(sort, r));
-            Ok(match repr.format {
-                Format::Json => (Body::Json(C::records(c, rows)?), total, next),
-                Format::Csv => {
+            Ok(match (site, repr.format) {
+                (Site::Page(_), _) => {
+                    // The table shows what the CSV holds, cell for cell.
+                    let sources = C::csv_sources(c, rows)?;
+                    let file = csv.file(C::PATH.to_string(), C::CSV_HEADERS, sources.iter().map(C::csv_row))?;
+                    (Body::Table(table::cells(&file.body)?), total, next)
+                }
+                (Site::Api, Format::Json) => (Body::Json(C::records(c, rows)?), total, next),
+                (Site::Api, Format::Csv) => {
                     let sources = C::csv_sources(c, rows)?;
                     let file = csv.file(C::PATH.to_string(), C::CSV_HEADERS, sources.iter().map(C::csv_row))?;
                     (Body::Csv(file), total, next)
@@ -242,9 +329,30 @@ async fn list<C: Collection>(
         .await?;
     let (body, total, next) = body;
     let position = Position::new(&req, &args, repr, total, limit, next);
-    Ok(match body {
-        Body::Json(records) => position.json(records),
-        Body::Csv(file) => position.stamp(super::negotiate::csv_response(&file.name, file.body)),
+    Ok(match (body, site) {
+        (Body::Json(records), _) => position.json(records),
+        (Body::Csv(file), _) => position.stamp(super::negotiate::csv_response(&file.name, file.body)),
+        (Body::Table(cells), Site::Page(lang)) => {
+            let names = pages::names_of(C::PATH).expect("every collection has pages");
+            let sortable: Vec<&str> = <C::Sort as SortField>::FIELDS.iter().map(|(n, _, _)| *n).collect();
+            let help = column_help::<C>();
+            let page = table::ListContext {
+                lang,
+                base: &state.config.public_url,
+                api_path: C::PATH,
+                names,
+                headers: C::CSV_HEADERS,
+                help: &help,
+                sortable: &sortable,
+                sort: &sort_label,
+                args: &args,
+                total,
+                next: position.next.clone(),
+            }
+            .page(table::rows(lang, C::PATH, C::CSV_HEADERS, cells));
+            position.stamp(pages::html(actix_web::http::StatusCode::OK, &page)?)
+        }
+        _ => return Err(ApiError::Internal("a body for another site".into())),
     })
 }
 
@@ -252,16 +360,25 @@ async fn list<C: Collection>(
 enum Body<T> {
     Json(T),
     Csv(CsvFile),
+    /// A page's rows as text, for a table.
+    Table(Vec<Vec<String>>),
+    /// A record as JSON values, for its page.
+    Record(serde_json::Value),
 }
 
-/// `GET /v1/{path}/{id}`: the detail as JSON, or the record's CSV.
+/// `GET /v1/{path}/{id}`: the detail as JSON, or the record's CSV; for
+/// people, the record's page.
 async fn item<C: Collection>(
+    site: Site,
     accepted: Arc<Accepted>,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let args = QueryArgs::parse(&req, &accepted.item)?;
-    let repr = Representation::of(&req, &args)?;
+    let repr = match site {
+        Site::Api => Representation::of(&req, &args)?,
+        Site::Page(_) => Representation::html(),
+    };
     let p: C::ItemParams = params::from_query(&args)?;
     // A `.csv` suffix has already been taken off by the middleware.
     let id = req.match_info().get("id").unwrap_or_default().to_string();
@@ -272,14 +389,32 @@ async fn item<C: Collection>(
                 true => ApiError::missing(c, C::RECORD, C::LABEL, &id),
                 false => ApiError::not_found(C::LABEL, &id),
             })?;
-            Ok(match repr.format {
-                Format::Json => Body::Json(C::detail(c, row, p)?),
-                Format::Csv => Body::Csv(C::item_csv(c, row, p, csv)?),
+            Ok(match (site, repr.format) {
+                (Site::Page(_), _) => Body::Record(
+                    serde_json::to_value(C::detail(c, row, p)?).map_err(|e| ApiError::Internal(e.to_string()))?,
+                ),
+                (Site::Api, Format::Json) => Body::Json(C::detail(c, row, p)?),
+                (Site::Api, Format::Csv) => Body::Csv(C::item_csv(c, row, p, csv)?),
             })
         })
         .await?;
-    Ok(match body {
-        Body::Json(detail) => super::negotiate::json(&detail),
-        Body::Csv(file) => super::negotiate::csv_response(&file.name, file.body),
+    Ok(match (body, site) {
+        (Body::Json(detail), _) => super::negotiate::json(&detail),
+        (Body::Csv(file), _) => super::negotiate::csv_response(&file.name, file.body),
+        (Body::Record(detail), Site::Page(lang)) => {
+            let id = req.match_info().get("id").unwrap_or_default();
+            let help = column_help::<C>();
+            let page = pages::record::RecordContext {
+                lang,
+                base: &state.config.public_url,
+                api_path: C::PATH,
+                names: pages::names_of(C::PATH).expect("every collection has pages"),
+                id,
+                help: &help,
+            }
+            .page(detail);
+            pages::html(actix_web::http::StatusCode::OK, &page)?
+        }
+        _ => return Err(ApiError::Internal("a body for another site".into())),
     })
 }

@@ -132,7 +132,8 @@ pub async fn edge(
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(HTML_CSP));
     }
     let error = res.status().is_client_error() || res.status().is_server_error();
-    if problem || error {
+    // A page's error is a page (`pages::error_page`); everything else's is a problem.
+    if problem || (error && !html) {
         // Problems are small and built in memory: add the request id. An
         // error some library answered in its own words (CORS, say) becomes
         // a problem too, its words the detail.

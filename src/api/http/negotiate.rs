@@ -86,6 +86,12 @@ impl Representation {
         Ok(Representation { format, bom: p.bom.unwrap_or(false), suffix })
     }
 
+    /// A page for people: the representation does not apply (the route
+    /// decides HTML); JSON stands in where a list needs a format.
+    pub fn html() -> Representation {
+        Representation { format: Format::Json, bom: false, suffix: false }
+    }
+
     /// Rows as a CSV response named `name`.csv (RFC 4180, a header row even
     /// without rows), starting with a byte-order mark when asked for.
     pub fn csv<R: Serialize>(

@@ -1,0 +1,202 @@
+//! One record as a page: the fields of its JSON detail as a list, its
+//! nested lists (milestones, updates, roles, findings…) as tables, with the
+//! same links as the tables (records, source lines, web addresses).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use serde_json::Value;
+
+use super::table::{link, Cell};
+use super::{Alternate, Frame, Lang, PageNames};
+
+pub struct Field {
+    pub name: String,
+    pub help: String,
+    pub cell: Cell,
+}
+
+/// A nested list of objects, as a table.
+pub struct SubTable {
+    pub name: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// A source document's text, a line per row with its anchor.
+pub struct Line {
+    pub number: i64,
+    pub text: String,
+}
+
+#[derive(Template)]
+#[template(path = "record.html")]
+pub struct RecordPage {
+    pub frame: Frame,
+    pub heading: String,
+    pub fields: Vec<Field>,
+    pub tables: Vec<SubTable>,
+    pub lines: Vec<Line>,
+    pub json: String,
+    pub csv: String,
+}
+
+/// The text of a scalar, as the CSV writes it (`null`: empty).
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
+            items.iter().map(text_of).collect::<Vec<_>>().join("; ")
+        }
+        other => other.to_string(),
+    }
+}
+
+fn scalar(v: &Value) -> bool {
+    match v {
+        Value::Object(_) => false,
+        Value::Array(items) => items.iter().all(|i| !i.is_object() && !i.is_array()),
+        _ => true,
+    }
+}
+
+/// Which collection a nested list's objects belong to, by the list's name.
+fn collection_of(key: &str) -> Option<&'static str> {
+    [
+        ("plans", "plans"),
+        ("commitments", "commitments"),
+        ("milestones", "milestones"),
+        ("updates", "progress-updates"),
+        ("institutions", "institutions"),
+        ("findings", "quality-findings"),
+        ("documents", "source-documents"),
+    ]
+    .iter()
+    .find(|(suffix, _)| key.ends_with(suffix))
+    .map(|(_, path)| *path)
+}
+
+/// Flatten `object` into fields (`prefix.name` for nested objects) and
+/// tables (lists of objects).
+fn walk(
+    lang: Lang,
+    api_path: &str,
+    prefix: &str,
+    object: &serde_json::Map<String, Value>,
+    help: &dyn Fn(&str, Lang) -> Option<String>,
+    fields: &mut Vec<Field>,
+    tables: &mut Vec<SubTable>,
+) {
+    let texts: Vec<(String, String)> =
+        object.iter().filter(|(_, v)| scalar(v)).map(|(k, v)| (k.clone(), text_of(v))).collect();
+    let row: HashMap<&str, &str> = texts.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    for (k, v) in object {
+        let name = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        match v {
+            Value::Object(inner) => walk(lang, api_path, &name, inner, help, fields, tables),
+            Value::Array(items) if !scalar(v) => {
+                let target = collection_of(k).unwrap_or("");
+                tables.push(sub_table(lang, target, &name, items));
+            }
+            _ => {
+                let text = row.get(k.as_str()).copied().unwrap_or_default();
+                let link = link(lang, if prefix.is_empty() { api_path } else { "" }, k, text, &row);
+                fields.push(Field {
+                    name: name.clone(),
+                    help: help(k, lang).unwrap_or_default(),
+                    cell: Cell {
+                        text: text.to_string(),
+                        external: link.as_ref().is_some_and(|l| l.1),
+                        href: link.map(|l| l.0),
+                    },
+                });
+            }
+        }
+    }
+}
+
+fn sub_table(lang: Lang, api_path: &str, name: &str, items: &[Value]) -> SubTable {
+    let mut headers: Vec<String> = Vec::new();
+    for item in items {
+        if let Value::Object(o) = item {
+            for (k, v) in o {
+                if scalar(v) && !headers.contains(k) {
+                    headers.push(k.clone());
+                }
+            }
+        }
+    }
+    let rows = items
+        .iter()
+        .map(|item| {
+            let texts: Vec<String> = headers.iter().map(|h| item.get(h).map(text_of).unwrap_or_default()).collect();
+            let row: HashMap<&str, &str> =
+                headers.iter().map(String::as_str).zip(texts.iter().map(String::as_str)).collect();
+            headers
+                .iter()
+                .zip(&texts)
+                .map(|(h, v)| {
+                    let link = link(lang, api_path, h, v, &row);
+                    Cell { text: v.clone(), external: link.as_ref().is_some_and(|l| l.1), href: link.map(|l| l.0) }
+                })
+                .collect()
+        })
+        .collect();
+    SubTable { name: name.to_string(), headers, rows }
+}
+
+/// Everything a record page needs besides its detail.
+pub struct RecordContext<'a> {
+    pub lang: Lang,
+    pub base: &'a str,
+    pub api_path: &'a str,
+    pub names: &'a PageNames,
+    pub id: &'a str,
+    pub help: &'a dyn Fn(&str, Lang) -> Option<String>,
+}
+
+impl RecordContext<'_> {
+    pub fn page(self, detail: Value) -> RecordPage {
+        let RecordContext { lang, base, api_path, names, id, help } = self;
+        let (mut fields, mut tables) = (Vec::new(), Vec::new());
+        let mut lines = Vec::new();
+        if let Value::Object(o) = &detail {
+            let mut o = o.clone();
+            // A source document's text is shown as numbered lines.
+            if let Some(Value::Array(ls)) = o.remove("lines") {
+                lines = ls
+                    .iter()
+                    .map(|l| Line {
+                        number: l.get("number").and_then(Value::as_i64).unwrap_or(0),
+                        text: l.get("text").and_then(Value::as_str).unwrap_or_default().to_string(),
+                    })
+                    .collect();
+            }
+            walk(lang, api_path, "", &o, help, &mut fields, &mut tables);
+        }
+        let title = ["title", "name", "document.title", "description", "code", "number"]
+            .iter()
+            .find_map(|k| fields.iter().find(|f| f.name == *k && !f.cell.text.is_empty()))
+            .map(|f| f.cell.text.clone())
+            .unwrap_or_else(|| id.to_string());
+        let heading = title.chars().take(300).collect::<String>();
+        let path = |l: Lang| format!("{}/{}", names.path(l), super::encode(id));
+        let mut frame = Frame::new(
+            lang,
+            base,
+            format!("{} — {}", heading.chars().take(90).collect::<String>(), names.title(lang)),
+            lang.text().site_description,
+            path(Lang::Es),
+            path(Lang::En),
+            Some(api_path),
+        );
+        let json = format!("/v1/{api_path}/{}", super::encode(id));
+        let csv = format!("{json}.csv");
+        frame.alternates = vec![
+            Alternate { media: "application/json", href: json.clone() },
+            Alternate { media: "text/csv", href: csv.clone() },
+        ];
+        RecordPage { frame, heading, fields, tables, lines, json, csv }
+    }
+}

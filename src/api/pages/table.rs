@@ -1,0 +1,249 @@
+//! A page of a collection as a table for people: the columns of its CSV,
+//! each cell as text, with links where a column names a record, a source
+//! line or a web address, sortable columns as links, and the next page.
+
+use std::collections::HashMap;
+
+use askama::Template;
+
+use super::{encode, record_path, Alternate, Frame, Lang, PageNames};
+use crate::api::http::error::ApiError;
+use crate::api::http::query::QueryArgs;
+
+pub struct Header {
+    pub name: String,
+    /// What the column holds, in the page's language (from the data dictionary).
+    pub help: String,
+    /// The link that sorts by this column (ascending, or descending when
+    /// it is the current ascending sort).
+    pub sort: Option<String>,
+    /// `ascending` or `descending` when the table is sorted by it.
+    pub sorted: Option<&'static str>,
+}
+
+pub struct Cell {
+    pub text: String,
+    pub href: Option<String>,
+    /// A link that leaves the site (evidence the sources cite).
+    pub external: bool,
+}
+
+/// A filter the page was asked for, and the link that drops it.
+pub struct Filter {
+    pub name: String,
+    pub value: String,
+    pub remove: String,
+}
+
+pub struct Download {
+    pub label: &'static str,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+pub struct ListPage {
+    pub frame: Frame,
+    pub total: i64,
+    pub headers: Vec<Header>,
+    pub rows: Vec<Vec<Cell>>,
+    pub filters: Vec<Filter>,
+    pub clear: Option<String>,
+    pub downloads: Vec<Download>,
+    pub next: Option<String>,
+    pub first: Option<String>,
+}
+
+/// The CSV bytes of a page read back as rows of text (the CSV writer is the
+/// one place that turns records into flat text; the table shows the same).
+pub fn cells(csv: &[u8]) -> Result<Vec<Vec<String>>, ApiError> {
+    let mut r = csv::ReaderBuilder::new().has_headers(true).from_reader(csv);
+    r.records()
+        .map(|rec| {
+            rec.map(|rec| rec.iter().map(str::to_string).collect())
+                .map_err(|e| ApiError::Internal(format!("reading back a CSV page: {e}")))
+        })
+        .collect()
+}
+
+/// The collection a column's value names, by the column's name.
+fn names_collection(column: &str, row: &HashMap<&str, &str>) -> Option<&'static str> {
+    Some(match column {
+        "plan_id" | "plan" => "plans",
+        "commitment_id" => "commitments",
+        "milestone_id" => "milestones",
+        "progress_update_id" => "progress-updates",
+        "institution_id" | "parent_id" => "institutions",
+        "source_document" | "document_id" => "source-documents",
+        "document" if row.contains_key("location") => "source-documents",
+        "subject_id" | "record_id" => {
+            let kind = row.get("subject_type").or_else(|| row.get("record_type"))?;
+            match *kind {
+                "plan" => "plans",
+                "commitment" => "commitments",
+                "milestone" => "milestones",
+                "progress_update" => "progress-updates",
+                "institution" => "institutions",
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// The first line a source location (`line 12`, `lines 12-15`) names.
+pub fn first_line(location: &str) -> Option<usize> {
+    crate::text::parse_location(location).map(|(a, _)| a)
+}
+
+/// Where a cell links to, if anywhere.
+pub fn link(
+    lang: Lang,
+    api_path: &str,
+    column: &str,
+    value: &str,
+    row: &HashMap<&str, &str>,
+) -> Option<(String, bool)> {
+    if value.is_empty() {
+        return None;
+    }
+    if column == "id" {
+        return record_path(lang, api_path, value).map(|h| (h, false));
+    }
+    // `source_location`, or `location` beside `document` in a `source` object.
+    if column == "source_location" || (column == "location" && row.contains_key("document")) {
+        let doc = row.get("source_document").or_else(|| row.get("document_id")).or_else(|| row.get("document"))?;
+        let line = first_line(value)?;
+        return record_path(lang, "source-documents", doc).map(|h| (format!("{h}#L{line}"), false));
+    }
+    if let Some(target) = names_collection(column, row) {
+        return record_path(lang, target, value).map(|h| (h, false));
+    }
+    if (value.starts_with("https://") || value.starts_with("http://")) && !value.contains(char::is_whitespace) {
+        return Some((value.to_string(), true));
+    }
+    None
+}
+
+/// One page's table: the columns (`headers`), the rows as text, links added.
+pub fn rows(lang: Lang, api_path: &str, headers: &[&str], rows: Vec<Vec<String>>) -> Vec<Vec<Cell>> {
+    rows.into_iter()
+        .map(|values| {
+            let by_name: HashMap<&str, &str> = headers.iter().copied().zip(values.iter().map(String::as_str)).collect();
+            values
+                .iter()
+                .zip(headers)
+                .map(|(v, h)| {
+                    let link = link(lang, api_path, h, v, &by_name);
+                    Cell { text: v.clone(), external: link.as_ref().is_some_and(|l| l.1), href: link.map(|l| l.0) }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Everything the list page needs beyond its rows.
+pub struct ListContext<'a> {
+    pub lang: Lang,
+    pub base: &'a str,
+    pub api_path: &'a str,
+    pub names: &'a PageNames,
+    pub headers: &'a [&'a str],
+    /// What each column holds, by language (from the data dictionary).
+    pub help: &'a dyn Fn(&str, Lang) -> Option<String>,
+    /// The sortable columns, and the sort as asked (`-field` or `field`).
+    pub sortable: &'a [&'a str],
+    pub sort: &'a str,
+    pub args: &'a QueryArgs,
+    pub total: i64,
+    pub next: Option<String>,
+}
+
+/// The query string of `args` without the cursor, with `name` set to
+/// `value` (or dropped).
+fn query_with(args: &QueryArgs, name: &str, value: Option<&str>) -> String {
+    let mut pairs: Vec<(&str, &str)> = args
+        .pairs()
+        .iter()
+        .filter(|(k, _)| k != "cursor" && k != name)
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    if let Some(v) = value {
+        pairs.push((name, v));
+    }
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+fn with_query(path: &str, query: &str) -> String {
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+impl ListContext<'_> {
+    pub fn page(self, rows: Vec<Vec<Cell>>) -> ListPage {
+        let ListContext { lang, base, api_path, names, headers, help, sortable, sort, args, total, next } = self;
+        let t = lang.text();
+        let query = query_with(args, "", None);
+        let path_es = with_query(&names.path(Lang::Es), &query);
+        let path_en = with_query(&names.path(Lang::En), &query);
+        let here = names.path(lang);
+        let mut frame = Frame::new(lang, base, names.title(lang), t.site_description, path_es, path_en, Some(api_path));
+        let api = with_query(&format!("/v1/{api_path}"), &query_with(args, "limit", None));
+        // Every row of this view, not only this page: the CSV stream.
+        let all_csv = query_with(args, "limit", None);
+        let all_csv = with_query(
+            &format!("/v1/{api_path}.csv"),
+            &[all_csv.as_str(), "all=1"].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("&"),
+        );
+        frame.alternates = vec![
+            Alternate { media: "application/json", href: api.clone() },
+            Alternate { media: "text/csv", href: all_csv.clone() },
+        ];
+        let downloads = vec![
+            Download { label: t.csv_for_excel, href: format!("{all_csv}&bom=1") },
+            Download { label: "CSV", href: all_csv },
+            Download { label: "JSON", href: api },
+        ];
+        let (desc, current) = match sort.strip_prefix('-') {
+            Some(f) => (true, f),
+            None => (false, sort),
+        };
+        let headers = headers
+            .iter()
+            .map(|h| {
+                let is_current = *h == current && sortable.contains(h);
+                let sort = sortable.contains(h).then(|| {
+                    let value = if is_current && !desc { format!("-{h}") } else { h.to_string() };
+                    with_query(&here, &query_with(args, "sort", Some(&value)))
+                });
+                Header {
+                    name: h.to_string(),
+                    help: help(h, lang).unwrap_or_default(),
+                    sort,
+                    sorted: is_current.then_some(if desc { "descending" } else { "ascending" }),
+                }
+            })
+            .collect();
+        let filters: Vec<Filter> = args
+            .pairs()
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "cursor" | "sort" | "limit"))
+            .map(|(k, v)| Filter {
+                name: k.clone(),
+                value: v.clone(),
+                remove: with_query(&here, &query_with(args, k, None)),
+            })
+            .collect();
+        let clear = (!filters.is_empty()).then(|| here.clone());
+        let first = args.str("cursor").map(|_| with_query(&here, &query));
+        ListPage { frame, total, headers, rows, filters, clear, downloads, next, first }
+    }
+}
+
+/// `encode` for templates that build query strings by hand.
+pub fn q(s: &str) -> String {
+    encode(s)
+}

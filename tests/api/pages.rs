@@ -1,0 +1,163 @@
+//! Pages for people: every collection as a table and every record as a
+//! page, in Spanish and English, served through the same collection path
+//! as the JSON and CSV (`Pages<C>`), with the same rows, links to the
+//! source lines, errors as pages, and the API's caching.
+
+use crate::helpers::*;
+use crate::{read_only, read_only_bundled};
+
+/// (API path, Spanish page, English page)
+const PAGES: &[(&str, &str, &str)] = &[
+    ("plans", "/planes", "/en/plans"),
+    ("commitments", "/compromisos", "/en/commitments"),
+    ("milestones", "/hitos", "/en/milestones"),
+    ("progress-updates", "/avances", "/en/progress-updates"),
+    ("institutions", "/instituciones", "/en/institutions"),
+    ("quality-findings", "/hallazgos", "/en/findings"),
+    ("source-documents", "/fuentes", "/en/sources"),
+];
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn urldecode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().unwrap().1.into_owned()
+}
+
+fn hrefs(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].replace("&amp;", "&").replace("&#38;", "&"))
+        .collect()
+}
+
+/// The ids linked from the table's `id` column, in order.
+fn row_ids(html: &str, page: &str) -> Vec<String> {
+    let body = &html[html.find("<tbody>").map_or(html.len(), |i| i)..];
+    body.split("<tr><td><a href=\"")
+        .skip(1)
+        .filter_map(|s| s.strip_prefix(&format!("{page}/")))
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .collect()
+}
+
+read_only!(every_collection_has_a_table_page_in_both_languages_with_the_api_rows, |app| {
+    for (api, es, en) in PAGES {
+        for (page, lang, other) in [(es, "es", en), (en, "en", es)] {
+            let res = app.get(&format!("{page}?limit=5"));
+            assert_eq!(res.status(), 200, "{page}");
+            assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+            assert!(res.headers().contains_key("etag"), "{page} is cached like the API");
+            let html = res.text().unwrap().replace("&#38;", "&amp;");
+            assert!(html.starts_with("<!doctype html>\n<html lang=\"") && html.contains(&format!("lang=\"{lang}\"")));
+            // Each language links the other, with hreflang.
+            assert!(html.contains(&format!(
+                "hreflang=\"{}\" href=\"{other}?limit=5\"",
+                if lang == "es" { "en" } else { "es" }
+            )));
+            // The same rows, in the same order, and the same total as the API.
+            let api_page = app.json(&format!("/v1/{api}?limit=5"));
+            let ids: Vec<String> =
+                api_page["data"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect();
+            let shown: Vec<String> = row_ids(&html, page).into_iter().map(|s| urldecode(&s)).collect();
+            assert_eq!(shown, ids, "{page}");
+            assert!(html.contains(&format!("<strong>{}</strong>", api_page["total"])), "{page} total");
+            // The next page follows on where the API's does.
+            if let Some(next) = api_page["next"].as_str() {
+                let link = hrefs(&html).into_iter().find(|h| h.starts_with(&format!("{page}?limit=5&cursor=")));
+                let second = app.text(&link.unwrap_or_else(|| panic!("{page}: no next link")));
+                let api_second: Vec<String> = app.json(next)["data"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["id"].as_str().unwrap().to_string())
+                    .collect();
+                let shown: Vec<String> = row_ids(&second, page).into_iter().map(|s| urldecode(&s)).collect();
+                assert_eq!(shown, api_second, "{page}: second page");
+            } else {
+                assert!(!html.contains("rel=\"next\""), "{page}: no next page");
+            }
+            // "Download this view": the whole filtered list, for Excel too.
+            assert!(hrefs(&html).contains(&format!("/v1/{api}.csv?all=1&bom=1")), "{page} download");
+        }
+    }
+});
+
+read_only!(every_record_has_a_page_that_links_its_source_line, |app| {
+    for (api, es, en) in PAGES {
+        let first = app.json(&format!("/v1/{api}?limit=1"))["data"][0]["id"].as_str().unwrap().to_string();
+        for page in [es, en] {
+            let path = format!("{page}/{}", urlencode(&first));
+            let res = app.get(&path);
+            assert_eq!(res.status(), 200, "{path}");
+            let html = res.text().unwrap();
+            assert!(html.contains(&format!("href=\"/v1/{api}/{}\"", urlencode(&first))), "{path} links its JSON");
+            // Findings point at records, not at lines.
+            if *api != "source-documents" && *api != "quality-findings" {
+                // One click to the line the record was taken from, which is there.
+                let link = hrefs(&html).into_iter().find(|h| h.contains("#L")).unwrap_or_else(|| panic!("{path}"));
+                let (doc, line) = link.split_once("#L").unwrap();
+                let source = app.text(doc);
+                assert!(source.contains(&format!("<li id=\"L{line}\" value=\"{line}\">")), "{link}");
+            }
+        }
+    }
+});
+
+read_only_bundled!(a_commitment_page_shows_its_figures_and_institutions, |app| {
+    let html = app.text("/compromisos/gt-ogp-nap6-c2");
+    let c = app.json("/v1/commitments/gt-ogp-nap6-c2");
+    assert!(html.contains(&format!("<h1>{}</h1>", c["title"].as_str().unwrap())), "text byte-exact, not escaped away");
+    assert!(html.contains("<dd>76.00%</dd>") && html.contains("<dd>17.33</dd>"));
+    assert!(html.contains("href=\"/planes/gt-ogp-nap6\""));
+    assert!(html.contains("href=\"/instituciones/sesan\""), "institutions link to their pages");
+    assert!(html.contains("href=\"/fuentes/002#L109\""), "source lines 109-125");
+    let en = app.text("/en/commitments/gt-ogp-nap6-c2");
+    assert!(en.contains("href=\"/en/plans/gt-ogp-nap6\"") && en.contains("href=\"/en/sources/002#L109\""));
+});
+
+read_only!(sorting_and_filters_are_links_and_user_text_is_escaped, |app| {
+    let html = app.text("/compromisos?plan=gt-ogp-nap6&sort=-reported_progress").replace("&#38;", "&amp;");
+    assert!(html.contains("aria-sort=\"descending\""));
+    // Clicking the sorted column again sorts the other way, keeping the filter.
+    assert!(html.contains("href=\"/compromisos?plan=gt-ogp-nap6&amp;sort=reported_progress\""));
+    // The filter can be removed with one click.
+    assert!(html.contains("href=\"/compromisos?sort=-reported_progress\""));
+    let res = app.get("/compromisos?q=%3Cscript%3Ealert(1)%3C/script%3E");
+    assert_eq!(res.status(), 200);
+    let html = res.text().unwrap();
+    assert!(!html.contains("<script>alert"), "the query is escaped");
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "escaped");
+});
+
+read_only!(errors_on_pages_are_pages_with_the_problems_status, |app| {
+    for (path, status) in [
+        ("/compromisos/no-such-commitment", 404),
+        ("/en/commitments/no-such-commitment", 404),
+        ("/compromisos?limit=abc", 400),
+        ("/compromisos?plan=no-such-plan", 404),
+        ("/hitos?all=1", 400),
+    ] {
+        let res = app.get(path);
+        assert_eq!(res.status(), status, "{path}");
+        assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8", "{path}");
+        let html = res.text().unwrap();
+        assert!(html.contains(&format!("({status})</h1>")), "{path}");
+    }
+    // The API keeps answering problems.
+    assert_problem(app.get("/v1/commitments/no-such-commitment"), 404);
+    // Only GET: other methods on a page are 405.
+    let res = app.client.request(reqwest::Method::DELETE, app.url("/compromisos")).send().unwrap();
+    assert_eq!(res.status(), 405);
+});
+
+read_only!(pages_revalidate_like_the_api, |app| {
+    for path in ["/", "/en/", "/hallazgos", "/en/institutions/sesan"] {
+        let res = app.get(path);
+        assert_eq!(res.status(), 200, "{path}");
+        let etag = res.headers()["etag"].to_str().unwrap().to_string();
+        let again = app.get_with(path, "if-none-match", &etag);
+        assert_eq!(again.status(), 304, "{path}");
+    }
+});
