@@ -22,12 +22,16 @@ use super::resources::plans::Plans;
 use super::resources::progress_updates::ProgressUpdates;
 use super::resources::quality_findings::QualityFindings;
 use super::resources::source_documents::SourceDocuments;
-use super::resources::{changes, downloads, feeds, health, index, landing, search};
+use super::resources::{changes, downloads, feeds, health, index, landing, search, sitemap};
 
 /// Pages served beside the documented operations: the home pages, the
 /// API documentation, the stylesheet, and every collection's pages.
 static PAGES: LazyLock<Vec<String>> = LazyLock::new(|| {
-    let mut out: Vec<String> = ["/", "/en", "/en/", "/docs", "/static/site.css"].map(String::from).into();
+    let mut out: Vec<String> =
+        ["/", "/en", "/en/", "/docs", "/static/site.css", "/robots.txt", "/sitemap.xml", "/sitemaps/{name}"]
+            .map(String::from)
+            .into();
+    out.extend([super::pages::Lang::Es, super::pages::Lang::En].map(|l| super::pages::SEARCH.path(l)));
     for (_, names) in super::pages::COLLECTIONS {
         for lang in [super::pages::Lang::Es, super::pages::Lang::En] {
             out.push(names.path(lang));
@@ -185,6 +189,11 @@ pub fn build_app(
         .route("/en/", web::get().to(landing::en))
         .route("/en", web::get().to(english_home_redirect))
         .route("/static/site.css", web::get().to(super::pages::stylesheet))
+        .route(&super::pages::SEARCH.path(super::pages::Lang::Es), web::get().to(search::page_es))
+        .route(&super::pages::SEARCH.path(super::pages::Lang::En), web::get().to(search::page_en))
+        .route("/robots.txt", web::get().to(sitemap::robots))
+        .route("/sitemap.xml", web::get().to(sitemap::index))
+        .route("/sitemaps/{name}", web::get().to(sitemap::part))
         .service(Pages::<Plans>::new())
         .service(Pages::<Commitments>::new())
         .service(Pages::<Milestones>::new())

@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
+use super::list::{facet, keyset, text_terms, BadCursor, Facets, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{commitments, institution_roles};
 use crate::vocabulary::{Role, Status};
@@ -160,4 +160,12 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Commit
         .order(commitments::seq)
         .select(CommitmentRow::as_select())
         .load(conn)
+}
+
+/// Exact counts per value of the list's main dimensions, under the filters.
+pub fn facets(conn: &mut DbConnection, f: &CommitmentFilter) -> QueryResult<Facets> {
+    Ok(vec![
+        ("plan", facet!(conn, filtered(f), commitments::plan_id)),
+        ("status", facet!(conn, filtered(f), commitments::status)),
+    ])
 }

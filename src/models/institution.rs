@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
+use super::list::{facet, keyset, text_terms, BadCursor, Facets, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_aliases, institution_plan_rollups, institution_roles, institutions};
 use crate::vocabulary::{InstitutionKind, ParticipantGroup, Role, RoleOrigin, RoleSubject};
@@ -321,4 +321,9 @@ pub fn roles_in_plan(conn: &mut DbConnection, plan: &str) -> QueryResult<Vec<Ins
         .order(institution_roles::seq)
         .select(InstitutionRoleRow::as_select())
         .load(conn)
+}
+
+/// Exact counts per value of the list's main dimensions, under the filters.
+pub fn facets(conn: &mut DbConnection, f: &InstitutionFilter) -> QueryResult<Facets> {
+    Ok(vec![("kind", facet!(conn, filtered(f), institutions::kind))])
 }

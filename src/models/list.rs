@@ -164,3 +164,29 @@ macro_rules! text_terms {
     }};
 }
 pub(crate) use text_terms;
+
+/// Exact counts per value of one column among the rows a filtered query
+/// matches: `(value, count)`, most frequent first (then by value).
+/// (diesel cannot group a boxed query, so the column is read and counted
+/// here: one query per dimension.)
+macro_rules! facet {
+    ($conn:expr, $q:expr, $col:expr) => {{
+        let values: Vec<String> = $q.select($col).load($conn)?;
+        super::list::count_values(values)
+    }};
+}
+pub(crate) use facet;
+
+/// `(value, count)` of a column's values, most frequent first.
+pub fn count_values(values: Vec<String>) -> Vec<(String, i64)> {
+    let mut counts: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    for v in values {
+        *counts.entry(v).or_default() += 1;
+    }
+    let mut out: Vec<(String, i64)> = counts.into_iter().collect();
+    out.sort_by(|(a, n), (b, m)| m.cmp(n).then_with(|| a.cmp(b)));
+    out
+}
+
+/// A list's facets: per query parameter, the counts of its values.
+pub type Facets = Vec<(&'static str, Vec<(String, i64)>)>;

@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
+use super::list::{facet, keyset, text_terms, BadCursor, Facets, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_roles, milestones};
 use crate::vocabulary::{DatePrecision, Role, Status};
@@ -184,4 +184,12 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Milest
         .order(milestones::seq)
         .select(MilestoneRow::as_select())
         .load(conn)
+}
+
+/// Exact counts per value of the list's main dimensions, under the filters.
+pub fn facets(conn: &mut DbConnection, f: &MilestoneFilter) -> QueryResult<Facets> {
+    Ok(vec![
+        ("plan", facet!(conn, filtered(f), milestones::plan_id)),
+        ("status", facet!(conn, filtered(f), milestones::status)),
+    ])
 }

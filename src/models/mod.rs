@@ -12,6 +12,7 @@ pub mod progress_update;
 pub mod quality_finding;
 pub mod revision;
 pub mod search;
+pub mod sitemap;
 pub mod source_document;
 
 pub use commitment::CommitmentRow;

@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
+use super::list::{facet, keyset, text_terms, BadCursor, Facets, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_roles, plan_participants, plan_risks, plan_sections, plans};
 use crate::vocabulary::{PlanKind, Role};
@@ -208,4 +208,9 @@ pub fn rows(
 
 pub fn list_all(conn: &mut DbConnection) -> QueryResult<Vec<PlanRow>> {
     plans::table.order(plans::seq).select(PlanRow::as_select()).load(conn)
+}
+
+/// Exact counts per value of the list's main dimensions, under the filters.
+pub fn facets(conn: &mut DbConnection, f: &PlanFilter) -> QueryResult<Facets> {
+    Ok(vec![("kind", facet!(conn, filtered(f), plans::kind))])
 }

@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use super::list::{keyset, text_terms, BadCursor, Page, SortValue};
+use super::list::{facet, keyset, text_terms, BadCursor, Facets, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_roles, progress_updates};
 
@@ -194,4 +194,9 @@ pub fn for_milestone(conn: &mut DbConnection, milestone: &str) -> QueryResult<Ve
         .order(progress_updates::position)
         .select(served())
         .load(conn)
+}
+
+/// Exact counts per value of the list's main dimensions, under the filters.
+pub fn facets(conn: &mut DbConnection, f: &ProgressUpdateFilter) -> QueryResult<Facets> {
+    Ok(vec![("plan", facet!(conn, filtered(f), progress_updates::plan_id))])
 }

@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use super::list::{keyset, BadCursor, Page, SortValue};
+use super::list::{facet, keyset, BadCursor, Facets, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::quality_findings;
 use crate::vocabulary::{FindingKind, FindingSubject};
@@ -111,4 +111,12 @@ pub fn ids_for(conn: &mut DbConnection, record_type: &str, ids: &[String]) -> Qu
         .order(quality_findings::seq)
         .select((quality_findings::record_id, quality_findings::id))
         .load(conn)
+}
+
+/// Exact counts per value of the list's main dimensions, under the filters.
+pub fn facets(conn: &mut DbConnection, f: &FindingFilter) -> QueryResult<Facets> {
+    Ok(vec![
+        ("kind", facet!(conn, filtered(f), quality_findings::kind)),
+        ("plan", facet!(conn, filtered(f), quality_findings::plan_id)),
+    ])
 }

@@ -161,3 +161,98 @@ read_only!(pages_revalidate_like_the_api, |app| {
         assert_eq!(again.status(), 304, "{path}");
     }
 });
+
+read_only_bundled!(the_filter_form_is_a_plain_get_form_and_empty_fields_mean_no_filter, |app| {
+    let html = app.text("/avances");
+    assert!(html.contains("<form method=\"get\" action=\"/avances\">"));
+    // Closed lists are selects with the API's values.
+    let es = app.text("/compromisos");
+    assert!(es.contains("<select id=\"f-status\" name=\"status\""));
+    assert!(es.contains("<option>no_data</option>"));
+    // What the form sends when a person fills in one field: the rest are empty.
+    let url = "/avances?plan=gt-ogp-nap6&milestone=&reported_from=2025-03-01&reported_to=2025-03-31";
+    let res = app.get(url);
+    assert_eq!(res.status(), 200, "{url}");
+    let html = res.text().unwrap();
+    let api = app.json("/v1/progress-updates?plan=gt-ogp-nap6&reported_from=2025-03-01&reported_to=2025-03-31");
+    assert!(html.contains(&format!("<strong>{}</strong>", api["total"])), "March 2025 on the page as in the API");
+    // The API itself keeps refusing empty parameters.
+    assert_problem(app.get("/v1/progress-updates?milestone="), 400);
+});
+
+read_only_bundled!(robots_and_sitemaps_list_every_page_in_both_languages, |app| {
+    let robots = app.text("/robots.txt");
+    assert!(robots.contains("Sitemap: ") && robots.contains("/sitemap.xml"));
+    let index = app.text("/sitemap.xml");
+    assert!(index.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex"));
+    let parts: Vec<String> = index
+        .split("<loc>")
+        .skip(1)
+        .map(|s| s[..s.find("</loc>").unwrap()].to_string())
+        .map(|u| u[u.find("/sitemaps/").unwrap()..].to_string())
+        .collect();
+    assert_eq!(parts.len(), 8, "the pages, and one file per collection at this size: {parts:?}");
+    let mut urls = Vec::new();
+    for part in &parts {
+        let xml = app.text(part);
+        assert!(xml.contains("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"));
+        urls.extend(xml.split("<loc>").skip(1).map(|s| s[..s.find("</loc>").unwrap()].replace("&#38;", "&")));
+    }
+    let commitments = app.json("/v1/commitments?limit=1")["total"].as_i64().unwrap();
+    assert_eq!(urls.iter().filter(|u| u.contains("/compromisos/")).count() as i64, commitments);
+    assert_eq!(urls.iter().filter(|u| u.contains("/en/commitments/")).count() as i64, commitments);
+    // Every listed page exists (a sample: the first of each kind).
+    for prefix in ["/planes/", "/en/findings/", "/fuentes/", "/en/progress-updates/"] {
+        let url = urls.iter().find(|u| u.contains(prefix)).unwrap();
+        assert_eq!(app.get(&url[url.find(prefix).unwrap()..]).status(), 200, "{url}");
+    }
+    assert_eq!(app.get("/sitemaps/commitments-2.xml").status(), 404);
+    assert_eq!(app.get("/sitemaps/nothing-1.xml").status(), 404);
+});
+
+read_only_bundled!(the_search_page_finds_records_and_links_their_pages, |app| {
+    // Without words: the form, no error.
+    let empty = app.text("/buscar");
+    assert!(empty.contains("name=\"q\""));
+    let html = app.text("/buscar?q=informacion+publica&type=&plan=");
+    let api = app.json("/v1/search?q=informacion+publica");
+    assert!(html.contains(&format!("<strong>{}</strong>", api["total"])));
+    let first = &api["data"][0];
+    let kind = first["type"].as_str().unwrap();
+    let path = match kind {
+        "commitment" => "/compromisos/",
+        "milestone" => "/hitos/",
+        "progress_update" => "/avances/",
+        "plan" => "/planes/",
+        "institution" => "/instituciones/",
+        other => panic!("first hit is a {other}"),
+    };
+    assert!(html.contains(&format!("href=\"{path}{}\"", first["id"].as_str().unwrap())), "hits link their pages");
+    let en = app.text("/en/search?q=informacion+publica");
+    assert!(en.contains("lang=\"en\"") && en.contains(&format!("<strong>{}</strong>", api["total"])));
+    // The home page's search box goes there.
+    assert!(app.text("/").contains("<form method=\"get\" action=\"/buscar\" role=\"search\">"));
+    // Feed entries open the update's page first.
+    let feed = app.text("/v1/feeds/progress-updates.atom");
+    assert!(
+        feed.contains("<link rel=\"alternate\" type=\"text/html\" href=\"") && feed.contains("/avances/gt-ogp-nap6-")
+    );
+});
+
+read_only_bundled!(tables_count_each_value_of_their_main_dimensions_and_link_it_as_a_filter, |app| {
+    let html = app.text("/hitos?plan=gt-ogp-nap6").replace("&#38;", "&amp;");
+    // Every count is the API's total for that filter, exactly.
+    for status in ["completed", "started", "not_started", "no_data"] {
+        let total =
+            app.json(&format!("/v1/milestones?plan=gt-ogp-nap6&status={status}&limit=1"))["total"].as_i64().unwrap();
+        let link = format!(
+            "<a href=\"/hitos?plan=gt-ogp-nap6&amp;status={status}\">{status}</a> <span class=\"count\">{total}</span>"
+        );
+        assert_eq!(html.contains(&link), total > 0, "{status}: {total}");
+    }
+    // The current filter is marked, not linked.
+    assert!(html.contains("<strong aria-current=\"true\">gt-ogp-nap6</strong> <span class=\"count\">27</span>"));
+    let findings = app.text("/en/findings");
+    let total = app.json("/v1/quality-findings?kind=reported_vs_computed_progress&limit=1")["total"].as_i64().unwrap();
+    assert!(findings.contains(&format!("reported_vs_computed_progress</a> <span class=\"count\">{total}</span>")));
+});

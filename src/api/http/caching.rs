@@ -16,7 +16,12 @@ use crate::revision::Revision;
 
 /// Paths whose responses depend only on the revision and the request.
 fn cacheable(path: &str) -> bool {
-    (path == "/" || path == "/v1" || path.starts_with("/v1/") || crate::api::pages::is_page(path))
+    (path == "/"
+        || path == "/v1"
+        || path.starts_with("/v1/")
+        || crate::api::pages::is_page(path)
+        || path == "/sitemap.xml"
+        || path.starts_with("/sitemaps/"))
         && !path.starts_with("/v1/downloads/r")
         && !path.starts_with("/v1/downloads/latest/")
 }

@@ -27,7 +27,7 @@ use super::state::AppState;
 use super::stream;
 use crate::api::pages::{self, table, Lang};
 use crate::db::DbConnection;
-use crate::models::list::{BadCursor, Page, SortValue};
+use crate::models::list::{BadCursor, Facets, Page, SortValue};
 use crate::models::names::NameIndex;
 
 /// Rows of one page and the number matching the filters (`None` when the
@@ -87,6 +87,11 @@ pub trait Collection: Send + Sync + 'static {
     fn filter(c: &mut DbConnection, names: &NameIndex, p: Self::Params) -> Result<Self::Filter, ApiError>;
     fn page(c: &mut DbConnection, f: &Self::Filter, page: &Page<Self::Sort>) -> PageRows<Self::Row>;
     fn chunk(c: &mut DbConnection, f: &Self::Filter, page: &Page<Self::Sort>) -> ChunkRows<Self::Row>;
+    /// Exact counts per value of the list's main dimensions under the
+    /// filters, by the query parameter that filters by each (none by default).
+    fn facets(_c: &mut DbConnection, _f: &Self::Filter) -> diesel::QueryResult<Facets> {
+        Ok(Vec::new())
+    }
     /// The row's sort value under `sort`, and its id.
     fn key(sort: Self::Sort, row: &Self::Row) -> (SortValue, String);
     fn records(c: &mut DbConnection, rows: Vec<Self::Row>) -> Result<Vec<Self::Record>, ApiError>;
@@ -271,7 +276,11 @@ async fn list<C: Collection>(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let args = QueryArgs::parse(&req, &accepted.list)?.with_cursor_key(&state.cursor_key()?);
+    let args = match site {
+        Site::Api => QueryArgs::parse(&req, &accepted.list)?,
+        Site::Page(_) => QueryArgs::parse_filled(&req, &accepted.list)?,
+    }
+    .with_cursor_key(&state.cursor_key()?);
     let repr = match site {
         Site::Api => Representation::of(&req, &args)?,
         Site::Page(_) => Representation::html(),
@@ -316,7 +325,7 @@ async fn list<C: Collection>(
                     // The table shows what the CSV holds, cell for cell.
                     let sources = C::csv_sources(c, rows)?;
                     let file = csv.file(C::PATH.to_string(), C::CSV_HEADERS, sources.iter().map(C::csv_row))?;
-                    (Body::Table(table::cells(&file.body)?), total, next)
+                    (Body::Table(table::cells(&file.body)?, C::facets(c, &filter)?), total, next)
                 }
                 (Site::Api, Format::Json) => (Body::Json(C::records(c, rows)?), total, next),
                 (Site::Api, Format::Csv) => {
@@ -332,7 +341,7 @@ async fn list<C: Collection>(
     Ok(match (body, site) {
         (Body::Json(records), _) => position.json(records),
         (Body::Csv(file), _) => position.stamp(super::negotiate::csv_response(&file.name, file.body)),
-        (Body::Table(cells), Site::Page(lang)) => {
+        (Body::Table(cells, facets), Site::Page(lang)) => {
             let names = pages::names_of(C::PATH).expect("every collection has pages");
             let sortable: Vec<&str> = <C::Sort as SortField>::FIELDS.iter().map(|(n, _, _)| *n).collect();
             let help = column_help::<C>();
@@ -348,8 +357,13 @@ async fn list<C: Collection>(
                 args: &args,
                 total,
                 next: position.next.clone(),
+                form: table::filter_fields(
+                    C::Params::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query)),
+                    &args,
+                ),
             }
-            .page(table::rows(lang, C::PATH, C::CSV_HEADERS, cells));
+            .page(table::rows(lang, C::PATH, C::CSV_HEADERS, cells))
+            .with_facets(&args, facets);
             position.stamp(pages::html(actix_web::http::StatusCode::OK, &page)?)
         }
         _ => return Err(ApiError::Internal("a body for another site".into())),
@@ -360,8 +374,8 @@ async fn list<C: Collection>(
 enum Body<T> {
     Json(T),
     Csv(CsvFile),
-    /// A page's rows as text, for a table.
-    Table(Vec<Vec<String>>),
+    /// A page's rows as text, for a table, and the list's facets.
+    Table(Vec<Vec<String>>, Facets),
     /// A record as JSON values, for its page.
     Record(serde_json::Value),
 }

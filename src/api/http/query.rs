@@ -56,6 +56,17 @@ impl QueryArgs {
         Ok(args)
     }
 
+    /// Like [`QueryArgs::parse`], where an empty value means the parameter
+    /// is absent: a page's filter form sends every field, the empty ones too.
+    pub fn parse_filled(req: &HttpRequest, allowed: &[String]) -> Result<QueryArgs, ApiError> {
+        let filled: Vec<&str> =
+            req.query_string().split('&').filter(|p| p.split_once('=').is_some_and(|(_, v)| !v.is_empty())).collect();
+        let mut args = Self::parse_str(&filled.join("&"), allowed)?;
+        args.path = req.path().to_string();
+        args.client = req.extensions().get::<super::request::ClientIp>().map(|c| c.0);
+        Ok(args)
+    }
+
     /// Every parameter, in the order given.
     pub fn pairs(&self) -> &[(String, String)] {
         &self.pairs

@@ -103,6 +103,8 @@ pub struct Text {
     pub back_home: &'static str,
     pub empty_value: &'static str,
     pub browse: &'static str,
+    pub filter: &'static str,
+    pub apply_filters: &'static str,
 }
 
 pub static ES: Text = Text {
@@ -158,6 +160,8 @@ pub static ES: Text = Text {
     back_home: "Volver al inicio",
     empty_value: "—",
     browse: "Explorar los datos",
+    filter: "Filtrar",
+    apply_filters: "Aplicar filtros",
 };
 
 pub static EN: Text = Text {
@@ -213,4 +217,6 @@ pub static EN: Text = Text {
     back_home: "Back to the home page",
     empty_value: "—",
     browse: "Browse the data",
+    filter: "Filter",
+    apply_filters: "Apply filters",
 };

@@ -53,6 +53,9 @@ pub const COLLECTIONS: &[(&str, PageNames)] = &[
     ("source-documents", PageNames { es: "fuentes", en: "sources", title_es: "Fuentes", title_en: "Sources" }),
 ];
 
+/// The search page.
+pub const SEARCH: PageNames = PageNames { es: "buscar", en: "search", title_es: "Buscar", title_en: "Search" };
+
 /// The pages of the collection served at `/v1/{api_path}`.
 pub fn names_of(api_path: &str) -> Option<&'static PageNames> {
     COLLECTIONS.iter().find(|(p, _)| *p == api_path).map(|(_, n)| n)
@@ -68,7 +71,7 @@ pub fn is_page(path: &str) -> bool {
     let lang = if rest.len() < path.len() { Lang::En } else { Lang::Es };
     let Some(rest) = rest.strip_prefix('/') else { return false };
     let slug = rest.split('/').next().unwrap_or_default();
-    COLLECTIONS.iter().any(|(_, n)| lang.pick(n.es, n.en) == slug)
+    COLLECTIONS.iter().chain([("search", SEARCH)].iter()).any(|(_, n)| lang.pick(n.es, n.en) == slug)
 }
 
 /// The page of one record of the collection at `/v1/{api_path}`.
@@ -127,6 +130,7 @@ impl Frame {
         };
         let nav = COLLECTIONS
             .iter()
+            .chain([("search", SEARCH)].iter())
             .map(|(api, n)| NavLink { href: n.path(lang), label: n.title(lang), current: current == Some(*api) })
             .collect();
         Frame {

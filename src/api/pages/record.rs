@@ -13,7 +13,8 @@ use super::{Alternate, Frame, Lang, PageNames};
 pub struct Field {
     pub name: String,
     pub help: String,
-    pub cell: Cell,
+    /// One cell, or one per item of a list (each finding, each result).
+    pub cells: Vec<Cell>,
 }
 
 /// A nested list of objects, as a table.
@@ -69,6 +70,7 @@ fn collection_of(key: &str) -> Option<&'static str> {
         ("milestones", "milestones"),
         ("updates", "progress-updates"),
         ("institutions", "institutions"),
+        ("children", "institutions"),
         ("findings", "quality-findings"),
         ("documents", "source-documents"),
     ]
@@ -97,7 +99,22 @@ fn walk(
             Value::Object(inner) => walk(lang, api_path, &name, inner, help, fields, tables),
             Value::Array(items) if !scalar(v) => {
                 let target = collection_of(k).unwrap_or("");
-                tables.push(sub_table(lang, target, &name, items));
+                // A source document's headings link to their lines.
+                let lines_here = api_path == "source-documents" && prefix.is_empty();
+                tables.push(sub_table(lang, target, &name, items, lines_here));
+            }
+            Value::Array(items) => {
+                // A list of texts or ids: one line each, ids linked to their pages.
+                let target = collection_of(k);
+                let cells = items
+                    .iter()
+                    .map(|item| {
+                        let text = text_of(item);
+                        let href = target.and_then(|t| super::record_path(lang, t, &text));
+                        Cell { text, href, external: false }
+                    })
+                    .collect();
+                fields.push(Field { name: name.clone(), help: help(k, lang).unwrap_or_default(), cells });
             }
             _ => {
                 let text = row.get(k.as_str()).copied().unwrap_or_default();
@@ -105,18 +122,18 @@ fn walk(
                 fields.push(Field {
                     name: name.clone(),
                     help: help(k, lang).unwrap_or_default(),
-                    cell: Cell {
+                    cells: vec![Cell {
                         text: text.to_string(),
                         external: link.as_ref().is_some_and(|l| l.1),
                         href: link.map(|l| l.0),
-                    },
+                    }],
                 });
             }
         }
     }
 }
 
-fn sub_table(lang: Lang, api_path: &str, name: &str, items: &[Value]) -> SubTable {
+fn sub_table(lang: Lang, api_path: &str, name: &str, items: &[Value], lines_here: bool) -> SubTable {
     let mut headers: Vec<String> = Vec::new();
     for item in items {
         if let Value::Object(o) = item {
@@ -137,7 +154,10 @@ fn sub_table(lang: Lang, api_path: &str, name: &str, items: &[Value]) -> SubTabl
                 .iter()
                 .zip(&texts)
                 .map(|(h, v)| {
-                    let link = link(lang, api_path, h, v, &row);
+                    let link = match h.as_str() {
+                        "line" | "heading_line" if lines_here && !v.is_empty() => Some((format!("#L{v}"), false)),
+                        _ => link(lang, api_path, h, v, &row),
+                    };
                     Cell { text: v.clone(), external: link.as_ref().is_some_and(|l| l.1), href: link.map(|l| l.0) }
                 })
                 .collect()
@@ -177,8 +197,8 @@ impl RecordContext<'_> {
         }
         let title = ["title", "name", "document.title", "description", "code", "number"]
             .iter()
-            .find_map(|k| fields.iter().find(|f| f.name == *k && !f.cell.text.is_empty()))
-            .map(|f| f.cell.text.clone())
+            .find_map(|k| fields.iter().find(|f| f.name == *k && f.cells.first().is_some_and(|c| !c.text.is_empty())))
+            .map(|f| f.cells[0].text.clone())
             .unwrap_or_else(|| id.to_string());
         let heading = title.chars().take(300).collect::<String>();
         let path = |l: Lang| format!("{}/{}", names.path(l), super::encode(id));

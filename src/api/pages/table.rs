@@ -28,11 +28,75 @@ pub struct Cell {
     pub external: bool,
 }
 
+impl Cell {
+    /// Prose, which needs room to be read.
+    pub fn wide(&self) -> bool {
+        self.text.len() > 40 && self.text.contains(' ')
+    }
+}
+
 /// A filter the page was asked for, and the link that drops it.
 pub struct Filter {
     pub name: String,
     pub value: String,
     pub remove: String,
+}
+
+/// A field of the filter form: one of the list's filters.
+pub struct FilterField {
+    pub name: String,
+    /// What it filters by, from the API's documentation of the parameter.
+    pub description: String,
+    pub value: String,
+    /// The allowed values, for a closed list (a select instead of a text box).
+    pub options: Vec<String>,
+}
+
+/// The filter form of a list whose filters `params` documents (the same
+/// documentation OpenAPI shows), filled in from the request.
+pub fn filter_fields(params: Vec<utoipa::openapi::path::Parameter>, args: &QueryArgs) -> Vec<FilterField> {
+    fn enum_values(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(o) => {
+                if let Some(serde_json::Value::Array(items)) = o.get("enum") {
+                    out.extend(items.iter().filter_map(|i| i.as_str().map(str::to_string)));
+                }
+                o.values().for_each(|v| enum_values(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| enum_values(v, out)),
+            _ => {}
+        }
+    }
+    params
+        .into_iter()
+        .map(|p| {
+            let mut options = Vec::new();
+            if let Some(schema) = &p.schema {
+                enum_values(&serde_json::to_value(schema).unwrap_or_default(), &mut options);
+            }
+            options.dedup();
+            FilterField {
+                value: args.str(&p.name).unwrap_or_default().to_string(),
+                description: p.description.unwrap_or_default(),
+                name: p.name,
+                options,
+            }
+        })
+        .collect()
+}
+
+/// One value of a facet: its count under the current filters and the link
+/// that filters by it (none: it is the current filter).
+pub struct FacetValue {
+    pub value: String,
+    pub count: i64,
+    pub href: Option<String>,
+}
+
+pub struct Facet {
+    /// The query parameter it filters by.
+    pub name: &'static str,
+    pub values: Vec<FacetValue>,
 }
 
 pub struct Download {
@@ -48,10 +112,40 @@ pub struct ListPage {
     pub headers: Vec<Header>,
     pub rows: Vec<Vec<Cell>>,
     pub filters: Vec<Filter>,
+    pub form: Vec<FilterField>,
+    /// Where the form goes (this page), and the sort it keeps.
+    pub action: String,
+    pub sort: Option<String>,
     pub clear: Option<String>,
     pub downloads: Vec<Download>,
     pub next: Option<String>,
     pub first: Option<String>,
+    /// The search page: its form is open and comes first.
+    pub searching: bool,
+    pub facets: Vec<Facet>,
+}
+
+impl ListPage {
+    /// The list's facets, each value a link that adds it to the filters.
+    pub fn with_facets(mut self, args: &QueryArgs, facets: crate::models::list::Facets) -> ListPage {
+        self.facets = facets
+            .into_iter()
+            .filter(|(_, values)| !values.is_empty())
+            .map(|(name, values)| Facet {
+                name,
+                values: values
+                    .into_iter()
+                    .map(|(value, count)| FacetValue {
+                        href: (args.str(name) != Some(value.as_str()))
+                            .then(|| with_query(&self.action, &query_with(args, name, Some(&value)))),
+                        value,
+                        count,
+                    })
+                    .collect(),
+            })
+            .collect();
+        self
+    }
 }
 
 /// The CSV bytes of a page read back as rows of text (the CSV writer is the
@@ -73,11 +167,11 @@ fn names_collection(column: &str, row: &HashMap<&str, &str>) -> Option<&'static 
         "commitment_id" => "commitments",
         "milestone_id" => "milestones",
         "progress_update_id" => "progress-updates",
-        "institution_id" | "parent_id" => "institutions",
+        "institution_id" | "parent_id" | "responsible_institution_id" => "institutions",
         "source_document" | "document_id" => "source-documents",
         "document" if row.contains_key("location") => "source-documents",
-        "subject_id" | "record_id" => {
-            let kind = row.get("subject_type").or_else(|| row.get("record_type"))?;
+        "subject_id" | "record_id" | "id" => {
+            let kind = row.get("subject_type").or_else(|| row.get("record_type")).or_else(|| row.get("type"))?;
             match *kind {
                 "plan" => "plans",
                 "commitment" => "commitments",
@@ -107,7 +201,7 @@ pub fn link(
     if value.is_empty() {
         return None;
     }
-    if column == "id" {
+    if column == "id" && api_path != "search" {
         return record_path(lang, api_path, value).map(|h| (h, false));
     }
     // `source_location`, or `location` beside `document` in a `source` object.
@@ -119,10 +213,25 @@ pub fn link(
     if let Some(target) = names_collection(column, row) {
         return record_path(lang, target, value).map(|h| (h, false));
     }
+    // The API's own URLs (a record's JSON, its source lines).
+    if value.starts_with("/v1/") && !value.contains(char::is_whitespace) {
+        return Some((value.to_string(), false));
+    }
     if (value.starts_with("https://") || value.starts_with("http://")) && !value.contains(char::is_whitespace) {
         return Some((value.to_string(), true));
     }
     None
+}
+
+/// The longest text a table cell shows; the record's page shows all of it.
+const CELL_CHARS: usize = 160;
+
+/// A cell's text as a table shows it: cut after [`CELL_CHARS`] characters.
+fn shown(text: &str) -> String {
+    match text.char_indices().nth(CELL_CHARS) {
+        Some((at, _)) => format!("{}…", text[..at].trim_end()),
+        None => text.to_string(),
+    }
 }
 
 /// One page's table: the columns (`headers`), the rows as text, links added.
@@ -135,7 +244,9 @@ pub fn rows(lang: Lang, api_path: &str, headers: &[&str], rows: Vec<Vec<String>>
                 .zip(headers)
                 .map(|(v, h)| {
                     let link = link(lang, api_path, h, v, &by_name);
-                    Cell { text: v.clone(), external: link.as_ref().is_some_and(|l| l.1), href: link.map(|l| l.0) }
+                    // A link shows its whole target (ids and addresses are short).
+                    let text = if link.is_some() { v.clone() } else { shown(v) };
+                    Cell { text, external: link.as_ref().is_some_and(|l| l.1), href: link.map(|l| l.0) }
                 })
                 .collect()
         })
@@ -157,6 +268,7 @@ pub struct ListContext<'a> {
     pub args: &'a QueryArgs,
     pub total: i64,
     pub next: Option<String>,
+    pub form: Vec<FilterField>,
 }
 
 /// The query string of `args` without the cursor, with `name` set to
@@ -184,7 +296,7 @@ fn with_query(path: &str, query: &str) -> String {
 
 impl ListContext<'_> {
     pub fn page(self, rows: Vec<Vec<Cell>>) -> ListPage {
-        let ListContext { lang, base, api_path, names, headers, help, sortable, sort, args, total, next } = self;
+        let ListContext { lang, base, api_path, names, headers, help, sortable, sort, args, total, next, form } = self;
         let t = lang.text();
         let query = query_with(args, "", None);
         let path_es = with_query(&names.path(Lang::Es), &query);
@@ -193,11 +305,16 @@ impl ListContext<'_> {
         let mut frame = Frame::new(lang, base, names.title(lang), t.site_description, path_es, path_en, Some(api_path));
         let api = with_query(&format!("/v1/{api_path}"), &query_with(args, "limit", None));
         // Every row of this view, not only this page: the CSV stream.
-        let all_csv = query_with(args, "limit", None);
-        let all_csv = with_query(
-            &format!("/v1/{api_path}.csv"),
-            &[all_csv.as_str(), "all=1"].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("&"),
-        );
+        let all_csv = if api_path == "search" {
+            // Search is ranked, not streamed: its longest page.
+            with_query("/v1/search.csv", &query_with(args, "limit", Some("1000")))
+        } else {
+            let all_csv = query_with(args, "limit", None);
+            with_query(
+                &format!("/v1/{api_path}.csv"),
+                &[all_csv.as_str(), "all=1"].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("&"),
+            )
+        };
         frame.alternates = vec![
             Alternate { media: "application/json", href: api.clone() },
             Alternate { media: "text/csv", href: all_csv.clone() },
@@ -238,8 +355,25 @@ impl ListContext<'_> {
             })
             .collect();
         let clear = (!filters.is_empty()).then(|| here.clone());
+        let here = here.clone();
         let first = args.str("cursor").map(|_| with_query(&here, &query));
-        ListPage { frame, total, headers, rows, filters, clear, downloads, next, first }
+        let kept_sort = args.str("sort").map(str::to_string);
+        ListPage {
+            frame,
+            total,
+            headers,
+            rows,
+            filters,
+            form,
+            action: here,
+            sort: kept_sort,
+            clear,
+            downloads,
+            next,
+            first,
+            searching: false,
+            facets: Vec::new(),
+        }
     }
 }
 

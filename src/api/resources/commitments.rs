@@ -101,6 +101,10 @@ impl Collection for Commitments {
         models::commitment::list(c, f, page)
     }
 
+    fn facets(c: &mut DbConnection, f: &CommitmentFilter) -> diesel::QueryResult<crate::models::list::Facets> {
+        models::commitment::facets(c, f)
+    }
+
     fn chunk(c: &mut DbConnection, f: &CommitmentFilter, page: &Page<CommitmentSort>) -> ChunkRows<CommitmentRow> {
         models::commitment::rows(c, f, page)
     }

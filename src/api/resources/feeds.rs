@@ -135,6 +135,10 @@ pub async fn progress_updates(req: HttpRequest, state: web::Data<AppState>) -> R
         xml.push_str(&format!("    <id>{}</id>\n", escape(&url)));
         xml.push_str(&format!("    <title>{}</title>\n", escape(&format!("{pct}{milestone}"))));
         xml.push_str(&format!("    <updated>{}{GUATEMALA}</updated>\n", escape(&r.reported_at)));
+        // Readers open the first alternate: the update's page, for people.
+        let page =
+            crate::api::pages::record_path(crate::api::pages::Lang::Es, "progress-updates", &r.id).unwrap_or_default();
+        xml.push_str(&format!("    <link rel=\"alternate\" type=\"text/html\" href=\"{base}{}\"/>\n", escape(&page)));
         xml.push_str(&format!("    <link rel=\"alternate\" type=\"application/json\" href=\"{}\"/>\n", escape(&url)));
         xml.push_str(&format!("    <category term=\"{}\"/>\n", escape(&r.plan_id)));
         xml.push_str(&format!("    <summary type=\"text\">{}</summary>\n", escape(&r.description)));

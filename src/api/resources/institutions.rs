@@ -94,6 +94,10 @@ impl Collection for Institutions {
         models::institution::list(c, f, page)
     }
 
+    fn facets(c: &mut DbConnection, f: &InstitutionFilter) -> diesel::QueryResult<crate::models::list::Facets> {
+        models::institution::facets(c, f)
+    }
+
     fn chunk(c: &mut DbConnection, f: &InstitutionFilter, page: &Page<InstitutionSort>) -> ChunkRows<InstitutionRow> {
         models::institution::rows(c, f, page)
     }

@@ -122,6 +122,10 @@ impl Collection for Milestones {
         models::milestone::list(c, f, page)
     }
 
+    fn facets(c: &mut DbConnection, f: &MilestoneFilter) -> diesel::QueryResult<crate::models::list::Facets> {
+        models::milestone::facets(c, f)
+    }
+
     fn chunk(c: &mut DbConnection, f: &MilestoneFilter, page: &Page<MilestoneSort>) -> ChunkRows<MilestoneRow> {
         models::milestone::rows(c, f, page)
     }

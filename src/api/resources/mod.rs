@@ -19,4 +19,5 @@ pub mod progress_updates;
 pub mod quality_findings;
 pub mod references;
 pub mod search;
+pub mod sitemap;
 pub mod source_documents;

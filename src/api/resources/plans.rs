@@ -86,6 +86,10 @@ impl Collection for Plans {
         models::plan::list(c, f, page)
     }
 
+    fn facets(c: &mut DbConnection, f: &PlanFilter) -> diesel::QueryResult<crate::models::list::Facets> {
+        models::plan::facets(c, f)
+    }
+
     fn chunk(c: &mut DbConnection, f: &PlanFilter, page: &Page<PlanSort>) -> ChunkRows<PlanRow> {
         models::plan::rows(c, f, page)
     }

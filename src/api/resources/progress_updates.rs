@@ -115,6 +115,10 @@ impl Collection for ProgressUpdates {
         models::progress_update::list(c, f, page)
     }
 
+    fn facets(c: &mut DbConnection, f: &ProgressUpdateFilter) -> diesel::QueryResult<crate::models::list::Facets> {
+        models::progress_update::facets(c, f)
+    }
+
     fn chunk(
         c: &mut DbConnection,
         f: &ProgressUpdateFilter,

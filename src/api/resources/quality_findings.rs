@@ -86,6 +86,10 @@ impl Collection for QualityFindings {
         models::quality_finding::list(c, f, page)
     }
 
+    fn facets(c: &mut DbConnection, f: &FindingFilter) -> diesel::QueryResult<crate::models::list::Facets> {
+        models::quality_finding::facets(c, f)
+    }
+
     fn chunk(c: &mut DbConnection, f: &FindingFilter, page: &Page<FindingSort>) -> ChunkRows<QualityFindingRow> {
         models::quality_finding::rows(c, f, page)
     }

@@ -13,6 +13,7 @@ use crate::api::http::params::{self, Limit, Terms};
 use crate::api::http::query::DEFAULT_LIMIT;
 use crate::api::http::query::{names_of, QueryArgs};
 use crate::api::http::state::AppState;
+use crate::api::pages::{self, table, Lang};
 use crate::models::list::SortValue;
 use crate::models::search::{candidates, Candidate};
 
@@ -125,14 +126,77 @@ pub const CSV_HEADERS: &[&str] = &["type", "id", "title", "plan_id", "score", "u
 pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let args = QueryArgs::parse(&req, &PARAMS)?.with_cursor_key(&state.cursor_key()?);
     let repr = Representation::of(&req, &args)?;
-    let p: SearchParams = params::from_query(&args)?;
+    let (data, total, limit, next) = find(&args, &state).await?;
+    let position = Position::new(&req, &args, repr, total, limit, next);
+    Ok(match repr.format {
+        Format::Json => position.json(data),
+        Format::Csv => position.stamp(repr.csv("search", CSV_HEADERS, data)?),
+    })
+}
+
+/// The search page for people (`/buscar`, `/en/search`): the same search,
+/// a form, and the hits as a table linking each record's page.
+pub async fn page_es(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    page(Lang::Es, &req, state).await.unwrap_or_else(|e| pages::error_page(Lang::Es, &req, e))
+}
+
+pub async fn page_en(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    page(Lang::En, &req, state).await.unwrap_or_else(|e| pages::error_page(Lang::En, &req, e))
+}
+
+async fn page(lang: Lang, req: &HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let args = QueryArgs::parse_filled(req, &PARAMS)?.with_cursor_key(&state.cursor_key()?);
+    let (data, total, limit, next) = match args.str("q") {
+        Some(_) => find(&args, &state).await?,
+        None => (Vec::new(), 0, DEFAULT_LIMIT, None),
+    };
+    let repr = Representation::html();
+    let position = Position::new(req, &args, repr, total, limit, next);
+    let headers: &[&str] = &["type", "id", "title", "plan_id", "score"];
+    let cells: Vec<Vec<String>> = data
+        .into_iter()
+        .map(|h| vec![h.kind, h.id, h.title, h.plan_id.unwrap_or_default(), h.score.to_string()])
+        .collect();
+    let form = table::filter_fields(
+        SearchParams::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query))
+            .into_iter()
+            .filter(|p| p.name != "limit" && p.name != "cursor")
+            .collect(),
+        &args,
+    );
+    let no_help = |_: &str, _: Lang| None;
+    let mut page = table::ListContext {
+        lang,
+        base: &state.config.public_url,
+        api_path: "search",
+        names: &pages::SEARCH,
+        headers,
+        help: &no_help,
+        sortable: &[],
+        sort: "",
+        args: &args,
+        total,
+        next: position.next.clone(),
+        form,
+    }
+    .page(table::rows(lang, "search", headers, cells));
+    page.searching = true;
+    Ok(position.stamp(pages::html(actix_web::http::StatusCode::OK, &page)?))
+}
+
+/// The hits of one page of a search: records, total, page size, next cursor.
+async fn find(
+    args: &QueryArgs,
+    state: &web::Data<AppState>,
+) -> Result<(Vec<SearchHit>, i64, i64, Option<String>), ApiError> {
+    let p: SearchParams = params::from_query(args)?;
     let terms = Terms::of(p.q);
     if terms.is_empty() {
         return Err(ApiError::bad("q", "is required and must contain at least one letter or digit"));
     }
     let kind = params::one_of("type", p.r#type, TYPES)?;
     let limit = p.limit.map(|l| l.0).unwrap_or(DEFAULT_LIMIT);
-    let offset = match pagination::decode("score", &args, p.cursor.as_deref())? {
+    let offset = match pagination::decode("score", args, p.cursor.as_deref())? {
         Some((SortValue::Int(o), _)) if o >= 0 => o as usize,
         Some(_) => return Err(ApiError::bad("cursor", "is not a cursor issued for this search")),
         None => 0,
@@ -155,8 +219,8 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
     });
     let total = hits.len() as i64;
     let end = (offset + limit as usize).min(hits.len());
-    let next = (end < hits.len())
-        .then(|| pagination::encode_cursor("score", &args, SortValue::Int(end as i64), String::new()));
+    let next =
+        (end < hits.len()).then(|| pagination::encode_cursor("score", args, SortValue::Int(end as i64), String::new()));
     let data: Vec<SearchHit> = hits
         .get(offset.min(hits.len())..end)
         .unwrap_or_default()
@@ -172,9 +236,5 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
                 .unwrap_or_default(),
         })
         .collect();
-    let position = Position::new(&req, &args, repr, total, limit, next);
-    Ok(match repr.format {
-        Format::Json => position.json(data),
-        Format::Csv => position.stamp(repr.csv("search", CSV_HEADERS, data)?),
-    })
+    Ok((data, total, limit, next))
 }
