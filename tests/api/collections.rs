@@ -101,3 +101,41 @@ read_only!(a_cursor_replayed_under_another_sort_is_refused_naming_the_cursor, |a
 fn urlencode(s: &str) -> String {
     s.replace(':', "%3A")
 }
+
+read_only!(lists_count_their_dimensions_on_request_exactly_as_the_filters_do, |app| {
+    for (c, dims) in [
+        ("plans", vec!["kind"]),
+        ("commitments", vec!["plan", "status"]),
+        ("milestones", vec!["plan", "status"]),
+        ("progress-updates", vec!["plan"]),
+        ("institutions", vec!["kind"]),
+        ("quality-findings", vec!["kind", "plan"]),
+    ] {
+        let page = app.json(&format!("/v1/{c}?limit=2&facets={}", dims.join(",")));
+        let facets = page["facets"].as_object().unwrap_or_else(|| panic!("{c}: no facets"));
+        assert_eq!(facets.keys().collect::<Vec<_>>(), dims.iter().collect::<Vec<_>>(), "{c}");
+        for (dim, values) in facets {
+            let values = values.as_array().unwrap();
+            let sum: i64 = values.iter().map(|v| v["count"].as_i64().unwrap()).sum();
+            assert_eq!(sum, page["total"].as_i64().unwrap(), "{c} {dim}: every record counted once");
+            // Each count is the total of the list filtered by that value.
+            let v = &values[0];
+            let value = v["value"].as_str().unwrap();
+            let filtered = app.json(&format!("/v1/{c}?limit=1&{dim}={value}"));
+            assert_eq!(filtered["total"], v["count"], "{c} {dim}={value}");
+        }
+        // Without the parameter, no facets.
+        assert!(app.json(&format!("/v1/{c}?limit=1")).get("facets").is_none());
+    }
+    // Under the filters.
+    let page = app.json("/v1/milestones?plan=gt-ogp-nap6&facets=status&limit=1");
+    let statuses = page["facets"]["status"].as_array().unwrap();
+    let started = statuses.iter().find(|v| v["value"] == "started").unwrap();
+    assert_eq!(started["count"], app.json("/v1/milestones?plan=gt-ogp-nap6&status=started&limit=1")["total"]);
+    // Refused: an unknown dimension, CSV, the whole-list stream, a list without facets.
+    let body = assert_problem(app.get("/v1/milestones?facets=institution"), 400);
+    assert_eq!(body["invalid_params"][0]["name"], "facets");
+    assert_problem(app.get("/v1/milestones.csv?facets=status"), 400);
+    assert_problem(app.get("/v1/milestones.csv?facets=status&all=1"), 400);
+    assert_problem(app.get("/v1/source-documents?facets=kind"), 400);
+});

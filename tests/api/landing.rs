@@ -86,7 +86,7 @@ read_only!(atom_feeds_list_the_newest_updates_per_scope, |app| {
         assert_eq!(res.headers()["content-type"], "application/atom+xml; charset=utf-8");
         let xml = res.text().unwrap();
         assert!(
-            xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"")
+            xml.starts_with("<?xml version=\"1.0\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"es\">")
         );
         assert_eq!(xml.matches("<entry>").count(), entries, "{path}");
         assert_eq!(xml.matches("<entry>").count(), xml.matches("</entry>").count());

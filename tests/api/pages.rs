@@ -234,9 +234,10 @@ read_only_bundled!(the_search_page_finds_records_and_links_their_pages, |app| {
     assert!(app.text("/").contains("<form method=\"get\" action=\"/buscar\" role=\"search\">"));
     // Feed entries open the update's page first.
     let feed = app.text("/v1/feeds/progress-updates.atom");
-    assert!(
-        feed.contains("<link rel=\"alternate\" type=\"text/html\" href=\"") && feed.contains("/avances/gt-ogp-nap6-")
-    );
+    let entry = &feed[feed.find("<entry>").unwrap()..];
+    let first_link = &entry[entry.find("<link ").unwrap()..];
+    let first_link = &first_link[..first_link.find("/>").unwrap()];
+    assert!(first_link.contains("/avances/gt-ogp-nap6-") && first_link.contains("type=\"text/html\""), "{first_link}");
 });
 
 read_only_bundled!(tables_count_each_value_of_their_main_dimensions_and_link_it_as_a_filter, |app| {
@@ -255,4 +256,28 @@ read_only_bundled!(tables_count_each_value_of_their_main_dimensions_and_link_it_
     let findings = app.text("/en/findings");
     let total = app.json("/v1/quality-findings?kind=reported_vs_computed_progress&limit=1")["total"].as_i64().unwrap();
     assert!(findings.contains(&format!("reported_vs_computed_progress</a> <span class=\"count\">{total}</span>")));
+});
+
+read_only_bundled!(the_home_page_shows_the_latest_updates_and_the_findings_by_kind, |app| {
+    let html = app.text("/").replace("&#38;", "&amp;");
+    let newest = app.json("/v1/progress-updates?sort=-reported_at&limit=5");
+    for u in newest["data"].as_array().unwrap() {
+        assert!(html.contains(&format!("href=\"/avances/{}\"", u["id"].as_str().unwrap())), "{}", u["id"]);
+    }
+    // Counts per kind, each the API's total for that kind, linking the filtered table.
+    let kinds = app.json("/v1/quality-findings?limit=1000");
+    let mut counts = std::collections::BTreeMap::<String, i64>::new();
+    for f in kinds["data"].as_array().unwrap() {
+        *counts.entry(f["kind"].as_str().unwrap().to_string()).or_default() += 1;
+    }
+    for (kind, n) in &counts {
+        assert!(
+            html.contains(&format!(
+                "<a href=\"/hallazgos?kind={kind}\"><code>{kind}</code></a> <span class=\"count\">{n}</span>"
+            )),
+            "{kind}: {n}"
+        );
+    }
+    let en = app.text("/en/");
+    assert!(en.contains("Latest reported progress") && en.contains("href=\"/en/findings?kind="));
 });

@@ -66,6 +66,9 @@ pub trait Collection: Send + Sync + 'static {
     const RETIRED: bool = true;
     const DOCS: Docs;
     const CSV_HEADERS: &'static [&'static str];
+    /// The dimensions [`Collection::facets`] counts, by the query parameter
+    /// that filters by each; `facets=` takes these.
+    const FACETS: &'static [&'static str] = &[];
 
     /// The list's filters, deserialized from the query and documented by the same struct.
     type Params: DeserializeOwned + IntoParams + Send + 'static;
@@ -169,6 +172,9 @@ impl Accepted {
     fn of<C: Collection>() -> Accepted {
         let mut list = names_of::<C::Params>();
         list.push("sort".into());
+        if !C::FACETS.is_empty() {
+            list.push("facets".into());
+        }
         list.extend(names_of::<PageParams>());
         list.extend(names_of::<super::negotiate::RepresentationParams>());
         let mut item = names_of::<C::ItemParams>();
@@ -288,6 +294,7 @@ async fn list<C: Collection>(
     let filters: C::Params = params::from_query(&args)?;
     let paging: PageParams = params::from_query(&args)?;
     let (page, label) = pagination::page::<C::Sort>(&args, &paging)?;
+    let wanted = facets_asked::<C>(&args, repr.format, paging.all == Some(true))?;
     let names = state.names.clone();
     if paging.all(repr.format)? {
         let (mut filters, mut filter) = (Some(filters), None);
@@ -327,7 +334,13 @@ async fn list<C: Collection>(
                     let file = csv.file(C::PATH.to_string(), C::CSV_HEADERS, sources.iter().map(C::csv_row))?;
                     (Body::Table(table::cells(&file.body)?, C::facets(c, &filter)?), total, next)
                 }
-                (Site::Api, Format::Json) => (Body::Json(C::records(c, rows)?), total, next),
+                (Site::Api, Format::Json) => {
+                    let facets = match &wanted {
+                        Some(w) => Some(C::facets(c, &filter)?.into_iter().filter(|(n, _)| w.contains(n)).collect()),
+                        None => None,
+                    };
+                    (Body::Json(C::records(c, rows)?, facets), total, next)
+                }
                 (Site::Api, Format::Csv) => {
                     let sources = C::csv_sources(c, rows)?;
                     let file = csv.file(C::PATH.to_string(), C::CSV_HEADERS, sources.iter().map(C::csv_row))?;
@@ -339,7 +352,7 @@ async fn list<C: Collection>(
     let (body, total, next) = body;
     let position = Position::new(&req, &args, repr, total, limit, next);
     Ok(match (body, site) {
-        (Body::Json(records), _) => position.json(records),
+        (Body::Json(records, facets), _) => position.json_with_facets(records, facets),
         (Body::Csv(file), _) => position.stamp(super::negotiate::csv_response(&file.name, file.body)),
         (Body::Table(cells, facets), Site::Page(lang)) => {
             let names = pages::names_of(C::PATH).expect("every collection has pages");
@@ -370,9 +383,33 @@ async fn list<C: Collection>(
     })
 }
 
+/// The dimensions `facets=` asks for (each one of the collection's), or
+/// none; only JSON pages carry them.
+fn facets_asked<C: Collection>(
+    args: &QueryArgs,
+    format: Format,
+    all: bool,
+) -> Result<Option<Vec<&'static str>>, ApiError> {
+    let Some(raw) = args.str("facets") else { return Ok(None) };
+    if format != Format::Json || all {
+        return Err(ApiError::bad("facets", "is for JSON pages (the counts come back in `facets`)"));
+    }
+    let mut wanted = Vec::new();
+    for name in raw.split(',') {
+        let known = C::FACETS.iter().find(|f| **f == name).ok_or_else(|| {
+            ApiError::bad("facets", format!("must be one or more of: {} (separated by commas)", C::FACETS.join(", ")))
+        })?;
+        if !wanted.contains(known) {
+            wanted.push(*known);
+        }
+    }
+    Ok(Some(wanted))
+}
+
 /// A response body built on the database thread, sent from the handler.
 enum Body<T> {
-    Json(T),
+    /// Records or a detail, and a list's facets when asked for.
+    Json(T, Option<Facets>),
     Csv(CsvFile),
     /// A page's rows as text, for a table, and the list's facets.
     Table(Vec<Vec<String>>, Facets),
@@ -407,13 +444,13 @@ async fn item<C: Collection>(
                 (Site::Page(_), _) => Body::Record(
                     serde_json::to_value(C::detail(c, row, p)?).map_err(|e| ApiError::Internal(e.to_string()))?,
                 ),
-                (Site::Api, Format::Json) => Body::Json(C::detail(c, row, p)?),
+                (Site::Api, Format::Json) => Body::Json(C::detail(c, row, p)?, None),
                 (Site::Api, Format::Csv) => Body::Csv(C::item_csv(c, row, p, csv)?),
             })
         })
         .await?;
     Ok(match (body, site) {
-        (Body::Json(detail), _) => super::negotiate::json(&detail),
+        (Body::Json(detail, _), _) => super::negotiate::json(&detail),
         (Body::Csv(file), _) => super::negotiate::csv_response(&file.name, file.body),
         (Body::Record(detail), Site::Page(lang)) => {
             let id = req.match_info().get("id").unwrap_or_default();

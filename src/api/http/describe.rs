@@ -49,6 +49,24 @@ fn list_operation<C: Collection>() -> Operation {
         .build();
     let mut params = query::<C::Params>();
     params.push(sort);
+    if !C::FACETS.is_empty() {
+        let names = C::FACETS.join("|");
+        params.push(
+            ParameterBuilder::new()
+                .name("facets")
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some(format!(
+                    "Comma-separated dimensions to count: how many records matching the filters (all pages) have each \
+                     value, returned in `facets` (JSON only). Here: {}.",
+                    C::FACETS.join(", ")
+                )))
+                .schema(Some(
+                    ObjectBuilder::new().schema_type(Type::String).pattern(Some(format!("^({names})(,({names}))*$"))),
+                ))
+                .build(),
+        );
+    }
     params.extend(query::<PageParams>());
     params.extend(query::<RepresentationParams>());
     let mut op = OperationBuilder::new()

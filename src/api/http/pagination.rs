@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::negotiate::{Format, Representation};
 use super::params::Limit;
 use super::query::{QueryArgs, DEFAULT_LIMIT};
-use crate::models::list::{Page, SortValue};
+use crate::models::list::{Facets, Page, SortValue};
 
 #[derive(Serialize, Deserialize)]
 struct CursorBody {
@@ -193,6 +193,17 @@ pub struct ListPage<T: ToSchema> {
     pub next_cursor: Option<String>,
     /// URL of the next page (same filters), or null on the last page.
     pub next: Option<String>,
+    /// With `facets=`: per dimension asked for, how many records matching
+    /// the filters (all pages) have each value, most frequent first. Exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<std::collections::BTreeMap<String, Vec<FacetCount>>>,
+}
+
+/// How many records of a list have one value of a dimension.
+#[derive(Serialize, ToSchema, Debug, Clone, PartialEq, Eq)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: i64,
 }
 
 /// Trim the extra row fetched to detect a next page and make its cursor.
@@ -239,7 +250,21 @@ impl Position {
     pub fn json<T: Serialize + ToSchema>(&self, data: Vec<T>) -> HttpResponse {
         let Position { total, limit, .. } = *self;
         let (next_cursor, next) = (self.next_cursor.clone(), self.next.clone());
-        self.stamp(super::negotiate::json(&ListPage { data, total, limit, next_cursor, next }))
+        self.stamp(super::negotiate::json(&ListPage { data, total, limit, next_cursor, next, facets: None }))
+    }
+
+    /// The page as JSON with the facets asked for.
+    pub fn json_with_facets<T: Serialize + ToSchema>(&self, data: Vec<T>, facets: Option<Facets>) -> HttpResponse {
+        let Position { total, limit, .. } = *self;
+        let (next_cursor, next) = (self.next_cursor.clone(), self.next.clone());
+        let facets = facets.map(|f| {
+            f.into_iter()
+                .map(|(name, values)| {
+                    (name.to_string(), values.into_iter().map(|(value, count)| FacetCount { value, count }).collect())
+                })
+                .collect()
+        });
+        self.stamp(super::negotiate::json(&ListPage { data, total, limit, next_cursor, next, facets }))
     }
 
     /// `X-Total-Count`, and the next page as an RFC 8288 `Link`.

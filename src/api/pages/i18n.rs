@@ -105,6 +105,10 @@ pub struct Text {
     pub browse: &'static str,
     pub filter: &'static str,
     pub apply_filters: &'static str,
+    pub latest_updates: &'static str,
+    pub findings_by_kind: &'static str,
+    pub findings_intro: &'static str,
+    pub all_findings: &'static str,
 }
 
 pub static ES: Text = Text {
@@ -162,6 +166,10 @@ pub static ES: Text = Text {
     browse: "Explorar los datos",
     filter: "Filtrar",
     apply_filters: "Aplicar filtros",
+    latest_updates: "Últimos avances reportados",
+    findings_by_kind: "Hallazgos, por tipo",
+    findings_intro: "Donde lo reportado y lo registrado no coinciden, o falta algo que la fuente promete: cada hallazgo explica qué se comparó y enlaza los registros y las líneas de la fuente.",
+    all_findings: "Todos los hallazgos",
 };
 
 pub static EN: Text = Text {
@@ -219,4 +227,8 @@ pub static EN: Text = Text {
     browse: "Browse the data",
     filter: "Filter",
     apply_filters: "Apply filters",
+    latest_updates: "Latest reported progress",
+    findings_by_kind: "Findings, by kind",
+    findings_intro: "Where reported progress and the records disagree, or something the source promises is missing: each finding says what was compared and links the records and source lines.",
+    all_findings: "All findings",
 };

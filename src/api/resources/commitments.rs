@@ -62,6 +62,7 @@ impl Collection for Commitments {
     const TAG: &'static str = "commitments";
     const RECORD: &'static str = "commitment";
     const LABEL: &'static str = "commitment";
+    const FACETS: &'static [&'static str] = &["plan", "status"];
     const CSV_HEADERS: &'static [&'static str] = view::CSV_HEADERS;
     const DOCS: Docs = Docs {
         list_summary: "List commitments",

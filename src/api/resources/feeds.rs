@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
+use atom_syndication::{Category, Entry, Feed, FixedDateTime, Link, Person, Text};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -47,22 +48,6 @@ static PARAMS: LazyLock<Vec<String>> = LazyLock::new(names_of::<FeedParams>);
 /// The platform publishes local Guatemala time (UTC-6, no daylight saving).
 const GUATEMALA: &str = "-06:00";
 
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[utoipa::path(
     tag = "downloads",
     operation_id = "progress_updates_feed",
@@ -105,45 +90,66 @@ pub async fn progress_updates(req: HttpRequest, state: web::Data<AppState>) -> R
         "" => format!("{base}{}", req.path()),
         q => format!("{base}{}?{q}", req.path()),
     };
-    let updated = rows
-        .iter()
-        .map(|r| format!("{}{GUATEMALA}", r.reported_at))
-        .next()
-        .or_else(|| state.served_revision().map(|r| r.created_at.clone()))
-        .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+    let local = |at: &str| {
+        FixedDateTime::parse_from_rfc3339(&format!("{at}{GUATEMALA}"))
+            .map_err(|e| ApiError::Internal(format!("reported_at `{at}`: {e}")))
+    };
+    let updated = match rows.first() {
+        Some(r) => local(&r.reported_at)?,
+        None => state
+            .served_revision()
+            .and_then(|r| FixedDateTime::parse_from_rfc3339(&r.created_at).ok())
+            .unwrap_or_default(),
+    };
     let title = if scope.is_empty() {
         "Avances — Gobierno Abierto Guatemala".to_string()
     } else {
         format!("Avances ({}) — Gobierno Abierto Guatemala", scope.join(", "))
     };
-    let mut xml = String::with_capacity(4096 + rows.len() * 1024);
-    xml.push_str(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"es\">\n",
-    );
-    xml.push_str(&format!("  <id>{}</id>\n  <title>{}</title>\n", escape(&self_url), escape(&title)));
-    xml.push_str("  <subtitle>Avances reportados en los planes de acción de gobierno abierto de Guatemala. Horas publicadas por la plataforma (hora de Guatemala).</subtitle>\n");
-    xml.push_str(&format!("  <updated>{}</updated>\n", escape(&updated)));
-    xml.push_str("  <author><name>Gobierno Abierto Guatemala — datos abiertos</name></author>\n");
-    xml.push_str(&format!("  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n", escape(&self_url)));
-    xml.push_str(&format!("  <link rel=\"alternate\" type=\"text/html\" href=\"{}/\"/>\n", escape(&base)));
-    xml.push_str(&format!("  <rights>{}</rights>\n", escape(&state.config.license_name)));
+    let link = |href: String, rel: &str, media: &str| Link {
+        href,
+        rel: rel.into(),
+        mime_type: Some(media.into()),
+        ..Default::default()
+    };
+    let mut entries = Vec::with_capacity(rows.len());
     for r in &rows {
         let url = format!("{base}/v1/progress-updates/{}", r.id);
         let pct = r.percent.map(|p| format!("{}% — ", format_hundredths(p))).unwrap_or_default();
         let milestone = milestones.get(&r.milestone_id).map(|d| crate::text::shorten(d, 90)).unwrap_or_default();
-        xml.push_str("  <entry>\n");
-        xml.push_str(&format!("    <id>{}</id>\n", escape(&url)));
-        xml.push_str(&format!("    <title>{}</title>\n", escape(&format!("{pct}{milestone}"))));
-        xml.push_str(&format!("    <updated>{}{GUATEMALA}</updated>\n", escape(&r.reported_at)));
         // Readers open the first alternate: the update's page, for people.
         let page =
             crate::api::pages::record_path(crate::api::pages::Lang::Es, "progress-updates", &r.id).unwrap_or_default();
-        xml.push_str(&format!("    <link rel=\"alternate\" type=\"text/html\" href=\"{base}{}\"/>\n", escape(&page)));
-        xml.push_str(&format!("    <link rel=\"alternate\" type=\"application/json\" href=\"{}\"/>\n", escape(&url)));
-        xml.push_str(&format!("    <category term=\"{}\"/>\n", escape(&r.plan_id)));
-        xml.push_str(&format!("    <summary type=\"text\">{}</summary>\n", escape(&r.description)));
-        xml.push_str("  </entry>\n");
+        entries.push(Entry {
+            id: url.clone(),
+            title: Text::plain(format!("{pct}{milestone}")),
+            updated: local(&r.reported_at)?,
+            links: vec![
+                link(format!("{base}{page}"), "alternate", "text/html"),
+                link(url, "alternate", "application/json"),
+            ],
+            categories: vec![Category { term: r.plan_id.clone(), ..Default::default() }],
+            summary: Some(Text::plain(r.description.clone())),
+            ..Default::default()
+        });
     }
-    xml.push_str("</feed>\n");
+    let feed = Feed {
+        id: self_url.clone(),
+        title: Text::plain(title),
+        subtitle: Some(Text::plain(
+            "Avances reportados en los planes de acción de gobierno abierto de Guatemala. Horas publicadas por la plataforma (hora de Guatemala).",
+        )),
+        updated,
+        authors: vec![Person { name: "Gobierno Abierto Guatemala — datos abiertos".into(), ..Default::default() }],
+        links: vec![link(self_url, "self", "application/atom+xml"), link(format!("{base}/"), "alternate", "text/html")],
+        rights: Some(Text::plain(state.config.license_name.clone())),
+        lang: Some("es".into()),
+        entries,
+        ..Default::default()
+    };
+    // The crate writes the XML declaration itself (UTF-8 by default).
+    let mut xml = Vec::with_capacity(4096 + rows.len() * 1024);
+    feed.write_to(&mut xml).map_err(|e| ApiError::Internal(format!("Atom: {e}")))?;
+    xml.push(b'\n');
     Ok(HttpResponse::Ok().content_type("application/atom+xml; charset=utf-8").body(xml))
 }

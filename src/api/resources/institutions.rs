@@ -57,6 +57,7 @@ impl Collection for Institutions {
     const TAG: &'static str = "institutions";
     const RECORD: &'static str = "institution";
     const LABEL: &'static str = "institution";
+    const FACETS: &'static [&'static str] = &["kind"];
     const CSV_HEADERS: &'static [&'static str] = view::CSV_HEADERS;
     const DOCS: Docs = Docs {
         list_summary: "List institutions",

@@ -14,8 +14,12 @@ use crate::api::http::error::ApiError;
 use crate::api::http::state::AppState;
 use crate::api::pages::{self, Frame, Lang, COLLECTIONS};
 use crate::models;
+use crate::models::list::Page;
 use crate::percent::format_hundredths;
 use crate::snapshot::{self, dictionary};
+
+/// Progress updates on the home page, newest first.
+const LATEST: i64 = 5;
 
 fn size(bytes: u64) -> String {
     match bytes {
@@ -61,6 +65,22 @@ struct DictionaryTable {
     columns: Vec<(String, &'static str, String)>,
 }
 
+/// One of the newest progress updates.
+struct Update {
+    href: String,
+    reported_at: String,
+    percent: Option<String>,
+    milestone: String,
+    description: String,
+}
+
+/// How many findings of one kind, and where they are listed.
+struct FindingKind {
+    kind: String,
+    count: i64,
+    href: String,
+}
+
 struct Browse {
     href: String,
     label: &'static str,
@@ -77,6 +97,9 @@ struct Home {
     plans: Vec<PlanLine>,
     browse: Vec<Browse>,
     search: String,
+    updates: Vec<Update>,
+    findings: Vec<FindingKind>,
+    findings_href: String,
     tables: Vec<TableFiles>,
     everything: Vec<FileLink>,
     downloads_ready: bool,
@@ -92,7 +115,43 @@ pub async fn en(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
 }
 
 async fn page(lang: Lang, _req: &HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let plans = state.db(|c| Ok(models::plan::list_all(c)?)).await?;
+    let (plans, newest, milestones, by_kind) = state
+        .db(|c| {
+            use crate::models::progress_update::{ProgressUpdateFilter, ProgressUpdateSort};
+            let page = Page { sort: ProgressUpdateSort::ReportedAt, desc: true, after: None, limit: LATEST };
+            let (mut newest, _) = models::progress_update::list(c, &ProgressUpdateFilter::default(), &page)?
+                .map_err(|_| ApiError::Internal("the newest updates".into()))?;
+            newest.truncate(LATEST as usize);
+            let ids: Vec<String> = newest.iter().map(|r| r.milestone_id.clone()).collect();
+            let milestones: std::collections::HashMap<String, String> =
+                models::milestone::by_ids(c, &ids)?.into_iter().map(|m| (m.id, m.description)).collect();
+            let by_kind = models::quality_finding::facets(c, &Default::default())?
+                .into_iter()
+                .find(|(name, _)| *name == "kind")
+                .map(|(_, values)| values)
+                .unwrap_or_default();
+            Ok((models::plan::list_all(c)?, newest, milestones, by_kind))
+        })
+        .await?;
+    let findings_page = pages::names_of("quality-findings").map(|n| n.path(lang)).unwrap_or_default();
+    let updates = newest
+        .iter()
+        .map(|u| Update {
+            href: pages::record_path(lang, "progress-updates", &u.id).unwrap_or_default(),
+            reported_at: u.reported_at.replace('T', " "),
+            percent: u.percent.map(format_hundredths),
+            milestone: milestones.get(&u.milestone_id).map(|d| crate::text::shorten(d, 120)).unwrap_or_default(),
+            description: crate::text::shorten(&u.description, 200),
+        })
+        .collect();
+    let findings = by_kind
+        .into_iter()
+        .map(|(kind, count)| FindingKind {
+            href: format!("{findings_page}?kind={}", pages::encode(&kind)),
+            kind,
+            count,
+        })
+        .collect();
     let d = downloads::current(&state).ok();
     let config = &state.config;
     let base = config.public_url.trim_end_matches('/');
@@ -185,6 +244,9 @@ async fn page(lang: Lang, _req: &HttpRequest, state: web::Data<AppState>) -> Res
         plans,
         browse: COLLECTIONS.iter().map(|(_, n)| Browse { href: n.path(lang), label: n.title(lang) }).collect(),
         search: pages::SEARCH.path(lang),
+        updates,
+        findings,
+        findings_href: findings_page,
         tables,
         everything,
         downloads_ready: d.is_some(),

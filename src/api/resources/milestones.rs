@@ -76,6 +76,7 @@ impl Collection for Milestones {
     const TAG: &'static str = "milestones";
     const RECORD: &'static str = "milestone";
     const LABEL: &'static str = "milestone";
+    const FACETS: &'static [&'static str] = &["plan", "status"];
     const CSV_HEADERS: &'static [&'static str] = view::CSV_HEADERS;
     const DOCS: Docs = Docs {
         list_summary: "List milestones",

@@ -51,6 +51,7 @@ impl Collection for Plans {
     const TAG: &'static str = "plans";
     const RECORD: &'static str = "plan";
     const LABEL: &'static str = "plan";
+    const FACETS: &'static [&'static str] = &["kind"];
     const CSV_HEADERS: &'static [&'static str] = view::CSV_HEADERS;
     const DOCS: Docs = Docs {
         list_summary: "List action plans",
