@@ -36,6 +36,7 @@ static PAGES: LazyLock<Vec<String>> = LazyLock::new(|| {
         for lang in [super::pages::Lang::Es, super::pages::Lang::En] {
             out.push(names.path(lang));
             out.push(format!("{}/{{id}}", names.path(lang)));
+            out.push(format!("{}/{{id}}/{}", names.path(lang), lang.pick("avance.svg", "progress.svg")));
         }
     }
     out
@@ -194,6 +195,7 @@ pub fn build_app(
         .route("/robots.txt", web::get().to(sitemap::robots))
         .route("/sitemap.xml", web::get().to(sitemap::index))
         .route("/sitemaps/{name}", web::get().to(sitemap::part))
+        .configure(super::pages::charts::routes)
         .service(Pages::<Plans>::new())
         .service(Pages::<Commitments>::new())
         .service(Pages::<Milestones>::new())

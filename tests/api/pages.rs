@@ -281,3 +281,47 @@ read_only_bundled!(the_home_page_shows_the_latest_updates_and_the_findings_by_ki
     let en = app.text("/en/");
     assert!(en.contains("Latest reported progress") && en.contains("href=\"/en/findings?kind="));
 });
+
+read_only_bundled!(milestones_and_commitments_have_progress_charts_with_their_own_urls, |app| {
+    // gt-ogp-nap6-c1-m2 has eight dated updates.
+    let updates = app.json("/v1/progress-updates?milestone=gt-ogp-nap6-c1-m2&limit=100");
+    let n = updates["data"].as_array().unwrap().iter().filter(|u| !u["percent"].is_null()).count();
+    assert!(n >= 2);
+    for (page, chart) in [
+        ("/hitos/gt-ogp-nap6-c1-m2", "/hitos/gt-ogp-nap6-c1-m2/avance.svg"),
+        ("/en/milestones/gt-ogp-nap6-c1-m2", "/en/milestones/gt-ogp-nap6-c1-m2/progress.svg"),
+        ("/compromisos/gt-ogp-nap6-c1", "/compromisos/gt-ogp-nap6-c1/avance.svg"),
+    ] {
+        let html = app.text(page);
+        assert!(html.contains(&format!("<img src=\"{chart}\"")), "{page} shows its chart");
+        assert!(html.contains(" alt=\""), "{page}: the chart has a text alternative");
+        let res = app.get(chart);
+        assert_eq!(res.status(), 200, "{chart}");
+        assert_eq!(res.headers()["content-type"], "image/svg+xml; charset=utf-8");
+        let svg = res.text().unwrap();
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{chart}");
+        if chart.starts_with("/hitos") {
+            // One point per update with a percentage.
+            assert_eq!(svg.matches("<circle").count(), n, "{chart}");
+        }
+    }
+    assert_eq!(app.get("/hitos/no-such-milestone/avance.svg").status(), 404);
+});
+
+read_only_bundled!(record_pages_describe_themselves_in_json_ld, |app| {
+    for (page, kind) in [
+        ("/instituciones/sesan", "GovernmentOrganization"),
+        ("/compromisos/gt-ogp-nap6-c2", "CreativeWork"),
+        ("/fuentes/002", "DigitalDocument"),
+    ] {
+        let html = app.text(page);
+        let start = html.find("<script type=\"application/ld+json\">").unwrap_or_else(|| panic!("{page}")) + 35;
+        let end = start + html[start..].find("</script>").unwrap();
+        let ld: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
+        assert_eq!(ld["@type"], kind, "{page}");
+        assert!(ld["url"].as_str().unwrap().ends_with(page), "{page}");
+        assert_eq!(ld["isPartOf"]["@type"], "Dataset");
+    }
+    let html = app.text("/compromisos/gt-ogp-nap6-c2");
+    assert!(html.contains("\"isBasedOn\":\"") && html.contains("/fuentes/002\""));
+});

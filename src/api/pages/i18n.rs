@@ -109,6 +109,9 @@ pub struct Text {
     pub findings_by_kind: &'static str,
     pub findings_intro: &'static str,
     pub all_findings: &'static str,
+    pub chart_alt: &'static str,
+    pub chart_caption: &'static str,
+    pub download_svg: &'static str,
 }
 
 pub static ES: Text = Text {
@@ -170,6 +173,9 @@ pub static ES: Text = Text {
     findings_by_kind: "Hallazgos, por tipo",
     findings_intro: "Donde lo reportado y lo registrado no coinciden, o falta algo que la fuente promete: cada hallazgo explica qué se comparó y enlaza los registros y las líneas de la fuente.",
     all_findings: "Todos los hallazgos",
+    chart_alt: "Avance reportado en el tiempo: cada avance es un punto en su fecha y su porcentaje. Las mismas cifras están en la tabla de avances de esta página.",
+    chart_caption: "Avance reportado en el tiempo (cada punto, un avance con su fecha y su %; las cifras, en la tabla de avances).",
+    download_svg: "Descargar el gráfico (SVG)",
 };
 
 pub static EN: Text = Text {
@@ -231,4 +237,7 @@ pub static EN: Text = Text {
     findings_by_kind: "Findings, by kind",
     findings_intro: "Where reported progress and the records disagree, or something the source promises is missing: each finding says what was compared and links the records and source lines.",
     all_findings: "All findings",
+    chart_alt: "Reported progress over time: each update is a point at its date and percentage. The same figures are in this page's table of updates.",
+    chart_caption: "Reported progress over time (each point an update at its date and %; the figures are in the table of updates).",
+    download_svg: "Download the chart (SVG)",
 };

@@ -3,6 +3,7 @@
 //! (the default) and English, rendered by askama templates from
 //! `templates/` (checked when the crate compiles, escaped automatically).
 
+pub mod charts;
 pub mod i18n;
 pub mod record;
 pub mod table;

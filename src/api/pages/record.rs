@@ -40,6 +40,37 @@ pub struct RecordPage {
     pub lines: Vec<Line>,
     pub json: String,
     pub csv: String,
+    /// The record's chart, if it has one.
+    pub chart: Option<String>,
+    /// schema.org JSON-LD describing the record (every `<` escaped, so it cannot end the script).
+    pub json_ld: String,
+}
+
+/// schema.org JSON-LD for a record's page: a suitable type, its name, URL
+/// and identifier, the dataset it is part of, and the source it is based on.
+fn json_ld(api_path: &str, detail: &Value, name: &str, url: &str, base: &str, lang: Lang) -> String {
+    let kind = match api_path {
+        "institutions" if detail.get("kind").and_then(Value::as_str) == Some("government") => "GovernmentOrganization",
+        "institutions" => "Organization",
+        "source-documents" => "DigitalDocument",
+        _ => "CreativeWork",
+    };
+    let id = detail.get("id").or_else(|| detail.pointer("/document/id")).cloned().unwrap_or(Value::Null);
+    let mut ld = serde_json::json!({
+        "@context": "https://schema.org/",
+        "@type": kind,
+        "name": name,
+        "url": url,
+        "identifier": id,
+        "inLanguage": "es",
+        "isPartOf": {"@type": "Dataset", "url": format!("{}{}", base.trim_end_matches('/'), lang.pick("/", "/en/"))},
+    });
+    if let Some(doc) = detail.pointer("/source/document").and_then(Value::as_str) {
+        if let Some(path) = super::record_path(lang, "source-documents", doc) {
+            ld["isBasedOn"] = Value::String(format!("{}{path}", base.trim_end_matches('/')));
+        }
+    }
+    serde_json::to_string(&ld).unwrap_or_default().replace('<', "\\u003c")
 }
 
 /// The text of a scalar, as the CSV writes it (`null`: empty).
@@ -217,6 +248,8 @@ impl RecordContext<'_> {
             Alternate { media: "application/json", href: json.clone() },
             Alternate { media: "text/csv", href: csv.clone() },
         ];
-        RecordPage { frame, heading, fields, tables, lines, json, csv }
+        let chart = super::charts::of_record(lang, api_path, id);
+        let json_ld = json_ld(api_path, &detail, &heading, &frame.canonical, base, lang);
+        RecordPage { frame, heading, fields, tables, lines, json, csv, chart, json_ld }
     }
 }

@@ -255,8 +255,8 @@ async fn page(lang: Lang, _req: &HttpRequest, state: web::Data<AppState>) -> Res
     pages::html(StatusCode::OK, &home)
 }
 
-/// schema.org `Dataset` with its distributions, as a `<script>` body (no
-/// `</` inside, so it cannot end the element).
+/// schema.org `Dataset` with its distributions, as a `<script>` body (every
+/// `<` escaped, so it cannot end the element).
 fn json_ld(base: &str, config: &crate::config::Config, d: &downloads::Downloads) -> String {
     let distribution: Vec<serde_json::Value> = d
         .files
@@ -286,5 +286,5 @@ fn json_ld(base: &str, config: &crate::config::Config, d: &downloads::Downloads)
         "variableMeasured": ["reported_progress", "computed_progress", "percent", "status"],
         "distribution": distribution,
     });
-    serde_json::to_string(&ld).unwrap_or_default().replace("</", "<\\/").replace("<!--", "<\\!--")
+    serde_json::to_string(&ld).unwrap_or_default().replace('<', "\\u003c")
 }
