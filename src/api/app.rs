@@ -32,6 +32,7 @@ static PAGES: LazyLock<Vec<String>> = LazyLock::new(|| {
             .map(String::from)
             .into();
     out.extend([super::pages::Lang::Es, super::pages::Lang::En].map(|l| super::pages::SEARCH.path(l)));
+    out.extend(super::pages::embeds::patterns());
     for (_, names) in super::pages::COLLECTIONS {
         for lang in [super::pages::Lang::Es, super::pages::Lang::En] {
             out.push(names.path(lang));
@@ -196,6 +197,7 @@ pub fn build_app(
         .route("/sitemap.xml", web::get().to(sitemap::index))
         .route("/sitemaps/{name}", web::get().to(sitemap::part))
         .configure(super::pages::charts::routes)
+        .configure(super::pages::embeds::routes)
         .service(Pages::<Plans>::new())
         .service(Pages::<Commitments>::new())
         .service(Pages::<Milestones>::new())

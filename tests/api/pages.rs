@@ -325,3 +325,40 @@ read_only_bundled!(record_pages_describe_themselves_in_json_ld, |app| {
     let html = app.text("/compromisos/gt-ogp-nap6-c2");
     assert!(html.contains("\"isBasedOn\":\"") && html.contains("/fuentes/002\""));
 });
+
+read_only_bundled!(cards_may_be_framed_anywhere_and_oembed_hands_them_out, |app| {
+    for (card, page) in [
+        ("/compromisos/gt-ogp-nap6-c2/tarjeta", "/compromisos/gt-ogp-nap6-c2"),
+        ("/en/milestones/gt-ogp-nap6-c1-m2/card", "/en/milestones/gt-ogp-nap6-c1-m2"),
+        ("/instituciones/sesan/tarjeta", "/instituciones/sesan"),
+    ] {
+        let res = app.get(card);
+        assert_eq!(res.status(), 200, "{card}");
+        let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
+        assert!(csp.contains("frame-ancestors *"), "{card}: {csp}");
+        assert!(!res.headers().contains_key("x-frame-options"));
+        let html = res.text().unwrap();
+        assert!(html.contains(&format!("{page}\" target=\"_blank\"")), "{card} links back");
+        assert!(html.contains("CC BY 4.0"), "{card} says the license");
+        // Other pages still refuse to be framed.
+        let page_csp = app.get(page).headers()["content-security-policy"].to_str().unwrap().to_string();
+        assert!(page_csp.contains("frame-ancestors 'none'"));
+        // The page announces its card, and oEmbed answers for the page's URL.
+        let page_html = app.text(page).replace("&#38;", "&");
+        let needle = "type=\"application/json+oembed\" href=\"";
+        let start = page_html.find(needle).expect("oEmbed discovery") + needle.len();
+        let discovery = &page_html[start..start + page_html[start..].find('"').unwrap()];
+        let o = app.json(discovery);
+        assert_eq!((o["version"].as_str(), o["type"].as_str()), (Some("1.0"), Some("rich")));
+        assert!(o["html"].as_str().unwrap().contains(&format!("{card}\"")), "{}", o["html"]);
+    }
+    // The commitment's card shows its reported progress; a milestone without data says so.
+    assert!(app.text("/compromisos/gt-ogp-nap6-c2/tarjeta").contains("<strong>76 %</strong>"));
+    let nap4 = app.json("/v1/milestones?plan=gt-ogp-nap4&limit=1");
+    if let Some(m) = nap4["data"][0]["id"].as_str() {
+        let html = app.text(&format!("/hitos/{m}/tarjeta"));
+        assert!(html.contains("<strong>sin datos</strong>") && !html.contains("0 %"), "{m}");
+    }
+    assert_eq!(app.get("/oembed?url=http://127.0.0.1/planes/gt-ogp-nap6").status(), 404);
+    assert_eq!(app.get("/oembed?url=http://127.0.0.1/compromisos/gt-ogp-nap6-c2&format=xml").status(), 501);
+});

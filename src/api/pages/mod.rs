@@ -4,6 +4,7 @@
 //! `templates/` (checked when the crate compiles, escaped automatically).
 
 pub mod charts;
+pub mod embeds;
 pub mod i18n;
 pub mod record;
 pub mod table;

@@ -42,6 +42,8 @@ pub struct RecordPage {
     pub csv: String,
     /// The record's chart, if it has one.
     pub chart: Option<String>,
+    /// The oEmbed discovery link, for records that have a card.
+    pub oembed: Option<String>,
     /// schema.org JSON-LD describing the record (every `<` escaped, so it cannot end the script).
     pub json_ld: String,
 }
@@ -250,6 +252,7 @@ impl RecordContext<'_> {
         ];
         let chart = super::charts::of_record(lang, api_path, id);
         let json_ld = json_ld(api_path, &detail, &heading, &frame.canonical, base, lang);
-        RecordPage { frame, heading, fields, tables, lines, json, csv, chart, json_ld }
+        let oembed = super::embeds::discovery(lang, api_path, id, base);
+        RecordPage { frame, heading, fields, tables, lines, json, csv, chart, oembed, json_ld }
     }
 }
