@@ -79,6 +79,8 @@ declare -A PATHS=(
     [deep]="$DEEP"
     [csv]="/v1/commitments.csv?plan=$PLAN&limit=1000"
     [file]="/v1/downloads/latest/commitments.csv"
+    [page]="/compromisos/$COMMITMENT"
+    [table]="/hitos?plan=$PLAN&status=started"
 )
 mkdir -p "$WORK/www"
 for k in "${!PATHS[@]}"; do curl -fs "$API${PATHS[$k]}" -o "$WORK/www/$k"; done
@@ -154,11 +156,12 @@ PY
 }
 
 echo "== load ($CONNS connections, ${DURATION}s each)"
-for k in item list search deep csv file; do
+for k in item list search deep csv file page table; do
     ours=$(measure "$API${PATHS[$k]}")
     ref=$(measure "http://127.0.0.1:$NPORT/$k")
     case $k in
         item|list) target="≥ 1.0× nginx, p99 ≤ 5 ms" ;;
+        page|table) target="≥ 1.0× nginx (a page for people)" ;;
         file) target="≥ 0.8× nginx" ;;
         *) target="(repeated)" ;;
     esac
@@ -172,6 +175,14 @@ ref=$(measure "http://127.0.0.1:$NPORT/list" -H "If-None-Match: $NETAG")
 row "304 revalidation (If-None-Match)" "$ours" "≥ 1.0× nginx" "nginx: $ref"
 row "first-time filtered list" "$(uncached "/v1/milestones?plan=$PLAN&status=started" 100)" "p99 ≤ 20 ms" "–"
 row "first-time search" "$(uncached "/v1/search?q=transparencia%20fiscal" 20)" "p99 ≤ 20 ms" "–"
+row "first-time page: filtered table with facets" "$(uncached "/hitos?plan=$PLAN&status=started" 100)" "p99 ≤ 20 ms" "–"
+row "first-time page: a plan's progress updates with facets" "$(uncached "/avances?plan=$PLAN" 20)" "p99 ≤ 20 ms" "–"
+row "first-time page: every progress update (facets over all rows)" "$(uncached "/avances?sort=id" 5)" "p99 ≤ 20 ms" "–"
+sizes=$(for p in / /en/ /planes /compromisos /hitos /avances /instituciones /hallazgos /fuentes "/compromisos/$COMMITMENT" \
+    "/instituciones/$(curl -fs "$API/v1/institutions?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["id"])')" \
+    "/fuentes/$(curl -fs "$API/v1/source-documents?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["id"])')"; do
+    echo "$(curl -fs -o /dev/null -w '%{size_download}' "$API$p") $p"; done | sort -n | tail -1)
+row "largest page of HTML (home, every table's first page, a commitment, an institution, a source)" "${sizes% *} bytes: \`${sizes#* }\`" "≤ 150 kB" "–"
 
 echo "== CSV of every progress update"
 out=$(curl -fs "$API/v1/downloads/latest/progress_updates.csv" -o /dev/null -w '%{size_download} %{time_total}')
