@@ -362,3 +362,28 @@ read_only_bundled!(cards_may_be_framed_anywhere_and_oembed_hands_them_out, |app|
     assert_eq!(app.get("/oembed?url=http://127.0.0.1/planes/gt-ogp-nap6").status(), 404);
     assert_eq!(app.get("/oembed?url=http://127.0.0.1/compromisos/gt-ogp-nap6-c2&format=xml").status(), 501);
 });
+
+read_only_bundled!(a_source_page_shows_500_lines_and_links_every_other_stretch, |app| {
+    let count = app.json("/v1/source-documents/002")["line_count"].as_i64().unwrap();
+    assert!(count > 500, "002 has {count} lines");
+    let html = app.text("/fuentes/002").replace("&#38;", "&amp;");
+    assert_eq!(html.matches("<li id=\"L").count(), 500);
+    assert!(html.contains(&format!("href=\"/fuentes/002?lines=501-{count}\"")), "the later lines");
+    // A record taken from a line past the first stretch links the stretch that shows it.
+    let updates = app.json("/v1/progress-updates?plan=gt-ogp-nap6&limit=100");
+    let first_line = |u: &serde_json::Value| -> usize {
+        let loc = u["source"]["location"].as_str().unwrap().trim_start_matches("lines ").trim_start_matches("line ");
+        loc.split('-').next().unwrap().parse().unwrap()
+    };
+    let later =
+        updates["data"].as_array().unwrap().iter().find(|u| first_line(u) > 500).expect("an update past line 500");
+    let first = first_line(later);
+    let page = app.text(&format!("/avances/{}", later["id"].as_str().unwrap())).replace("&#38;", "&amp;");
+    let link = format!("/fuentes/002?lines=501-1000#L{first}");
+    assert!(page.contains(&format!("href=\"{}\"", link.replace('&', "&amp;"))), "{link}");
+    let stretch = app.text("/fuentes/002?lines=501-1000");
+    assert!(stretch.contains(&format!("<li id=\"L{first}\" value=\"{first}\">")));
+    assert!(stretch.contains("href=\"/fuentes/002?lines=1-500\""), "the earlier lines");
+    // The API keeps its own rules: a range past the end is a 400 there.
+    assert_problem(app.get("/v1/source-documents/002?lines=501-1000"), 400);
+});

@@ -102,6 +102,11 @@ pub trait Collection: Send + Sync + 'static {
     fn csv_row(source: &Self::CsvSource) -> impl Serialize + '_;
     fn find(c: &mut DbConnection, id: &str) -> diesel::QueryResult<Option<Self::Row>>;
     fn detail(c: &mut DbConnection, row: Self::Row, p: Self::ItemParams) -> Result<Self::Detail, ApiError>;
+    /// The detail a record's page shows (the API's, unless a page should
+    /// hold less: a source document's page shows a stretch of its lines).
+    fn page_detail(c: &mut DbConnection, row: Self::Row, p: Self::ItemParams) -> Result<Self::Detail, ApiError> {
+        Self::detail(c, row, p)
+    }
 
     /// The item as CSV: its one row, in a file named after its id.
     fn item_csv(
@@ -442,7 +447,7 @@ async fn item<C: Collection>(
             })?;
             Ok(match (site, repr.format) {
                 (Site::Page(_), _) => Body::Record(
-                    serde_json::to_value(C::detail(c, row, p)?).map_err(|e| ApiError::Internal(e.to_string()))?,
+                    serde_json::to_value(C::page_detail(c, row, p)?).map_err(|e| ApiError::Internal(e.to_string()))?,
                 ),
                 (Site::Api, Format::Json) => Body::Json(C::detail(c, row, p)?, None),
                 (Site::Api, Format::Csv) => Body::Csv(C::item_csv(c, row, p, csv)?),

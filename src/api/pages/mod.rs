@@ -55,6 +55,22 @@ pub const COLLECTIONS: &[(&str, PageNames)] = &[
     ("source-documents", PageNames { es: "fuentes", en: "sources", title_es: "Fuentes", title_en: "Sources" }),
 ];
 
+/// Lines of a source document per page (a provenance link to a later line
+/// names its stretch).
+pub const SOURCE_PAGE_LINES: i32 = 500;
+
+/// The link to line `line` of source document `doc`, on the page that shows it.
+pub fn source_line(lang: Lang, doc: &str, line: usize) -> Option<String> {
+    let page = record_path(lang, "source-documents", doc)?;
+    let per = SOURCE_PAGE_LINES as usize;
+    Some(if line <= per {
+        format!("{page}#L{line}")
+    } else {
+        let from = (line - 1) / per * per + 1;
+        format!("{page}?lines={from}-{}#L{line}", from + per - 1)
+    })
+}
+
 /// The search page.
 pub const SEARCH: PageNames = PageNames { es: "buscar", en: "search", title_es: "Buscar", title_en: "Search" };
 

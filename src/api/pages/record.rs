@@ -42,10 +42,35 @@ pub struct RecordPage {
     pub csv: String,
     /// The record's chart, if it has one.
     pub chart: Option<String>,
+    /// A source document's neighbouring stretches of lines: (label, link).
+    pub more_lines: Vec<(&'static str, String)>,
     /// The oEmbed discovery link, for records that have a card.
     pub oembed: Option<String>,
     /// schema.org JSON-LD describing the record (every `<` escaped, so it cannot end the script).
     pub json_ld: String,
+}
+
+/// Links to the stretches of lines before and after the one shown.
+fn more_lines(lang: Lang, page: &str, detail: &Value) -> Vec<(&'static str, String)> {
+    let n = |p: &str| detail.pointer(p).and_then(Value::as_i64);
+    let (Some(from), Some(to), Some(count)) = (n("/lines_from"), n("/lines_to"), n("/line_count")) else {
+        return Vec::new();
+    };
+    let per = super::SOURCE_PAGE_LINES as i64;
+    let mut out = Vec::new();
+    if from > 1 {
+        out.push((
+            lang.pick("← líneas anteriores", "← earlier lines"),
+            format!("{page}?lines={}-{}", (from - per).max(1), from - 1),
+        ));
+    }
+    if to < count {
+        out.push((
+            lang.pick("líneas siguientes →", "later lines →"),
+            format!("{page}?lines={}-{}", to + 1, (to + per).min(count)),
+        ));
+    }
+    out
 }
 
 /// schema.org JSON-LD for a record's page: a suitable type, its name, URL
@@ -134,7 +159,8 @@ fn walk(
                 let target = collection_of(k).unwrap_or("");
                 // A source document's headings link to their lines.
                 let lines_here = api_path == "source-documents" && prefix.is_empty();
-                tables.push(sub_table(lang, target, &name, items, lines_here));
+                let doc = object.get("id").and_then(Value::as_str).unwrap_or_default();
+                tables.push(sub_table(lang, target, &name, items, lines_here, doc));
             }
             Value::Array(items) => {
                 // A list of texts or ids: one line each, ids linked to their pages.
@@ -166,7 +192,14 @@ fn walk(
     }
 }
 
-fn sub_table(lang: Lang, api_path: &str, name: &str, items: &[Value], lines_here: bool) -> SubTable {
+fn sub_table(
+    lang: Lang,
+    api_path: &str,
+    name: &str,
+    items: &[Value],
+    lines_here: bool,
+    id_of_document: &str,
+) -> SubTable {
     let mut headers: Vec<String> = Vec::new();
     for item in items {
         if let Value::Object(o) = item {
@@ -188,7 +221,9 @@ fn sub_table(lang: Lang, api_path: &str, name: &str, items: &[Value], lines_here
                 .zip(&texts)
                 .map(|(h, v)| {
                     let link = match h.as_str() {
-                        "line" | "heading_line" if lines_here && !v.is_empty() => Some((format!("#L{v}"), false)),
+                        "line" | "heading_line" if lines_here && !v.is_empty() => {
+                            v.parse().ok().and_then(|n| super::source_line(lang, id_of_document, n)).map(|h| (h, false))
+                        }
                         _ => link(lang, api_path, h, v, &row),
                     };
                     Cell { text: v.clone(), external: link.as_ref().is_some_and(|l| l.1), href: link.map(|l| l.0) }
@@ -253,6 +288,7 @@ impl RecordContext<'_> {
         let chart = super::charts::of_record(lang, api_path, id);
         let json_ld = json_ld(api_path, &detail, &heading, &frame.canonical, base, lang);
         let oembed = super::embeds::discovery(lang, api_path, id, base);
-        RecordPage { frame, heading, fields, tables, lines, json, csv, chart, oembed, json_ld }
+        let more_lines = more_lines(lang, &path(lang), &detail);
+        RecordPage { frame, heading, fields, tables, lines, json, csv, chart, more_lines, oembed, json_ld }
     }
 }

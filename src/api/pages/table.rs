@@ -208,7 +208,7 @@ pub fn link(
     if column == "source_location" || (column == "location" && row.contains_key("document")) {
         let doc = row.get("source_document").or_else(|| row.get("document_id")).or_else(|| row.get("document"))?;
         let line = first_line(value)?;
-        return record_path(lang, "source-documents", doc).map(|h| (format!("{h}#L{line}"), false));
+        return super::source_line(lang, doc, line).map(|h| (h, false));
     }
     if let Some(target) = names_collection(column, row) {
         return record_path(lang, target, value).map(|h| (h, false));

@@ -9,6 +9,7 @@ use utoipa::IntoParams;
 use crate::api::http::collection::{ChunkRows, Collection, CsvFile, CsvWriter, Docs, PageRows};
 use crate::api::http::error::ApiError;
 use crate::api::http::pagination::{Kind, SortField};
+use crate::api::pages::SOURCE_PAGE_LINES;
 use crate::db::DbConnection;
 use crate::models::list::{Page, SortValue};
 use crate::models::names::NameIndex;
@@ -119,6 +120,23 @@ impl Collection for SourceDocuments {
             lines,
             next_lines,
         })
+    }
+
+    /// A page shows [`SOURCE_PAGE_LINES`] lines at a time (its first
+    /// stretch by default; a range past the end is cut at the last line).
+    fn page_detail(
+        c: &mut DbConnection,
+        row: SourceDocumentRow,
+        p: LinesParams,
+    ) -> Result<SourceDocumentDetail, ApiError> {
+        let count = row.line_count.max(1);
+        let (from, to) = match p.lines.as_deref().map(|l| l.split_once('-').unwrap_or((l, l))) {
+            Some((a, b)) => (a.parse::<i32>().unwrap_or(1), b.parse::<i32>().unwrap_or(count)),
+            None => (1, SOURCE_PAGE_LINES),
+        };
+        let (from, to) = (from.clamp(1, count), to.clamp(1, count));
+        let to = to.max(from).min(from + SOURCE_PAGE_LINES - 1);
+        Self::detail(c, row, LinesParams { lines: Some(format!("{from}-{to}")) })
     }
 
     /// The document's lines, one row each.
