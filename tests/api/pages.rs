@@ -387,3 +387,35 @@ read_only_bundled!(a_source_page_shows_500_lines_and_links_every_other_stretch, 
     // The API keeps its own rules: a range past the end is a 400 there.
     assert_problem(app.get("/v1/source-documents/002?lines=501-1000"), 400);
 });
+
+/// At scale 1 (ten plans, a long synthetic source), pages stay small: the
+/// home lists the first plans and links the rest, a source page holds 500
+/// lines. (Scale 100 is measured by `bench/run.sh`.)
+#[test]
+fn pages_stay_under_150_kb_on_a_larger_dataset() {
+    let app = spawn_app(Backend::Sqlite);
+    let data = tempfile::tempdir().unwrap();
+    let mut ds = gagt::synthetic::generate(1);
+    // More plans than the home page lists.
+    let extra: Vec<_> = (0..30)
+        .map(|i| {
+            let mut p = ds.plans[0].clone();
+            p.id = format!("gt-extra-{i}");
+            p.seq = 1000 + i;
+            p
+        })
+        .collect();
+    ds.plans.extend(extra);
+    gagt::import::export::write_dir(&ds, data.path()).unwrap();
+    app.import(data.path());
+    let total = app.json("/v1/plans?limit=1")["total"].as_i64().unwrap();
+    let home = app.text("/");
+    assert!(
+        home.contains(&format!("<a href=\"/planes\">Todos los planes ({total})</a>")),
+        "the rest of the plans ({total}), linked"
+    );
+    for page in ["/", "/en/", "/fuentes/syn", "/avances", "/hitos", "/compromisos", "/instituciones", "/hallazgos"] {
+        let size = app.get(page).bytes().unwrap().len();
+        assert!(size <= 150_000, "{page}: {size} bytes");
+    }
+}

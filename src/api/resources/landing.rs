@@ -21,6 +21,9 @@ use crate::snapshot::{self, dictionary};
 /// Progress updates on the home page, newest first.
 const LATEST: i64 = 5;
 
+/// Plans listed on the home page (in source order); `/planes` has them all.
+const PLANS_SHOWN: usize = 25;
+
 fn size(bytes: u64) -> String {
     match bytes {
         b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1 << 20) as f64),
@@ -95,6 +98,8 @@ struct Home {
     license: (String, String),
     citation: Option<String>,
     plans: Vec<PlanLine>,
+    /// All plans, when the home page lists only the first ones: (count, link).
+    more_plans: Option<(usize, String)>,
     browse: Vec<Browse>,
     search: String,
     updates: Vec<Update>,
@@ -160,8 +165,10 @@ async fn page(lang: Lang, _req: &HttpRequest, state: web::Data<AppState>) -> Res
     frame.title = t.home.into();
     frame.alternates =
         vec![pages::Alternate { media: "application/atom+xml", href: "/v1/feeds/progress-updates.atom".into() }];
+    let plans_total = plans.len();
     let plans = plans
         .iter()
+        .take(PLANS_SHOWN)
         .map(|p| {
             // "No data" is never shown as 0 %.
             let no_data = if !p.tracks_progress {
@@ -242,6 +249,8 @@ async fn page(lang: Lang, _req: &HttpRequest, state: web::Data<AppState>) -> Res
         license: (config.license_name.clone(), config.license_url.clone()),
         citation: d.as_ref().map(|d| d.citation.clone()),
         plans,
+        more_plans: (plans_total > PLANS_SHOWN)
+            .then(|| (plans_total, pages::names_of("plans").map(|n| n.path(lang)).unwrap_or_default())),
         browse: COLLECTIONS.iter().map(|(_, n)| Browse { href: n.path(lang), label: n.title(lang) }).collect(),
         search: pages::SEARCH.path(lang),
         updates,
