@@ -228,7 +228,7 @@ impl<C: Collection> Default for Pages<C> {
 impl<C: Collection> HttpServiceFactory for Pages<C> {
     fn register(self, config: &mut AppService) {
         let accepted = Arc::new(Accepted::of::<C>());
-        let names = pages::names_of(C::PATH).expect("every collection has pages");
+        let names = page_names::<C>();
         for lang in [Lang::Es, Lang::En] {
             let (a, b) = (accepted.clone(), accepted.clone());
             web::resource(names.path(lang))
@@ -257,6 +257,12 @@ impl<C: Collection> HttpServiceFactory for Pages<C> {
                 .register(config);
         }
     }
+}
+
+/// The collection's pages: every collection has them (`pages::COLLECTIONS`,
+/// checked when the routes are built).
+fn page_names<C: Collection>() -> &'static pages::PageNames {
+    pages::names_of(C::PATH).expect("every collection has pages")
 }
 
 /// Whom a route serves: clients of the API (JSON or CSV, negotiated), or
@@ -360,7 +366,7 @@ async fn list<C: Collection>(
         (Body::Json(records, facets), _) => position.json_with_facets(records, facets),
         (Body::Csv(file), _) => position.stamp(super::negotiate::csv_response(&file.name, file.body)),
         (Body::Table(cells, facets), Site::Page(lang)) => {
-            let names = pages::names_of(C::PATH).expect("every collection has pages");
+            let names = page_names::<C>();
             let sortable: Vec<&str> = <C::Sort as SortField>::FIELDS.iter().map(|(n, _, _)| *n).collect();
             let help = column_help::<C>();
             let page = table::ListContext {
@@ -464,7 +470,7 @@ async fn item<C: Collection>(
                 lang,
                 base: &state.config.public_url,
                 api_path: C::PATH,
-                names: pages::names_of(C::PATH).expect("every collection has pages"),
+                names: page_names::<C>(),
                 id,
                 help: &help,
             }

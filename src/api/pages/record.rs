@@ -181,11 +181,7 @@ fn walk(
                 fields.push(Field {
                     name: name.clone(),
                     help: help(k, lang).unwrap_or_default(),
-                    cells: vec![Cell {
-                        text: text.to_string(),
-                        external: link.as_ref().is_some_and(|l| l.1),
-                        href: link.map(|l| l.0),
-                    }],
+                    cells: vec![Cell::linked(text.to_string(), link)],
                 });
             }
         }
@@ -226,7 +222,7 @@ fn sub_table(
                         }
                         _ => link(lang, api_path, h, v, &row),
                     };
-                    Cell { text: v.clone(), external: link.as_ref().is_some_and(|l| l.1), href: link.map(|l| l.0) }
+                    Cell::linked(v.clone(), link)
                 })
                 .collect()
         })

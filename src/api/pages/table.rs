@@ -29,6 +29,11 @@ pub struct Cell {
 }
 
 impl Cell {
+    /// A cell's text and where it links to, if anywhere (see [`link`]).
+    pub fn linked(text: String, link: Option<(String, bool)>) -> Cell {
+        Cell { text, external: link.as_ref().is_some_and(|l| l.1), href: link.map(|l| l.0) }
+    }
+
     /// Prose, which needs room to be read.
     pub fn wide(&self) -> bool {
         self.text.len() > 40 && self.text.contains(' ')
@@ -246,7 +251,7 @@ pub fn rows(lang: Lang, api_path: &str, headers: &[&str], rows: Vec<Vec<String>>
                     let link = link(lang, api_path, h, v, &by_name);
                     // A link shows its whole target (ids and addresses are short).
                     let text = if link.is_some() { v.clone() } else { shown(v) };
-                    Cell { text, external: link.as_ref().is_some_and(|l| l.1), href: link.map(|l| l.0) }
+                    Cell::linked(text, link)
                 })
                 .collect()
         })
