@@ -306,7 +306,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    source_line_records (document_id, line, record_type, record_id) {
+        document_id -> Text,
+        line -> Integer,
+        last_line -> Integer,
+        record_type -> Text,
+        record_id -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    source_line_records,
     source_headings,
     retired_ids,
     institution_plan_rollups,

@@ -12,6 +12,7 @@ use super::{Dataset, ImportError, Outcome};
 use crate::db::backend::insert_batches;
 use crate::db::DbConnection;
 use crate::models::change::{self, RecordChangeRow, RecordVersionRow};
+use crate::models::source_document::SourceLineRecordRow;
 use crate::models::{self, InstitutionRow, RevisionRow};
 use crate::publication::Published;
 use crate::revision::Revision;
@@ -238,6 +239,18 @@ pub fn replace<R: Send, E: std::error::Error + Send + Sync + 'static>(
     Ok((outcome, built))
 }
 
+/// Every record that has a page, by the source line it starts on.
+fn line_records(ds: &Dataset) -> Vec<SourceLineRecordRow> {
+    let mut out = Vec::new();
+    let mut add = |doc: &str, loc: &str, kind: &str, id: &str| out.extend(SourceLineRecordRow::new(doc, loc, kind, id));
+    ds.plans.iter().for_each(|r| add(&r.source_document, &r.source_location, "plan", &r.id));
+    ds.commitments.iter().for_each(|r| add(&r.source_document, &r.source_location, "commitment", &r.id));
+    ds.milestones.iter().for_each(|r| add(&r.source_document, &r.source_location, "milestone", &r.id));
+    ds.progress_updates.iter().for_each(|r| add(&r.source_document, &r.source_location, "progress_update", &r.id));
+    ds.institutions.iter().for_each(|r| add(&r.source_document, &r.source_location, "institution", &r.id));
+    out
+}
+
 fn write_rows(
     c: &mut DbConnection,
     ds: &Dataset,
@@ -259,6 +272,7 @@ fn write_rows(
             log::debug!("import: changes tracked at {:.2} s", started.elapsed().as_secs_f64());
             (versions, changes)
         });
+        diesel::delete(source_line_records::table).execute(c)?;
         diesel::delete(quality_findings::table).execute(c)?;
         diesel::delete(institution_plan_rollups::table).execute(c)?;
         diesel::delete(source_headings::table).execute(c)?;
@@ -290,6 +304,7 @@ fn write_rows(
         insert_batches!(c, institution_plan_rollups::table, &ds.plan_rollups)?;
         insert_batches!(c, source_headings::table, &ds.headings)?;
         insert_batches!(c, retired_ids::table, &ds.retired)?;
+        insert_batches!(c, source_line_records::table, &line_records(ds))?;
         log::debug!("import: rows written at {:.2} s", started.elapsed().as_secs_f64());
 
         let (versions, changes) = tracked.join().expect("change tracking panicked");

@@ -200,3 +200,21 @@ pub fn for_milestone(conn: &mut DbConnection, milestone: &str) -> QueryResult<Ve
 pub fn facets(conn: &mut DbConnection, f: &ProgressUpdateFilter) -> QueryResult<Facets> {
     Ok(vec![("plan", facet!(conn, filtered(f), progress_updates::plan_id))])
 }
+
+#[derive(QueryableByName)]
+struct MonthCount {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    month: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// How many updates were reported in each month (`YYYY-MM`), newest first.
+pub fn months(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    let rows: Vec<MonthCount> = diesel::sql_query(
+        "SELECT substr(reported_at, 1, 7) AS month, COUNT(*) AS n FROM progress_updates \
+         GROUP BY substr(reported_at, 1, 7) ORDER BY month DESC",
+    )
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.month, r.n)).collect())
+}

@@ -129,3 +129,49 @@ pub struct RetiredIdRow {
     pub record_id: String,
     pub seq: i32,
 }
+
+/// A record whose source location starts on `line` of `document_id` (and
+/// ends on `last_line`): what a source page lists beside the line.
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[diesel(table_name = crate::schema::source_line_records)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct SourceLineRecordRow {
+    pub document_id: String,
+    pub line: i32,
+    pub last_line: i32,
+    /// `plan`, `commitment`, `milestone`, `progress_update` or `institution`.
+    pub record_type: String,
+    pub record_id: String,
+}
+
+impl SourceLineRecordRow {
+    /// The row of a record at `location` (`line 12`, `lines 12-15`) of
+    /// `document`; none when the location names no line.
+    pub fn new(document: &str, location: &str, record_type: &str, record_id: &str) -> Option<Self> {
+        let (first, last) = crate::text::parse_location(location)?;
+        Some(SourceLineRecordRow {
+            document_id: document.to_string(),
+            line: i32::try_from(first).ok()?,
+            last_line: i32::try_from(last).ok()?,
+            record_type: record_type.to_string(),
+            record_id: record_id.to_string(),
+        })
+    }
+}
+
+/// The records whose source location starts on lines `from..=to` of
+/// `document`, by line.
+pub fn records_on_lines(
+    conn: &mut DbConnection,
+    document: &str,
+    from: i32,
+    to: i32,
+) -> QueryResult<Vec<SourceLineRecordRow>> {
+    use crate::schema::source_line_records as t;
+    t::table
+        .filter(t::document_id.eq(document))
+        .filter(t::line.between(from, to))
+        .order((t::line, t::record_type, t::record_id))
+        .select(SourceLineRecordRow::as_select())
+        .load(conn)
+}

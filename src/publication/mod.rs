@@ -4,6 +4,7 @@
 //! snapshot writes them as files.
 
 pub mod dictionary;
+pub mod labels;
 mod limits;
 
 use rayon::prelude::*;

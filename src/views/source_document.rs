@@ -86,6 +86,30 @@ pub struct Line {
     /// 1-based.
     pub number: i32,
     pub text: String,
+    /// The records whose source location starts on this line.
+    pub records: Vec<LineRecord>,
+}
+
+/// A record taken from a line (its source location starts there).
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct LineRecord {
+    /// plan, commitment, milestone, progress_update or institution.
+    pub record_type: String,
+    pub id: String,
+    /// The last line of its source location (the same line, or a later one).
+    pub last_line: i32,
+    pub url: String,
+}
+
+impl From<&crate::models::source_document::SourceLineRecordRow> for LineRecord {
+    fn from(r: &crate::models::source_document::SourceLineRecordRow) -> Self {
+        LineRecord {
+            url: super::record_url(&r.record_type, &r.record_id).unwrap_or_default(),
+            record_type: r.record_type.clone(),
+            id: r.record_id.clone(),
+            last_line: r.last_line,
+        }
+    }
 }
 
 /// A document with its structure and the requested lines of its text.

@@ -35,8 +35,9 @@ fn hrefs(html: &str) -> Vec<String> {
 /// The ids linked from the table's `id` column, in order.
 fn row_ids(html: &str, page: &str) -> Vec<String> {
     let body = &html[html.find("<tbody>").map_or(html.len(), |i| i)..];
-    body.split("<tr><td><a href=\"")
+    body.split("<tr><td")
         .skip(1)
+        .filter_map(|s| s.split_once("><a href=\"").map(|(_, rest)| rest))
         .filter_map(|s| s.strip_prefix(&format!("{page}/")))
         .map(|s| s[..s.find('"').unwrap()].to_string())
         .collect()
@@ -168,7 +169,8 @@ read_only_bundled!(the_filter_form_is_a_plain_get_form_and_empty_fields_mean_no_
     // Closed lists are selects with the API's values.
     let es = app.text("/compromisos");
     assert!(es.contains("<select id=\"f-status\" name=\"status\""));
-    assert!(es.contains("<option>no_data</option>"));
+    assert!(es.contains("<option value=\"no_data\">sin datos</option>"));
+    assert!(app.text("/en/commitments").contains("<option value=\"no_data\">no data</option>"));
     // What the form sends when a person fills in one field: the rest are empty.
     let url = "/avances?plan=gt-ogp-nap6&milestone=&reported_from=2025-03-01&reported_to=2025-03-31";
     let res = app.get(url);
@@ -247,7 +249,13 @@ read_only_bundled!(tables_count_each_value_of_their_main_dimensions_and_link_it_
         let total =
             app.json(&format!("/v1/milestones?plan=gt-ogp-nap6&status={status}&limit=1"))["total"].as_i64().unwrap();
         let link = format!(
-            "<a href=\"/hitos?plan=gt-ogp-nap6&amp;status={status}\">{status}</a> <span class=\"count\">{total}</span>"
+            "<a href=\"/hitos?plan=gt-ogp-nap6&amp;status={status}\">{}</a> <span class=\"count\">{total}</span>",
+            match status {
+                "completed" => "completado",
+                "started" => "iniciado",
+                "not_started" => "no iniciado",
+                _ => "sin datos",
+            }
         );
         assert_eq!(html.contains(&link), total > 0, "{status}: {total}");
     }
@@ -255,7 +263,9 @@ read_only_bundled!(tables_count_each_value_of_their_main_dimensions_and_link_it_
     assert!(html.contains("<strong aria-current=\"true\">gt-ogp-nap6</strong> <span class=\"count\">27</span>"));
     let findings = app.text("/en/findings");
     let total = app.json("/v1/quality-findings?kind=reported_vs_computed_progress&limit=1")["total"].as_i64().unwrap();
-    assert!(findings.contains(&format!("reported_vs_computed_progress</a> <span class=\"count\">{total}</span>")));
+    assert!(
+        findings.contains(&format!("reported progress differs from computed</a> <span class=\"count\">{total}</span>"))
+    );
 });
 
 read_only_bundled!(the_home_page_shows_the_latest_updates_and_the_findings_by_kind, |app| {
@@ -273,7 +283,9 @@ read_only_bundled!(the_home_page_shows_the_latest_updates_and_the_findings_by_ki
     for (kind, n) in &counts {
         assert!(
             html.contains(&format!(
-                "<a href=\"/hallazgos?kind={kind}\"><code>{kind}</code></a> <span class=\"count\">{n}</span>"
+                "<a href=\"/hallazgos?kind={kind}\">{}</a> <span class=\"count\">{n}</span><br><span class=\"muted\">{}</span>",
+                gagt::publication::labels::value(kind).unwrap().es,
+                gagt::publication::labels::value(kind).unwrap().help_es,
             )),
             "{kind}: {n}"
         );
@@ -419,3 +431,106 @@ fn pages_stay_under_150_kb_on_a_larger_dataset() {
         assert!(size <= 150_000, "{page}: {size} bytes");
     }
 }
+
+read_only_bundled!(pages_name_fields_filters_and_values_in_the_pages_language, |app| {
+    // Column headers are labels, not API field names; the values of closed lists too.
+    let es = app.text("/compromisos?plan=gt-ogp-nap6");
+    assert!(es.contains(">Avance reportado (%)</a></th>") && es.contains(">Título</th>"), "Spanish headers");
+    assert!(!es.contains(">reported_progress<"), "no API names as headers");
+    assert!(es.contains("<td>iniciado</td>") || es.contains("<td>completado</td>"), "statuses in Spanish");
+    let en = app.text("/en/commitments?plan=gt-ogp-nap6");
+    assert!(en.contains(">Reported progress (%)</a></th>") && en.contains(">Title</th>"), "English headers");
+    // A filter chip names the filter and its values in words.
+    let chips = app.text("/hallazgos?kind=reported_vs_computed_progress,progress_without_evidence");
+    assert!(chips.contains("Tipo: avance reportado distinto del calculado, avance sin evidencia ✕"), "chip in words");
+    // A record page's fields are labelled; nested fields name their group.
+    let inst = app.text("/instituciones/cnc");
+    assert!(inst.contains(">Resumen › Avance promedio (%)</dt>"), "nested field labelled");
+    // A finding's figures are words and numbers, not JSON.
+    let c1 = "reported_vs_computed_progress:gt-ogp-nap6-c1";
+    let api = app.json(&format!("/v1/quality-findings/{}", urlencode(c1)));
+    let table = app.text("/hallazgos?kind=reported_vs_computed_progress");
+    let figures = format!(
+        "Avance reportado (%): {} · Avance calculado (%): {}",
+        api["details"]["reported_progress"], api["details"]["computed_progress"]
+    );
+    assert!(table.contains(&figures), "{figures}");
+    // Where the source has no progress the table says so; it never shows 0.
+    let behind = app.text("/instituciones?plan=gt-ogp-nap6&sort=average_progress");
+    let untracked = app.json("/v1/institutions?plan=gt-ogp-nap6&sort=average_progress");
+    let nulls =
+        untracked["data"].as_array().unwrap().iter().filter(|i| i["rollup"]["average_progress"].is_null()).count();
+    assert!(nulls > 0);
+    assert_eq!(behind.matches("<td>sin datos</td>").count(), nulls, "one 'sin datos' per untracked institution shown");
+});
+
+read_only_bundled!(the_three_journalist_questions_are_answered_one_click_from_home, |app| {
+    let home = app.text("/").replace("&#38;", "&amp;");
+    let links = hrefs(&home);
+    // "Which institutions are furthest behind on the 6th plan?"
+    let behind = "/instituciones?plan=gt-ogp-nap6&sort=average_progress";
+    assert!(links.iter().any(|l| l == behind), "home links {behind}");
+    let page = app.text(behind);
+    let api = app.json("/v1/institutions?plan=gt-ogp-nap6&sort=average_progress&limit=3");
+    let first = api["data"][0]["name"].as_str().unwrap();
+    let pos = |s: &str| page.find(&format!(">{s}</a>")).unwrap_or_else(|| panic!("{s} on the page"));
+    assert!(pos(first) < pos(api["data"][2]["name"].as_str().unwrap()), "furthest behind first");
+    assert!(page.contains(&format!("<td>{}</td>", api["data"][0]["rollup"]["average_progress"])), "its average");
+    // "Where does reported progress disagree with the evidence?"
+    let disagree = "/hallazgos?kind=reported_vs_computed_progress,progress_without_evidence";
+    assert!(links.iter().any(|l| l == disagree), "home links {disagree}");
+    let page = app.text(disagree);
+    let api = app.json("/v1/quality-findings?kind=reported_vs_computed_progress,progress_without_evidence&limit=1");
+    assert!(page.contains(&format!("<strong>{}</strong>", api["total"])));
+    // What the kinds mean, only the kinds asked for.
+    let meaning = gagt::publication::labels::value("progress_without_evidence").unwrap();
+    assert!(page.contains(&format!("<dd>{}</dd>", meaning.help_es)));
+    assert!(!page.contains(&gagt::publication::labels::value("update_burst").unwrap().help_es));
+    // "What was reported in March 2025?": every month with updates is a link.
+    let march = "/avances?reported_from=2025-03-01&reported_to=2025-03-31";
+    assert!(links.iter().any(|l| l == march), "home links {march}");
+    assert!(home.contains(&format!("<a href=\"{}\">marzo de 2025</a>", march.replace('&', "&amp;"))));
+    let page = app.text(march);
+    let api = app.json("/v1/progress-updates?reported_from=2025-03-01&reported_to=2025-03-31&limit=1");
+    assert!(api["total"].as_i64().unwrap() > 0);
+    assert!(page.contains(&format!("<strong>{}</strong>", api["total"])));
+    assert!(home.contains(&format!("marzo de 2025</a> <span class=\"count\">{}</span>", api["total"])));
+    // February has 28 days.
+    assert!(links.iter().any(|l| l == "/avances?reported_from=2025-02-01&reported_to=2025-02-28"));
+    let en = app.text("/en/").replace("&#38;", "&amp;");
+    assert!(en.contains(">What was reported in May 2025?</a>") || en.contains("What was reported in"), "English");
+});
+
+read_only_bundled!(each_source_line_lists_the_records_taken_from_it, |app| {
+    // Commitment 1 of the 6th plan starts on a line of document 002.
+    let c1 = app.json("/v1/commitments/gt-ogp-nap6-c1");
+    let loc = c1["source"]["location"].as_str().unwrap();
+    let line: i64 =
+        loc.trim_start_matches("lines ").trim_start_matches("line ").split('-').next().unwrap().parse().unwrap();
+    let doc = app.json(&format!("/v1/source-documents/002?lines={line}-{line}"));
+    let records = doc["lines"][0]["records"].as_array().unwrap();
+    assert!(
+        records.iter().any(|r| r["record_type"] == "commitment"
+            && r["id"] == "gt-ogp-nap6-c1"
+            && r["url"] == "/v1/commitments/gt-ogp-nap6-c1"),
+        "{records:?}"
+    );
+    // Every record with a page is listed once, on its first line.
+    let all = app.json("/v1/source-documents/002?lines=1-555");
+    let listed: Vec<(String, String)> = all["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| l["records"].as_array().unwrap().iter())
+        .map(|r| (r["record_type"].as_str().unwrap().to_string(), r["id"].as_str().unwrap().to_string()))
+        .collect();
+    let milestones = app.json("/v1/milestones?plan=gt-ogp-nap6&limit=200")["total"].as_i64().unwrap() as usize;
+    assert_eq!(listed.iter().filter(|(t, _)| t == "milestone").count(), milestones);
+    // The page shows them beside the line, linked to their pages.
+    let page = app.text("/fuentes/002");
+    let li = &page[page.find(&format!("<li id=\"L{line}\"")).unwrap()..];
+    let li = &li[..li.find("</li>").unwrap()];
+    assert!(li.contains("<a href=\"/compromisos/gt-ogp-nap6-c1\">compromiso gt-ogp-nap6-c1</a>"), "{li}");
+    let en = app.text("/en/sources/002");
+    assert!(en.contains("<a href=\"/en/commitments/gt-ogp-nap6-c1\">commitment gt-ogp-nap6-c1</a>"));
+});

@@ -108,6 +108,18 @@ pub trait Collection: Send + Sync + 'static {
         Self::detail(c, row, p)
     }
 
+    /// The columns a table page shows, in order (none: every column of
+    /// the CSV); the downloads keep every column.
+    fn page_columns(_lang: Lang) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// What a table page explains above its rows, for the filters asked
+    /// (a finding kind's meaning): (term, explanation) pairs.
+    fn page_notes(_lang: Lang, _args: &QueryArgs) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
     /// The item as CSV: its one row, in a file named after its id.
     fn item_csv(
         c: &mut DbConnection,
@@ -369,12 +381,17 @@ async fn list<C: Collection>(
             let names = page_names::<C>();
             let sortable: Vec<&str> = <C::Sort as SortField>::FIELDS.iter().map(|(n, _, _)| *n).collect();
             let help = column_help::<C>();
+            let (headers, rows) = table::project(
+                C::CSV_HEADERS,
+                table::rows(lang, C::PATH, C::CSV_HEADERS, cells),
+                C::page_columns(lang),
+            );
             let page = table::ListContext {
                 lang,
                 base: &state.config.public_url,
                 api_path: C::PATH,
                 names,
-                headers: C::CSV_HEADERS,
+                headers: &headers,
                 help: &help,
                 sortable: &sortable,
                 sort: &sort_label,
@@ -382,12 +399,14 @@ async fn list<C: Collection>(
                 total,
                 next: position.next.clone(),
                 form: table::filter_fields(
+                    lang,
                     C::Params::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query)),
                     &args,
                 ),
             }
-            .page(table::rows(lang, C::PATH, C::CSV_HEADERS, cells))
-            .with_facets(&args, facets);
+            .page(rows)
+            .with_facets(&args, facets)
+            .with_notes(C::page_notes(lang, &args));
             position.stamp(pages::html(actix_web::http::StatusCode::OK, &page)?)
         }
         _ => return Err(ApiError::Internal("a body for another site".into())),

@@ -113,6 +113,16 @@ pub struct Text {
     pub chart_alt: &'static str,
     pub chart_caption: &'static str,
     pub download_svg: &'static str,
+    pub questions: &'static str,
+    pub q_behind: (&'static str, &'static str),
+    pub q_behind_note: &'static str,
+    pub q_disagree: &'static str,
+    pub q_disagree_note: &'static str,
+    pub q_month: (&'static str, &'static str),
+    pub updates_by_month: &'static str,
+    pub months: [&'static str; 12],
+    pub finding_kinds: &'static str,
+    pub what_it_means: &'static str,
 }
 
 pub static ES: Text = Text {
@@ -178,6 +188,16 @@ pub static ES: Text = Text {
     chart_alt: "Avance reportado en el tiempo: cada avance es un punto en su fecha y su porcentaje. Las mismas cifras están en la tabla de avances de esta página.",
     chart_caption: "Avance reportado en el tiempo (cada punto, un avance con su fecha y su %; las cifras, en la tabla de avances).",
     download_svg: "Descargar el gráfico (SVG)",
+    questions: "Preguntas que los datos responden",
+    q_behind: ("¿Qué instituciones van más atrasadas en ", "?"),
+    q_behind_note: "instituciones del plan, de menor a mayor avance promedio de los hitos de los que son responsables (cada una dice sobre cuántos hitos)",
+    q_disagree: "¿Dónde no coincide el avance reportado con la evidencia?",
+    q_disagree_note: "hallazgos: avance reportado distinto del calculado y avance sin medio de verificación",
+    q_month: ("¿Qué se reportó en ", "?"),
+    updates_by_month: "Avances por mes",
+    months: ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"],
+    finding_kinds: "Tipos de hallazgo",
+    what_it_means: "Qué significa",
 };
 
 pub static EN: Text = Text {
@@ -243,4 +263,14 @@ pub static EN: Text = Text {
     chart_alt: "Reported progress over time: each update is a point at its date and percentage. The same figures are in this page's table of updates.",
     chart_caption: "Reported progress over time (each point an update at its date and %; the figures are in the table of updates).",
     download_svg: "Download the chart (SVG)",
+    questions: "Questions the data answers",
+    q_behind: ("Which institutions are furthest behind on ", "?"),
+    q_behind_note: "the plan's institutions, from lowest to highest average progress of the milestones they are responsible for (each says over how many milestones)",
+    q_disagree: "Where does reported progress disagree with the evidence?",
+    q_disagree_note: "findings: reported progress different from computed, and progress without a means of verification",
+    q_month: ("What was reported in ", "?"),
+    updates_by_month: "Updates by month",
+    months: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
+    finding_kinds: "Kinds of finding",
+    what_it_means: "What it means",
 };

@@ -12,6 +12,7 @@ pub mod table;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
+use chrono::Datelike;
 
 use crate::api::http::error::ApiError;
 pub use i18n::{Lang, Text};
@@ -227,4 +228,70 @@ pub async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
         .body(include_str!("../../../templates/site.css"))
+}
+
+/// What a page calls field or filter `name` (`rollup.average_progress`:
+/// "Resumen › Avance promedio (%)"); a name without a label shows as itself.
+pub fn label(lang: Lang, name: &str) -> String {
+    use crate::publication::labels;
+    name.split('.')
+        .map(|part| {
+            labels::field(part).map(|l| lang.pick(&l.es, &l.en).to_string()).unwrap_or_else(|| part.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(" › ")
+}
+
+/// Columns whose values come from a closed list, shown by their labels.
+const CLOSED_LISTS: &[&str] = &[
+    "status",
+    "kind",
+    "role",
+    "record_type",
+    "subject_type",
+    "origin",
+    "group",
+    "participant_group",
+    "precision",
+    "type",
+];
+
+/// What a page shows for `value` in column `column`: the label of a
+/// closed-list value, else the value itself.
+pub fn shown_value<'a>(lang: Lang, column: &str, value: &'a str) -> std::borrow::Cow<'a, str> {
+    let last = column.rsplit('.').next().unwrap_or(column);
+    if matches!(value, "true" | "false") && is_boolean(last) {
+        return std::borrow::Cow::Borrowed(match (value, lang) {
+            ("true", Lang::Es) => "sí",
+            ("true", Lang::En) => "yes",
+            _ => "no",
+        });
+    }
+    match CLOSED_LISTS.contains(&last).then(|| crate::publication::labels::value(value)).flatten() {
+        Some(l) => std::borrow::Cow::Owned(lang.pick(&l.es, &l.en).to_string()),
+        None => std::borrow::Cow::Borrowed(value),
+    }
+}
+
+/// A month (`YYYY-MM`) as people name it ("marzo de 2025", "March 2025"),
+/// with its first and last days (`YYYY-MM-DD`).
+pub fn month(lang: Lang, month: &str) -> Option<(String, String, String)> {
+    let (y, m) = month.split_once('-')?;
+    let (year, n): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+    let first = chrono::NaiveDate::from_ymd_opt(year, n, 1)?;
+    let next = if n == 12 { chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1)? } else { first.with_month(n + 1)? };
+    let last = next.pred_opt()?;
+    let name = lang.text().months[n as usize - 1];
+    let label = match lang {
+        Lang::Es => format!("{name} de {year}"),
+        Lang::En => format!("{name} {year}"),
+    };
+    Some((label, first.format("%Y-%m-%d").to_string(), last.format("%Y-%m-%d").to_string()))
+}
+
+/// Whether the data dictionary types a column of this name as boolean.
+fn is_boolean(column: &str) -> bool {
+    crate::publication::dictionary::COLUMNS
+        .iter()
+        .any(|c| c.column == column && c.kind == crate::vocabulary::FieldType::Boolean)
 }

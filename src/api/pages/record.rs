@@ -12,6 +12,8 @@ use super::{Alternate, Frame, Lang, PageNames};
 
 pub struct Field {
     pub name: String,
+    /// What people call it, in the page's language.
+    pub label: String,
     pub help: String,
     /// One cell, or one per item of a list (each finding, each result).
     pub cells: Vec<Cell>,
@@ -20,7 +22,9 @@ pub struct Field {
 /// A nested list of objects, as a table.
 pub struct SubTable {
     pub name: String,
+    pub label: String,
     pub headers: Vec<String>,
+    pub header_labels: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
 }
 
@@ -28,6 +32,8 @@ pub struct SubTable {
 pub struct Line {
     pub number: i64,
     pub text: String,
+    /// The records taken from this line: (what, its page).
+    pub records: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -98,6 +104,22 @@ fn json_ld(api_path: &str, detail: &Value, name: &str, url: &str, base: &str, la
         }
     }
     serde_json::to_string(&ld).unwrap_or_default().replace('<', "\\u003c")
+}
+
+/// A record taken from a source line, as a link to its page: its kind and id.
+fn line_record(lang: Lang, r: &Value) -> Option<(String, String)> {
+    let kind = r.get("record_type")?.as_str()?;
+    let id = r.get("id")?.as_str()?;
+    let collection = match kind {
+        "plan" => "plans",
+        "commitment" => "commitments",
+        "milestone" => "milestones",
+        "progress_update" => "progress-updates",
+        "institution" => "institutions",
+        _ => return None,
+    };
+    let shown = super::shown_value(lang, "record_type", kind);
+    Some((format!("{shown} {id}"), super::record_path(lang, collection, id)?))
 }
 
 /// The text of a scalar, as the CSV writes it (`null`: empty).
@@ -173,15 +195,22 @@ fn walk(
                         Cell { text, href, external: false }
                     })
                     .collect();
-                fields.push(Field { name: name.clone(), help: help(k, lang).unwrap_or_default(), cells });
+                fields.push(Field {
+                    label: super::label(lang, &name),
+                    name: name.clone(),
+                    help: help(k, lang).unwrap_or_default(),
+                    cells,
+                });
             }
             _ => {
                 let text = row.get(k.as_str()).copied().unwrap_or_default();
                 let link = link(lang, if prefix.is_empty() { api_path } else { "" }, k, text, &row);
+                let shown = if link.is_some() { text.into() } else { super::shown_value(lang, k, text) };
                 fields.push(Field {
+                    label: super::label(lang, &name),
                     name: name.clone(),
                     help: help(k, lang).unwrap_or_default(),
-                    cells: vec![Cell::linked(text.to_string(), link)],
+                    cells: vec![Cell::linked(shown.into_owned(), link)],
                 });
             }
         }
@@ -222,12 +251,14 @@ fn sub_table(
                         }
                         _ => link(lang, api_path, h, v, &row),
                     };
-                    Cell::linked(v.clone(), link)
+                    let shown = if link.is_some() { v.into() } else { super::shown_value(lang, h, v) };
+                    Cell::linked(shown.into_owned(), link)
                 })
                 .collect()
         })
         .collect();
-    SubTable { name: name.to_string(), headers, rows }
+    let header_labels = headers.iter().map(|h| super::label(lang, h)).collect();
+    SubTable { name: name.to_string(), label: super::label(lang, name), headers, header_labels, rows }
 }
 
 /// Everything a record page needs besides its detail.
@@ -254,6 +285,11 @@ impl RecordContext<'_> {
                     .map(|l| Line {
                         number: l.get("number").and_then(Value::as_i64).unwrap_or(0),
                         text: l.get("text").and_then(Value::as_str).unwrap_or_default().to_string(),
+                        records: l
+                            .get("records")
+                            .and_then(Value::as_array)
+                            .map(|rs| rs.iter().filter_map(|r| line_record(lang, r)).collect())
+                            .unwrap_or_default(),
                     })
                     .collect();
             }

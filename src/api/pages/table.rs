@@ -12,6 +12,8 @@ use crate::api::http::query::QueryArgs;
 
 pub struct Header {
     pub name: String,
+    /// What people call the column, in the page's language.
+    pub label: String,
     /// What the column holds, in the page's language (from the data dictionary).
     pub help: String,
     /// The link that sorts by this column (ascending, or descending when
@@ -43,6 +45,7 @@ impl Cell {
 /// A filter the page was asked for, and the link that drops it.
 pub struct Filter {
     pub name: String,
+    pub label: String,
     pub value: String,
     pub remove: String,
 }
@@ -50,16 +53,19 @@ pub struct Filter {
 /// A field of the filter form: one of the list's filters.
 pub struct FilterField {
     pub name: String,
-    /// What it filters by, from the API's documentation of the parameter.
+    pub label: String,
+    /// What it filters by: the label's help in the page's language, else
+    /// the API's documentation of the parameter (English).
     pub description: String,
     pub value: String,
-    /// The allowed values, for a closed list (a select instead of a text box).
-    pub options: Vec<String>,
+    /// The allowed values and their labels, for a closed list (a select
+    /// instead of a text box).
+    pub options: Vec<(String, String)>,
 }
 
 /// The filter form of a list whose filters `params` documents (the same
 /// documentation OpenAPI shows), filled in from the request.
-pub fn filter_fields(params: Vec<utoipa::openapi::path::Parameter>, args: &QueryArgs) -> Vec<FilterField> {
+pub fn filter_fields(lang: Lang, params: Vec<utoipa::openapi::path::Parameter>, args: &QueryArgs) -> Vec<FilterField> {
     fn enum_values(v: &serde_json::Value, out: &mut Vec<String>) {
         match v {
             serde_json::Value::Object(o) => {
@@ -80,11 +86,19 @@ pub fn filter_fields(params: Vec<utoipa::openapi::path::Parameter>, args: &Query
                 enum_values(&serde_json::to_value(schema).unwrap_or_default(), &mut options);
             }
             options.dedup();
+            let help = crate::publication::labels::field(&p.name).map(|l| lang.pick(&l.help_es, &l.help_en));
+            let description = match help {
+                Some(h) if !h.is_empty() => h.to_string(),
+                // A closed list speaks for itself; the API's words are English.
+                _ if lang == Lang::Es && !options.is_empty() => String::new(),
+                _ => p.description.unwrap_or_default(),
+            };
             FilterField {
                 value: args.str(&p.name).unwrap_or_default().to_string(),
-                description: p.description.unwrap_or_default(),
+                description,
+                label: super::label(lang, &p.name),
+                options: options.into_iter().map(|o| (super::shown_value(lang, &p.name, &o).into_owned(), o)).collect(),
                 name: p.name,
-                options,
             }
         })
         .collect()
@@ -94,6 +108,8 @@ pub fn filter_fields(params: Vec<utoipa::openapi::path::Parameter>, args: &Query
 /// that filters by it (none: it is the current filter).
 pub struct FacetValue {
     pub value: String,
+    /// What the page shows for the value.
+    pub label: String,
     pub count: i64,
     pub href: Option<String>,
 }
@@ -101,6 +117,7 @@ pub struct FacetValue {
 pub struct Facet {
     /// The query parameter it filters by.
     pub name: &'static str,
+    pub label: String,
     pub values: Vec<FacetValue>,
 }
 
@@ -128,21 +145,31 @@ pub struct ListPage {
     /// The search page: its form is open and comes first.
     pub searching: bool,
     pub facets: Vec<Facet>,
+    /// What the page's terms mean (finding kinds): (term, explanation).
+    pub notes: Vec<(String, String)>,
 }
 
 impl ListPage {
+    pub fn with_notes(mut self, notes: Vec<(String, String)>) -> ListPage {
+        self.notes = notes;
+        self
+    }
+
     /// The list's facets, each value a link that adds it to the filters.
     pub fn with_facets(mut self, args: &QueryArgs, facets: crate::models::list::Facets) -> ListPage {
+        let lang = self.frame.lang;
         self.facets = facets
             .into_iter()
             .filter(|(_, values)| !values.is_empty())
             .map(|(name, values)| Facet {
                 name,
+                label: super::label(lang, name),
                 values: values
                     .into_iter()
                     .map(|(value, count)| FacetValue {
                         href: (args.str(name) != Some(value.as_str()))
                             .then(|| with_query(&self.action, &query_with(args, name, Some(&value)))),
+                        label: super::shown_value(lang, name, &value).into_owned(),
                         value,
                         count,
                     })
@@ -239,6 +266,34 @@ fn shown(text: &str) -> String {
     }
 }
 
+/// A finding's figures (`{"reported_progress": 50, …}`) in words:
+/// "Avance reportado (%): 50 · …"; anything else as it is.
+fn figures(lang: Lang, json: &str) -> String {
+    fn walk(lang: Lang, prefix: &str, v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(o) => {
+                for (k, v) in o {
+                    let name = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                    walk(lang, &name, v, out);
+                }
+            }
+            serde_json::Value::String(s) => out.push(format!("{}: {s}", super::label(lang, prefix))),
+            other => out.push(format!("{}: {other}", super::label(lang, prefix))),
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(v @ serde_json::Value::Object(_)) => {
+            let mut out = Vec::new();
+            walk(lang, "", &v, &mut out);
+            out.join(" · ")
+        }
+        _ => json.to_string(),
+    }
+}
+
+/// Columns of percentages, where an empty cell means the source has none.
+const PROGRESS: &[&str] = &["average_progress", "computed_progress", "latest_progress", "reported_progress", "percent"];
+
 /// One page's table: the columns (`headers`), the rows as text, links added.
 pub fn rows(lang: Lang, api_path: &str, headers: &[&str], rows: Vec<Vec<String>>) -> Vec<Vec<Cell>> {
     rows.into_iter()
@@ -250,12 +305,48 @@ pub fn rows(lang: Lang, api_path: &str, headers: &[&str], rows: Vec<Vec<String>>
                 .map(|(v, h)| {
                     let link = link(lang, api_path, h, v, &by_name);
                     // A link shows its whole target (ids and addresses are short).
-                    let text = if link.is_some() { v.clone() } else { shown(v) };
+                    let text = if link.is_some() {
+                        v.clone()
+                    } else if v.is_empty() && PROGRESS.contains(h) {
+                        // No data is not 0 %.
+                        lang.text().no_data.to_string()
+                    } else if *h == "details" {
+                        shown(&figures(lang, v))
+                    } else {
+                        shown(&super::shown_value(lang, h, v))
+                    };
                     Cell::linked(text, link)
                 })
                 .collect()
         })
         .collect()
+}
+
+/// The columns `keep` of a table (all of them when `keep` is empty). When
+/// the record's id is not among them, the first column kept links to the
+/// record's page instead.
+pub fn project<'a>(headers: &[&'a str], rows: Vec<Vec<Cell>>, keep: &[&'a str]) -> (Vec<&'a str>, Vec<Vec<Cell>>) {
+    if keep.is_empty() {
+        return (headers.to_vec(), rows);
+    }
+    let at: Vec<usize> = keep.iter().filter_map(|k| headers.iter().position(|h| h == k)).collect();
+    let id = headers.iter().position(|h| *h == "id").filter(|i| !at.contains(i));
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            let mut row: Vec<Option<Cell>> = row.into_iter().map(Some).collect();
+            let record = id.and_then(|i| row[i].as_ref()).and_then(|c| c.href.clone());
+            let mut kept: Vec<Cell> = at.iter().filter_map(|&i| row[i].take()).collect();
+            if let (Some(first), Some(href)) = (kept.first_mut(), record) {
+                if first.href.is_none() {
+                    first.href = Some(href);
+                    first.external = false;
+                }
+            }
+            kept
+        })
+        .collect();
+    (at.iter().map(|&i| headers[i]).collect(), rows)
 }
 
 /// Everything the list page needs beyond its rows.
@@ -343,6 +434,7 @@ impl ListContext<'_> {
                 });
                 Header {
                     name: h.to_string(),
+                    label: super::label(lang, h),
                     help: help(h, lang).unwrap_or_default(),
                     sort,
                     sorted: is_current.then_some(if desc { "descending" } else { "ascending" }),
@@ -355,7 +447,8 @@ impl ListContext<'_> {
             .filter(|(k, _)| !matches!(k.as_str(), "cursor" | "sort" | "limit"))
             .map(|(k, v)| Filter {
                 name: k.clone(),
-                value: v.clone(),
+                label: super::label(lang, k),
+                value: v.split(',').map(|part| super::shown_value(lang, k, part)).collect::<Vec<_>>().join(", "),
                 remove: with_query(&here, &query_with(args, k, None)),
             })
             .collect();
@@ -378,6 +471,7 @@ impl ListContext<'_> {
             first,
             searching: false,
             facets: Vec::new(),
+            notes: Vec::new(),
         }
     }
 }

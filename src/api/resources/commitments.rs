@@ -134,6 +134,21 @@ impl Collection for Commitments {
         models::commitment::find(c, id)
     }
 
+    fn page_columns(_: crate::api::pages::Lang) -> &'static [&'static str] {
+        &[
+            "number",
+            "title",
+            "plan_id",
+            "status",
+            "reported_progress",
+            "computed_progress",
+            "computed_progress_milestones",
+            "milestone_count",
+            "responsible_institution_names",
+            "source_location",
+        ]
+    }
+
     fn detail(c: &mut DbConnection, row: CommitmentRow, _: NoParams) -> Result<CommitmentDetail, ApiError> {
         let milestones = models::milestone::for_commitment(c, &row.id)?;
         let commitment = assemble::commitments(c, std::slice::from_ref(&row))?.remove(0);

@@ -127,6 +127,22 @@ impl Collection for Institutions {
         models::institution::find(c, id)
     }
 
+    fn page_columns(_: crate::api::pages::Lang) -> &'static [&'static str] {
+        &[
+            "name",
+            "acronym",
+            "average_progress",
+            "average_progress_milestones",
+            "milestone_count",
+            "completed_milestone_count",
+            "started_milestone_count",
+            "not_started_milestone_count",
+            "no_data_milestone_count",
+            "overdue_milestone_count",
+            "commitment_count",
+        ]
+    }
+
     fn detail(c: &mut DbConnection, row: InstitutionRow, _: NoParams) -> Result<InstitutionDetail, ApiError> {
         let institution = assemble::institutions(c, std::slice::from_ref(&row))?.remove(0);
         let roles = models::institution::roles_of(c, &row.id)?;

@@ -77,12 +77,30 @@ struct Update {
     description: String,
 }
 
-/// How many findings of one kind, and where they are listed.
+/// How many findings of one kind, what the kind means, and where they are listed.
 struct FindingKind {
-    kind: String,
+    label: String,
+    meaning: String,
     count: i64,
     href: String,
 }
+
+/// A question a journalist asks, and the page that answers it.
+struct Question {
+    text: String,
+    note: &'static str,
+    href: String,
+}
+
+/// A month's updates: its name, how many, and the table of them.
+struct Month {
+    label: String,
+    count: i64,
+    href: String,
+}
+
+/// The months shown on the home page (the newest with updates).
+const MONTHS_SHOWN: usize = 12;
 
 struct Browse {
     href: String,
@@ -105,6 +123,8 @@ struct Home {
     updates: Vec<Update>,
     findings: Vec<FindingKind>,
     findings_href: String,
+    questions: Vec<Question>,
+    months: Vec<Month>,
     tables: Vec<TableFiles>,
     everything: Vec<FileLink>,
     downloads_ready: bool,
@@ -120,7 +140,7 @@ pub async fn en(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
 }
 
 async fn page(lang: Lang, _req: &HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let (plans, newest, milestones, by_kind) = state
+    let (plans, newest, milestones, by_kind, months) = state
         .db(|c| {
             use crate::models::progress_update::{ProgressUpdateFilter, ProgressUpdateSort};
             let page = Page { sort: ProgressUpdateSort::ReportedAt, desc: true, after: None, limit: LATEST };
@@ -135,7 +155,8 @@ async fn page(lang: Lang, _req: &HttpRequest, state: web::Data<AppState>) -> Res
                 .find(|(name, _)| *name == "kind")
                 .map(|(_, values)| values)
                 .unwrap_or_default();
-            Ok((models::plan::list_all(c)?, newest, milestones, by_kind))
+            let months = models::progress_update::months(c)?;
+            Ok((models::plan::list_all(c)?, newest, milestones, by_kind, months))
         })
         .await?;
     let findings_page = pages::names_of("quality-findings").map(|n| n.path(lang)).unwrap_or_default();
@@ -151,12 +172,53 @@ async fn page(lang: Lang, _req: &HttpRequest, state: web::Data<AppState>) -> Res
         .collect();
     let findings = by_kind
         .into_iter()
-        .map(|(kind, count)| FindingKind {
-            href: format!("{findings_page}?kind={}", pages::encode(&kind)),
-            kind,
-            count,
+        .map(|(kind, count)| {
+            let label = crate::publication::labels::value(&kind);
+            FindingKind {
+                href: format!("{findings_page}?kind={}", pages::encode(&kind)),
+                label: label.map(|l| lang.pick(&l.es, &l.en).to_string()).unwrap_or_else(|| kind.clone()),
+                meaning: label.map(|l| lang.pick(&l.help_es, &l.help_en).to_string()).unwrap_or_default(),
+                count,
+            }
         })
         .collect();
+    let updates_page = pages::names_of("progress-updates").map(|n| n.path(lang)).unwrap_or_default();
+    let months: Vec<Month> = months
+        .into_iter()
+        .filter_map(|(month, count)| {
+            let (label, from, to) = pages::month(lang, &month)?;
+            Some(Month { label, count, href: format!("{updates_page}?reported_from={from}&reported_to={to}") })
+        })
+        .take(MONTHS_SHOWN)
+        .collect();
+    let institutions_page = pages::names_of("institutions").map(|n| n.path(lang)).unwrap_or_default();
+    let mut questions: Vec<Question> = plans
+        .iter()
+        .filter(|p| p.tracks_progress && p.milestone_count > 0)
+        .take(3)
+        .map(|p| Question {
+            text: format!(
+                "{}{}{}",
+                lang.text().q_behind.0,
+                if p.short_name.is_empty() { &p.title } else { &p.short_name },
+                lang.text().q_behind.1
+            ),
+            note: lang.text().q_behind_note,
+            href: format!("{institutions_page}?plan={}&sort=average_progress", pages::encode(&p.id)),
+        })
+        .collect();
+    questions.push(Question {
+        text: lang.text().q_disagree.into(),
+        note: lang.text().q_disagree_note,
+        href: format!("{findings_page}?kind=reported_vs_computed_progress,progress_without_evidence"),
+    });
+    if let Some(m) = months.first() {
+        questions.push(Question {
+            text: format!("{}{}{}", lang.text().q_month.0, m.label, lang.text().q_month.1),
+            note: "",
+            href: m.href.clone(),
+        });
+    }
     let d = downloads::current(&state).ok();
     let config = &state.config;
     let base = config.public_url.trim_end_matches('/');
@@ -256,6 +318,8 @@ async fn page(lang: Lang, _req: &HttpRequest, state: web::Data<AppState>) -> Res
         updates,
         findings,
         findings_href: findings_page,
+        questions,
+        months,
         tables,
         everything,
         downloads_ready: d.is_some(),

@@ -155,6 +155,22 @@ impl Collection for Milestones {
         models::milestone::find(c, id)
     }
 
+    fn page_columns(_: crate::api::pages::Lang) -> &'static [&'static str] {
+        &[
+            "code",
+            "description",
+            "commitment_id",
+            "responsible_institution_names",
+            "status",
+            "latest_progress",
+            "latest_progress_at",
+            "end_date",
+            "overdue",
+            "progress_update_count",
+            "source_location",
+        ]
+    }
+
     fn detail(c: &mut DbConnection, row: MilestoneRow, _: NoParams) -> Result<MilestoneDetail, ApiError> {
         let updates = models::progress_update::for_milestone(c, &row.id)?;
         let milestone = assemble::milestones(c, std::slice::from_ref(&row))?.remove(0);

@@ -119,6 +119,26 @@ impl Collection for Plans {
         models::plan::find(c, id)
     }
 
+    fn page_columns(_: crate::api::pages::Lang) -> &'static [&'static str] {
+        &[
+            "title",
+            "kind",
+            "period_start",
+            "period_end",
+            "commitment_count",
+            "milestone_count",
+            "milestones_completed",
+            "milestones_started",
+            "milestones_not_started",
+            "milestones_no_data",
+            "milestones_overdue",
+            "computed_progress",
+            "computed_progress_milestones",
+            "progress_update_count",
+            "source_location",
+        ]
+    }
+
     fn detail(c: &mut DbConnection, row: PlanRow, _: NoParams) -> Result<PlanDetail, ApiError> {
         let id = row.id.clone();
         let docs = models::source_document::all(c)?;

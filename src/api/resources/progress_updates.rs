@@ -152,6 +152,10 @@ impl Collection for ProgressUpdates {
         models::progress_update::find(c, id)
     }
 
+    fn page_columns(_: crate::api::pages::Lang) -> &'static [&'static str] {
+        &["reported_at", "percent", "description", "milestone_id", "verification", "plan_id", "source_location"]
+    }
+
     fn detail(c: &mut DbConnection, row: ProgressUpdateRow, _: NoParams) -> Result<ProgressUpdate, ApiError> {
         Ok(assemble::progress_updates(c, std::slice::from_ref(&row))?.remove(0))
     }

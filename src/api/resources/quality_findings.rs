@@ -8,6 +8,8 @@ use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRo
 use crate::api::http::error::ApiError;
 use crate::api::http::pagination::{Kind, SortField};
 use crate::api::http::params::{any_of, Since};
+use crate::api::http::query::QueryArgs;
+use crate::api::pages::Lang;
 use crate::db::DbConnection;
 use crate::models::list::{Page, SortValue};
 use crate::models::names::NameIndex;
@@ -118,6 +120,24 @@ impl Collection for QualityFindings {
 
     fn find(c: &mut DbConnection, id: &str) -> diesel::QueryResult<Option<QualityFindingRow>> {
         models::quality_finding::find(c, id)
+    }
+
+    fn page_columns(lang: Lang) -> &'static [&'static str] {
+        match lang {
+            Lang::Es => &["kind", "summary_es", "record_id", "details", "plan_id"],
+            Lang::En => &["kind", "summary_en", "record_id", "details", "plan_id"],
+        }
+    }
+
+    /// Each kind asked for (or every kind) with what it means.
+    fn page_notes(lang: Lang, args: &QueryArgs) -> Vec<(String, String)> {
+        let asked: Vec<&str> = args.str("kind").map(|k| k.split(',').collect()).unwrap_or_default();
+        FindingKind::NAMES
+            .iter()
+            .filter(|k| asked.is_empty() || asked.contains(k))
+            .filter_map(|k| crate::publication::labels::value(k))
+            .map(|l| (lang.pick(&l.es, &l.en).to_string(), lang.pick(&l.help_es, &l.help_en).to_string()))
+            .collect()
     }
 
     fn detail(_: &mut DbConnection, row: QualityFindingRow, _: NoParams) -> Result<QualityFinding, ApiError> {

@@ -158,6 +158,7 @@ async fn page(lang: Lang, req: &HttpRequest, state: web::Data<AppState>) -> Resu
         .map(|h| vec![h.kind, h.id, h.title, h.plan_id.unwrap_or_default(), h.score.to_string()])
         .collect();
     let form = table::filter_fields(
+        lang,
         SearchParams::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query))
             .into_iter()
             .filter(|p| p.name != "limit" && p.name != "cursor")

@@ -15,7 +15,7 @@ use crate::models::list::{Page, SortValue};
 use crate::models::names::NameIndex;
 use crate::models::source_document::{SourceDocumentRow, SourceDocumentSort};
 use crate::models::{self};
-use crate::views::source_document::{self as view, Heading, Line, SourceDocument, SourceDocumentDetail};
+use crate::views::source_document::{self as view, Heading, Line, LineRecord, SourceDocument, SourceDocumentDetail};
 
 /// Lines returned at most per request (a range can ask for fewer).
 pub const MAX_LINES: i32 = 5000;
@@ -108,7 +108,12 @@ impl Collection for SourceDocuments {
 
     fn detail(c: &mut DbConnection, row: SourceDocumentRow, p: LinesParams) -> Result<SourceDocumentDetail, ApiError> {
         let headings = models::source_document::headings(c, &row.id)?;
-        let (from, to, lines) = lines(&row, p.lines.as_deref())?;
+        let (from, to, mut lines) = lines(&row, p.lines.as_deref())?;
+        for r in models::source_document::records_on_lines(c, &row.id, from, to)? {
+            if let Some(line) = lines.get_mut((r.line - from) as usize) {
+                line.records.push(LineRecord::from(&r));
+            }
+        }
         let next_lines = (p.lines.is_none() && to < row.line_count).then(|| {
             format!("/v1/source-documents/{}?lines={}-{}", row.id, to + 1, row.line_count.min(to + MAX_LINES))
         });
@@ -162,7 +167,7 @@ fn lines(row: &SourceDocumentRow, asked: Option<&str>) -> Result<(i32, i32, Vec<
         .enumerate()
         .skip((from - 1).max(0) as usize)
         .take((to - from + 1).max(0) as usize)
-        .map(|(i, text)| Line { number: i as i32 + 1, text: text.to_string() })
+        .map(|(i, text)| Line { number: i as i32 + 1, text: text.to_string(), records: Vec::new() })
         .collect();
     Ok((from, to, lines))
 }

@@ -1,0 +1,1 @@
+DROP TABLE source_line_records;
