@@ -124,10 +124,18 @@ async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let path = req.path();
     let known = KNOWN.iter().any(|p| p.is_match(path));
     if !known {
-        return Err(ApiError::NotFound(format!(
+        let e = ApiError::NotFound(format!(
             "no resource at `{}`; see /v1 for what exists",
             crate::text::shorten(path, 200)
-        )));
+        ));
+        // A person who follows a wrong link outside the API gets a page.
+        let wants_html =
+            req.headers().get(header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+        if wants_html && !path.starts_with("/v1") {
+            let lang = if path.starts_with("/en/") { super::pages::Lang::En } else { super::pages::Lang::Es };
+            return Ok(super::pages::error_page(lang, &req, e));
+        }
+        return Err(e);
     }
     if req.method() == Method::OPTIONS {
         return Ok(HttpResponse::NoContent().insert_header((header::ALLOW, "GET, HEAD, OPTIONS")).finish());

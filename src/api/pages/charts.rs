@@ -42,6 +42,26 @@ fn draw(title: &str, series: &[Series], lang: Lang) -> Result<String, ApiError> 
     {
         let root = SVGBackend::with_string(&mut svg, (800, 420)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_error)?;
+        if all.is_empty() {
+            // No dated percentage: say so rather than draw an empty time axis.
+            let (w, h) = root.dim_in_pixel();
+            let centre = |size: u32| (size / 2) as i32;
+            root.draw(&Text::new(title.to_string(), (24, 24), ("sans-serif", 18)))
+                .and_then(|_| {
+                    root.draw(&Text::new(
+                        lang.pick(
+                            "Sin datos: la fuente no publica avances con fecha y porcentaje.",
+                            "No data: the source publishes no dated percentages.",
+                        ),
+                        (centre(w) - 260, centre(h)),
+                        ("sans-serif", 18),
+                    ))
+                })
+                .map_err(chart_error)?;
+            root.present().map_err(chart_error)?;
+            drop(root);
+            return Ok(svg);
+        }
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 18))
             .margin(12)

@@ -260,6 +260,14 @@ const CLOSED_LISTS: &[&str] = &[
 /// closed-list value, else the value itself.
 pub fn shown_value<'a>(lang: Lang, column: &str, value: &'a str) -> std::borrow::Cow<'a, str> {
     let last = column.rsplit('.').next().unwrap_or(column);
+    if matches!(last, "source_location" | "location") && lang == Lang::Es {
+        if let Some(n) = value.strip_prefix("lines ") {
+            return std::borrow::Cow::Owned(format!("líneas {n}"));
+        }
+        if let Some(n) = value.strip_prefix("line ") {
+            return std::borrow::Cow::Owned(format!("línea {n}"));
+        }
+    }
     if matches!(value, "true" | "false") && is_boolean(last) {
         return std::borrow::Cow::Borrowed(match (value, lang) {
             ("true", Lang::Es) => "sí",

@@ -205,7 +205,7 @@ fn walk(
             _ => {
                 let text = row.get(k.as_str()).copied().unwrap_or_default();
                 let link = link(lang, if prefix.is_empty() { api_path } else { "" }, k, text, &row);
-                let shown = if link.is_some() { text.into() } else { super::shown_value(lang, k, text) };
+                let shown = super::shown_value(lang, k, text);
                 fields.push(Field {
                     label: super::label(lang, &name),
                     name: name.clone(),
@@ -251,7 +251,7 @@ fn sub_table(
                         }
                         _ => link(lang, api_path, h, v, &row),
                     };
-                    let shown = if link.is_some() { v.into() } else { super::shown_value(lang, h, v) };
+                    let shown = super::shown_value(lang, h, v);
                     Cell::linked(shown.into_owned(), link)
                 })
                 .collect()

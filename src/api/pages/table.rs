@@ -306,7 +306,7 @@ pub fn rows(lang: Lang, api_path: &str, headers: &[&str], rows: Vec<Vec<String>>
                     let link = link(lang, api_path, h, v, &by_name);
                     // A link shows its whole target (ids and addresses are short).
                     let text = if link.is_some() {
-                        v.clone()
+                        super::shown_value(lang, h, v).into_owned()
                     } else if v.is_empty() && PROGRESS.contains(h) {
                         // No data is not 0 %.
                         lang.text().no_data.to_string()

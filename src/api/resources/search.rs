@@ -182,6 +182,11 @@ async fn page(lang: Lang, req: &HttpRequest, state: web::Data<AppState>) -> Resu
     }
     .page(table::rows(lang, "search", headers, cells));
     page.searching = true;
+    if args.str("q").is_none() {
+        // Nothing asked yet: nothing to download (the API needs `q`).
+        page.downloads.clear();
+        page.frame.alternates.clear();
+    }
     Ok(position.stamp(pages::html(actix_web::http::StatusCode::OK, &page)?))
 }
 
