@@ -534,3 +534,50 @@ read_only_bundled!(each_source_line_lists_the_records_taken_from_it, |app| {
     let en = app.text("/en/sources/002");
     assert!(en.contains("<a href=\"/en/commitments/gt-ogp-nap6-c1\">commitment gt-ogp-nap6-c1</a>"));
 });
+
+read_only_bundled!(plans_and_institutions_have_charts_of_their_figures, |app| {
+    // Reported against computed progress, per commitment of a plan that has them.
+    let page = app.text("/planes/gt-ogp-nap6");
+    let gap = "/planes/gt-ogp-nap6/reportado-vs-calculado.svg";
+    assert!(page.contains(&format!("<img src=\"{gap}\"")), "the plan page shows its chart");
+    let res = app.get(gap);
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/svg+xml; charset=utf-8");
+    let svg = res.text().unwrap();
+    let labelled: Vec<&str> = svg.split("Compromiso ").skip(1).map(|s| s.split(['<', '\n']).next().unwrap()).collect();
+    let commitments = app.json("/v1/commitments?plan=gt-ogp-nap6&limit=100");
+    let numbers: Vec<&str> =
+        commitments["data"].as_array().unwrap().iter().map(|k| k["number"].as_str().unwrap()).collect();
+    assert_eq!(labelled, numbers, "one row per commitment, in order");
+    assert!(svg.contains("reportado por la fuente") && svg.contains("calculado de sus hitos"));
+    let en = app.get("/en/plans/gt-ogp-nap6/reported-vs-computed.svg").text().unwrap();
+    assert!(en.contains("Commitment 1") && en.contains("reported by the source"));
+    // A plan whose source publishes no progress has no such chart.
+    let plans = app.json("/v1/plans?limit=100");
+    let untracked = plans["data"].as_array().unwrap().iter().find(|p| p["tracks_progress"] == false).unwrap();
+    let id = untracked["id"].as_str().unwrap();
+    let commitments = app.json(&format!("/v1/commitments?plan={id}&limit=100"));
+    if commitments["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|k| k["reported_progress"].is_null() && k["computed_progress"].is_null())
+    {
+        assert!(!app.text(&format!("/planes/{id}")).contains("reportado-vs-calculado.svg"), "{id}");
+    }
+    // An institution's milestones by status, per plan where it is responsible for some.
+    let sesan = app.json("/v1/institutions/sesan");
+    assert!(sesan["rollup"]["milestones"].as_i64().unwrap() > 0);
+    let page = app.text("/instituciones/sesan");
+    assert!(page.contains("<img src=\"/instituciones/sesan/cumplimiento.svg\""));
+    let svg = app.text("/instituciones/sesan/cumplimiento.svg");
+    assert!(svg.contains("gt-ogp-nap6") && svg.contains("completados") && svg.contains("no iniciados"));
+    assert!(app.text("/en/institutions/sesan/scorecard.svg").contains("not started"));
+    // None where it is responsible for no milestone.
+    let page = app.text("/instituciones/accion-ciudadana");
+    assert!(!page.contains("cumplimiento.svg"));
+    // A commitment without dated percentages says so instead of drawing an empty axis.
+    let svg = app.text("/compromisos/gt-nna-migrantes-plan-accion-r1/avance.svg");
+    assert!(svg.contains("Sin datos") && !svg.contains("1970"), "no data, said");
+    assert_eq!(app.get("/planes/no-such-plan/reportado-vs-calculado.svg").status(), 404);
+});

@@ -46,8 +46,8 @@ pub struct RecordPage {
     pub lines: Vec<Line>,
     pub json: String,
     pub csv: String,
-    /// The record's chart, if it has one.
-    pub chart: Option<String>,
+    /// The record's charts.
+    pub charts: Vec<super::charts::Chart>,
     /// A source document's neighbouring stretches of lines: (label, link).
     pub more_lines: Vec<(&'static str, String)>,
     /// The oEmbed discovery link, for records that have a card.
@@ -317,10 +317,10 @@ impl RecordContext<'_> {
             Alternate { media: "application/json", href: json.clone() },
             Alternate { media: "text/csv", href: csv.clone() },
         ];
-        let chart = super::charts::of_record(lang, api_path, id);
+        let charts = super::charts::of_record(lang, api_path, id, &detail);
         let json_ld = json_ld(api_path, &detail, &heading, &frame.canonical, base, lang);
         let oembed = super::embeds::discovery(lang, api_path, id, base);
         let more_lines = more_lines(lang, &path(lang), &detail);
-        RecordPage { frame, heading, fields, tables, lines, json, csv, chart, more_lines, oembed, json_ld }
+        RecordPage { frame, heading, fields, tables, lines, json, csv, charts, more_lines, oembed, json_ld }
     }
 }
