@@ -9,7 +9,7 @@ use crate::vocabulary::{ParticipantGroup, Role, Status};
 /// A commitment (compromiso, resultado, logro).
 #[derive(Serialize, ToSchema, Clone, Debug)]
 #[schema(example = json!({
-    "id": "gt-ogp-nap6-c1", "plan_id": "gt-ogp-nap6", "number": "1",
+    "id": "gt-ogp-nap6-c1", "html_url": "/compromisos/gt-ogp-nap6-c1", "plan_id": "gt-ogp-nap6", "number": "1",
     "title": "Acciones institucionales para el fortalecimiento de la apertura de datos",
     "description": "Busca que las instituciones del Organismo Ejecutivo…",
     "reported_progress": 50, "reported_progress_raw": "50.00%", "computed_progress": 56.67, "computed_progress_milestones": 3,
@@ -51,6 +51,8 @@ pub struct Commitment {
     /// Ids of the data-quality findings about this record (`/v1/quality-findings/{id}`).
     pub quality_findings: Vec<String>,
     pub source: Source,
+    /// This record's page for people (Spanish; it links its English version).
+    pub html_url: String,
 }
 
 impl Commitment {
@@ -72,6 +74,7 @@ impl Commitment {
             mentioned_institutions: vec![],
             quality_findings: vec![],
             source: Source::new(&r.source_document, &r.source_location),
+            html_url: super::html_url("commitment", &r.id),
         }
     }
 }

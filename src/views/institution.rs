@@ -61,7 +61,7 @@ impl InstitutionPlanRollup {
 /// An institution (ministry, secretariat, civil-society organisation...).
 #[derive(Serialize, ToSchema, Clone, Debug)]
 #[schema(example = json!({
-    "id": "cnc", "name": "Comisión Nacional contra la Corrupción", "acronym": "CNC", "kind": "government",
+    "id": "cnc", "html_url": "/instituciones/cnc", "name": "Comisión Nacional contra la Corrupción", "acronym": "CNC", "kind": "government",
     "parent_id": null, "aliases": ["Comisión Nacional contra la Corrupción"], "curated_names": ["CNC"],
     "name_in_sources": true, "acronym_in_sources": false,
     "rollup": {"commitments": 1, "milestones": 1, "completed_milestones": 1, "started_milestones": 0,
@@ -90,6 +90,8 @@ pub struct Institution {
     /// Over all plans; with `plan=` on the list, within that plan.
     pub rollup: InstitutionRollup,
     pub source: Source,
+    /// This record's page for people (Spanish; it links its English version).
+    pub html_url: String,
 }
 
 impl Institution {
@@ -116,6 +118,7 @@ impl Institution {
                 average_progress_milestones: r.average_progress_milestones,
             },
             source: Source::new(&r.source_document, &r.source_location),
+            html_url: super::html_url("institution", &r.id),
         }
     }
 

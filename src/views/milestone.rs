@@ -22,7 +22,7 @@ pub struct SourceDate {
 /// A milestone (hito, acción, meta).
 #[derive(Serialize, ToSchema, Clone, Debug)]
 #[schema(example = json!({
-    "id": "gt-ogp-nap6-c1-m3", "commitment_id": "gt-ogp-nap6-c1", "plan_id": "gt-ogp-nap6", "code": "3",
+    "id": "gt-ogp-nap6-c1-m3", "html_url": "/hitos/gt-ogp-nap6-c1-m3", "commitment_id": "gt-ogp-nap6-c1", "plan_id": "gt-ogp-nap6", "code": "3",
     "description": "Fortalecimiento del acceso a la información pública desde la perspectiva de la ciudadanía",
     "expected_results": ["Informe sobre el ejercicio de acceso a la información pública por parte de organizaciones civiles."],
     "responsible_institutions": [{"id": "cnc", "name": "Comisión Nacional contra la Corrupción", "acronym": "CNC"}],
@@ -71,6 +71,8 @@ pub struct Milestone {
     /// Ids of the data-quality findings about this record (`/v1/quality-findings/{id}`).
     pub quality_findings: Vec<String>,
     pub source: Source,
+    /// This record's page for people (Spanish; it links its English version).
+    pub html_url: String,
 }
 
 impl Milestone {
@@ -95,6 +97,7 @@ impl Milestone {
             mentioned_institutions: vec![],
             quality_findings: vec![],
             source: Source::new(&r.source_document, &r.source_location),
+            html_url: super::html_url("milestone", &r.id),
         }
     }
 }

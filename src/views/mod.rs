@@ -40,6 +40,26 @@ pub fn source_url(document: &str, location: &str) -> Option<String> {
     Some(format!("/v1/source-documents/{document}?lines={a}-{b}"))
 }
 
+/// The Spanish path of each record type's pages (`pages::COLLECTIONS` serves
+/// them; a test holds the two to the same paths).
+pub const PAGE_PATHS: &[(&str, &str)] = &[
+    ("plan", "/planes"),
+    ("commitment", "/compromisos"),
+    ("milestone", "/hitos"),
+    ("progress_update", "/avances"),
+    ("institution", "/instituciones"),
+    ("quality_finding", "/hallazgos"),
+    ("source_document", "/fuentes"),
+];
+
+/// A record's page for people (`/compromisos/gt-ogp-nap6-c1`), its id
+/// percent-encoded.
+pub fn html_url(record_type: &str, id: &str) -> String {
+    let page = PAGE_PATHS.iter().find(|(t, _)| *t == record_type).map(|(_, p)| *p).unwrap_or("");
+    let id: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+    format!("{page}/{id}")
+}
+
 /// Where a record of a given type lives in the API, if it is served on its own.
 pub fn record_url(record_type: &str, id: &str) -> Option<String> {
     let collection = match record_type {

@@ -43,7 +43,7 @@ pub struct PlanRollup {
 /// An action plan.
 #[derive(Serialize, ToSchema, Clone, Debug)]
 #[schema(example = json!({
-    "id": "gt-ogp-nap6", "title": "6º Plan de Acción Nacional de Gobierno Abierto 2023-2025",
+    "id": "gt-ogp-nap6", "html_url": "/planes/gt-ogp-nap6", "title": "6º Plan de Acción Nacional de Gobierno Abierto 2023-2025",
     "short_name": "6º PAN de Gobierno Abierto", "country": "GT", "kind": "ogp_national_action_plan",
     "period_start": "2023", "period_end": "2025", "objective": null, "description": null,
     "stated_commitment_total": null,
@@ -85,6 +85,8 @@ pub struct Plan {
     /// Ids of the data-quality findings about this record (`/v1/quality-findings/{id}`).
     pub quality_findings: Vec<String>,
     pub source: Source,
+    /// This record's page for people (Spanish; it links its English version).
+    pub html_url: String,
 }
 
 impl From<&PlanRow> for Plan {
@@ -128,6 +130,7 @@ impl From<&PlanRow> for Plan {
             published_milestone_counts: published,
             quality_findings: vec![],
             source: Source::new(&r.source_document, &r.source_location),
+            html_url: super::html_url("plan", &r.id),
         }
     }
 }

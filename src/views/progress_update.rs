@@ -20,7 +20,7 @@ pub struct Verification {
 /// A dated progress report (avance) on a milestone.
 #[derive(Serialize, ToSchema, Clone, Debug)]
 #[schema(example = json!({
-    "id": "gt-ogp-nap6-c1-m3-u1", "milestone_id": "gt-ogp-nap6-c1-m3", "commitment_id": "gt-ogp-nap6-c1",
+    "id": "gt-ogp-nap6-c1-m3-u1", "html_url": "/avances/gt-ogp-nap6-c1-m3-u1", "milestone_id": "gt-ogp-nap6-c1-m3", "commitment_id": "gt-ogp-nap6-c1",
     "plan_id": "gt-ogp-nap6", "position": 1, "reported_at": "2025-02-24T21:50:02",
     "description": "Reunión con Unidades de Información Pública y organizaciones de sociedad civil…",
     "percent": 12.5, "percent_raw": "12.5%", "verification": {"line_present": true, "text": null},
@@ -51,6 +51,8 @@ pub struct ProgressUpdate {
     /// Ids of the data-quality findings about this record (`/v1/quality-findings/{id}`).
     pub quality_findings: Vec<String>,
     pub source: Source,
+    /// This record's page for people (Spanish; it links its English version).
+    pub html_url: String,
 }
 
 impl From<&ProgressUpdateRow> for ProgressUpdate {
@@ -70,6 +72,7 @@ impl From<&ProgressUpdateRow> for ProgressUpdate {
             mentioned_institutions: vec![],
             quality_findings: vec![],
             source: Source::new(&r.source_document, &r.source_location),
+            html_url: super::html_url("progress_update", &r.id),
         }
     }
 }

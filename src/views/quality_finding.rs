@@ -14,7 +14,7 @@ pub struct Summary {
 /// Where the sources disagree with themselves, computed from the data on import.
 #[derive(Serialize, ToSchema, Clone, Debug)]
 #[schema(example = json!({
-    "id": "reported_vs_computed_progress:gt-ogp-nap6-c1", "kind": "reported_vs_computed_progress",
+    "id": "reported_vs_computed_progress:gt-ogp-nap6-c1", "html_url": "/hallazgos/reported_vs_computed_progress%3Agt-ogp-nap6-c1", "kind": "reported_vs_computed_progress",
     "plan_id": "gt-ogp-nap6", "record_type": "commitment", "record_id": "gt-ogp-nap6-c1",
     "summary": {"es": "El compromiso 1 reporta 50% de avance, pero el promedio del último avance de sus 4 hitos es 46.25% (diferencia de 3.75 puntos).",
                 "en": "Commitment 1 reports 50% progress, but the mean latest progress of its 4 milestones is 46.25% (3.75 points apart)."},
@@ -33,6 +33,8 @@ pub struct QualityFinding {
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
     pub record_url: String,
+    /// This record's page for people (Spanish; it links its English version).
+    pub html_url: String,
 }
 
 impl From<&QualityFindingRow> for QualityFinding {
@@ -46,6 +48,7 @@ impl From<&QualityFindingRow> for QualityFinding {
             summary: Summary { es: r.summary_es.clone(), en: r.summary_en.clone() },
             details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null),
             record_url: super::record_url(r.record_type.as_str(), &r.record_id).unwrap_or_default(),
+            html_url: super::html_url("quality_finding", &r.id),
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::vocabulary::HeadingKind;
 /// A source document: one of the published files the data was taken from.
 #[derive(Serialize, ToSchema, Clone, Debug)]
 #[schema(example = json!({
-    "id": "002", "file_name": "002_51e5fa75739f974e.txt",
+    "id": "002", "html_url": "/fuentes/002", "file_name": "002_51e5fa75739f974e.txt",
     "title": "Plataforma nacional de seguimiento: 6º Plan de Acción Nacional de Gobierno Abierto 2023-2025",
     "description": "Text export of the national tracking platform.",
     "sha256": "f2a222b1de0b2c3a7b3cc55846b74d3fc0f4f9bcf9959bf95e43d1291baea884", "line_count": 554,
@@ -27,6 +27,8 @@ pub struct SourceDocument {
     pub line_count: i32,
     /// The document with its structure and text.
     pub url: String,
+    /// This record's page for people (Spanish; it links its English version).
+    pub html_url: String,
 }
 
 impl From<&SourceDocumentRow> for SourceDocument {
@@ -39,6 +41,7 @@ impl From<&SourceDocumentRow> for SourceDocument {
             sha256: r.sha256.clone(),
             line_count: r.line_count,
             url: format!("/v1/source-documents/{}", r.id),
+            html_url: super::html_url("source_document", &r.id),
         }
     }
 }

@@ -581,3 +581,28 @@ read_only_bundled!(plans_and_institutions_have_charts_of_their_figures, |app| {
     assert!(svg.contains("Sin datos") && !svg.contains("1970"), "no data, said");
     assert_eq!(app.get("/planes/no-such-plan/reportado-vs-calculado.svg").status(), 404);
 });
+
+read_only!(every_api_record_carries_the_url_of_its_page, |app| {
+    for (api, es, _) in PAGES {
+        let list = app.json(&format!("/v1/{api}?limit=3"));
+        for r in list["data"].as_array().unwrap() {
+            let id = r["id"].as_str().unwrap();
+            let url = r["html_url"].as_str().unwrap_or_else(|| panic!("{api}: no html_url"));
+            assert_eq!(url, format!("{es}/{}", urlencode(id)), "{api}");
+            let page = app.get(url);
+            assert_eq!(page.status(), 200, "{url}");
+            assert!(page.text().unwrap().contains("<h1>"), "{url}");
+        }
+    }
+    // Whole records inside a detail carry theirs too (brief references carry ids).
+    let commitments = app.json("/v1/commitments?limit=1");
+    let k = app.json(&format!("/v1/commitments/{}", commitments["data"][0]["id"].as_str().unwrap()));
+    assert!(!k["milestones"].as_array().unwrap().is_empty());
+    for m in k["milestones"].as_array().unwrap() {
+        assert_eq!(m["html_url"], format!("/hitos/{}", urlencode(m["id"].as_str().unwrap())));
+    }
+    let plans = app.json("/v1/plans?limit=1");
+    // The record's page does not list its own address as a field.
+    let url = plans["data"][0]["html_url"].as_str().unwrap();
+    assert!(!app.text(url).contains("html_url"));
+});

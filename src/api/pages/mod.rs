@@ -303,3 +303,22 @@ fn is_boolean(column: &str) -> bool {
         .iter()
         .any(|c| c.column == column && c.kind == crate::vocabulary::FieldType::Boolean)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_api_names_the_same_pages_the_site_serves() {
+        for (record_type, _) in crate::views::PAGE_PATHS {
+            let api = crate::views::record_url(record_type, "x").unwrap();
+            let collection = api.trim_start_matches("/v1/").trim_end_matches("/x");
+            assert_eq!(
+                Some(crate::views::html_url(record_type, "a:b")),
+                record_path(Lang::Es, collection, "a:b"),
+                "{record_type}"
+            );
+        }
+        assert_eq!(crate::views::PAGE_PATHS.len(), COLLECTIONS.len());
+    }
+}

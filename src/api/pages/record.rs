@@ -174,6 +174,10 @@ fn walk(
         object.iter().filter(|(_, v)| scalar(v)).map(|(k, v)| (k.clone(), text_of(v))).collect();
     let row: HashMap<&str, &str> = texts.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     for (k, v) in object {
+        // The page itself (a record's `html_url`) needs no link to itself.
+        if k == "html_url" {
+            continue;
+        }
         let name = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
         match v {
             Value::Object(inner) => walk(lang, api_path, &name, inner, help, fields, tables),
@@ -229,7 +233,7 @@ fn sub_table(
     for item in items {
         if let Value::Object(o) = item {
             for (k, v) in o {
-                if scalar(v) && !headers.contains(k) {
+                if scalar(v) && !headers.contains(k) && k != "html_url" {
                     headers.push(k.clone());
                 }
             }
