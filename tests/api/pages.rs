@@ -580,6 +580,25 @@ read_only_bundled!(plans_and_institutions_have_charts_of_their_figures, |app| {
     let svg = app.text("/compromisos/gt-nna-migrantes-plan-accion-r1/avance.svg");
     assert!(svg.contains("Sin datos") && !svg.contains("1970"), "no data, said");
     assert_eq!(app.get("/planes/no-such-plan/reportado-vs-calculado.svg").status(), 404);
+    // Every chart also as PNG, linked beside its SVG: the SVG's size, rasterised.
+    for (page, png) in [
+        ("/planes/gt-ogp-nap6", "/planes/gt-ogp-nap6/reportado-vs-calculado.png"),
+        ("/en/institutions/sesan", "/en/institutions/sesan/scorecard.png"),
+        ("/hitos/gt-ogp-nap6-c1-m2", "/hitos/gt-ogp-nap6-c1-m2/avance.png"),
+        ("/en/commitments/gt-ogp-nap6-c1", "/en/commitments/gt-ogp-nap6-c1/progress.png"),
+    ] {
+        assert!(app.text(page).contains(&format!("<a href=\"{png}\" download>PNG</a>")), "{page} links {png}");
+        let res = app.get(png);
+        assert_eq!(res.status(), 200, "{png}");
+        assert_eq!(res.headers()["content-type"], "image/png");
+        let bytes = res.bytes().unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{png}");
+        let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+        assert_eq!(width, 800, "{png}");
+        // Not a blank image: a chart has many colours' worth of bytes.
+        assert!(bytes.len() > 5_000, "{png}: {} bytes", bytes.len());
+    }
+    assert_eq!(app.get("/hitos/no-such-milestone/avance.png").status(), 404);
 });
 
 read_only!(every_api_record_carries_the_url_of_its_page, |app| {
