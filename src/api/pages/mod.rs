@@ -93,6 +93,20 @@ pub fn is_page(path: &str) -> bool {
     COLLECTIONS.iter().chain([("search", SEARCH)].iter()).any(|(_, n)| lang.pick(n.es, n.en) == slug)
 }
 
+/// The collection whose pages show records of `record_type` (`plan`,
+/// `commitment`, `milestone`, `progress_update`, `institution`), as its API
+/// path.
+pub fn collection_of_type(record_type: &str) -> Option<&'static str> {
+    Some(match record_type {
+        "plan" => "plans",
+        "commitment" => "commitments",
+        "milestone" => "milestones",
+        "progress_update" => "progress-updates",
+        "institution" => "institutions",
+        _ => return None,
+    })
+}
+
 /// The page of one record of the collection at `/v1/{api_path}`.
 pub fn record_path(lang: Lang, api_path: &str, id: &str) -> Option<String> {
     names_of(api_path).map(|n| format!("{}/{}", n.path(lang), encode(id)))

@@ -110,14 +110,7 @@ fn json_ld(api_path: &str, detail: &Value, name: &str, url: &str, base: &str, la
 fn line_record(lang: Lang, r: &Value) -> Option<(String, String)> {
     let kind = r.get("record_type")?.as_str()?;
     let id = r.get("id")?.as_str()?;
-    let collection = match kind {
-        "plan" => "plans",
-        "commitment" => "commitments",
-        "milestone" => "milestones",
-        "progress_update" => "progress-updates",
-        "institution" => "institutions",
-        _ => return None,
-    };
+    let collection = super::collection_of_type(kind)?;
     let shown = super::shown_value(lang, "record_type", kind);
     Some((format!("{shown} {id}"), super::record_path(lang, collection, id)?))
 }

@@ -204,14 +204,7 @@ fn names_collection(column: &str, row: &HashMap<&str, &str>) -> Option<&'static 
         "document" if row.contains_key("location") => "source-documents",
         "subject_id" | "record_id" | "id" => {
             let kind = row.get("subject_type").or_else(|| row.get("record_type")).or_else(|| row.get("type"))?;
-            match *kind {
-                "plan" => "plans",
-                "commitment" => "commitments",
-                "milestone" => "milestones",
-                "progress_update" => "progress-updates",
-                "institution" => "institutions",
-                _ => return None,
-            }
+            return super::collection_of_type(kind);
         }
         _ => return None,
     })
