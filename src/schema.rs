@@ -316,7 +316,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    facet_counts (record_type, dimension, value) {
+        record_type -> Text,
+        dimension -> Text,
+        value -> Text,
+        count -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    facet_counts,
     source_line_records,
     source_headings,
     retired_ids,

@@ -12,6 +12,7 @@ use super::{Dataset, ImportError, Outcome};
 use crate::db::backend::insert_batches;
 use crate::db::DbConnection;
 use crate::models::change::{self, RecordChangeRow, RecordVersionRow};
+use crate::models::list::FacetCountRow;
 use crate::models::source_document::SourceLineRecordRow;
 use crate::models::{self, InstitutionRow, RevisionRow};
 use crate::publication::Published;
@@ -239,6 +240,18 @@ pub fn replace<R: Send, E: std::error::Error + Send + Sync + 'static>(
     Ok((outcome, built))
 }
 
+/// The facets of every large collection without filters, and the progress
+/// updates per month, counted by the database from the rows just written.
+fn whole_facets(c: &mut DbConnection) -> diesel::QueryResult<Vec<FacetCountRow>> {
+    use crate::models::list::rows_to_store;
+    let mut rows = rows_to_store("commitment", &models::commitment::count_facets(c, &Default::default())?);
+    rows.extend(rows_to_store("milestone", &models::milestone::count_facets(c, &Default::default())?));
+    rows.extend(rows_to_store("progress_update", &models::progress_update::count_facets(c, &Default::default())?));
+    rows.extend(rows_to_store("progress_update", &vec![("month", models::progress_update::count_months(c)?)]));
+    rows.extend(rows_to_store("quality_finding", &models::quality_finding::count_facets(c, &Default::default())?));
+    Ok(rows)
+}
+
 /// Every record that has a page, by the source line it starts on.
 fn line_records(ds: &Dataset) -> Vec<SourceLineRecordRow> {
     let mut out = Vec::new();
@@ -306,6 +319,9 @@ fn write_rows(
         insert_batches!(c, retired_ids::table, &ds.retired)?;
         insert_batches!(c, source_line_records::table, &line_records(ds))?;
         log::debug!("import: rows written at {:.2} s", started.elapsed().as_secs_f64());
+        diesel::delete(facet_counts::table).execute(c)?;
+        insert_batches!(c, facet_counts::table, &whole_facets(c)?)?;
+        log::debug!("import: facets counted at {:.2} s", started.elapsed().as_secs_f64());
 
         let (versions, changes) = tracked.join().expect("change tracking panicked");
         diesel::delete(record_versions::table).execute(c)?;

@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use super::list::{facet, keyset, text_terms, BadCursor, Facets, Page, SortValue};
+use super::list::{facet, flagged, keyset, text_terms, yes_no, BadCursor, Facets, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{commitments, institution_roles};
 use crate::vocabulary::{Role, Status};
@@ -55,7 +55,7 @@ impl CommitmentSort {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CommitmentFilter {
     pub plan: Option<String>,
     pub status: Option<String>,
@@ -66,6 +66,8 @@ pub struct CommitmentFilter {
     pub terms: Vec<String>,
     /// RFC 3339 UTC lower bound on the last change of the record.
     pub updated_since: Option<String>,
+    /// With (or without) a quality finding about the commitment itself.
+    pub has_findings: Option<bool>,
 }
 
 fn filtered(f: &CommitmentFilter) -> commitments::BoxedQuery<'static, MultiBackend> {
@@ -92,6 +94,11 @@ fn filtered(f: &CommitmentFilter) -> commitments::BoxedQuery<'static, MultiBacke
                     roles.filter(institution_roles::role.ne(Role::Mentioned)).select(institution_roles::subject_id),
                 )),
             };
+    }
+    match f.has_findings {
+        Some(true) => q = q.filter(commitments::id.eq_any(flagged!("commitment"))),
+        Some(false) => q = q.filter(commitments::id.ne_all(flagged!("commitment"))),
+        None => {}
     }
     if let Some(min) = f.progress_min {
         q = q.filter(commitments::reported_progress.ge(min));
@@ -162,10 +169,29 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Commit
         .load(conn)
 }
 
-/// Exact counts per value of the list's main dimensions, under the filters.
+/// The list's main dimensions, by the filter each is counted for.
+pub const FACETS: &[&str] = &["plan", "status", "institution", "has_findings"];
+
+/// Exact counts per value of the list's main dimensions, under the filters
+/// (without filters, as the import stored them).
 pub fn facets(conn: &mut DbConnection, f: &CommitmentFilter) -> QueryResult<Facets> {
+    if *f == CommitmentFilter::default() {
+        if let Some(stored) = super::list::stored(conn, "commitment", FACETS)? {
+            return Ok(stored);
+        }
+    }
+    count_facets(conn, f)
+}
+
+/// The facets counted from the rows.
+pub fn count_facets(conn: &mut DbConnection, f: &CommitmentFilter) -> QueryResult<Facets> {
+    let ids: Vec<String> = filtered(f).select(commitments::id).load(conn)?;
+    let total = ids.len() as i64;
+    let with = filtered(f).filter(commitments::id.eq_any(flagged!("commitment"))).count().get_result::<i64>(conn)?;
     Ok(vec![
         ("plan", facet!(conn, filtered(f), commitments::plan_id)),
         ("status", facet!(conn, filtered(f), commitments::status)),
+        ("institution", super::list::institution_counts(conn, "commitment", ids)?),
+        ("has_findings", yes_no(with, total)),
     ])
 }

@@ -5,7 +5,10 @@
 //! pages cost the same as the first. Nullable fields sort last in both
 //! directions on both backends (`ORDER BY field IS NULL, field, id`).
 
+use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
+
+use crate::db::DbConnection;
 
 /// The sort-field value of the last row on a page, as stored in a cursor.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -166,9 +169,10 @@ macro_rules! text_terms {
 pub(crate) use text_terms;
 
 /// Exact counts per value of one column among the rows a filtered query
-/// matches: `(value, count)`, most frequent first (then by value).
-/// (diesel cannot group a boxed query, so the column is read and counted
-/// here: one query per dimension.)
+/// matches: `(value, count)`, most frequent first (then by value). (diesel
+/// cannot group a boxed query, nor use one as a subquery of an unboxed one on
+/// the multi-backend connection, so the column is read and counted here: one
+/// query per dimension. A whole list's counts are stored by the import.)
 macro_rules! facet {
     ($conn:expr, $q:expr, $col:expr) => {{
         let values: Vec<String> = $q.select($col).load($conn)?;
@@ -177,16 +181,116 @@ macro_rules! facet {
 }
 pub(crate) use facet;
 
+/// Counts per institution of the records of `subject_type` with these ids
+/// that it has a part in other than a mere mention. (The ids come loaded:
+/// a boxed query cannot be a subquery on the multi-backend connection.)
+pub fn institution_counts(
+    conn: &mut DbConnection,
+    subject_type: &str,
+    ids: Vec<String>,
+) -> QueryResult<Vec<(String, i64)>> {
+    use crate::schema::institution_roles as r;
+    let roles = || {
+        r::table
+            .filter(r::subject_type.eq(subject_type.to_string()))
+            .filter(r::role.ne(crate::vocabulary::Role::Mentioned))
+            .select((r::institution_id, r::subject_id))
+    };
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    if ids.len() > 20_000 {
+        // Most of a large table: one pass over its roles.
+        let wanted: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let all: Vec<(String, String)> = roles().load(conn)?;
+        pairs.extend(all.into_iter().filter(|(_, s)| wanted.contains(s.as_str())));
+    } else {
+        for chunk in ids.chunks(5_000) {
+            pairs.extend(roles().filter(r::subject_id.eq_any(chunk)).load::<(String, String)>(conn)?);
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    Ok(count_values(pairs.into_iter().map(|(institution, _)| institution)))
+}
+
+/// The ids of the records of a type that some quality finding is about.
+macro_rules! flagged {
+    ($record_type:expr) => {
+        crate::schema::quality_findings::table
+            .filter(crate::schema::quality_findings::record_type.eq($record_type))
+            .select(crate::schema::quality_findings::record_id)
+    };
+}
+pub(crate) use flagged;
+
 /// `(value, count)` of a column's values, most frequent first.
-pub fn count_values(values: Vec<String>) -> Vec<(String, i64)> {
+pub fn count_values(values: impl IntoIterator<Item = String>) -> Vec<(String, i64)> {
     let mut counts: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
     for v in values {
         *counts.entry(v).or_default() += 1;
     }
-    let mut out: Vec<(String, i64)> = counts.into_iter().collect();
-    out.sort_by(|(a, n), (b, m)| m.cmp(n).then_with(|| a.cmp(b)));
-    out
+    most_first(counts.into_iter().collect())
 }
 
+/// Counts most frequent first, then by value.
+pub fn most_first(mut counts: Vec<(String, i64)>) -> Vec<(String, i64)> {
+    counts.retain(|(_, n)| *n > 0);
+    counts.sort_by(|(a, n), (b, m)| m.cmp(n).then_with(|| a.cmp(b)));
+    counts
+}
+
+/// `with` rows of `total`, as the values `true` and `false` of a yes-or-no
+/// dimension.
+pub fn yes_no(with: i64, total: i64) -> Vec<(String, i64)> {
+    most_first(vec![("true".into(), with), ("false".into(), total - with)])
+}
+
+/// `(value, count)` pairs of one dimension.
+pub type Counts = Vec<(String, i64)>;
+
 /// A list's facets: per query parameter, the counts of its values.
-pub type Facets = Vec<(&'static str, Vec<(String, i64)>)>;
+pub type Facets = Vec<(&'static str, Counts)>;
+
+/// The facets of a whole collection (no filters), as the import counted and
+/// stored them (`facet_counts`): a first look at a table of a million rows
+/// costs an index range, not a scan. `None` when the revision was imported
+/// before they were stored.
+pub fn stored(conn: &mut DbConnection, record_type: &str, dims: &[&'static str]) -> QueryResult<Option<Facets>> {
+    use crate::schema::facet_counts as t;
+    let rows: Vec<(String, String, i64)> =
+        t::table.filter(t::record_type.eq(record_type)).select((t::dimension, t::value, t::count)).load(conn)?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut facets: Facets = dims.iter().map(|d| (*d, Vec::new())).collect();
+    for (dim, value, count) in rows {
+        if let Some((_, values)) = facets.iter_mut().find(|(d, _)| *d == dim) {
+            values.push((value, count));
+        }
+    }
+    Ok(Some(facets.into_iter().map(|(d, v)| (d, most_first(v))).collect()))
+}
+
+/// The whole collection's facets as rows of `facet_counts`, for the import.
+pub fn rows_to_store(record_type: &str, facets: &Facets) -> Vec<FacetCountRow> {
+    facets
+        .iter()
+        .flat_map(|(dim, values)| {
+            values.iter().map(move |(value, count)| FacetCountRow {
+                record_type: record_type.to_string(),
+                dimension: dim.to_string(),
+                value: value.clone(),
+                count: *count,
+            })
+        })
+        .collect()
+}
+
+#[derive(Insertable, Clone, Debug)]
+#[diesel(table_name = crate::schema::facet_counts)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct FacetCountRow {
+    pub record_type: String,
+    pub dimension: String,
+    pub value: String,
+    pub count: i64,
+}

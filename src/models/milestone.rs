@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use super::list::{facet, keyset, text_terms, BadCursor, Facets, Page, SortValue};
+use super::list::{facet, flagged, keyset, text_terms, yes_no, BadCursor, Facets, Page, SortValue};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_roles, milestones};
 use crate::vocabulary::{DatePrecision, Role, Status};
@@ -63,7 +63,7 @@ impl MilestoneSort {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MilestoneFilter {
     pub plan: Option<String>,
     pub commitment: Option<String>,
@@ -79,6 +79,11 @@ pub struct MilestoneFilter {
     pub terms: Vec<String>,
     /// RFC 3339 UTC lower bound on the last change of the record.
     pub updated_since: Option<String>,
+    /// With (or without) a quality finding about the milestone itself.
+    pub has_findings: Option<bool>,
+    /// Overdue or not (`Some(None)`: the ones whose plan gives no date to
+    /// tell, `overdue` null).
+    pub overdue: Option<Option<bool>>,
 }
 
 fn filtered(f: &MilestoneFilter) -> milestones::BoxedQuery<'static, MultiBackend> {
@@ -108,6 +113,16 @@ fn filtered(f: &MilestoneFilter) -> milestones::BoxedQuery<'static, MultiBackend
                     roles.filter(institution_roles::role.ne(Role::Mentioned)).select(institution_roles::subject_id),
                 )),
             };
+    }
+    match f.has_findings {
+        Some(true) => q = q.filter(milestones::id.eq_any(flagged!("milestone"))),
+        Some(false) => q = q.filter(milestones::id.ne_all(flagged!("milestone"))),
+        None => {}
+    }
+    match f.overdue {
+        Some(Some(v)) => q = q.filter(milestones::overdue.eq(v)),
+        Some(None) => q = q.filter(milestones::overdue.is_null()),
+        None => {}
     }
     if let Some(v) = f.progress_min {
         q = q.filter(milestones::latest_progress.ge(v));
@@ -186,10 +201,41 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Milest
         .load(conn)
 }
 
-/// Exact counts per value of the list's main dimensions, under the filters.
+/// The list's main dimensions, by the filter each is counted for.
+pub const FACETS: &[&str] = &["plan", "status", "institution", "has_findings", "overdue"];
+
+/// Exact counts per value of the list's main dimensions, under the filters
+/// (without filters, as the import stored them).
 pub fn facets(conn: &mut DbConnection, f: &MilestoneFilter) -> QueryResult<Facets> {
+    if *f == MilestoneFilter::default() {
+        if let Some(stored) = super::list::stored(conn, "milestone", FACETS)? {
+            return Ok(stored);
+        }
+    }
+    count_facets(conn, f)
+}
+
+/// The facets counted from the rows.
+pub fn count_facets(conn: &mut DbConnection, f: &MilestoneFilter) -> QueryResult<Facets> {
+    let ids: Vec<String> = filtered(f).select(milestones::id).load(conn)?;
+    let total = ids.len() as i64;
+    let with = filtered(f).filter(milestones::id.eq_any(flagged!("milestone"))).count().get_result::<i64>(conn)?;
+    let overdue: Vec<Option<bool>> = filtered(f).select(milestones::overdue).load(conn)?;
+    let overdue = super::list::count_values(overdue.into_iter().map(|v| overdue_value(v).to_string()));
     Ok(vec![
         ("plan", facet!(conn, filtered(f), milestones::plan_id)),
         ("status", facet!(conn, filtered(f), milestones::status)),
+        ("institution", super::list::institution_counts(conn, "milestone", ids)?),
+        ("has_findings", yes_no(with, total)),
+        ("overdue", overdue),
     ])
+}
+
+/// `overdue` as the value of its filter: `true`, `false` or `no_data`.
+pub fn overdue_value(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "no_data",
+    }
 }

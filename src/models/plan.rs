@@ -91,6 +91,11 @@ pub struct PlanRiskRow {
     pub search_text: String,
 }
 
+/// `(id, title)` of the given plans.
+pub fn titles(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    plans::table.filter(plans::id.eq_any(ids)).select((plans::id, plans::title)).load(conn)
+}
+
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PlanRow>> {
     plans::table.find(id).select(PlanRow::as_select()).first(conn).optional()
 }

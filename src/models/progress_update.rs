@@ -55,7 +55,7 @@ impl ProgressUpdateSort {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProgressUpdateFilter {
     pub plan: Option<String>,
     pub commitment: Option<String>,
@@ -196,8 +196,22 @@ pub fn for_milestone(conn: &mut DbConnection, milestone: &str) -> QueryResult<Ve
         .load(conn)
 }
 
-/// Exact counts per value of the list's main dimensions, under the filters.
+/// The list's main dimensions, by the filter each is counted for.
+pub const FACETS: &[&str] = &["plan"];
+
+/// Exact counts per value of the list's main dimensions, under the filters
+/// (without filters, as the import stored them).
 pub fn facets(conn: &mut DbConnection, f: &ProgressUpdateFilter) -> QueryResult<Facets> {
+    if *f == ProgressUpdateFilter::default() {
+        if let Some(stored) = super::list::stored(conn, "progress_update", FACETS)? {
+            return Ok(stored);
+        }
+    }
+    count_facets(conn, f)
+}
+
+/// The facets counted from the rows.
+pub fn count_facets(conn: &mut DbConnection, f: &ProgressUpdateFilter) -> QueryResult<Facets> {
     Ok(vec![("plan", facet!(conn, filtered(f), progress_updates::plan_id))])
 }
 
@@ -209,8 +223,21 @@ struct MonthCount {
     n: i64,
 }
 
-/// How many updates were reported in each month (`YYYY-MM`), newest first.
+/// How many updates were reported in each month (`YYYY-MM`), newest first
+/// (as the import stored them, when it did).
 pub fn months(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    if let Some(stored) = super::list::stored(conn, "progress_update", &["month"])? {
+        let mut months = stored.into_iter().next().map(|(_, v)| v).unwrap_or_default();
+        if !months.is_empty() {
+            months.sort_by(|(a, _), (b, _)| b.cmp(a));
+            return Ok(months);
+        }
+    }
+    count_months(conn)
+}
+
+/// How many updates were reported in each month, counted from the rows.
+pub fn count_months(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
     let rows: Vec<MonthCount> = diesel::sql_query(
         "SELECT substr(reported_at, 1, 7) AS month, COUNT(*) AS n FROM progress_updates \
          GROUP BY substr(reported_at, 1, 7) ORDER BY month DESC",

@@ -40,7 +40,7 @@ impl FindingSort {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FindingFilter {
     pub plan: Option<String>,
     /// Any of these kinds (none: every kind).
@@ -113,8 +113,22 @@ pub fn ids_for(conn: &mut DbConnection, record_type: &str, ids: &[String]) -> Qu
         .load(conn)
 }
 
-/// Exact counts per value of the list's main dimensions, under the filters.
+/// The list's main dimensions, by the filter each is counted for.
+pub const FACETS: &[&str] = &["kind", "plan"];
+
+/// Exact counts per value of the list's main dimensions, under the filters
+/// (without filters, as the import stored them).
 pub fn facets(conn: &mut DbConnection, f: &FindingFilter) -> QueryResult<Facets> {
+    if *f == FindingFilter::default() {
+        if let Some(stored) = super::list::stored(conn, "quality_finding", FACETS)? {
+            return Ok(stored);
+        }
+    }
+    count_facets(conn, f)
+}
+
+/// The facets counted from the rows.
+pub fn count_facets(conn: &mut DbConnection, f: &FindingFilter) -> QueryResult<Facets> {
     Ok(vec![
         ("kind", facet!(conn, filtered(f), quality_findings::kind)),
         ("plan", facet!(conn, filtered(f), quality_findings::plan_id)),

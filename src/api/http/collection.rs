@@ -355,7 +355,9 @@ async fn list<C: Collection>(
                     // The table shows what the CSV holds, cell for cell.
                     let sources = C::csv_sources(c, rows)?;
                     let file = csv.file(C::PATH.to_string(), C::CSV_HEADERS, sources.iter().map(C::csv_row))?;
-                    (Body::Table(table::cells(&file.body)?, C::facets(c, &filter)?), total, next)
+                    let facets = C::facets(c, &filter)?;
+                    let facets = table::ShownFacets::read(c, &a, facets)?;
+                    (Body::Table(table::cells(&file.body)?, facets), total, next)
                 }
                 (Site::Api, Format::Json) => {
                     let facets = match &wanted {
@@ -442,7 +444,7 @@ enum Body<T> {
     Json(T, Option<Facets>),
     Csv(CsvFile),
     /// A page's rows as text, for a table, and the list's facets.
-    Table(Vec<Vec<String>>, Facets),
+    Table(Vec<Vec<String>>, table::ShownFacets),
     /// A record as JSON values, for its page.
     Record(serde_json::Value),
 }

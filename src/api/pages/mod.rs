@@ -58,7 +58,7 @@ pub const COLLECTIONS: &[(&str, PageNames)] = &[
 
 /// Lines of a source document per page (a provenance link to a later line
 /// names its stretch).
-pub const SOURCE_PAGE_LINES: i32 = 500;
+pub const SOURCE_PAGE_LINES: i32 = 300;
 
 /// The link to line `line` of source document `doc`, on the page that shows it.
 pub fn source_line(lang: Lang, doc: &str, line: usize) -> Option<String> {
@@ -282,6 +282,11 @@ pub fn shown_value<'a>(lang: Lang, column: &str, value: &'a str) -> std::borrow:
             return std::borrow::Cow::Owned(format!("línea {n}"));
         }
     }
+    if value == "no_data" && is_boolean(last) {
+        if let Some(l) = crate::publication::labels::value(value) {
+            return std::borrow::Cow::Owned(lang.pick(&l.es, &l.en).to_string());
+        }
+    }
     if matches!(value, "true" | "false") && is_boolean(last) {
         return std::borrow::Cow::Borrowed(match (value, lang) {
             ("true", Lang::Es) => "sí",
@@ -313,9 +318,11 @@ pub fn month(lang: Lang, month: &str) -> Option<(String, String, String)> {
 
 /// Whether the data dictionary types a column of this name as boolean.
 fn is_boolean(column: &str) -> bool {
-    crate::publication::dictionary::COLUMNS
-        .iter()
-        .any(|c| c.column == column && c.kind == crate::vocabulary::FieldType::Boolean)
+    // Filters that are yes or no without being a published column.
+    column == "has_findings"
+        || crate::publication::dictionary::COLUMNS
+            .iter()
+            .any(|c| c.column == column && c.kind == crate::vocabulary::FieldType::Boolean)
 }
 
 #[cfg(test)]

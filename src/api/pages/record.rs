@@ -275,7 +275,10 @@ impl RecordContext<'_> {
         let mut lines = Vec::new();
         if let Value::Object(o) = &detail {
             let mut o = o.clone();
-            // A source document's text is shown as numbered lines.
+            // A source document's text is shown as numbered lines, with
+            // links to the stretches before and after (`more_lines`), not
+            // the API's `next_lines`.
+            o.remove("next_lines");
             if let Some(Value::Array(ls)) = o.remove("lines") {
                 lines = ls
                     .iter()

@@ -86,6 +86,12 @@ pub fn filter_fields(lang: Lang, params: Vec<utoipa::openapi::path::Parameter>, 
                 enum_values(&serde_json::to_value(schema).unwrap_or_default(), &mut options);
             }
             options.dedup();
+            let schema = p.schema.as_ref().map(|s| serde_json::to_value(s).unwrap_or_default());
+            if options.is_empty()
+                && schema.is_some_and(|s| s.get("type").is_some_and(|t| t.to_string().contains("boolean")))
+            {
+                options = vec!["true".into(), "false".into()];
+            }
             let help = crate::publication::labels::field(&p.name).map(|l| lang.pick(&l.help_es, &l.help_en));
             let description = match help {
                 Some(h) if !h.is_empty() => h.to_string(),
@@ -119,6 +125,58 @@ pub struct Facet {
     pub name: &'static str,
     pub label: String,
     pub values: Vec<FacetValue>,
+    /// Values not listed (the filter form takes any of them).
+    pub more: usize,
+}
+
+/// How many values of a facet a page lists: the most frequent, and the one
+/// filtered by.
+const FACET_VALUES_SHOWN: usize = 12;
+
+/// A list's facets as a page shows them: each cut to its most frequent
+/// values, with how many more there are, and the names of the plans and
+/// institutions they count.
+pub struct ShownFacets {
+    /// Per dimension: the values listed, and how many more there are.
+    facets: Vec<(&'static str, crate::models::list::Counts, usize)>,
+    names: HashMap<String, String>,
+}
+
+impl ShownFacets {
+    /// Read on the request's connection, so the names are of its revision.
+    pub fn read(
+        c: &mut crate::db::DbConnection,
+        args: &QueryArgs,
+        facets: crate::models::list::Facets,
+    ) -> diesel::QueryResult<ShownFacets> {
+        let mut shown = Vec::new();
+        let (mut plans, mut institutions) = (Vec::new(), Vec::new());
+        for (name, mut values) in facets {
+            let all = values.len();
+            let chosen = args.str(name).and_then(|v| values.iter().position(|(value, _)| value == v));
+            if let Some(i) = chosen.filter(|i| *i >= FACET_VALUES_SHOWN) {
+                values.swap(i, FACET_VALUES_SHOWN - 1);
+            }
+            values.truncate(FACET_VALUES_SHOWN);
+            let ids = values.iter().map(|(v, _)| v.clone());
+            match name {
+                "plan" => plans.extend(ids),
+                "institution" => institutions.extend(ids),
+                _ => {}
+            }
+            let more = all - values.len();
+            shown.push((name, values, more));
+        }
+        let mut names: HashMap<String, String> = crate::models::plan::titles(c, &plans)?.into_iter().collect();
+        names.extend(crate::models::institution::by_ids(c, &institutions)?.into_iter().map(|i| {
+            let name = match &i.acronym {
+                Some(a) => format!("{} ({a})", i.name),
+                None => i.name,
+            };
+            (i.id, name)
+        }));
+        Ok(ShownFacets { facets: shown, names })
+    }
 }
 
 pub struct Download {
@@ -156,12 +214,14 @@ impl ListPage {
     }
 
     /// The list's facets, each value a link that adds it to the filters.
-    pub fn with_facets(mut self, args: &QueryArgs, facets: crate::models::list::Facets) -> ListPage {
+    pub fn with_facets(mut self, args: &QueryArgs, shown: ShownFacets) -> ListPage {
         let lang = self.frame.lang;
-        self.facets = facets
+        let names = shown.names;
+        self.facets = shown
+            .facets
             .into_iter()
-            .filter(|(_, values)| !values.is_empty())
-            .map(|(name, values)| Facet {
+            .filter(|(_, values, _)| !values.is_empty())
+            .map(|(name, values, more)| Facet {
                 name,
                 label: super::label(lang, name),
                 values: values
@@ -169,11 +229,15 @@ impl ListPage {
                     .map(|(value, count)| FacetValue {
                         href: (args.str(name) != Some(value.as_str()))
                             .then(|| with_query(&self.action, &query_with(args, name, Some(&value)))),
-                        label: super::shown_value(lang, name, &value).into_owned(),
+                        label: match names.get(&value).filter(|_| matches!(name, "plan" | "institution")) {
+                            Some(n) => n.clone(),
+                            None => super::shown_value(lang, name, &value).into_owned(),
+                        },
                         value,
                         count,
                     })
                     .collect(),
+                more,
             })
             .collect();
         self

@@ -31,6 +31,8 @@ pub struct CommitmentParams {
     /// (named in the text). Needs `institution` (400 without it).
     #[param(inline)]
     role: Option<Role>,
+    /// `true`: only commitments some quality finding is about (see /v1/quality-findings); `false`: only the others.
+    has_findings: Option<bool>,
     /// Minimum reported progress %, e.g. 12.5.
     #[param(value_type = Option<f64>)]
     progress_min: Option<Percent>,
@@ -62,7 +64,7 @@ impl Collection for Commitments {
     const TAG: &'static str = "commitments";
     const RECORD: &'static str = "commitment";
     const LABEL: &'static str = "commitment";
-    const FACETS: &'static [&'static str] = &["plan", "status"];
+    const FACETS: &'static [&'static str] = models::commitment::FACETS;
     const CSV_HEADERS: &'static [&'static str] = view::CSV_HEADERS;
     const DOCS: Docs = Docs {
         list_summary: "List commitments",
@@ -90,6 +92,7 @@ impl Collection for Commitments {
             plan: references::plan(c, p.plan)?,
             institution: references::institution(c, names, p.institution)?,
             updated_since: p.updated_since.map(|s| s.0),
+            has_findings: p.has_findings,
             status: p.status.map(|s| s.to_string()),
             role: p.role.map(|r| r.to_string()),
             progress_min: p.progress_min.map(|v| v.0),

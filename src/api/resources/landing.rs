@@ -35,7 +35,7 @@ fn size(bytes: u64) -> String {
 struct PlanLine {
     href: String,
     title: String,
-    kind: &'static str,
+    kind: String,
     commitments: i32,
     updates: i32,
     /// Share of milestones completed, when the source tracks progress.
@@ -243,7 +243,7 @@ async fn page(lang: Lang, _req: &HttpRequest, state: web::Data<AppState>) -> Res
             PlanLine {
                 href: pages::record_path(lang, "plans", &p.id).unwrap_or_default(),
                 title: p.title.clone(),
-                kind: p.kind.as_str(),
+                kind: pages::shown_value(lang, "kind", p.kind.as_str()).into_owned(),
                 commitments: p.commitment_count,
                 updates: p.progress_update_count,
                 done: no_data.is_none().then(|| p.milestones_completed * 100 / p.milestone_count.max(1)),

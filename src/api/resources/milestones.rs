@@ -33,6 +33,12 @@ pub struct MilestoneParams {
     /// not_started, started, completed or no_data (the source publishes no progress).
     #[param(inline)]
     status: Option<Status>,
+    /// `true`: only milestones some quality finding is about (see /v1/quality-findings); `false`: only the others.
+    has_findings: Option<bool>,
+    /// `true`: past its end date and not completed, by the date its plan's progress speaks for; `false`: not
+    /// (or no end date); `no_data`: its plan publishes no progress to tell.
+    #[param(inline)]
+    overdue: Option<Overdue>,
     /// Minimum latest progress %, e.g. 12.5.
     #[param(value_type = Option<f64>)]
     progress_min: Option<Percent>,
@@ -69,6 +75,17 @@ impl SortField for MilestoneSort {
     ];
 }
 
+/// Whether a milestone is overdue, as a filter: `overdue` true, false or null.
+#[derive(Clone, Copy, Debug, Deserialize, utoipa::ToSchema)]
+pub enum Overdue {
+    #[serde(rename = "true")]
+    Yes,
+    #[serde(rename = "false")]
+    No,
+    #[serde(rename = "no_data")]
+    NoData,
+}
+
 pub struct Milestones;
 
 impl Collection for Milestones {
@@ -76,7 +93,7 @@ impl Collection for Milestones {
     const TAG: &'static str = "milestones";
     const RECORD: &'static str = "milestone";
     const LABEL: &'static str = "milestone";
-    const FACETS: &'static [&'static str] = &["plan", "status"];
+    const FACETS: &'static [&'static str] = models::milestone::FACETS;
     const CSV_HEADERS: &'static [&'static str] = view::CSV_HEADERS;
     const DOCS: Docs = Docs {
         list_summary: "List milestones",
@@ -107,6 +124,12 @@ impl Collection for Milestones {
             commitment: references::commitment(c, p.commitment)?,
             institution: references::institution(c, names, p.institution)?,
             updated_since: p.updated_since.map(|s| s.0),
+            has_findings: p.has_findings,
+            overdue: p.overdue.map(|o| match o {
+                Overdue::Yes => Some(true),
+                Overdue::No => Some(false),
+                Overdue::NoData => None,
+            }),
             role: p.role.map(|r| r.to_string()),
             status: p.status.map(|s| s.to_string()),
             progress_min: p.progress_min.map(|v| v.0),

@@ -64,7 +64,7 @@ impl Collection for ProgressUpdates {
     const TAG: &'static str = "progress-updates";
     const RECORD: &'static str = "progress_update";
     const LABEL: &'static str = "progress update";
-    const FACETS: &'static [&'static str] = &["plan"];
+    const FACETS: &'static [&'static str] = models::progress_update::FACETS;
     const CSV_HEADERS: &'static [&'static str] = view::CSV_HEADERS;
     const DOCS: Docs = Docs {
         list_summary: "List progress updates",

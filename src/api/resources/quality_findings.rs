@@ -53,7 +53,7 @@ impl Collection for QualityFindings {
     const TAG: &'static str = "quality-findings";
     const RECORD: &'static str = "quality_finding";
     const LABEL: &'static str = "finding";
-    const FACETS: &'static [&'static str] = &["kind", "plan"];
+    const FACETS: &'static [&'static str] = models::quality_finding::FACETS;
     const CSV_HEADERS: &'static [&'static str] = view::CSV_HEADERS;
     const DOCS: Docs = Docs {
         list_summary: "List data-quality findings",
