@@ -249,7 +249,7 @@ read_only_bundled!(tables_count_each_value_of_their_main_dimensions_and_link_it_
         let total =
             app.json(&format!("/v1/milestones?plan=gt-ogp-nap6&status={status}&limit=1"))["total"].as_i64().unwrap();
         let link = format!(
-            "<a href=\"/hitos?plan=gt-ogp-nap6&amp;status={status}\">{}</a> <span class=\"count\">{total}</span>",
+            "<a href=\"/hitos?plan=gt-ogp-nap6&amp;status={status}\" rel=\"nofollow\">{}</a> <span class=\"count\">{total}</span>",
             match status {
                 "completed" => "completado",
                 "started" => "iniciado",
@@ -275,7 +275,7 @@ read_only_bundled!(tables_count_each_value_of_their_main_dimensions_and_link_it_
     };
     assert!(
         html.contains(&format!(
-            "<a href=\"/hitos?plan=gt-ogp-nap6&amp;institution={}\">{}</a> <span class=\"count\">{}</span>",
+            "<a href=\"/hitos?plan=gt-ogp-nap6&amp;institution={}\" rel=\"nofollow\">{}</a> <span class=\"count\">{}</span>",
             top["value"].as_str().unwrap(),
             escape(&name),
             top["count"]
@@ -288,7 +288,7 @@ read_only_bundled!(tables_count_each_value_of_their_main_dimensions_and_link_it_
         let count = facets[dim].as_array().unwrap().iter().find(|v| v["value"] == value).unwrap()["count"].clone();
         assert!(
             html.contains(&format!(
-                "<a href=\"/hitos?plan=gt-ogp-nap6&amp;{dim}={value}\">{label}</a> <span class=\"count\">{count}</span>"
+                "<a href=\"/hitos?plan=gt-ogp-nap6&amp;{dim}={value}\" rel=\"nofollow\">{label}</a> <span class=\"count\">{count}</span>"
             )),
             "{dim}={value}"
         );

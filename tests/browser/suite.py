@@ -314,7 +314,7 @@ class Http:
 class LinkParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
-        self.links: list[str] = []
+        self.links: list[tuple[str, bool]] = []
         self.base: str | None = None
 
     def handle_starttag(self, tag, attrs):
@@ -323,12 +323,14 @@ class LinkParser(HTMLParser):
         if tag == "base" and href and self.base is None:
             self.base = href
         elif tag == "a" and href:
-            self.links.append(href)
+            # rel=nofollow (facet links: every combination of filters) is
+            # fetched but not expanded, or the crawl would walk them all.
+            self.links.append((href, "nofollow" not in a.get("rel", "").lower().split()))
         elif tag == "link" and href and "alternate" in a.get("rel", "").lower().split():
-            self.links.append(href)
+            self.links.append((href, True))
 
 
-def extract_links(html: str, page_url: str, http: Http) -> list[str]:
+def extract_links(html: str, page_url: str, http: Http) -> list[tuple[str, bool]]:
     p = LinkParser()
     try:
         p.feed(html)
@@ -337,7 +339,7 @@ def extract_links(html: str, page_url: str, http: Http) -> list[str]:
         pass
     base = urllib.parse.urljoin(page_url, p.base) if p.base else page_url
     out = []
-    for href in p.links:
+    for href, follow in p.links:
         if href.startswith("#"):
             continue
         scheme = urllib.parse.urlsplit(href).scheme.lower()
@@ -345,24 +347,26 @@ def extract_links(html: str, page_url: str, http: Http) -> list[str]:
             continue
         url, _ = urllib.parse.urldefrag(urllib.parse.urljoin(base, href))
         if http.same_origin(url):
-            out.append(url)
+            out.append((url, follow))
     return out
 
 
 def crawl(http: Http, cap: int, workers: int, budget_s: float) -> dict:
     starts = [http.url(HOME["es"]), http.url(HOME["en"])]
     referrer: dict[str, str] = {u: "(start)" for u in starts}
-    queue = collections.deque(starts)
+    # Whether a URL's own links are followed (some link to it is not nofollow).
+    expand: dict[str, bool] = {u: True for u in starts}
+    queue = collections.deque((u, True) for u in starts)
     results: dict[str, tuple[int, str]] = {}
     capped = False
     out_of_time = False
     html_pages = 0
     t0 = time.monotonic()
 
-    def work(u: str):
+    def work(u: str, follow: bool):
         status, ctype, data, final = http.get(u)
         links = []
-        if status == 200 and "text/html" in ctype.lower():
+        if follow and status == 200 and "text/html" in ctype.lower():
             links = extract_links(data.decode("utf-8", "replace"), final, http)
         return status, ctype, links
 
@@ -370,8 +374,8 @@ def crawl(http: Http, cap: int, workers: int, budget_s: float) -> dict:
         inflight: dict[concurrent.futures.Future, str] = {}
         while queue or inflight:
             while queue and len(inflight) < workers * 2 and not out_of_time:
-                u = queue.popleft()
-                inflight[ex.submit(work, u)] = u
+                u, follow = queue.popleft()
+                inflight[ex.submit(work, u, follow)] = u
             if not inflight:
                 break
             done, _ = concurrent.futures.wait(inflight, return_when=concurrent.futures.FIRST_COMPLETED)
@@ -384,14 +388,19 @@ def crawl(http: Http, cap: int, workers: int, budget_s: float) -> dict:
                 results[u] = (status, ctype)
                 if links:
                     html_pages += 1
-                for l in links:
+                for l, follow in links:
                     if l in referrer:
+                        if follow and not expand[l]:
+                            # Seen before only through nofollow links: now expanded too.
+                            expand[l] = True
+                            queue.append((l, True))
                         continue
                     if len(referrer) >= cap:
                         capped = True
                         continue
                     referrer[l] = u
-                    queue.append(l)
+                    expand[l] = follow
+                    queue.append((l, follow))
             if time.monotonic() - t0 > budget_s and not out_of_time:
                 out_of_time = True
                 queue.clear()
