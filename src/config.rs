@@ -40,7 +40,7 @@ pub struct Config {
     pub public_url: String,
     /// Memory for hot responses, in bytes (0 disables the cache).
     pub response_cache_bytes: usize,
-    /// Rows read per query when streaming a whole list (`all=1`).
+    /// Rows read per query when streaming a whole CSV list (no `limit`, or `all=1`).
     pub stream_chunk_rows: i64,
     /// Time a client has to send a request's head (slow clients are cut off).
     pub request_timeout: Duration,
@@ -204,7 +204,7 @@ impl ServeArgs {
     }
 }
 
-/// Rows read per query when streaming a whole list (`all=1`); not an option.
+/// Rows read per query when streaming a whole CSV list (no `limit`, or `all=1`); not an option.
 const STREAM_CHUNK_ROWS: i64 = 5000;
 
 impl Config {

@@ -38,6 +38,15 @@ pub fn field(name: &str) -> Option<&'static Label> {
     LABELS.get(name).or_else(|| LABELS.get(name.rsplit('.').next().unwrap_or(name)))
 }
 
+/// The Spanish label of a CSV column (a dotted name joins its parts' labels
+/// with ` › `), or the name itself when it has none.
+pub fn spanish(name: &str) -> String {
+    name.split('.')
+        .map(|part| field(part).map(|l| l.es.clone()).unwrap_or_else(|| part.to_string()))
+        .collect::<Vec<_>>()
+        .join(" › ")
+}
+
 /// The label of a closed-list value (`not_started`, `government`, a finding kind…).
 pub fn value(value: &str) -> Option<&'static Label> {
     LABELS.get(&format!("value:{value}"))

@@ -134,7 +134,7 @@ pub fn csv_row(u: &ProgressUpdate) -> CsvRow<'_> {
 }
 
 /// The same row straight from the table (the CSV has no quality findings):
-/// what a streamed `all=1` list writes.
+/// what a streamed whole CSV list writes.
 pub fn csv_row_of(r: &ProgressUpdateRow) -> CsvRow<'_> {
     CsvRow {
         id: &r.id,

@@ -70,3 +70,61 @@ read_only!(bom_parameter_makes_excel_ready_csv, |app| {
     assert!(json.starts_with(b"{"));
     assert_problem(app.get("/v1/commitments.csv?bom=yes"), 400);
 });
+
+read_only!(bodies_are_compressed_as_the_client_accepts_each_encoding_with_its_own_etag, |app| {
+    use std::io::Read;
+    let decode = |token: &str, body: &[u8]| -> Vec<u8> {
+        let mut out = Vec::new();
+        match token {
+            "gzip" => flate2::read::GzDecoder::new(body).read_to_end(&mut out).unwrap(),
+            _ => brotli::Decompressor::new(body, 4096).read_to_end(&mut out).unwrap(),
+        };
+        out
+    };
+    let client = reqwest::blocking::Client::new();
+    let get = |path: &str, headers: &[(&str, &str)]| {
+        let mut r = client.get(app.url(path));
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        r.send().unwrap()
+    };
+    for path in [
+        "/v1/commitments?limit=100",
+        "/v1/commitments.csv?limit=100",
+        "/compromisos",
+        "/v1/feeds/progress-updates.atom",
+        // More rows than a stream chunk in tests: compressed as it streams.
+        "/v1/progress-updates.csv",
+    ] {
+        let plain = get(path, &[]);
+        assert!(plain.headers().get("content-encoding").is_none(), "{path}");
+        assert!(plain.headers()["vary"].to_str().unwrap().contains("Accept-Encoding"), "{path}");
+        let tag = plain.headers()["etag"].to_str().unwrap().to_string();
+        let plain = plain.bytes().unwrap();
+        for token in ["gzip", "br"] {
+            for round in 0..2 {
+                // The second time from memory (or the same stream again).
+                let res = get(path, &[("accept-encoding", token)]);
+                assert_eq!(res.status(), 200);
+                assert_eq!(res.headers()["content-encoding"], token, "{path} {round}");
+                let etag = res.headers()["etag"].to_str().unwrap().to_string();
+                assert_eq!(etag, format!("{}-{token}\"", tag.trim_end_matches('"')), "{path}");
+                let body = res.bytes().unwrap();
+                assert!(body.len() < plain.len(), "{path} {token}: {} of {}", body.len(), plain.len());
+                assert_eq!(decode(token, &body), plain.to_vec(), "{path} {token}");
+                let again = get(path, &[("accept-encoding", token), ("if-none-match", &etag)]);
+                assert_eq!(again.status(), 304, "{path} {token}");
+                assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+            }
+        }
+        // Preferences: brotli when both are welcome, none when neither is.
+        assert_eq!(get(path, &[("accept-encoding", "gzip, deflate, br")]).headers()["content-encoding"], "br");
+        assert_eq!(get(path, &[("accept-encoding", "br;q=0.1, gzip")]).headers()["content-encoding"], "gzip");
+        assert!(get(path, &[("accept-encoding", "identity")]).headers().get("content-encoding").is_none());
+    }
+    // Images stay as they are.
+    let png = get("/planes/gt-ogp-nap6/reportado-vs-calculado.png", &[("accept-encoding", "br")]);
+    assert_eq!(png.status(), 200);
+    assert!(png.headers().get("content-encoding").is_none());
+});

@@ -173,3 +173,63 @@ read_only!(lists_count_their_dimensions_on_request_exactly_as_the_filters_do, |a
     assert_problem(app.get("/v1/milestones.csv?facets=status&all=1"), 400);
     assert_problem(app.get("/v1/source-documents?facets=kind"), 400);
 });
+
+read_only!(a_csv_without_limit_is_every_row_in_a_file_named_for_what_it_holds, |app| {
+    for c in ["plans", "commitments", "milestones", "progress-updates", "institutions", "quality-findings"] {
+        let total = app.json(&format!("/v1/{c}?limit=1"))["total"].as_u64().unwrap() as usize;
+        let res = app.get(&format!("/v1/{c}.csv"));
+        assert_eq!(res.status(), 200, "{c}");
+        assert!(res.headers().get("link").is_none(), "{c}: no next page");
+        let body = res.text().unwrap();
+        assert_eq!(csv::Reader::from_reader(body.as_bytes()).records().count(), total, "{c}: every row");
+        // Asked for as JSON, the same list is paged.
+        assert!(app.json(&format!("/v1/{c}"))["data"].as_array().unwrap().len() <= 50);
+    }
+    // Filtered: every matching row, in a file named after the filters.
+    let res = app.get("/v1/milestones.csv?plan=gt-ogp-nap6&status=started");
+    assert_eq!(res.headers()["content-disposition"], "attachment; filename=\"milestones_gt-ogp-nap6_started.csv\"");
+    let total = app.json("/v1/milestones?plan=gt-ogp-nap6&status=started&limit=1")["total"].as_u64().unwrap() as usize;
+    assert_eq!(csv::Reader::from_reader(res.text().unwrap().as_bytes()).records().count(), total);
+    // Paging only when asked for: `limit`, `cursor` or `all=0`.
+    let res = app.get("/v1/progress-updates.csv?limit=3");
+    assert!(res.headers()["link"].to_str().unwrap().contains("rel=\"next\""));
+    assert_eq!(csv::Reader::from_reader(res.text().unwrap().as_bytes()).records().count(), 3);
+    let paged = app.text("/v1/progress-updates.csv?all=0");
+    let updates = app.json("/v1/progress-updates?limit=1")["total"].as_u64().unwrap() as usize;
+    assert_eq!(csv::Reader::from_reader(paged.as_bytes()).records().count(), updates.min(50));
+});
+
+read_only!(csv_columns_are_named_in_spanish_with_lang_es, |app| {
+    for path in [
+        "/v1/plans.csv",
+        "/v1/commitments.csv",
+        "/v1/milestones.csv",
+        "/v1/progress-updates.csv",
+        "/v1/institutions.csv",
+        "/v1/quality-findings.csv",
+        "/v1/source-documents.csv",
+        "/v1/search.csv?q=plan",
+        "/v1/changes.csv?since=0",
+    ] {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let english = app.text(path);
+        let spanish = app.text(&format!("{path}{sep}lang=es"));
+        let header = |s: &str| -> Vec<String> {
+            csv::Reader::from_reader(s.as_bytes()).headers().unwrap().iter().map(str::to_string).collect()
+        };
+        let (en, es) = (header(&english), header(&spanish));
+        assert_eq!(en.len(), es.len(), "{path}");
+        let distinct: std::collections::HashSet<&String> = es.iter().collect();
+        assert_eq!(distinct.len(), es.len(), "{path}: Spanish column names repeat: {es:?}");
+        for (e, s) in en.iter().zip(&es) {
+            assert!(e != s || !e.contains('_'), "{path}: column {e} has no Spanish label");
+        }
+        // Only the header row differs.
+        assert_eq!(english.lines().skip(1).collect::<Vec<_>>(), spanish.lines().skip(1).collect::<Vec<_>>(), "{path}");
+    }
+    let res = app.get("/v1/milestones.csv?plan=gt-ogp-nap6&lang=es&bom=1");
+    assert_eq!(res.headers()["content-disposition"], "attachment; filename=\"hitos_gt-ogp-nap6.csv\"");
+    let body = res.text().unwrap();
+    assert!(body.starts_with("\u{feff}Identificador,"), "{}", &body[..80]);
+    assert_problem(app.get("/v1/plans.csv?lang=fr"), 400);
+});

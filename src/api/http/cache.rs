@@ -3,11 +3,48 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 
-/// A finished response kept for its ETag (which names the revision).
+use super::encoding::Encoding;
+
+/// A finished response kept for its ETag (which names the revision), with
+/// its body compressed once per encoding that a client has asked for.
 pub struct Cached {
     pub status: StatusCode,
     pub headers: Vec<(header::HeaderName, HeaderValue)>,
     pub body: actix_web::web::Bytes,
+    /// Text worth compressing (by its media type and size).
+    pub compressible: bool,
+    gzip: std::sync::OnceLock<actix_web::web::Bytes>,
+    brotli: std::sync::OnceLock<actix_web::web::Bytes>,
+}
+
+impl Cached {
+    pub fn new(
+        status: StatusCode,
+        headers: Vec<(header::HeaderName, HeaderValue)>,
+        body: actix_web::web::Bytes,
+    ) -> Cached {
+        let compressible = body.len() >= super::encoding::MIN_SIZE
+            && super::encoding::compressible(headers.iter().find(|(k, _)| *k == header::CONTENT_TYPE).map(|(_, v)| v));
+        Cached { status, headers, body, compressible, gzip: Default::default(), brotli: Default::default() }
+    }
+
+    /// The encoding this body is sent in for a client that prefers `wanted`.
+    pub fn encoding_for(&self, wanted: Encoding) -> Encoding {
+        if self.compressible {
+            wanted
+        } else {
+            Encoding::Identity
+        }
+    }
+
+    /// The body in an encoding (compressed on first use, then kept).
+    pub fn body_in(&self, encoding: Encoding) -> actix_web::web::Bytes {
+        match encoding {
+            Encoding::Identity => self.body.clone(),
+            Encoding::Gzip => self.gzip.get_or_init(|| encoding.compress(&self.body)).clone(),
+            Encoding::Brotli => self.brotli.get_or_init(|| encoding.compress(&self.body)).clone(),
+        }
+    }
 }
 
 /// Hot responses by ETag, bounded in bytes. A new revision changes every
@@ -27,8 +64,9 @@ impl ResponseCache {
         self.inner.lock().ok()?.0.get(key).cloned()
     }
 
-    pub fn put(&self, key: String, value: Cached) {
-        let size = value.body.len() + key.len() + 256;
+    pub fn put(&self, key: String, value: std::sync::Arc<Cached>) {
+        // Room for the compressed bodies too (a fraction of the identity one).
+        let size = value.body.len() * if value.compressible { 3 } else { 2 } / 2 + key.len() + 256;
         if size > self.budget / 8 {
             return;
         }
@@ -38,7 +76,7 @@ impl ResponseCache {
                 guard.1 = 0;
             }
             guard.1 += size;
-            guard.0.insert(key, std::sync::Arc::new(value));
+            guard.0.insert(key, value);
         }
     }
 }

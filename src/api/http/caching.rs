@@ -1,16 +1,18 @@
 //! HTTP caching for API responses: a strong ETag per representation
-//! (dataset revision + URL + Accept), Last-Modified from the revision,
-//! Cache-Control, and 304 answered from memory before any handler runs.
+//! (dataset revision + URL + Accept, and the content encoding), Last-Modified
+//! from the revision, Cache-Control, 304 answered from memory before any
+//! handler runs, and bodies kept in memory, compressed once per encoding.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpMessage, HttpResponse};
 use sha2::{Digest, Sha256};
 
 use super::cache::{matches, Cached};
+use super::encoding::Encoding;
 use super::state::AppState;
 use crate::revision::Revision;
 
@@ -76,7 +78,7 @@ fn set_headers(headers: &mut actix_web::http::header::HeaderMap, tag: &str, rev:
     if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
         headers.insert(header::CACHE_CONTROL, v);
     }
-    headers.insert(header::VARY, HeaderValue::from_static("Accept, Origin"));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept, Accept-Encoding, Origin"));
 }
 
 /// The middleware body: 304 from memory, else run and stamp the validators.
@@ -95,19 +97,22 @@ pub async fn conditional(
     }
     let tag = etag(&rev, &req);
     let max_age = state.config.cache_max_age;
-    if matches(req.headers().get(header::IF_NONE_MATCH), &tag) || not_modified_since(&req, &rev) {
+    // The encoding the client prefers; a stream reads it to compress itself.
+    let wanted = Encoding::negotiate(req.headers().get(header::ACCEPT_ENCODING));
+    req.extensions_mut().insert(wanted);
+    // The client's copy, in whichever encoding it came, is still this revision's.
+    let held =
+        [wanted.tag(&tag), tag.clone()].into_iter().find(|t| matches(req.headers().get(header::IF_NONE_MATCH), t));
+    if held.is_some() || not_modified_since(&req, &rev) {
         let mut res = HttpResponse::build(StatusCode::NOT_MODIFIED).finish();
-        set_headers(res.headers_mut(), &tag, &rev, max_age);
+        set_headers(res.headers_mut(), &held.unwrap_or(tag), &rev, max_age);
         return Ok(req.into_response(res));
     }
     let cache = &state.cache;
     // HEAD is answered like GET; the key includes the path, query and Accept through the tag.
     if let Some(hit) = cache.get(&tag) {
-        let mut res = HttpResponse::build(hit.status);
-        for (k, v) in &hit.headers {
-            res.insert_header((k.clone(), v.clone()));
-        }
-        return Ok(req.into_response(res.body(hit.body.clone())));
+        let res = from_cache(&hit, &tag, wanted);
+        return Ok(req.into_response(res));
     }
     // The handler's database reads say which revision the body is from; a
     // newer one than the poll knew re-keys the response.
@@ -122,7 +127,16 @@ pub async fn conditional(
         if served.number == rev.number { (tag, rev) } else { (etag_of(&served, &uri, accept.as_ref()), served) };
     set_headers(res.headers_mut(), &tag, &rev, max_age);
     if matches!(res.response().body().size(), actix_web::body::BodySize::Stream) {
-        // Streamed (`all=1`): validators yes, memory no.
+        // Streamed (a whole CSV list): validators yes, memory no; the stream
+        // compressed itself as it says.
+        let sent = match res.headers().get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()) {
+            Some("br") => Encoding::Brotli,
+            Some("gzip") => Encoding::Gzip,
+            _ => Encoding::Identity,
+        };
+        if let Ok(v) = HeaderValue::from_str(&sent.tag(&tag)) {
+            res.headers_mut().insert(header::ETAG, v);
+        }
         return Ok(res.map_into_boxed_body());
     }
     let (req, res) = res.into_parts();
@@ -135,9 +149,26 @@ pub async fn conditional(
         .filter(|(k, _)| *k != header::CONTENT_LENGTH && *k != header::DATE)
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    cache.put(tag, Cached { status: head.status(), headers, body: body.clone() });
-    let res = head.set_body(body).map_into_boxed_body();
-    Ok(ServiceResponse::new(req, res))
+    let cached = std::sync::Arc::new(Cached::new(head.status(), headers, body));
+    cache.put(tag.clone(), cached.clone());
+    Ok(ServiceResponse::new(req, from_cache(&cached, &tag, wanted).map_into_boxed_body()))
+}
+
+/// A kept response in the encoding the client prefers, with that
+/// encoding's ETag.
+fn from_cache(hit: &Cached, tag: &str, wanted: Encoding) -> HttpResponse {
+    let encoding = hit.encoding_for(wanted);
+    let mut res = HttpResponse::build(hit.status);
+    for (k, v) in &hit.headers {
+        res.insert_header((k.clone(), v.clone()));
+    }
+    if let Some(token) = encoding.token() {
+        res.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static(token)));
+        if let Ok(v) = HeaderValue::from_str(&encoding.tag(tag)) {
+            res.insert_header((header::ETAG, v));
+        }
+    }
+    res.body(hit.body_in(encoding))
 }
 
 #[cfg(test)]

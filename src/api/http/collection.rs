@@ -13,7 +13,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use actix_web::dev::{AppService, HttpServiceFactory};
-use actix_web::{guard, web, HttpRequest, HttpResponse};
+use actix_web::{guard, web, HttpMessage, HttpRequest, HttpResponse};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
@@ -154,10 +154,10 @@ pub struct CsvFile {
 }
 
 impl CsvWriter {
-    pub fn file<R: Serialize>(
+    pub fn file<R: Serialize, H: AsRef<[u8]>>(
         self,
         name: String,
-        headers: &[&str],
+        headers: &[H],
         rows: impl IntoIterator<Item = R>,
     ) -> Result<CsvFile, ApiError> {
         Ok(CsvFile { name, body: super::negotiate::csv_bytes(self.bom, headers, rows)? })
@@ -297,8 +297,8 @@ fn column_help<C: Collection>() -> impl Fn(&str, Lang) -> Option<String> {
     }
 }
 
-/// `GET /v1/{path}`: a page as JSON or CSV, or with `all=1` every row as
-/// CSV; for people, a page of the table.
+/// `GET /v1/{path}`: a page as JSON, every matching row as CSV (a page when
+/// `limit` or `cursor` asks); for people, a page of the table.
 async fn list<C: Collection>(
     site: Site,
     accepted: Arc<Accepted>,
@@ -319,31 +319,28 @@ async fn list<C: Collection>(
     let (page, label) = pagination::page::<C::Sort>(&args, &paging)?;
     let wanted = facets_asked::<C>(&args, repr.format, paging.all == Some(true))?;
     let names = state.names.clone();
-    if paging.all(repr.format)? {
-        let (mut filters, mut filter) = (Some(filters), None);
-        return stream::csv(
-            &state,
-            &args,
-            stream::File { name: C::PATH, headers: C::CSV_HEADERS, bom: repr.bom },
-            page,
-            move |c, page| {
-                // Checked in the stream's own transaction, before its first chunk.
-                if let Some(p) = filters.take() {
-                    filter = Some(C::filter(c, &names, p)?);
-                }
-                let f = filter.as_ref().ok_or_else(|| ApiError::Internal("stream without filters".into()))?;
-                let mut rows = C::chunk(c, f, page)?.map_err(|_| pagination::bad_cursor())?;
-                let next = stream::split_last(&mut rows, page.limit, |r| C::key(page.sort, r));
-                Ok((C::csv_sources(c, rows)?, next))
-            },
-            |sources, w| stream::write(w, sources.iter().map(C::csv_row)),
-        )
-        .await;
+    // A CSV without `limit` or `cursor` is the whole list: in one body when
+    // it fits in one stream chunk (so that it is cached like a page),
+    // streamed otherwise.
+    let whole = paging.all(repr.format)?;
+    let mut page = page;
+    if whole {
+        page.limit = state.config.stream_chunk_rows.max(1);
     }
+    // Named in the language of its columns: `hitos_gt-ogp-nap6.csv` with `lang=es`.
+    let base = match pages::names_of(C::PATH) {
+        Some(n) if repr.spanish => n.es,
+        _ => C::PATH,
+    };
+    let file_name = super::negotiate::file_name(base, &args, &names_of::<C::Params>());
+    let headers = repr.headers(C::CSV_HEADERS);
+    let stream_from = whole.then(|| page.clone());
     let limit = page.limit;
     let a = args.clone();
     let sort_label = label.clone();
     let csv = CsvWriter { bom: repr.bom };
+    let (csv_name, csv_headers) = (file_name.clone(), headers.clone());
+    let stream_names = names.clone();
     let body = state
         .db(move |c| {
             let filter = C::filter(c, &names, filters)?;
@@ -366,15 +363,24 @@ async fn list<C: Collection>(
                     };
                     (Body::Json(C::records(c, rows)?, facets), total, next)
                 }
+                (Site::Api, Format::Csv) if whole && next.is_some() => (Body::Stream, total, next),
                 (Site::Api, Format::Csv) => {
                     let sources = C::csv_sources(c, rows)?;
-                    let file = csv.file(C::PATH.to_string(), C::CSV_HEADERS, sources.iter().map(C::csv_row))?;
+                    let file = csv.file(csv_name, &csv_headers, sources.iter().map(C::csv_row))?;
                     (Body::Csv(file), total, next)
                 }
             })
         })
         .await?;
     let (body, total, next) = body;
+    if let (Body::Stream, Some(page)) = (&body, stream_from) {
+        // Read again from the start, in the stream's own transaction.
+        let filters: C::Params = params::from_query(&args)?;
+        let encoding =
+            req.extensions().get::<super::encoding::Encoding>().copied().unwrap_or(super::encoding::Encoding::Identity);
+        let file = stream::File { name: file_name, headers, bom: repr.bom, encoding };
+        return all_rows::<C>(&state, &args, file, page, filters, stream_names).await;
+    }
     let position = Position::new(&req, &args, repr, total, limit, next);
     Ok(match (body, site) {
         (Body::Json(records, facets), _) => position.json_with_facets(records, facets),
@@ -415,6 +421,36 @@ async fn list<C: Collection>(
     })
 }
 
+/// Every row of a list as one streamed CSV, read in chunks in one transaction.
+async fn all_rows<C: Collection>(
+    state: &AppState,
+    args: &QueryArgs,
+    file: stream::File,
+    page: Page<C::Sort>,
+    filters: C::Params,
+    names: Arc<crate::models::names::NameIndex>,
+) -> Result<HttpResponse, ApiError> {
+    let (mut filters, mut filter) = (Some(filters), None);
+    stream::csv(
+        state,
+        args,
+        file,
+        page,
+        move |c, page| {
+            // Checked in the stream's own transaction, before its first chunk.
+            if let Some(p) = filters.take() {
+                filter = Some(C::filter(c, &names, p)?);
+            }
+            let f = filter.as_ref().ok_or_else(|| ApiError::Internal("stream without filters".into()))?;
+            let mut rows = C::chunk(c, f, page)?.map_err(|_| pagination::bad_cursor())?;
+            let next = stream::split_last(&mut rows, page.limit, |r| C::key(page.sort, r));
+            Ok((C::csv_sources(c, rows)?, next))
+        },
+        |sources, w| stream::write(w, sources.iter().map(C::csv_row)),
+    )
+    .await
+}
+
 /// The dimensions `facets=` asks for (each one of the collection's), or
 /// none; only JSON pages carry them.
 fn facets_asked<C: Collection>(
@@ -447,6 +483,8 @@ enum Body<T> {
     Table(Vec<Vec<String>>, table::ShownFacets),
     /// A record as JSON values, for its page.
     Record(serde_json::Value),
+    /// Too many rows for one body: the list is streamed instead.
+    Stream,
 }
 
 /// `GET /v1/{path}/{id}`: the detail as JSON, or the record's CSV; for

@@ -2,7 +2,7 @@
 //! carries (`request`), the one error type (`error`), query parsing
 //! (`query`, typed `params`), the representation (`negotiate`), pages and
 //! cursors (`pagination`), the shared state (`state`), caches and
-//! conditional requests (`cache`, `caching`), files with ranges (`files`),
+//! conditional requests (`cache`, `caching`), compression (`encoding`), files with ranges (`files`),
 //! one revision per response (`consistency`), limits (`ratelimit`,
 //! `limits`), whole-list streams (`stream`), the outermost layer (`edge`),
 //! and a collection declared once (`collection`, its OpenAPI in `describe`).
@@ -14,6 +14,7 @@ pub mod collection;
 pub mod consistency;
 pub mod describe;
 pub mod edge;
+pub mod encoding;
 pub mod error;
 pub mod files;
 pub mod limits;

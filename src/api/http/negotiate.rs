@@ -30,6 +30,17 @@ pub struct RepresentationParams {
     /// With CSV: `1` starts the file with a UTF-8 byte-order mark so that Excel opens accents correctly.
     #[param(value_type = Option<String>, pattern = "^(0|1|true|false)$")]
     bom: Option<bool>,
+    /// With CSV: `es` names the columns by their Spanish labels in the data dictionary, for people (a journalist's
+    /// spreadsheet); `en` (default) by the stable field names, for programs.
+    #[param(inline)]
+    lang: Option<HeaderLang>,
+}
+
+#[derive(Deserialize, ToSchema, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "lowercase")]
+pub enum HeaderLang {
+    Es,
+    En,
 }
 
 #[derive(Deserialize, ToSchema, Clone, Copy)]
@@ -53,6 +64,8 @@ pub struct Representation {
     pub bom: bool,
     /// The path ended in `.csv` (links to other pages keep it).
     pub suffix: bool,
+    /// CSV headers as the Spanish labels (`lang=es`).
+    pub spanish: bool,
 }
 
 impl Representation {
@@ -83,13 +96,13 @@ impl Representation {
                 }
             }
         };
-        Ok(Representation { format, bom: p.bom.unwrap_or(false), suffix })
+        Ok(Representation { format, bom: p.bom.unwrap_or(false), suffix, spanish: p.lang == Some(HeaderLang::Es) })
     }
 
     /// A page for people: the representation does not apply (the route
     /// decides HTML); JSON stands in where a list needs a format.
     pub fn html() -> Representation {
-        Representation { format: Format::Json, bom: false, suffix: false }
+        Representation { format: Format::Json, bom: false, suffix: false, spanish: false }
     }
 
     /// Rows as a CSV response named `name`.csv (RFC 4180, a header row even
@@ -100,8 +113,43 @@ impl Representation {
         headers: &[&str],
         rows: impl IntoIterator<Item = R>,
     ) -> Result<HttpResponse, ApiError> {
-        Ok(csv_response(name, csv_bytes(self.bom, headers, rows)?))
+        Ok(csv_response(name, csv_bytes(self.bom, &self.headers(headers), rows)?))
     }
+
+    /// The header row: the field names, or their Spanish labels (`lang=es`).
+    pub fn headers(&self, fields: &[&str]) -> Vec<String> {
+        fields
+            .iter()
+            .map(|f| if self.spanish { crate::publication::labels::spanish(f) } else { f.to_string() })
+            .collect()
+    }
+}
+
+/// A download's file name (without its extension) that says what it holds:
+/// the collection, then each filter's value, as in
+/// `milestones_gt-ogp-nap6_started` (letters, digits and `-` only, accents
+/// folded, at most 120 characters).
+pub fn file_name(base: &str, args: &QueryArgs, filters: &[String]) -> String {
+    let mut name = base.to_string();
+    for (key, value) in args.pairs() {
+        if !filters.iter().any(|f| f == key) {
+            continue;
+        }
+        let mut part = String::new();
+        for ch in crate::text::fold(value).chars() {
+            if ch.is_ascii_alphanumeric() || ch == '-' {
+                part.push(ch);
+            } else if !part.ends_with('-') {
+                part.push('-');
+            }
+        }
+        let part = part.trim_matches('-');
+        if !part.is_empty() {
+            name.push('_');
+            name.push_str(part);
+        }
+    }
+    name.chars().take(120).collect()
 }
 
 /// The UTF-8 byte-order mark Excel needs to read a CSV's accents.
@@ -144,9 +192,9 @@ pub fn json<T: Serialize>(value: &T) -> HttpResponse {
 }
 
 /// Write rows as RFC 4180 CSV with a header row, even when there are no rows.
-pub fn csv_bytes<R: Serialize>(
+pub fn csv_bytes<R: Serialize, H: AsRef<[u8]>>(
     bom: bool,
-    headers: &[&str],
+    headers: &[H],
     rows: impl IntoIterator<Item = R>,
 ) -> Result<Vec<u8>, ApiError> {
     let start = if bom { BOM.to_vec() } else { Vec::new() };

@@ -123,7 +123,9 @@ pub struct PageParams {
     pub limit: Option<Limit>,
     /// Opaque cursor from the previous page's `next_cursor`.
     pub cursor: Option<String>,
-    /// With CSV: `1` returns every matching row in one streamed response (no paging; leave out `limit` and `cursor`).
+    /// With CSV, every matching row comes in one response unless `limit` or `cursor` asks for a page (`all=1`
+    /// says so explicitly and refuses them; `all=0` pages with the default `limit`). Large lists are streamed,
+    /// from one revision. JSON lists are always paged.
     pub all: Option<bool>,
 }
 
@@ -132,20 +134,22 @@ impl PageParams {
         self.limit.map(|l| l.0).unwrap_or(DEFAULT_LIMIT)
     }
 
-    /// `all=1`: the whole filtered list as one streamed CSV response, only
-    /// for CSV and never with `limit` or `cursor`.
+    /// Whether a list answers with every matching row: a CSV asked for
+    /// without `limit` or `cursor` (a CSV is the whole answer), unless
+    /// `all=0`. `all=1` is only for CSV and never with `limit` or `cursor`.
     pub fn all(&self, format: Format) -> Result<bool, ApiError> {
-        let all = self.all == Some(true);
-        if all && format != Format::Csv {
+        let explicit = self.all == Some(true);
+        if explicit && format != Format::Csv {
             return Err(ApiError::bad(
                 "all",
                 "is for CSV (format=csv, a .csv suffix or Accept: text/csv); JSON lists are paged with `cursor`",
             ));
         }
-        if all && (self.limit.is_some() || self.cursor.is_some()) {
+        let paging = self.limit.is_some() || self.cursor.is_some();
+        if explicit && paging {
             return Err(ApiError::bad("all", "returns every row in one response: leave out `limit` and `cursor`"));
         }
-        Ok(all)
+        Ok(format == Format::Csv && self.all != Some(false) && !paging)
     }
 }
 

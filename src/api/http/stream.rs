@@ -1,4 +1,5 @@
-//! `all=1`: every row of a filtered list as one streamed CSV response.
+//! Every row of a filtered list as one streamed CSV response (a CSV asked
+//! for without `limit` or `cursor`, when it does not fit in one chunk).
 //!
 //! A reader thread walks the list in keyset chunks inside one read
 //! transaction (a consistent snapshot of one revision), an encoder thread
@@ -76,10 +77,13 @@ impl MessageBody for Body {
 /// What a streamed file is called and how it starts.
 pub struct File {
     /// Its name, without `.csv`.
-    pub name: &'static str,
-    pub headers: &'static [&'static str],
+    pub name: String,
+    /// The header row (field names, or their labels).
+    pub headers: Vec<String>,
     /// Starts with a UTF-8 byte-order mark.
     pub bom: bool,
+    /// Compressed as it goes (gzip or brotli), as the client accepts.
+    pub encoding: super::encoding::Encoding,
 }
 
 /// Chunks read ahead of the encoder.
@@ -105,7 +109,7 @@ where
     F: FnMut(&mut DbConnection, &Page<S>) -> Result<(Vec<R>, Next), ApiError> + Send + 'static,
     E: Fn(&[R], &mut Writer) -> Result<(), ApiError> + Send + 'static,
 {
-    let File { name, headers, bom } = file;
+    let File { name, headers, bom, encoding } = file;
     let client = args.client.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
     let slot = state.streams.admit(client).map_err(|why| match why {
         Refusal::PerAddress(n) => ApiError::ClientLimit {
@@ -173,6 +177,7 @@ where
     // aborted transfer.
     actix_web::rt::task::spawn_blocking(move || {
         let mut first = Some(first_tx);
+        let mut compressor = super::encoding::Encoder::for_stream(encoding);
         let (started, mut in_send, mut bytes, mut last_len) = (std::time::Instant::now(), 0.0, 0usize, 0usize);
         let fail =
             |first: &mut Option<tokio::sync::oneshot::Sender<Result<(), ApiError>>>, e: ApiError| match first.take() {
@@ -199,7 +204,7 @@ where
             }
             let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(out);
             let written =
-                if head { w.write_record(headers).map_err(|e| ApiError::Internal(e.to_string())) } else { Ok(()) }
+                if head { w.write_record(&headers).map_err(|e| ApiError::Internal(e.to_string())) } else { Ok(()) }
                     .and_then(|()| encode(&records, &mut w))
                     .and_then(|()| w.into_inner().map_err(|e| ApiError::Internal(e.to_string())));
             let _ = spent_tx.send(records);
@@ -209,14 +214,27 @@ where
             };
             last_len = out.len();
             bytes += out.len();
+            let out = match encoding {
+                super::encoding::Encoding::Identity => out,
+                _ => compressor.push(&out),
+            };
             if let Some(f) = first.take() {
                 let _ = f.send(Ok(()));
+            }
+            // An empty chunk would end a chunked response early (the
+            // compressor may hold back a whole chunk's output).
+            if out.is_empty() {
+                continue;
             }
             let t = std::time::Instant::now();
             if tx.blocking_send(Ok(Bytes::from(out))).is_err() {
                 return; // the client went away; dropping the receiver stops the reader
             }
             in_send += t.elapsed().as_secs_f64();
+        }
+        let end = compressor.finish();
+        if !end.is_empty() && tx.blocking_send(Ok(Bytes::from(end))).is_err() {
+            return;
         }
         log::debug!(
             "streamed {bytes} bytes in {:.2} s, {in_send:.2} s of it waiting for the client",
@@ -230,8 +248,11 @@ where
         Ok(Err(e)) => return Err(e),
         Err(_) => return Err(ApiError::Internal("the CSV stream ended before its first chunk".into())),
     }
-    Ok(HttpResponse::Ok()
-        .content_type(CSV_TYPE)
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")))
-        .body(Body(rx)))
+    let mut res = HttpResponse::Ok();
+    res.content_type(CSV_TYPE)
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")));
+    if let Some(token) = encoding.token() {
+        res.insert_header((header::CONTENT_ENCODING, token));
+    }
+    Ok(res.body(Body(rx)))
 }

@@ -457,23 +457,26 @@ impl ListContext<'_> {
         let here = names.path(lang);
         let mut frame = Frame::new(lang, base, names.title(lang), t.site_description, path_es, path_en, Some(api_path));
         let api = with_query(&format!("/v1/{api_path}"), &query_with(args, "limit", None));
-        // Every row of this view, not only this page: the CSV stream.
+        // Every row of this view, not only this page: a CSV without `limit`.
         let all_csv = if api_path == "search" {
             // Search is ranked, not streamed: its longest page.
             with_query("/v1/search.csv", &query_with(args, "limit", Some("1000")))
         } else {
-            let all_csv = query_with(args, "limit", None);
-            with_query(
-                &format!("/v1/{api_path}.csv"),
-                &[all_csv.as_str(), "all=1"].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("&"),
-            )
+            with_query(&format!("/v1/{api_path}.csv"), &query_with(args, "limit", None))
         };
         frame.alternates = vec![
             Alternate { media: "application/json", href: api.clone() },
             Alternate { media: "text/csv", href: all_csv.clone() },
         ];
+        // For a spreadsheet: a byte-order mark, and on Spanish pages the
+        // columns named in Spanish.
+        let excel = match lang {
+            Lang::Es => "bom=1&lang=es",
+            Lang::En => "bom=1",
+        };
+        let sep = if all_csv.contains('?') { '&' } else { '?' };
         let downloads = vec![
-            Download { label: t.csv_for_excel, href: format!("{all_csv}&bom=1") },
+            Download { label: t.csv_for_excel, href: format!("{all_csv}{sep}{excel}") },
             Download { label: "CSV", href: all_csv },
             Download { label: "JSON", href: api },
         ];

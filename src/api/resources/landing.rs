@@ -254,7 +254,11 @@ async fn page(lang: Lang, _req: &HttpRequest, state: web::Data<AppState>) -> Res
                     _ => None,
                 },
                 no_data,
-                csv: format!("/v1/commitments.csv?plan={}&bom=1&all=1", pages::encode(&p.id)),
+                csv: format!(
+                    "/v1/commitments.csv?plan={}&bom=1{}",
+                    pages::encode(&p.id),
+                    if lang == pages::Lang::Es { "&lang=es" } else { "" }
+                ),
             }
         })
         .collect();
