@@ -7,6 +7,7 @@ pub mod institution;
 pub mod list;
 pub mod milestone;
 pub mod names;
+pub mod parents;
 pub mod plan;
 pub mod progress_update;
 pub mod quality_finding;

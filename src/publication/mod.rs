@@ -4,6 +4,7 @@
 //! snapshot writes them as files.
 
 pub mod dictionary;
+mod flat;
 pub mod labels;
 mod limits;
 
@@ -31,6 +32,9 @@ pub const TABLES: &[&str] = &[
     "source_headings",
     "institution_plan_rollups",
     "retired_ids",
+    "flat_commitments",
+    "flat_milestones",
+    "flat_progress_updates",
 ];
 
 /// A cell's JSON value for publication (hundredths become decimals).
@@ -63,13 +67,17 @@ pub struct Published {
 /// Every published table of a dataset, in [`TABLES`] order; rows are
 /// converted on all cores.
 pub fn publish(ds: &Dataset) -> Vec<Published> {
-    TABLES
+    let mut tables: Vec<Published> = TABLES
         .par_iter()
+        .filter(|table| !flat::FLAT_TABLES.contains(table))
         .map(|table| {
             let (columns, rows) = table_rows(ds, table);
             Published { table, columns, rows }
         })
-        .collect()
+        .collect();
+    let flat = flat::flat(&tables);
+    tables.extend(flat);
+    tables
 }
 
 /// Published rows of a table: (column names, rows of JSON values).

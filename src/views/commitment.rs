@@ -2,7 +2,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::milestone::Milestone;
-use super::{join_ids, join_names, pct, InstitutionRef, Source};
+use super::{join_ids, join_names, pct, InstitutionRef, Parents, Source};
 use crate::models::CommitmentRow;
 use crate::vocabulary::{ParticipantGroup, Role, Status};
 
@@ -90,6 +90,7 @@ pub struct CommitmentDetail {
 pub const CSV_HEADERS: &[&str] = &[
     "id",
     "plan_id",
+    "plan_title",
     "number",
     "title",
     "description",
@@ -104,7 +105,9 @@ pub const CSV_HEADERS: &[&str] = &[
     "participating_government_ids",
     "participating_civil_society_ids",
     "participating_other_ids",
+    "participating_institution_names",
     "involved_institution_ids",
+    "involved_institution_names",
     "source_document",
     "source_location",
 ];
@@ -115,6 +118,7 @@ pub const CSV_HEADERS: &[&str] = &[
 pub struct CsvRow {
     id: String,
     plan_id: String,
+    plan_title: String,
     number: String,
     title: String,
     description: Option<String>,
@@ -129,12 +133,14 @@ pub struct CsvRow {
     participating_government_ids: String,
     participating_civil_society_ids: String,
     participating_other_ids: String,
+    participating_institution_names: String,
     involved_institution_ids: String,
+    involved_institution_names: String,
     source_document: String,
     source_location: String,
 }
 
-pub fn csv_row(c: &Commitment) -> CsvRow {
+pub fn csv_row(c: &Commitment, parents: &Parents) -> CsvRow {
     let group = |g: ParticipantGroup| {
         c.participating_institutions
             .iter()
@@ -143,9 +149,12 @@ pub fn csv_row(c: &Commitment) -> CsvRow {
             .collect::<Vec<_>>()
             .join(";")
     };
+    let (participating, involved): (Vec<InstitutionRef>, Vec<InstitutionRef>) =
+        c.participating_institutions.iter().cloned().partition(|r| r.role == Some(Role::Participating));
     CsvRow {
         id: c.id.clone(),
         plan_id: c.plan_id.clone(),
+        plan_title: parents.plan(&c.plan_id).to_string(),
         number: c.number.clone(),
         title: c.title.clone(),
         description: c.description.clone(),
@@ -160,13 +169,9 @@ pub fn csv_row(c: &Commitment) -> CsvRow {
         participating_government_ids: group(ParticipantGroup::Government),
         participating_civil_society_ids: group(ParticipantGroup::CivilSociety),
         participating_other_ids: group(ParticipantGroup::Other),
-        involved_institution_ids: c
-            .participating_institutions
-            .iter()
-            .filter(|r| r.role != Some(Role::Participating))
-            .map(|r| r.id.as_str())
-            .collect::<Vec<_>>()
-            .join(";"),
+        participating_institution_names: join_names(&participating),
+        involved_institution_ids: join_ids(&involved),
+        involved_institution_names: join_names(&involved),
         source_document: c.source.document.clone(),
         source_location: c.source.location.clone(),
     }

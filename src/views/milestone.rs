@@ -2,7 +2,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::progress_update::ProgressUpdate;
-use super::{join_ids, join_names, pct, InstitutionRef, Source};
+use super::{join_ids, join_names, pct, InstitutionRef, Parents, Source};
 use crate::models::MilestoneRow;
 use crate::vocabulary::{DatePrecision, Status};
 
@@ -114,12 +114,16 @@ pub const CSV_HEADERS: &[&str] = &[
     "id",
     "commitment_id",
     "plan_id",
+    "plan_title",
+    "commitment_number",
+    "commitment_title",
     "code",
     "description",
     "expected_results",
     "responsible_institution_ids",
     "responsible_institution_names",
     "involved_institution_ids",
+    "involved_institution_names",
     "start_raw",
     "start_date",
     "start_precision",
@@ -143,12 +147,16 @@ pub struct CsvRow {
     id: String,
     commitment_id: String,
     plan_id: String,
+    plan_title: String,
+    commitment_number: String,
+    commitment_title: String,
     code: String,
     description: String,
     expected_results: String,
     responsible_institution_ids: String,
     responsible_institution_names: String,
     involved_institution_ids: String,
+    involved_institution_names: String,
     start_raw: Option<String>,
     start_date: Option<String>,
     start_precision: Option<DatePrecision>,
@@ -165,17 +173,22 @@ pub struct CsvRow {
     source_location: String,
 }
 
-pub fn csv_row(m: &Milestone) -> CsvRow {
+pub fn csv_row(m: &Milestone, parents: &Parents) -> CsvRow {
+    let (number, title) = parents.commitment(&m.commitment_id);
     CsvRow {
         id: m.id.clone(),
         commitment_id: m.commitment_id.clone(),
         plan_id: m.plan_id.clone(),
+        plan_title: parents.plan(&m.plan_id).to_string(),
+        commitment_number: number.to_string(),
+        commitment_title: title.to_string(),
         code: m.code.clone(),
         description: m.description.clone(),
         expected_results: crate::text::one_per_line(&m.expected_results),
         responsible_institution_ids: join_ids(&m.responsible_institutions),
         responsible_institution_names: join_names(&m.responsible_institutions),
         involved_institution_ids: join_ids(&m.involved_institutions),
+        involved_institution_names: join_names(&m.involved_institutions),
         start_raw: m.start.raw.clone(),
         start_date: m.start.date.clone(),
         start_precision: m.start.precision,

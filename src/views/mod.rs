@@ -120,6 +120,63 @@ pub fn join_ids(refs: &[InstitutionRef]) -> String {
     refs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(";")
 }
 
+/// The names of the records a CSV row belongs to, by id, so that a row
+/// reads without looking anything up: plan titles, commitment numbers and
+/// titles, milestone codes, texts and responsible institutions, and
+/// institution names.
+#[derive(Default, Debug)]
+pub struct Parents {
+    pub plans: std::collections::HashMap<String, String>,
+    /// (number, title)
+    pub commitments: std::collections::HashMap<String, (String, String)>,
+    /// (code, description, responsible institutions' names joined)
+    pub milestones: std::collections::HashMap<String, (String, String, String)>,
+    pub institutions: std::collections::HashMap<String, String>,
+}
+
+impl Parents {
+    pub fn plan(&self, id: &str) -> &str {
+        self.plans.get(id).map_or("", String::as_str)
+    }
+
+    /// (number, title)
+    pub fn commitment(&self, id: &str) -> (&str, &str) {
+        self.commitments.get(id).map_or(("", ""), |(n, t)| (n.as_str(), t.as_str()))
+    }
+
+    /// (code, description, responsible institutions)
+    pub fn milestone(&self, id: &str) -> (&str, &str, &str) {
+        self.milestones.get(id).map_or(("", "", ""), |(c, d, r)| (c.as_str(), d.as_str(), r.as_str()))
+    }
+
+    pub fn institution(&self, id: &str) -> &str {
+        self.institutions.get(id).map_or("", String::as_str)
+    }
+}
+
+/// Which records' names a CSV needs: plans, commitments, milestones (with
+/// their responsible institutions) and institutions, by id.
+#[derive(Default)]
+pub struct ParentIds {
+    pub plans: Vec<String>,
+    pub commitments: Vec<String>,
+    pub milestones: Vec<String>,
+    pub institutions: Vec<String>,
+}
+
+/// A record and the names of what it belongs to: what its CSV row is
+/// written from.
+pub struct Named<T> {
+    pub record: T,
+    pub parents: std::sync::Arc<Parents>,
+}
+
+/// Each record with the same names.
+pub fn named<T>(records: Vec<T>, parents: Parents) -> Vec<Named<T>> {
+    let parents = std::sync::Arc::new(parents);
+    records.into_iter().map(|record| Named { record, parents: parents.clone() }).collect()
+}
+
 /// Join names for a CSV cell.
 pub fn join_names(refs: &[InstitutionRef]) -> String {
     refs.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(" | ")

@@ -3,7 +3,7 @@ use utoipa::ToSchema;
 
 use std::borrow::Cow;
 
-use super::{joined_lines, lines, pct, pct_text, InstitutionRef, Source};
+use super::{joined_lines, lines, pct, pct_text, InstitutionRef, Parents, Source};
 use crate::models::ProgressUpdateRow;
 
 /// The update's "Medios de verificación" (means of verification), exactly
@@ -82,6 +82,12 @@ pub const CSV_HEADERS: &[&str] = &[
     "milestone_id",
     "commitment_id",
     "plan_id",
+    "plan_title",
+    "commitment_number",
+    "commitment_title",
+    "milestone_code",
+    "milestone_description",
+    "responsible_institution_names",
     "position",
     "reported_at",
     "description",
@@ -102,6 +108,12 @@ pub struct CsvRow<'a> {
     milestone_id: &'a str,
     commitment_id: &'a str,
     plan_id: &'a str,
+    plan_title: &'a str,
+    commitment_number: &'a str,
+    commitment_title: &'a str,
+    milestone_code: &'a str,
+    milestone_description: &'a str,
+    responsible_institution_names: &'a str,
     position: i32,
     reported_at: &'a str,
     description: &'a str,
@@ -114,12 +126,20 @@ pub struct CsvRow<'a> {
     source_location: &'a str,
 }
 
-pub fn csv_row(u: &ProgressUpdate) -> CsvRow<'_> {
+pub fn csv_row<'a>(u: &'a ProgressUpdate, parents: &'a Parents) -> CsvRow<'a> {
+    let (commitment_number, commitment_title) = parents.commitment(&u.commitment_id);
+    let (milestone_code, milestone_description, responsible_institution_names) = parents.milestone(&u.milestone_id);
     CsvRow {
         id: &u.id,
         milestone_id: &u.milestone_id,
         commitment_id: &u.commitment_id,
         plan_id: &u.plan_id,
+        plan_title: parents.plan(&u.plan_id),
+        commitment_number,
+        commitment_title,
+        milestone_code,
+        milestone_description,
+        responsible_institution_names,
         position: u.position,
         reported_at: &u.reported_at,
         description: &u.description,
@@ -135,12 +155,20 @@ pub fn csv_row(u: &ProgressUpdate) -> CsvRow<'_> {
 
 /// The same row straight from the table (the CSV has no quality findings):
 /// what a streamed whole CSV list writes.
-pub fn csv_row_of(r: &ProgressUpdateRow) -> CsvRow<'_> {
+pub fn csv_row_of<'a>(r: &'a ProgressUpdateRow, parents: &'a Parents) -> CsvRow<'a> {
+    let (commitment_number, commitment_title) = parents.commitment(&r.commitment_id);
+    let (milestone_code, milestone_description, responsible_institution_names) = parents.milestone(&r.milestone_id);
     CsvRow {
         id: &r.id,
         milestone_id: &r.milestone_id,
         commitment_id: &r.commitment_id,
         plan_id: &r.plan_id,
+        plan_title: parents.plan(&r.plan_id),
+        commitment_number,
+        commitment_title,
+        milestone_code,
+        milestone_description,
+        responsible_institution_names,
         position: r.position,
         reported_at: &r.reported_at,
         description: &r.description,

@@ -1,6 +1,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::Parents;
 use crate::models::QualityFindingRow;
 use crate::vocabulary::{FindingKind, FindingSubject};
 
@@ -53,32 +54,80 @@ impl From<&QualityFindingRow> for QualityFinding {
     }
 }
 
-pub const CSV_HEADERS: &[&str] =
-    &["id", "kind", "plan_id", "record_type", "record_id", "summary_es", "summary_en", "details", "record_url"];
+pub const CSV_HEADERS: &[&str] = &[
+    "id",
+    "kind",
+    "plan_id",
+    "plan_title",
+    "record_type",
+    "record_id",
+    "record_name",
+    "summary_es",
+    "summary_en",
+    "reported_progress",
+    "computed_progress",
+    "gap_points",
+    "latest_progress",
+    "details",
+    "record_url",
+];
 
-/// One finding as a flat CSV row; `details` is its JSON text.
+/// One finding as a flat CSV row: the names of its plan and record, its
+/// numbers in their own columns (empty where its kind has none) and
+/// `details`, every number, as JSON text.
 #[derive(Serialize)]
 pub struct CsvRow {
     id: String,
     kind: FindingKind,
     plan_id: String,
+    plan_title: String,
     record_type: FindingSubject,
     record_id: String,
+    record_name: String,
     summary_es: String,
     summary_en: String,
+    reported_progress: Option<String>,
+    computed_progress: Option<String>,
+    gap_points: Option<String>,
+    latest_progress: Option<String>,
     details: String,
     record_url: String,
 }
 
-pub fn csv_row(f: &QualityFinding) -> CsvRow {
+/// The names a finding's row needs: its plan's and its record's.
+pub fn parent_ids(f: &QualityFinding, ids: &mut super::ParentIds) {
+    ids.plans.push(f.plan_id.clone());
+    let list = match f.record_type {
+        FindingSubject::Plan => &mut ids.plans,
+        FindingSubject::Commitment => &mut ids.commitments,
+        FindingSubject::Milestone => &mut ids.milestones,
+        _ => return,
+    };
+    list.push(f.record_id.clone());
+}
+
+pub fn csv_row(f: &QualityFinding, parents: &Parents) -> CsvRow {
+    let number = |key: &str| f.details.get(key).filter(|v| v.is_number()).map(|v| v.to_string());
+    let record_name = match f.record_type {
+        FindingSubject::Plan => parents.plan(&f.record_id),
+        FindingSubject::Commitment => parents.commitment(&f.record_id).1,
+        FindingSubject::Milestone => parents.milestone(&f.record_id).1,
+        _ => "",
+    };
     CsvRow {
         id: f.id.clone(),
         kind: f.kind,
         plan_id: f.plan_id.clone(),
+        plan_title: parents.plan(&f.plan_id).to_string(),
         record_type: f.record_type,
         record_id: f.record_id.clone(),
+        record_name: record_name.to_string(),
         summary_es: f.summary.es.clone(),
         summary_en: f.summary.en.clone(),
+        reported_progress: number("reported_progress"),
+        computed_progress: number("computed_progress"),
+        gap_points: number("difference"),
+        latest_progress: number("latest_progress"),
         details: f.details.to_string(),
         record_url: f.record_url.clone(),
     }

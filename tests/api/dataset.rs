@@ -166,7 +166,20 @@ read_only_bundled!(quality_findings_are_computed_and_referenced_from_records, |a
     assert_eq!(u["quality_findings"][0], "duplicate_progress_update:gt-ogp-nap6-c1-m2-u5");
     assert!(app
         .text("/v1/quality-findings.csv")
-        .starts_with("id,kind,plan_id,record_type,record_id,summary_es,summary_en"));
+        .starts_with("id,kind,plan_id,plan_title,record_type,record_id,record_name,summary_es,summary_en"));
+    // A finding's numbers have their own columns.
+    let csv = app.text("/v1/quality-findings.csv?kind=reported_vs_computed_progress");
+    let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+    let headers = rdr.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let c1 = app.json("/v1/commitments/gt-ogp-nap6-c1");
+    let row = rdr.records().map(Result::unwrap).find(|r| &r[col("record_id")] == "gt-ogp-nap6-c1").unwrap();
+    assert_eq!(&row[col("record_name")], c1["title"].as_str().unwrap());
+    assert_eq!(&row[col("reported_progress")], c1["reported_progress"].to_string());
+    let details: serde_json::Value = serde_json::from_str(&row[col("details")]).unwrap();
+    assert_eq!(&row[col("computed_progress")], details["computed_progress"].to_string());
+    assert_eq!(&row[col("gap_points")], details["difference"].to_string());
+    assert_eq!(&row[col("latest_progress")], "");
 });
 
 /// The first start of the embedded default serves the bundled data.

@@ -37,11 +37,25 @@ read_only!(progress_updates_csv_has_documented_columns, |app| {
     let headers: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
     assert_eq!(headers, gagt::views::progress_update::CSV_HEADERS);
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
-    assert_eq!(&rows[0][7], "12.5");
+    let at = |row: usize, name: &str| rows[row][headers.iter().position(|h| h == name).unwrap()].to_string();
+    assert_eq!(at(0, "percent"), "12.5");
     // The platform printed no "Medios de verificación" line for this update:
     // the link is in its description, and is not presented as verification.
-    assert_eq!((&rows[1][9], &rows[1][10]), ("false", ""));
-    assert_eq!(&rows[1][11], "https://www.facebook.com/share/v/1DHug9Dcne/");
+    assert_eq!((at(1, "verification_line"), at(1, "verification")), ("false".into(), "".into()));
+    assert_eq!(at(1, "description_links"), "https://www.facebook.com/share/v/1DHug9Dcne/");
+    // Names beside the ids: a row reads without looking anything up.
+    let milestone = app.json("/v1/milestones/gt-ogp-nap6-c1-m4");
+    let commitment = app.json("/v1/commitments/gt-ogp-nap6-c1");
+    let plan = app.json("/v1/plans/gt-ogp-nap6");
+    assert_eq!(at(0, "plan_title"), plan["title"].as_str().unwrap());
+    assert_eq!(at(0, "commitment_number"), commitment["number"].as_str().unwrap());
+    assert_eq!(at(0, "commitment_title"), commitment["title"].as_str().unwrap());
+    assert_eq!(at(0, "milestone_code"), milestone["code"].as_str().unwrap());
+    assert_eq!(at(0, "milestone_description"), milestone["description"].as_str().unwrap());
+    let responsible: Vec<&str> =
+        milestone["responsible_institutions"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert!(!responsible.is_empty());
+    assert_eq!(at(0, "responsible_institution_names"), responsible.join(" | "));
 });
 
 read_only!(all_rows_stream_as_one_csv_in_list_order, |app| {

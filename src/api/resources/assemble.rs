@@ -13,7 +13,7 @@ use crate::views::institution::Institution;
 use crate::views::milestone::Milestone;
 use crate::views::plan::Plan;
 use crate::views::progress_update::ProgressUpdate;
-use crate::views::InstitutionRef;
+use crate::views::{InstitutionRef, ParentIds, Parents};
 
 /// Institution references of one record: responsible, other roles, named in its text.
 #[derive(Default)]
@@ -163,4 +163,30 @@ pub fn institution_refs(
     let rows: HashMap<String, InstitutionRow> =
         models::institution::by_ids(conn, &ids)?.into_iter().map(|i| (i.id.clone(), i)).collect();
     Ok(ids.iter().filter_map(|id| rows.get(id)).map(|i| Institution::reference(i, None)).collect())
+}
+
+/// The names of the records named, one query per kind of record.
+pub fn parents(conn: &mut DbConnection, mut ids: ParentIds) -> Result<Parents, ApiError> {
+    for list in [&mut ids.plans, &mut ids.commitments, &mut ids.milestones, &mut ids.institutions] {
+        list.sort_unstable();
+        list.dedup();
+    }
+    let plans = models::parents::plan_titles(conn, &ids.plans)?.into_iter().collect();
+    let commitments = models::parents::commitment_titles(conn, &ids.commitments)?
+        .into_iter()
+        .map(|(id, number, title)| (id, (number, title)))
+        .collect();
+    let mut milestones = HashMap::new();
+    if !ids.milestones.is_empty() {
+        let mut refs = RoleRefs::load(conn, "milestone", &ids.milestones)?;
+        milestones = models::parents::milestone_texts(conn, &ids.milestones)?
+            .into_iter()
+            .map(|(id, code, text)| {
+                let responsible = crate::views::join_names(&refs.take(&id).responsible);
+                (id, (code, text, responsible))
+            })
+            .collect();
+    }
+    let institutions = models::parents::institution_names(conn, &ids.institutions)?.into_iter().collect();
+    Ok(Parents { plans, commitments, milestones, institutions })
 }

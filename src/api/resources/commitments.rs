@@ -13,6 +13,7 @@ use crate::models::list::{Page, SortValue};
 use crate::models::names::NameIndex;
 use crate::models::{self, commitment::CommitmentFilter, commitment::CommitmentSort, CommitmentRow};
 use crate::views::commitment::{self as view, Commitment, CommitmentDetail};
+use crate::views::Named;
 use crate::vocabulary::{Role, Status};
 
 /// Filters for commitments.
@@ -84,7 +85,7 @@ impl Collection for Commitments {
     type Row = CommitmentRow;
     type Record = Commitment;
     type Detail = CommitmentDetail;
-    type CsvSource = Commitment;
+    type CsvSource = Named<Commitment>;
 
     fn filter(c: &mut DbConnection, names: &NameIndex, p: CommitmentParams) -> Result<CommitmentFilter, ApiError> {
         references::role_needs_institution(&p.role, &p.institution)?;
@@ -121,16 +122,18 @@ impl Collection for Commitments {
         assemble::commitments(c, &rows)
     }
 
-    fn csv_sources(c: &mut DbConnection, rows: Vec<CommitmentRow>) -> Result<Vec<Commitment>, ApiError> {
-        assemble::commitments(c, &rows)
+    fn csv_sources(c: &mut DbConnection, rows: Vec<CommitmentRow>) -> Result<Vec<Named<Commitment>>, ApiError> {
+        let plans = rows.iter().map(|r| r.plan_id.clone()).collect();
+        let parents = assemble::parents(c, crate::views::ParentIds { plans, ..Default::default() })?;
+        Ok(crate::views::named(assemble::commitments(c, &rows)?, parents))
     }
 
-    fn csv_row(source: &Commitment) -> impl Serialize + '_ {
-        view::csv_row(source)
+    fn csv_row(source: &Named<Commitment>) -> impl Serialize + '_ {
+        view::csv_row(&source.record, &source.parents)
     }
 
-    fn item_file_name(source: &Commitment) -> String {
-        source.id.clone()
+    fn item_file_name(source: &Named<Commitment>) -> String {
+        source.record.id.clone()
     }
 
     fn find(c: &mut DbConnection, id: &str) -> diesel::QueryResult<Option<CommitmentRow>> {

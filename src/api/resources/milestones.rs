@@ -13,6 +13,7 @@ use crate::models::list::{Page, SortValue};
 use crate::models::names::NameIndex;
 use crate::models::{self, milestone::MilestoneFilter, milestone::MilestoneSort, MilestoneRow};
 use crate::views::milestone::{self as view, Milestone, MilestoneDetail};
+use crate::views::Named;
 use crate::vocabulary::{Role, Status};
 
 /// Filters for milestones.
@@ -115,7 +116,7 @@ impl Collection for Milestones {
     type Row = MilestoneRow;
     type Record = Milestone;
     type Detail = MilestoneDetail;
-    type CsvSource = Milestone;
+    type CsvSource = Named<Milestone>;
 
     fn filter(c: &mut DbConnection, names: &NameIndex, p: MilestoneParams) -> Result<MilestoneFilter, ApiError> {
         references::role_needs_institution(&p.role, &p.institution)?;
@@ -162,16 +163,22 @@ impl Collection for Milestones {
         assemble::milestones(c, &rows)
     }
 
-    fn csv_sources(c: &mut DbConnection, rows: Vec<MilestoneRow>) -> Result<Vec<Milestone>, ApiError> {
-        assemble::milestones(c, &rows)
+    fn csv_sources(c: &mut DbConnection, rows: Vec<MilestoneRow>) -> Result<Vec<Named<Milestone>>, ApiError> {
+        let ids = crate::views::ParentIds {
+            plans: rows.iter().map(|r| r.plan_id.clone()).collect(),
+            commitments: rows.iter().map(|r| r.commitment_id.clone()).collect(),
+            ..Default::default()
+        };
+        let parents = assemble::parents(c, ids)?;
+        Ok(crate::views::named(assemble::milestones(c, &rows)?, parents))
     }
 
-    fn csv_row(source: &Milestone) -> impl Serialize + '_ {
-        view::csv_row(source)
+    fn csv_row(source: &Named<Milestone>) -> impl Serialize + '_ {
+        view::csv_row(&source.record, &source.parents)
     }
 
-    fn item_file_name(source: &Milestone) -> String {
-        source.id.clone()
+    fn item_file_name(source: &Named<Milestone>) -> String {
+        source.record.id.clone()
     }
 
     fn find(c: &mut DbConnection, id: &str) -> diesel::QueryResult<Option<MilestoneRow>> {

@@ -14,6 +14,7 @@ use crate::models::names::NameIndex;
 use crate::models::ProgressUpdateRow;
 use crate::models::{self, progress_update::ProgressUpdateFilter, progress_update::ProgressUpdateSort};
 use crate::views::progress_update::{self as view, ProgressUpdate};
+use crate::views::Named;
 
 /// Filters for progress updates.
 #[derive(Deserialize, IntoParams)]
@@ -87,7 +88,7 @@ impl Collection for ProgressUpdates {
     type Record = ProgressUpdate;
     type Detail = ProgressUpdate;
     /// Straight from the table rows: the CSV has no quality findings.
-    type CsvSource = ProgressUpdateRow;
+    type CsvSource = Named<ProgressUpdateRow>;
 
     fn filter(
         c: &mut DbConnection,
@@ -136,16 +137,26 @@ impl Collection for ProgressUpdates {
         assemble::progress_updates(c, &rows)
     }
 
-    fn csv_sources(_: &mut DbConnection, rows: Vec<ProgressUpdateRow>) -> Result<Vec<ProgressUpdateRow>, ApiError> {
-        Ok(rows)
+    fn csv_sources(
+        c: &mut DbConnection,
+        rows: Vec<ProgressUpdateRow>,
+    ) -> Result<Vec<Named<ProgressUpdateRow>>, ApiError> {
+        let ids = crate::views::ParentIds {
+            plans: rows.iter().map(|r| r.plan_id.clone()).collect(),
+            commitments: rows.iter().map(|r| r.commitment_id.clone()).collect(),
+            milestones: rows.iter().map(|r| r.milestone_id.clone()).collect(),
+            ..Default::default()
+        };
+        let parents = assemble::parents(c, ids)?;
+        Ok(crate::views::named(rows, parents))
     }
 
-    fn csv_row(source: &ProgressUpdateRow) -> impl Serialize + '_ {
-        view::csv_row_of(source)
+    fn csv_row(source: &Named<ProgressUpdateRow>) -> impl Serialize + '_ {
+        view::csv_row_of(&source.record, &source.parents)
     }
 
-    fn item_file_name(source: &ProgressUpdateRow) -> String {
-        source.id.clone()
+    fn item_file_name(source: &Named<ProgressUpdateRow>) -> String {
+        source.record.id.clone()
     }
 
     fn find(c: &mut DbConnection, id: &str) -> diesel::QueryResult<Option<ProgressUpdateRow>> {

@@ -15,6 +15,7 @@ use crate::models::list::{Page, SortValue};
 use crate::models::names::NameIndex;
 use crate::models::{self, quality_finding::FindingFilter, quality_finding::FindingSort, QualityFindingRow};
 use crate::views::quality_finding::{self as view, QualityFinding};
+use crate::views::Named;
 use crate::vocabulary::{FindingKind, FindingSubject};
 
 /// Filters for findings.
@@ -73,7 +74,7 @@ impl Collection for QualityFindings {
     type Row = QualityFindingRow;
     type Record = QualityFinding;
     type Detail = QualityFinding;
-    type CsvSource = QualityFinding;
+    type CsvSource = Named<QualityFinding>;
 
     fn filter(c: &mut DbConnection, _: &NameIndex, p: FindingParams) -> Result<FindingFilter, ApiError> {
         Ok(FindingFilter {
@@ -105,16 +106,20 @@ impl Collection for QualityFindings {
         Ok(rows.iter().map(QualityFinding::from).collect())
     }
 
-    fn csv_sources(c: &mut DbConnection, rows: Vec<QualityFindingRow>) -> Result<Vec<QualityFinding>, ApiError> {
-        Self::records(c, rows)
+    fn csv_sources(c: &mut DbConnection, rows: Vec<QualityFindingRow>) -> Result<Vec<Named<QualityFinding>>, ApiError> {
+        let findings = Self::records(c, rows)?;
+        let mut ids = crate::views::ParentIds::default();
+        findings.iter().for_each(|f| view::parent_ids(f, &mut ids));
+        let parents = super::assemble::parents(c, ids)?;
+        Ok(crate::views::named(findings, parents))
     }
 
-    fn csv_row(source: &QualityFinding) -> impl Serialize + '_ {
-        view::csv_row(source)
+    fn csv_row(source: &Named<QualityFinding>) -> impl Serialize + '_ {
+        view::csv_row(&source.record, &source.parents)
     }
 
     /// Finding ids hold a `:`; the file has one fixed name.
-    fn item_file_name(_: &QualityFinding) -> String {
+    fn item_file_name(_: &Named<QualityFinding>) -> String {
         "quality-finding".into()
     }
 
