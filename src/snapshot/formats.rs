@@ -86,54 +86,89 @@ pub(super) fn write_json(
     nd.flush()
 }
 
-/// The Frictionless descriptor for the CSV files.
-pub(super) fn datapackage(config: &Config, rev: &Revision, files: &[FileEntry]) -> Value {
-    let resources: Vec<Value> = TABLES
+/// A table's primary key: `id`, or the columns that identify a row.
+pub(super) fn primary_key<'a>(table: &str, columns: &'a [String]) -> Vec<&'a str> {
+    match table {
+        _ if columns.iter().any(|c| c == "id") => vec!["id"],
+        "institution_plan_rollups" => vec!["institution_id", "plan_id"],
+        "retired_ids" => vec!["record_type", "record_id"],
+        _ => vec!["institution_id", "alias"],
+    }
+}
+
+/// A CSV file as a tabular resource: its schema with types, descriptions and keys.
+fn csv_resource(table: &str, file: &FileEntry) -> Value {
+    let columns = dictionary::public(table);
+    let fields: Vec<Value> = columns
         .iter()
-        .filter_map(|table| {
-            let file = files.iter().find(|f| f.table.as_deref() == Some(table) && f.format == "csv")?;
-            let columns = dictionary::public(table);
-            let fields: Vec<Value> = columns
-                .iter()
-                .map(|c| {
-                    let mut f = json!({"name": c.column, "type": c.kind, "description": c.description_en,
-                        "title": c.description_es});
-                    if c.kind == crate::vocabulary::FieldType::Datetime {
-                        f["format"] = json!("%Y-%m-%dT%H:%M:%S");
-                    }
-                    f
-                })
-                .collect();
-            let names: Vec<&str> = columns.iter().map(|c| c.column.as_str()).collect();
-            let primary: Vec<&str> = match *table {
-                _ if names.contains(&"id") => vec!["id"],
-                "institution_plan_rollups" => vec!["institution_id", "plan_id"],
-                "retired_ids" => vec!["record_type", "record_id"],
-                _ => vec!["institution_id", "alias"],
-            };
-            let foreign: Vec<Value> = columns
-                .iter()
-                .filter_map(|c| {
-                    let (t, col) = c.references.as_ref()?;
-                    let resource = if t == table { String::new() } else { t.clone() };
-                    Some(json!({"fields": c.column, "reference": {"resource": resource, "fields": col}}))
-                })
-                .collect();
-            Some(json!({
-                "name": table,
-                "path": file.name,
-                "profile": "tabular-data-resource",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "bytes": file.bytes,
-                "hash": format!("sha256:{}", file.sha256),
-                "schema": {"fields": fields, "primaryKey": primary, "foreignKeys": foreign, "missingValues": [""]},
-            }))
+        .map(|c| {
+            let mut f = json!({"name": c.column, "type": c.kind, "description": c.description_en,
+                "title": c.description_es});
+            if c.kind == crate::vocabulary::FieldType::Datetime {
+                f["format"] = json!("%Y-%m-%dT%H:%M:%S");
+            }
+            f
+        })
+        .collect();
+    let names: Vec<String> = columns.iter().map(|c| c.column.clone()).collect();
+    let foreign: Vec<Value> = columns
+        .iter()
+        .filter_map(|c| {
+            let (t, col) = c.references.as_ref()?;
+            let resource = if t == table { String::new() } else { t.clone() };
+            Some(json!({"fields": c.column, "reference": {"resource": resource, "fields": col}}))
         })
         .collect();
     json!({
-        "profile": "tabular-data-package",
+        "name": table,
+        "path": file.name,
+        "profile": "tabular-data-resource",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "bytes": file.bytes,
+        "hash": format!("sha256:{}", file.sha256),
+        "schema": {"fields": fields, "primaryKey": primary_key(table, &names), "foreignKeys": foreign,
+            "missingValues": [""]},
+    })
+}
+
+/// A file that carries its own schema (Parquet, SQLite) as a plain file
+/// resource: validators check its size and hash, and do not read it as CSV.
+fn file_resource(name: String, file: &FileEntry, description: String) -> Value {
+    json!({
+        "name": name,
+        "path": file.name,
+        "type": "file",
+        "format": file.format,
+        "mediatype": file.media_type,
+        "bytes": file.bytes,
+        "hash": format!("sha256:{}", file.sha256),
+        "description": description,
+    })
+}
+
+/// The Frictionless descriptor of the given files: each table's CSV as a
+/// tabular resource, then each Parquet file and the SQLite database as file
+/// resources. With CSV files only (the ZIP's copy) it is a tabular data
+/// package; with the others a data package, whose CSV resources are
+/// validated as tables all the same.
+pub(super) fn datapackage(config: &Config, rev: &Revision, files: &[FileEntry]) -> Value {
+    let of = |table: &str, format: &str| files.iter().find(|f| f.table.as_deref() == Some(table) && f.format == format);
+    let mut resources: Vec<Value> =
+        TABLES.iter().filter_map(|table| Some(csv_resource(table, of(table, "csv")?))).collect();
+    resources.extend(TABLES.iter().filter_map(|table| {
+        let description = format!("{table} as Apache Parquet: the rows and columns of {table}.csv, typed");
+        Some(file_resource(format!("{table}-parquet"), of(table, "parquet")?, description))
+    }));
+    resources.extend(files.iter().filter(|f| f.format == "sqlite").map(|f| {
+        let description = "Every table in one SQLite database, with a `dictionary` table of the columns \
+            and an `about` table (revision, license, citation)";
+        file_resource(format!("{PACKAGE_NAME}-sqlite"), f, description.into())
+    }));
+    let tabular = resources.iter().all(|r| r["type"] != "file");
+    json!({
+        "profile": if tabular { "tabular-data-package" } else { "data-package" },
         "name": PACKAGE_NAME,
         "title": "Gobierno Abierto Guatemala — planes de acción, compromisos, hitos y avances",
         "description": "Guatemala's open-government action plans: commitments, milestones, responsible institutions, \

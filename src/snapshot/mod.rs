@@ -1,11 +1,14 @@
 //! Download snapshots: every published table as CSV (plain and Excel
-//! variant), JSON and NDJSON, an XLSX workbook, a ZIP of the data package, a
-//! Frictionless `datapackage.json` and `SHA256SUMS` — written once per
+//! variant), JSON, NDJSON and Parquet, an XLSX workbook, a SQLite database
+//! of every table, a ZIP of the CSV data package, a Frictionless
+//! `datapackage.json` and `SHA256SUMS` — written once per
 //! dataset revision into `SNAPSHOT_DIR/r{N}/`, never per request. The bytes
 //! depend only on the revision, so every replica produces the same files.
 
 mod formats;
 mod leftovers;
+mod parquet_file;
+mod sqlite_file;
 mod staging;
 
 pub use crate::publication::{
@@ -59,7 +62,7 @@ pub enum Error {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, utoipa::ToSchema)]
 pub struct FileEntry {
     pub name: String,
-    /// csv, csv-excel, json, ndjson, xlsx, zip, datapackage, sha256sums.
+    /// csv, csv-excel, json, ndjson, parquet, xlsx, sqlite, zip, datapackage, sha256sums.
     pub format: String,
     pub media_type: String,
     /// The table it holds, for per-table files.

@@ -7,12 +7,16 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::formats::*;
+use super::parquet_file::write_parquet;
+use super::sqlite_file::write_sqlite;
 use super::{Error, FileEntry, Manifest, Published, Staged, PACKAGE_NAME};
 use crate::config::Config;
 use crate::revision::Revision;
 
 const CSV_MEDIA: &str = "text/csv; charset=utf-8";
 const XLSX_MEDIA: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const PARQUET_MEDIA: &str = "application/vnd.apache.parquet";
+const SQLITE_MEDIA: &str = "application/vnd.sqlite3";
 
 fn cannot_write(path: &Path, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
     Error::Write { path: path.to_path_buf(), source: e.into() }
@@ -113,6 +117,11 @@ impl Staging<'_> {
         media: &str,
     ) -> Result<FileEntry, Error> {
         self.finish(out, path)?;
+        self.hashed(path, format, media)
+    }
+
+    /// The manifest entry of a finished file, hashed by reading it.
+    fn hashed(&self, path: &Path, format: &str, media: &str) -> Result<FileEntry, Error> {
         let mut sha = Sha256::new();
         let bytes = std::fs::File::open(path)
             .and_then(|mut f| std::io::copy(&mut f, &mut sha))
@@ -134,13 +143,18 @@ impl Staging<'_> {
         self.read_back(out, &path, "xlsx", XLSX_MEDIA)
     }
 
-    /// Every table's CSV file, written into the ZIP (the data package) on
-    /// the way, then `datapackage.json`: (the CSVs, datapackage, ZIP).
-    fn csv_and_zip(
-        &self,
-        config: &Config,
-        tables: &[Published],
-    ) -> Result<(Vec<FileEntry>, FileEntry, FileEntry), Error> {
+    /// The SQLite database of every table, written by SQLite itself.
+    fn sqlite(&self, config: &Config, tables: &[Published]) -> Result<FileEntry, Error> {
+        let path = self.dir.join(format!("{PACKAGE_NAME}-r{}.sqlite", self.rev.number));
+        write_sqlite(&path, tables, config, self.rev).map_err(|e| cannot_write(&path, e))?;
+        let file = std::fs::File::open(&path).map_err(|e| cannot_write(&path, e))?;
+        let _ = self.finished.send((file, path.clone()));
+        self.hashed(&path, "sqlite", SQLITE_MEDIA)
+    }
+
+    /// Every table's CSV file, written into the ZIP on the way, with the
+    /// ZIP's own `datapackage.json` (the CSVs it holds): (the CSVs, the ZIP).
+    fn csv_and_zip(&self, config: &Config, tables: &[Published]) -> Result<(Vec<FileEntry>, FileEntry), Error> {
         use chrono::{Datelike, Timelike};
         use zip::write::SimpleFileOptions;
         let rev = self.rev;
@@ -173,57 +187,63 @@ impl Staging<'_> {
         let package = serde_json::to_vec_pretty(&datapackage(config, rev, &csvs)).unwrap_or_default();
         zip.start_file(inner("datapackage.json"), options).map_err(zip_error)?;
         zip.write_all(&package).map_err(|e| cannot_write(&path, e))?;
-        let package = self.whole("datapackage.json".into(), "datapackage", "application/json", &package)?;
         let out = zip.finish().map_err(zip_error)?;
         let zip = self.read_back(out, &path, "zip", "application/zip")?;
-        Ok((csvs, package, zip))
+        Ok((csvs, zip))
     }
 
-    /// A table's Excel CSV, JSON and NDJSON files.
-    fn other_table_files(&self, t: &Published) -> Result<[FileEntry; 3], Error> {
+    /// A table's Excel CSV, JSON, NDJSON and Parquet files.
+    fn other_table_files(&self, t: &Published) -> Result<[FileEntry; 4], Error> {
         let mut excel = self.sink(format!("{}-excel.csv", t.table))?;
         write_csv(&t.columns, &t.rows, true, &mut excel).map_err(|e| cannot_write(&excel.path, e))?;
         let excel = self.close(excel, "csv-excel", CSV_MEDIA, Some(t))?;
         let (mut json, mut nd) = (self.sink(format!("{}.json", t.table))?, self.sink(format!("{}.ndjson", t.table))?);
         write_json(&t.columns, &t.rows, &mut json, &mut nd).map_err(|e| cannot_write(&json.path, e))?;
         let json = self.close(json, "json", "application/json", Some(t))?;
-        Ok([excel, json, self.close(nd, "ndjson", "application/x-ndjson", Some(t))?])
+        let nd = self.close(nd, "ndjson", "application/x-ndjson", Some(t))?;
+        let parquet = self.sink(format!("{}.parquet", t.table))?;
+        let path = parquet.path.clone();
+        let parquet = write_parquet(t, parquet).map_err(|e| cannot_write(&path, e))?;
+        Ok([excel, json, nd, self.close(parquet, "parquet", PARQUET_MEDIA, Some(t))?])
     }
 
     /// Every file, listed in manifest order: per table its CSV, Excel CSV,
-    /// JSON and NDJSON, then `datapackage.json`, the XLSX, the ZIP and
-    /// `SHA256SUMS`. The XLSX, the CSVs with the ZIP, and the other per-table
-    /// files are written at the same time where there are threads for them.
+    /// JSON, NDJSON and Parquet, then `datapackage.json`, the XLSX, the
+    /// SQLite database, the ZIP and `SHA256SUMS`. The XLSX, the database, the
+    /// CSVs with the ZIP, and the other per-table files are written at the
+    /// same time where there are threads for them.
     fn all(&self, config: &Config, tables: &[Published]) -> Result<Vec<FileEntry>, Error> {
         let started = std::time::Instant::now();
-        let (xlsx, (zipped, others)) = rayon::join(
+        let timed = |what: &str| log::debug!("snapshot: {what} at {:.2} s", started.elapsed().as_secs_f64());
+        let ((xlsx, sqlite), (zipped, others)) = rayon::join(
             || {
-                let x = self.xlsx(tables);
-                log::debug!("snapshot: XLSX at {:.2} s", started.elapsed().as_secs_f64());
-                x
+                rayon::join(
+                    || self.xlsx(tables).inspect(|_| timed("XLSX")),
+                    || self.sqlite(config, tables).inspect(|_| timed("SQLite")),
+                )
             },
             || {
                 rayon::join(
-                    || {
-                        let z = self.csv_and_zip(config, tables);
-                        log::debug!("snapshot: CSV and ZIP at {:.2} s", started.elapsed().as_secs_f64());
-                        z
-                    },
+                    || self.csv_and_zip(config, tables).inspect(|_| timed("CSV and ZIP")),
                     || {
                         let o = tables.iter().map(|t| self.other_table_files(t)).collect::<Result<Vec<_>, _>>();
-                        log::debug!("snapshot: Excel CSV, JSON, NDJSON at {:.2} s", started.elapsed().as_secs_f64());
-                        o
+                        o.inspect(|_| timed("Excel CSV, JSON, NDJSON, Parquet"))
                     },
                 )
             },
         );
-        let (csvs, package, zip) = zipped?;
-        let mut out = Vec::with_capacity(tables.len() * 4 + 4);
+        // The files' own errors first: a full disk is named by them, not by SQLite.
+        let (csvs, zip) = zipped?;
+        let mut out = Vec::with_capacity(tables.len() * 5 + 5);
         for (csv, others) in csvs.into_iter().zip(others?) {
             out.push(csv);
             out.extend(others);
         }
-        out.extend([package, xlsx?, zip]);
+        let (xlsx, sqlite) = (xlsx?, sqlite?);
+        let described = [out.as_slice(), std::slice::from_ref(&sqlite)].concat();
+        let package = serde_json::to_vec_pretty(&datapackage(config, self.rev, &described)).unwrap_or_default();
+        let package = self.whole("datapackage.json".into(), "datapackage", "application/json", &package)?;
+        out.extend([package, xlsx, sqlite, zip]);
         let sums: String = out.iter().map(|e| format!("{}  {}\n", e.sha256, e.name)).collect();
         out.push(self.whole("SHA256SUMS".into(), "sha256sums", "text/plain; charset=utf-8", sums.as_bytes())?);
         Ok(out)

@@ -1,3 +1,9 @@
+//! `/v1/downloads`: the snapshot files, their checksums and descriptions;
+//! the typed files for analysts are read back in `parquet_files` and `sqlite_file`.
+
+mod parquet_files;
+mod sqlite_file;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -12,13 +18,37 @@ fn bytes(app: &TestApp, path: &str) -> Vec<u8> {
     res.bytes().unwrap().to_vec()
 }
 
+/// A table's published rows, as its NDJSON file holds them.
+fn published_rows(app: &TestApp, table: &str) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let body = bytes(app, &format!("/v1/downloads/latest/{table}.ndjson"));
+    body.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect()
+}
+
+/// How many records the API lists for a table that is a collection.
+fn api_total(app: &TestApp, table: &str) -> Option<u64> {
+    let collections = [
+        "plans",
+        "commitments",
+        "milestones",
+        "progress_updates",
+        "institutions",
+        "quality_findings",
+        "source_documents",
+    ];
+    collections
+        .contains(&table)
+        .then(|| app.json(&format!("/v1/{}?limit=1", table.replace('_', "-")))["total"].as_u64().unwrap())
+}
+
 read_only!(downloads_list_every_file_and_sha256sums_matches_them, |app| {
     let d = app.json("/v1/downloads");
     assert_eq!(d["revision"], 1);
     assert_eq!(d["license"], "CC BY 4.0");
     assert!(d["citation"].as_str().unwrap().contains("revisión 1"));
     let files = d["files"].as_array().unwrap();
-    assert_eq!(files.len(), gagt::snapshot::TABLES.len() * 4 + 4);
+    // Per table CSV, Excel CSV, JSON, NDJSON and Parquet; then the
+    // datapackage, XLSX, SQLite database, ZIP and SHA256SUMS.
+    assert_eq!(files.len(), gagt::snapshot::TABLES.len() * 5 + 5);
     let sums = String::from_utf8(bytes(app, "/v1/downloads/latest/SHA256SUMS")).unwrap();
     let sums: HashMap<&str, &str> = sums.lines().map(|l| (l[66..].trim(), &l[..64])).collect();
     for f in files {
@@ -106,11 +136,24 @@ read_only!(flat_tables_carry_every_name_needed_to_read_a_row, |app| {
 
 read_only!(datapackage_describes_every_csv_with_types_and_keys, |app| {
     let p = app.json("/v1/downloads/latest/datapackage.json");
-    assert_eq!(p["profile"], "tabular-data-package");
+    assert_eq!(p["profile"], "data-package");
     assert_eq!(p["licenses"][0]["name"], "CC BY 4.0");
-    let resources = p["resources"].as_array().unwrap();
+    let all = p["resources"].as_array().unwrap();
+    let (resources, others): (Vec<_>, Vec<_>) = all.iter().partition(|r| r["format"] == "csv");
     assert_eq!(resources.len(), gagt::snapshot::TABLES.len());
-    for r in resources {
+    // Parquet files and the database are described as files (size and
+    // hash), not as CSV tables.
+    assert_eq!(others.len(), gagt::snapshot::TABLES.len() + 1);
+    for r in &others {
+        assert_eq!(r["type"], "file");
+        assert!(r.get("schema").is_none());
+        let body = bytes(app, &format!("/v1/downloads/latest/{}", r["path"].as_str().unwrap()));
+        assert_eq!(r["bytes"], body.len());
+        assert_eq!(r["hash"], format!("sha256:{}", hex::encode(Sha256::digest(&body))));
+    }
+    assert_eq!(others.iter().filter(|r| r["format"] == "parquet").count(), gagt::snapshot::TABLES.len());
+    assert_eq!(others.last().unwrap()["mediatype"], "application/vnd.sqlite3");
+    for r in &resources {
         let path = format!("/v1/downloads/latest/{}", r["path"].as_str().unwrap());
         let body = bytes(app, &path);
         let mut rdr = csv::Reader::from_reader(body.as_slice());
@@ -126,7 +169,14 @@ read_only!(datapackage_describes_every_csv_with_types_and_keys, |app| {
         assert!(!r["schema"]["primaryKey"].as_array().unwrap().is_empty());
         assert_eq!(r["hash"], format!("sha256:{}", hex::encode(Sha256::digest(&body))));
     }
-    let commitments = resources.iter().find(|r| r["name"] == "commitments").unwrap();
+    // The ZIP holds the CSV data package: its descriptor lists those files only.
+    let zip = bytes(app, "/v1/downloads/latest/gobierno-abierto-guatemala.zip");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let inner = zip.by_name("gobierno-abierto-guatemala-r1/datapackage.json").unwrap();
+    let zipped: serde_json::Value = serde_json::from_reader(inner).unwrap();
+    assert_eq!(zipped["profile"], "tabular-data-package");
+    assert_eq!(zipped["resources"].as_array().unwrap(), &resources.into_iter().cloned().collect::<Vec<_>>());
+    let commitments = all.iter().find(|r| r["name"] == "commitments").unwrap();
     assert!(commitments["schema"]["foreignKeys"]
         .as_array()
         .unwrap()

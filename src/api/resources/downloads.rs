@@ -218,6 +218,8 @@ fn serve_file(
             (Vec<u8> = "application/x-ndjson"),
             (Vec<u8> = "application/zip"),
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Vec<u8> = "application/vnd.apache.parquet"),
+            (Vec<u8> = "application/vnd.sqlite3"),
             (Vec<u8> = "text/plain")
         )),
         (status = 206, description = "The requested range", content(
@@ -226,6 +228,8 @@ fn serve_file(
             (Vec<u8> = "application/x-ndjson"),
             (Vec<u8> = "application/zip"),
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Vec<u8> = "application/vnd.apache.parquet"),
+            (Vec<u8> = "application/vnd.sqlite3"),
             (Vec<u8> = "text/plain")
         )),
         (status = 304, description = "Not modified"),
@@ -260,6 +264,8 @@ pub async fn latest(
             (Vec<u8> = "application/x-ndjson"),
             (Vec<u8> = "application/zip"),
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Vec<u8> = "application/vnd.apache.parquet"),
+            (Vec<u8> = "application/vnd.sqlite3"),
             (Vec<u8> = "text/plain")
         )),
         (status = 206, description = "The requested range", content(
@@ -268,6 +274,8 @@ pub async fn latest(
             (Vec<u8> = "application/x-ndjson"),
             (Vec<u8> = "application/zip"),
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Vec<u8> = "application/vnd.apache.parquet"),
+            (Vec<u8> = "application/vnd.sqlite3"),
             (Vec<u8> = "text/plain")
         )),
         (status = 304, description = "Not modified"),

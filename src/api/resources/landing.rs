@@ -59,8 +59,8 @@ struct FileLink {
 struct TableFiles {
     table: &'static str,
     rows: i64,
-    /// CSV for Excel, CSV, JSON, NDJSON.
-    files: [Option<FileLink>; 4],
+    /// CSV for Excel, CSV, JSON, NDJSON, Parquet.
+    files: [Option<FileLink>; 5],
 }
 
 struct DictionaryTable {
@@ -281,6 +281,7 @@ async fn page(lang: Lang, _req: &HttpRequest, state: web::Data<AppState>) -> Res
                     get("csv").map(|f| link(f, "CSV".into())),
                     get("json").map(|f| link(f, "JSON".into())),
                     get("ndjson").map(|f| link(f, "NDJSON".into())),
+                    get("parquet").map(|f| link(f, "Parquet".into())),
                 ],
             });
         }
