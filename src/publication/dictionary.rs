@@ -46,6 +46,14 @@ pub fn public(table: &str) -> Vec<&'static Column> {
     COLUMNS.iter().filter(|c| c.table == table && c.public).collect()
 }
 
-/// Columns stored as hundredths of a percent, published as decimals.
-pub const HUNDREDTHS: &[&str] =
-    &["reported_progress", "computed_progress", "latest_progress", "percent", "average_progress"];
+/// Percentages (and differences in percentage points) with at most two
+/// decimals: stored as hundredths in the database tables, published as
+/// decimals, and written as exact decimals where a format has them (Parquet).
+pub const HUNDREDTHS: &[&str] = &[
+    "reported_progress",
+    "computed_progress",
+    "latest_progress",
+    "percent",
+    "average_progress",
+    "reported_minus_computed",
+];
