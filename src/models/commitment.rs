@@ -187,7 +187,9 @@ pub fn facets(conn: &mut DbConnection, f: &CommitmentFilter) -> QueryResult<Face
 pub fn count_facets(conn: &mut DbConnection, f: &CommitmentFilter) -> QueryResult<Facets> {
     let ids: Vec<String> = filtered(f).select(commitments::id).load(conn)?;
     let total = ids.len() as i64;
-    let with = filtered(f).filter(commitments::id.eq_any(flagged!("commitment"))).count().get_result::<i64>(conn)?;
+    let with = super::list::with_findings(conn, "commitment", &ids, |c| {
+        filtered(f).filter(commitments::id.eq_any(flagged!("commitment"))).count().get_result::<i64>(c)
+    })?;
     Ok(vec![
         ("plan", facet!(conn, filtered(f), commitments::plan_id)),
         ("status", facet!(conn, filtered(f), commitments::status)),

@@ -222,6 +222,35 @@ macro_rules! flagged {
 }
 pub(crate) use flagged;
 
+/// Up to this many filtered ids, [`with_findings`] counts by the ids.
+const FEW_IDS: usize = 5_000;
+
+/// How many of `ids` (distinct) have a quality finding. For a few ids, asked
+/// by those ids (an index lookup each), because `id IN (flagged ids)` first
+/// lists every finding of the type: 16 ms at scale 100 for a plan's hundred
+/// milestones. For many, `whole` counts the filtered list against that list.
+pub fn with_findings(
+    conn: &mut DbConnection,
+    record_type: &str,
+    ids: &[String],
+    whole: impl FnOnce(&mut DbConnection) -> QueryResult<i64>,
+) -> QueryResult<i64> {
+    use crate::schema::quality_findings as q;
+    if ids.len() > FEW_IDS {
+        return whole(conn);
+    }
+    let mut flagged = std::collections::HashSet::new();
+    for chunk in ids.chunks(1_000) {
+        let found: Vec<String> = q::table
+            .filter(q::record_type.eq(record_type))
+            .filter(q::record_id.eq_any(chunk))
+            .select(q::record_id)
+            .load(conn)?;
+        flagged.extend(found);
+    }
+    Ok(flagged.len() as i64)
+}
+
 /// `(value, count)` of a column's values, most frequent first.
 pub fn count_values(values: impl IntoIterator<Item = String>) -> Vec<(String, i64)> {
     let mut counts: std::collections::HashMap<String, i64> = std::collections::HashMap::new();

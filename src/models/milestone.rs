@@ -219,7 +219,9 @@ pub fn facets(conn: &mut DbConnection, f: &MilestoneFilter) -> QueryResult<Facet
 pub fn count_facets(conn: &mut DbConnection, f: &MilestoneFilter) -> QueryResult<Facets> {
     let ids: Vec<String> = filtered(f).select(milestones::id).load(conn)?;
     let total = ids.len() as i64;
-    let with = filtered(f).filter(milestones::id.eq_any(flagged!("milestone"))).count().get_result::<i64>(conn)?;
+    let with = super::list::with_findings(conn, "milestone", &ids, |c| {
+        filtered(f).filter(milestones::id.eq_any(flagged!("milestone"))).count().get_result::<i64>(c)
+    })?;
     let overdue: Vec<Option<bool>> = filtered(f).select(milestones::overdue).load(conn)?;
     let overdue = super::list::count_values(overdue.into_iter().map(|v| overdue_value(v).to_string()));
     Ok(vec![
