@@ -152,7 +152,8 @@ pub fn list(
     f: &MilestoneFilter,
     page: &Page<MilestoneSort>,
 ) -> QueryResult<Result<(Vec<MilestoneRow>, i64), BadCursor>> {
-    let total = filtered(f).count().get_result::<i64>(conn)?;
+    let unfiltered = *f == MilestoneFilter::default();
+    let total = super::revision::total_or(conn, "milestones", unfiltered, |c| filtered(f).count().get_result::<i64>(c))?;
     Ok(rows(conn, f, page)?.map(|rows| (rows, total)))
 }
 

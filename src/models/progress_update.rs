@@ -158,7 +158,8 @@ pub fn list(
     f: &ProgressUpdateFilter,
     page: &Page<ProgressUpdateSort>,
 ) -> QueryResult<Result<(Vec<ProgressUpdateRow>, i64), BadCursor>> {
-    let total = filtered(f).count().get_result::<i64>(conn)?;
+    let unfiltered = *f == ProgressUpdateFilter::default();
+    let total = super::revision::total_or(conn, "progress_updates", unfiltered, |c| filtered(f).count().get_result::<i64>(c))?;
     Ok(rows(conn, f, page)?.map(|rows| (rows, total)))
 }
 

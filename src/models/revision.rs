@@ -31,3 +31,33 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<(i64, i64, i64, i64, i64)>
         institutions::table.count().get_result(conn)?,
     ))
 }
+
+/// The rows of `table` in the current revision, as the import recorded them
+/// (an exact count, read without counting a million rows); `None` when the
+/// revision did not record that table.
+pub fn stored_count(conn: &mut DbConnection, table: &str) -> QueryResult<Option<i64>> {
+    let counts: Option<String> = dataset_revisions::table
+        .order(dataset_revisions::id.desc())
+        .select(dataset_revisions::counts)
+        .first(conn)
+        .optional()?;
+    Ok(counts
+        .and_then(|c| serde_json::from_str::<serde_json::Value>(&c).ok())
+        .and_then(|v| v.get(table).and_then(|n| n.as_i64())))
+}
+
+/// The rows matching a list's filters: the recorded count when the list is
+/// unfiltered, otherwise `count` (which counts them).
+pub fn total_or(
+    conn: &mut DbConnection,
+    table: &str,
+    unfiltered: bool,
+    count: impl FnOnce(&mut DbConnection) -> QueryResult<i64>,
+) -> QueryResult<i64> {
+    if unfiltered {
+        if let Some(n) = stored_count(conn, table)? {
+            return Ok(n);
+        }
+    }
+    count(conn)
+}
