@@ -9,6 +9,7 @@ every Atom feed.
 Usage: check-clients.py http://127.0.0.1:8080
 """
 
+import datetime
 import hashlib
 import io
 import json
@@ -89,11 +90,41 @@ for resource in tabular:
     if api is not None:
         check("6º Plan de Acción Nacional de Gobierno Abierto 2023-2025" in set(api["title"]), "Spanish text intact in /v1/plans.csv")
 
-# openpyxl: every table is a sheet.
+# openpyxl: the first sheet describes the data, then every table is a
+# sheet with a frozen, filterable header; one workbook per plan; any list
+# as XLSX with its filters, in Spanish.
 xlsx = next(f for f in files.values() if f["format"] == "xlsx")
-workbook = openpyxl.load_workbook(io.BytesIO(get(xlsx["url"])), read_only=True)
+workbook = openpyxl.load_workbook(io.BytesIO(get(xlsx["url"])))
 tables = [r["name"] for r in tabular]
-check(workbook.sheetnames == tables, f"openpyxl opens {xlsx['name']} with sheets {tables}")
+check(workbook.sheetnames == ["Acerca de"] + tables, f"openpyxl opens {xlsx['name']} with 'Acerca de' and sheets {tables}")
+check(all(workbook[t].freeze_panes == "A2" and workbook[t].auto_filter.ref.startswith("A1:") for t in tables),
+      "every sheet has a frozen, filterable header")
+about = [r for r in workbook["Acerca de"].iter_rows(values_only=True)]
+check(any(r[0] and r[0].startswith("Licencia") and r[1].startswith("CC BY") for r in about), "the first sheet gives the license")
+described = {(r[0], r[2]) for r in about if r[0] in tables and r[4]}
+check(all((t, c) in described for t in tables for c in [x.value for x in workbook[t][1]]),
+      "the first sheet gives every column's meaning")
+plan_books = [f for f in files.values() if f["format"] == "xlsx-plan"]
+api_plans = json.loads(get("/v1/plans?limit=1000"))["data"]
+check(sorted(f["plan"] for f in plan_books) == sorted(p["id"] for p in api_plans), f"one workbook per plan ({len(plan_books)})")
+for f in plan_books:
+    book = openpyxl.load_workbook(io.BytesIO(get(f["url"])), read_only=True)
+    milestones = json.loads(get(f"/v1/milestones?plan={f['plan']}&limit=1"))["total"]
+    rows = book["flat_milestones"].max_row - 1
+    check(rows == milestones, f"{f['name']}: {rows} milestones, as the API")
+nap6 = "gt-ogp-nap6"
+listed = openpyxl.load_workbook(io.BytesIO(get(f"/v1/milestones.xlsx?plan={nap6}&lang=es")))
+sheet = listed["hitos"]
+total = json.loads(get(f"/v1/milestones?plan={nap6}&limit=1"))["total"]
+header = [c.value for c in sheet[1]]
+check(listed.sheetnames == ["Acerca de", "hitos"] and sheet.max_row == total + 1 and "Fecha de fin" in header,
+      f"/v1/milestones.xlsx?plan={nap6}&lang=es: {sheet.max_row - 1} rows of {total}, Spanish header")
+end = header.index("Fecha de fin")
+check(any(isinstance(r[end], datetime.datetime) for r in sheet.iter_rows(min_row=2, values_only=True)),
+      "end dates are Excel dates")
+doc = header.index("Documento fuente")
+check(all(isinstance(r[doc], str) and r[doc].startswith("00") for r in sheet.iter_rows(min_row=2, values_only=True)),
+      "ids such as 002 stay text")
 
 # The typed files, against the API. Its numbers are read as exact decimals.
 collections = {"plans", "commitments", "milestones", "progress_updates", "institutions", "quality_findings", "source_documents"}

@@ -12,7 +12,7 @@ use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::http::collection::{Pages, Routes};
-use super::http::negotiate::CsvSuffix;
+use super::http::negotiate::{Format, Suffix};
 use super::http::{caching, edge, error::ApiError, state::AppState};
 use super::openapi::{add_shared_responses, ApiDoc};
 use super::resources::commitments::Commitments;
@@ -143,12 +143,15 @@ async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::MethodNotAllowed)
 }
 
-/// `/v1/...something.csv` is `/v1/...something` asked for as CSV; HEAD is
-/// answered by the GET handler (the HTTP codec drops the body).
+/// `/v1/...something.csv` (`.xlsx`) is `/v1/...something` asked for as CSV
+/// (XLSX); HEAD is answered by the GET handler (the HTTP codec drops the body).
 fn rewrite(req: &mut ServiceRequest) {
     let path = req.path();
-    if path.starts_with("/v1") && path.len() > 4 && path.ends_with(".csv") && !path.starts_with("/v1/downloads/") {
-        let stripped = &path[..path.len() - 4];
+    let suffixed = [(".csv", Format::Csv), (".xlsx", Format::Xlsx)].into_iter().find(|(ext, _)| {
+        path.starts_with("/v1") && path.len() > 4 && path.ends_with(ext) && !path.starts_with("/v1/downloads/")
+    });
+    if let Some((ext, format)) = suffixed {
+        let stripped = &path[..path.len() - ext.len()];
         let new = match req.query_string() {
             "" => stripped.to_string(),
             q => format!("{stripped}?{q}"),
@@ -156,7 +159,7 @@ fn rewrite(req: &mut ServiceRequest) {
         if let Ok(uri) = new.parse::<Uri>() {
             req.match_info_mut().get_mut().update(&uri);
             req.head_mut().uri = uri;
-            req.extensions_mut().insert(CsvSuffix);
+            req.extensions_mut().insert(Suffix(format));
         }
     }
     if req.method() == Method::HEAD {

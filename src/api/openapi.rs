@@ -12,8 +12,10 @@ use utoipa::OpenApi;
         description = "Read-only open data on Guatemala's open-government action plans: plans, commitments, \
 milestones, the institutions responsible for them and the full history of reported progress, exactly as \
 published in the source documents, with provenance.\n\n\
-Every list and item is available as JSON (default) or CSV (`Accept: text/csv`, `format=csv`, or a `.csv` \
-suffix on the path). Lists take `limit` (1-1000, default 50), `sort` (`-field` for descending) and an \
+Every list and item is available as JSON (default), CSV (`Accept: text/csv`, `format=csv`, or a `.csv` \
+suffix on the path) or XLSX (`format=xlsx` or a `.xlsx` suffix: a workbook whose first sheet describes the \
+data, its revision, license, citation and every column). A CSV or XLSX list without `limit` or `cursor` holds \
+every matching row (an XLSX at most 100,000: larger lists are 422). Lists take `limit` (1-1000, default 50), `sort` (`-field` for descending) and an \
 opaque `cursor`; the next page is in `next` and in an RFC 8288 `Link` header, the total in `total` and \
 `X-Total-Count`. Percentages are exact decimals as published (12.5 stays 12.5). Unknown or repeated \
 parameters are rejected. Errors are RFC 9457 `application/problem+json`.\n\n\

@@ -7,6 +7,7 @@ pub mod dictionary;
 mod flat;
 pub mod labels;
 mod limits;
+pub mod workbook;
 
 use rayon::prelude::*;
 use serde::Serialize;

@@ -1,5 +1,5 @@
 //! Each published table written out in the snapshot's formats (CSV, its
-//! Excel variant, JSON, NDJSON, the XLSX workbook) and the package's
+//! Excel variant, JSON, NDJSON, the XLSX workbooks: the whole and one per plan) and the package's
 //! descriptions (`datapackage.json`, the citation).
 
 use std::io::Write;
@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::{dictionary, Error, FileEntry, Published, PACKAGE_NAME, TABLES};
 use crate::config::Config;
+use crate::publication::workbook;
 use crate::revision::Revision;
 
 /// Deflate level of the ZIP and XLSX containers: Excel's own level, about a
@@ -195,48 +196,95 @@ pub fn citation(config: &Config, rev: &Revision) -> String {
     )
 }
 
-/// Data rows per worksheet (Excel's limit, less the header row).
-const XLSX_MAX_ROWS: usize = 1_048_575;
+/// Per-plan workbooks hold these tables' rows of the plan (the readable,
+/// flat ones, the plan's findings and its institutions' scorecards).
+pub(super) const PLAN_TABLES: &[&str] =
+    &["flat_commitments", "flat_milestones", "flat_progress_updates", "quality_findings", "institution_plan_rollups"];
 
-/// The XLSX workbook: one sheet per table (more for a table longer than a sheet).
-pub(super) fn workbook(tables: &[Published], rev: &Revision) -> Result<rust_xlsxwriter::Workbook, Error> {
-    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
-    let mut wb = Workbook::new();
-    wb.set_zip_compression_level(DEFLATE_LEVEL as u8);
-    let when = ExcelDateTime::parse_from_str(&rev.created_at.replace('T', " ").replace('Z', ""))
-        .map_err(Error::WorkbookTime)?;
-    wb.set_properties(&DocProperties::new().set_title("Gobierno Abierto Guatemala").set_creation_datetime(&when));
-    let bold = Format::new().set_bold();
-    // A sheet holds at most 1,048,576 rows: a longer table continues on
-    // sheets named `table (2)`, `table (3)`, each with the header row.
-    let sheets = tables.iter().flat_map(|Published { table, columns, rows }| {
-        let parts = rows.len().div_ceil(XLSX_MAX_ROWS).max(1);
-        (0..parts).map(move |i| {
-            let name = if i == 0 { table.to_string() } else { format!("{table} ({})", i + 1) };
-            let end = rows.len().min((i + 1) * XLSX_MAX_ROWS);
-            (name, columns, &rows[i * XLSX_MAX_ROWS..end])
-        })
-    });
-    for (name, columns, rows) in sheets {
-        let ws = wb.add_worksheet_with_constant_memory()?;
-        ws.set_name(&name)?;
-        for (c, name) in columns.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, name, &bold)?;
-        }
-        for (r, row) in rows.iter().enumerate() {
-            for (c, v) in row.iter().enumerate() {
-                let (r, c) = (r as u32 + 1, c as u16);
-                let written = match v {
-                    Value::Null => continue,
-                    Value::Number(n) => ws.write_number(r, c, n.as_f64().unwrap_or_default()).map(|_| ()),
-                    Value::String(s) => ws.write_string(r, c, s).map(|_| ()),
-                    other => ws.write_string(r, c, other.to_string()).map(|_| ()),
-                };
-                written?;
-            }
-        }
+/// What the first sheet of a snapshot workbook says.
+fn about(config: &Config, rev: &Revision, title: String) -> workbook::About {
+    workbook::About {
+        title,
+        revision: rev.number,
+        created_at: rev.created_at.clone(),
+        license: format!("{} ({})", config.license_name, config.license_url),
+        citation: citation(config, rev),
+        url: format!("{}/v1/downloads", config.public_url),
     }
-    Ok(wb)
+}
+
+/// A published table's columns, described by the data dictionary.
+fn columns(t: &Published) -> Vec<workbook::Column> {
+    t.columns.iter().map(|c| workbook::Column::of(t.table, c, false)).collect()
+}
+
+/// The XLSX workbook of every table: "Acerca de", then one sheet per table.
+pub(super) fn workbook(
+    config: &Config,
+    tables: &[Published],
+    rev: &Revision,
+) -> Result<rust_xlsxwriter::Workbook, Error> {
+    let sheets: Vec<workbook::Sheet> = tables
+        .iter()
+        .map(|t| workbook::Sheet {
+            name: t.table.to_string(),
+            columns: columns(t),
+            rows: t.rows.iter().map(Vec::as_slice).collect(),
+        })
+        .collect();
+    let title = "Gobierno Abierto Guatemala: todas las tablas".to_string();
+    workbook::write(&about(config, rev, title), &sheets).map_err(Error::Workbook)
+}
+
+/// One workbook per plan: (plan id, workbook) with the plan's rows of
+/// [`PLAN_TABLES`], in plan order.
+pub(super) fn plan_workbooks<'a>(
+    config: &'a Config,
+    tables: &'a [Published],
+    rev: &'a Revision,
+) -> impl Iterator<Item = Result<(String, rust_xlsxwriter::Workbook), Error>> + 'a {
+    let plans = tables.iter().find(|t| t.table == "plans");
+    let column = |t: &Published, name: &str| t.columns.iter().position(|c| c == name);
+    let plan_ids: Vec<(String, String)> = plans
+        .map(|t| {
+            let (id, title) = (column(t, "id"), column(t, "title"));
+            t.rows
+                .iter()
+                .map(|r| {
+                    let text = |i: Option<usize>| i.and_then(|i| r[i].as_str()).unwrap_or_default().to_string();
+                    (text(id), text(title))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // Each table's rows by plan (their positions), found once.
+    type ByPlan<'t> = std::collections::HashMap<&'t str, Vec<usize>>;
+    let by_plan: Vec<(&Published, ByPlan)> = PLAN_TABLES
+        .iter()
+        .filter_map(|name| tables.iter().find(|t| t.table == *name))
+        .filter_map(|t| {
+            let at = column(t, "plan_id")?;
+            let mut rows = ByPlan::default();
+            for (i, r) in t.rows.iter().enumerate() {
+                if let Some(plan) = r[at].as_str() {
+                    rows.entry(plan).or_default().push(i);
+                }
+            }
+            Some((t, rows))
+        })
+        .collect();
+    plan_ids.into_iter().map(move |(id, title)| {
+        let sheets: Vec<workbook::Sheet> = by_plan
+            .iter()
+            .map(|(t, rows)| workbook::Sheet {
+                name: t.table.to_string(),
+                columns: columns(t),
+                rows: rows.get(id.as_str()).into_iter().flatten().map(|i| t.rows[*i].as_slice()).collect(),
+            })
+            .collect();
+        let wb = workbook::write(&about(config, rev, title), &sheets).map_err(Error::Workbook)?;
+        Ok((id, wb))
+    })
 }
 
 #[cfg(test)]
@@ -246,6 +294,8 @@ mod tests {
 
     #[test]
     fn a_table_longer_than_an_excel_sheet_continues_on_more_sheets() {
+        let config =
+            Config::new(crate::config::database_url(None, std::path::Path::new("/tmp")), std::path::Path::new("/tmp"));
         let rev = Revision {
             number: 1,
             content_hash: "x".into(),
@@ -255,14 +305,14 @@ mod tests {
         let long = Published {
             table: "progress_updates",
             columns: vec!["id".into()],
-            rows: vec![vec![Value::Null]; XLSX_MAX_ROWS + 3],
+            rows: vec![vec![Value::Null]; workbook::MAX_ROWS + 3],
         };
         let short = Published { table: "plans", columns: vec!["id".into()], rows: vec![vec![Value::from("p")]] };
-        let bytes = workbook(&[long, short], &rev).unwrap().save_to_buffer().expect("an XLSX");
+        let bytes = workbook(&config, &[long, short], &rev).unwrap().save_to_buffer().expect("an XLSX");
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
         let mut workbook = String::new();
         std::io::Read::read_to_string(&mut zip.by_name("xl/workbook.xml").unwrap(), &mut workbook).unwrap();
         let names: Vec<&str> = workbook.split("<sheet name=\"").skip(1).filter_map(|s| s.split('"').next()).collect();
-        assert_eq!(names, ["progress_updates", "progress_updates (2)", "plans"]);
+        assert_eq!(names, ["Acerca de", "progress_updates", "progress_updates (2)", "plans"]);
     }
 }

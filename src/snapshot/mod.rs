@@ -62,11 +62,14 @@ pub enum Error {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, utoipa::ToSchema)]
 pub struct FileEntry {
     pub name: String,
-    /// csv, csv-excel, json, ndjson, parquet, xlsx, sqlite, zip, datapackage, sha256sums.
+    /// csv, csv-excel, json, ndjson, parquet, xlsx, xlsx-plan, sqlite, zip, datapackage, sha256sums.
     pub format: String,
     pub media_type: String,
     /// The table it holds, for per-table files.
     pub table: Option<String>,
+    /// The plan it holds, for per-plan workbooks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
     pub rows: Option<usize>,
     pub bytes: u64,
     pub sha256: String,

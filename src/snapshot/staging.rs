@@ -96,6 +96,7 @@ impl Staging<'_> {
             format: format.into(),
             media_type: media.into(),
             table: table.map(|t| t.table.to_string()),
+            plan: None,
             rows: table.map(|t| t.rows.len()),
             bytes,
             sha256: hex::encode(sha.finalize()),
@@ -131,16 +132,30 @@ impl Staging<'_> {
             format: format.into(),
             media_type: media.into(),
             table: None,
+            plan: None,
             rows: None,
             bytes,
             sha256: hex::encode(sha.finalize()),
         })
     }
 
-    fn xlsx(&self, tables: &[Published]) -> Result<FileEntry, Error> {
+    fn xlsx(&self, config: &Config, tables: &[Published]) -> Result<FileEntry, Error> {
         let (path, mut out) = self.create(format!("{PACKAGE_NAME}-r{}.xlsx", self.rev.number))?;
-        workbook(tables, self.rev)?.save_to_writer(&mut out).map_err(|e| cannot_write(&path, e))?;
+        workbook(config, tables, self.rev)?.save_to_writer(&mut out).map_err(|e| cannot_write(&path, e))?;
         self.read_back(out, &path, "xlsx", XLSX_MEDIA)
+    }
+
+    /// One workbook per plan (`…-plan-gt-ogp-nap6-r3.xlsx`; latest: `…-plan-gt-ogp-nap6.xlsx`), in plan order.
+    fn plan_xlsx(&self, config: &Config, tables: &[Published]) -> Result<Vec<FileEntry>, Error> {
+        plan_workbooks(config, tables, self.rev)
+            .map(|made| {
+                let (plan, mut wb) = made?;
+                let (path, mut out) = self.create(format!("{PACKAGE_NAME}-plan-{plan}-r{}.xlsx", self.rev.number))?;
+                wb.save_to_writer(&mut out).map_err(|e| cannot_write(&path, e))?;
+                let entry = self.read_back(out, &path, "xlsx-plan", XLSX_MEDIA)?;
+                Ok(FileEntry { plan: Some(plan), ..entry })
+            })
+            .collect()
     }
 
     /// The SQLite database of every table, written by SQLite itself.
@@ -208,8 +223,8 @@ impl Staging<'_> {
     }
 
     /// Every file, listed in manifest order: per table its CSV, Excel CSV,
-    /// JSON, NDJSON and Parquet, then `datapackage.json`, the XLSX, the
-    /// SQLite database, the ZIP and `SHA256SUMS`. The XLSX, the database, the
+    /// JSON, NDJSON and Parquet, then `datapackage.json`, the XLSX, one XLSX
+    /// per plan, the SQLite database, the ZIP and `SHA256SUMS`. The XLSX, the database, the
     /// CSVs with the ZIP, and the other per-table files are written at the
     /// same time where there are threads for them.
     fn all(&self, config: &Config, tables: &[Published]) -> Result<Vec<FileEntry>, Error> {
@@ -218,7 +233,11 @@ impl Staging<'_> {
         let ((xlsx, sqlite), (zipped, others)) = rayon::join(
             || {
                 rayon::join(
-                    || self.xlsx(tables).inspect(|_| timed("XLSX")),
+                    || {
+                        let whole = self.xlsx(config, tables).inspect(|_| timed("XLSX"));
+                        let plans = self.plan_xlsx(config, tables).inspect(|_| timed("XLSX per plan"));
+                        (whole, plans)
+                    },
                     || self.sqlite(config, tables).inspect(|_| timed("SQLite")),
                 )
             },
@@ -239,11 +258,13 @@ impl Staging<'_> {
             out.push(csv);
             out.extend(others);
         }
-        let (xlsx, sqlite) = (xlsx?, sqlite?);
+        let ((xlsx, plan_xlsx), sqlite) = ((xlsx.0?, xlsx.1?), sqlite?);
         let described = [out.as_slice(), std::slice::from_ref(&sqlite)].concat();
         let package = serde_json::to_vec_pretty(&datapackage(config, self.rev, &described)).unwrap_or_default();
         let package = self.whole("datapackage.json".into(), "datapackage", "application/json", &package)?;
-        out.extend([package, xlsx, sqlite, zip]);
+        out.extend([package, xlsx]);
+        out.extend(plan_xlsx);
+        out.extend([sqlite, zip]);
         let sums: String = out.iter().map(|e| format!("{}  {}\n", e.sha256, e.name)).collect();
         out.push(self.whole("SHA256SUMS".into(), "sha256sums", "text/plain; charset=utf-8", sums.as_bytes())?);
         Ok(out)

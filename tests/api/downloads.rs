@@ -2,6 +2,7 @@
 //! the typed files for analysts are read back in `parquet_files` and `sqlite_file`.
 
 mod parquet_files;
+mod spreadsheets;
 mod sqlite_file;
 
 use std::collections::HashMap;
@@ -47,8 +48,9 @@ read_only!(downloads_list_every_file_and_sha256sums_matches_them, |app| {
     assert!(d["citation"].as_str().unwrap().contains("revisión 1"));
     let files = d["files"].as_array().unwrap();
     // Per table CSV, Excel CSV, JSON, NDJSON and Parquet; then the
-    // datapackage, XLSX, SQLite database, ZIP and SHA256SUMS.
-    assert_eq!(files.len(), gagt::snapshot::TABLES.len() * 5 + 5);
+    // datapackage, XLSX, one XLSX per plan, SQLite database, ZIP and SHA256SUMS.
+    let plans = app.json("/v1/plans?limit=1")["total"].as_u64().unwrap() as usize;
+    assert_eq!(files.len(), gagt::snapshot::TABLES.len() * 5 + 5 + plans);
     let sums = String::from_utf8(bytes(app, "/v1/downloads/latest/SHA256SUMS")).unwrap();
     let sums: HashMap<&str, &str> = sums.lines().map(|l| (l[66..].trim(), &l[..64])).collect();
     for f in files {
@@ -218,7 +220,8 @@ read_only!(files_are_served_with_ranges_validators_and_caching, |app| {
     let xlsx = bytes(app, "/v1/downloads/latest/gobierno-abierto-guatemala.xlsx");
     let zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
     let sheets = zip.file_names().filter(|n| n.as_ref().is_ok_and(|n| n.starts_with("xl/worksheets/sheet"))).count();
-    assert_eq!(sheets, gagt::snapshot::TABLES.len());
+    // "Acerca de", then one sheet per table.
+    assert_eq!(sheets, gagt::snapshot::TABLES.len() + 1);
     // No way out of the snapshot folder.
     for path in [
         "/v1/downloads/r1/..%2F..%2Fmanifest.json",

@@ -340,6 +340,9 @@ async fn list<C: Collection>(
     let sort_label = label.clone();
     let csv = CsvWriter { bom: repr.bom };
     let (csv_name, csv_headers) = (file_name.clone(), headers.clone());
+    let config = state.config.clone();
+    let described = sheet_of::<C>(&req, &config, base, repr.spanish);
+    let xlsx_name = file_name.clone();
     let stream_names = names.clone();
     let body = state
         .db(move |c| {
@@ -363,6 +366,30 @@ async fn list<C: Collection>(
                     };
                     (Body::Json(C::records(c, rows)?, facets), total, next)
                 }
+                (Site::Api, Format::Xlsx) => {
+                    super::spreadsheet::fits(total)?;
+                    let last = if whole && next.is_some() { rows.last().map(|r| C::key(sort, r)) } else { None };
+                    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+                    stream::write(&mut w, C::csv_sources(c, rows)?.iter().map(C::csv_row))?;
+                    // The rest of the list, chunk after chunk, in this transaction.
+                    let mut more = page.clone();
+                    more.after = last;
+                    while more.after.is_some() {
+                        let mut rows = C::chunk(c, &filter, &more)?.map_err(|_| pagination::bad_cursor())?;
+                        let after = stream::split_last(&mut rows, more.limit, |r| C::key(sort, r));
+                        stream::write(&mut w, C::csv_sources(c, rows)?.iter().map(C::csv_row))?;
+                        more.after = after;
+                    }
+                    let body = w.into_inner().map_err(|e| ApiError::Internal(e.to_string()))?;
+                    (
+                        Body::Xlsx(
+                            super::spreadsheet::from_csv(&super::spreadsheet::revision(c)?, &config, described, &body)?,
+                            xlsx_name,
+                        ),
+                        total,
+                        next,
+                    )
+                }
                 (Site::Api, Format::Csv) if whole && next.is_some() => (Body::Stream, total, next),
                 (Site::Api, Format::Csv) => {
                     let sources = C::csv_sources(c, rows)?;
@@ -385,6 +412,7 @@ async fn list<C: Collection>(
     Ok(match (body, site) {
         (Body::Json(records, facets), _) => position.json_with_facets(records, facets),
         (Body::Csv(file), _) => position.stamp(super::negotiate::csv_response(&file.name, file.body)),
+        (Body::Xlsx(bytes, name), _) => position.stamp(super::negotiate::xlsx_response(&name, bytes)),
         (Body::Table(cells, facets), Site::Page(lang)) => {
             let names = page_names::<C>();
             let sortable: Vec<&str> = <C::Sort as SortField>::FIELDS.iter().map(|(n, _, _)| *n).collect();
@@ -419,6 +447,28 @@ async fn list<C: Collection>(
         }
         _ => return Err(ApiError::Internal("a body for another site".into())),
     })
+}
+
+/// What a collection's spreadsheet holds: its rows typed and described by
+/// the collection's table in the data dictionary, on a sheet named like its
+/// file (`hitos` with `lang=es`).
+fn sheet_of<C: Collection>(
+    req: &HttpRequest,
+    config: &crate::config::Config,
+    sheet: &str,
+    spanish: bool,
+) -> super::spreadsheet::Described {
+    let es = pages::names_of(C::PATH).map(|n| n.es).unwrap_or(C::PATH);
+    let query = req.query_string();
+    let path = req.path();
+    super::spreadsheet::Described {
+        table: C::PATH.replace('-', "_"),
+        sheet: sheet.to_string(),
+        title: format!("Gobierno Abierto Guatemala: {es}"),
+        url: format!("{}{path}{}{query}", config.public_url, if query.is_empty() { "" } else { "?" }),
+        fields: C::CSV_HEADERS,
+        spanish,
+    }
 }
 
 /// Every row of a list as one streamed CSV, read in chunks in one transaction.
@@ -479,6 +529,8 @@ enum Body<T> {
     /// Records or a detail, and a list's facets when asked for.
     Json(T, Option<Facets>),
     Csv(CsvFile),
+    /// A spreadsheet's bytes and its file's name.
+    Xlsx(Vec<u8>, String),
     /// A page's rows as text, for a table, and the list's facets.
     Table(Vec<Vec<String>>, table::ShownFacets),
     /// A record as JSON values, for its page.
@@ -503,7 +555,10 @@ async fn item<C: Collection>(
     let p: C::ItemParams = params::from_query(&args)?;
     // A `.csv` suffix has already been taken off by the middleware.
     let id = req.match_info().get("id").unwrap_or_default().to_string();
-    let csv = CsvWriter { bom: repr.bom };
+    let csv = CsvWriter { bom: false };
+    let config = state.config.clone();
+    let described = sheet_of::<C>(&req, &config, C::PATH, repr.spanish);
+    let csv = if repr.format == Format::Csv { CsvWriter { bom: repr.bom } } else { csv };
     let body = state
         .db(move |c| {
             let row = C::find(c, &id)?.ok_or_else(|| match C::RETIRED {
@@ -516,12 +571,21 @@ async fn item<C: Collection>(
                 ),
                 (Site::Api, Format::Json) => Body::Json(C::detail(c, row, p)?, None),
                 (Site::Api, Format::Csv) => Body::Csv(C::item_csv(c, row, p, csv)?),
+                (Site::Api, Format::Xlsx) => {
+                    let file = C::item_csv(c, row, p, csv)?;
+                    let rows = super::spreadsheet::rows_of(&file.body);
+                    Body::Xlsx(
+                        super::spreadsheet::from_csv(&super::spreadsheet::revision(c)?, &config, described, rows)?,
+                        file.name,
+                    )
+                }
             })
         })
         .await?;
     Ok(match (body, site) {
         (Body::Json(detail, _), _) => super::negotiate::json(&detail),
         (Body::Csv(file), _) => super::negotiate::csv_response(&file.name, file.body),
+        (Body::Xlsx(bytes, name), _) => super::negotiate::xlsx_response(&name, bytes),
         (Body::Record(detail), Site::Page(lang)) => {
             let id = req.match_info().get("id").unwrap_or_default();
             let help = column_help::<C>();

@@ -24,12 +24,14 @@ fn problem(description: &str) -> ResponseBuilder {
     )
 }
 
-/// JSON of `schema` or CSV text.
+/// JSON of `schema`, CSV text or an XLSX workbook.
 fn ok(description: &str, schema: &str) -> ResponseBuilder {
+    let binary = ObjectBuilder::new().schema_type(Type::String).content_media_type(super::negotiate::XLSX_TYPE);
     ResponseBuilder::new()
         .description(description)
         .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))).build())
         .content("text/csv", ContentBuilder::new().schema(Some(ObjectBuilder::new().schema_type(Type::String))).build())
+        .content(super::negotiate::XLSX_TYPE, ContentBuilder::new().schema(Some(binary)).build())
 }
 
 fn list_page_name<C: Collection>() -> String {
@@ -79,7 +81,9 @@ fn list_operation<C: Collection>() -> Operation {
     if let Some(not_found) = d.list_not_found {
         op = op.response("404", problem(not_found).build());
     }
-    op.response("406", problem("Unsupported Accept").build()).build()
+    op.response("406", problem("Unsupported Accept").build())
+        .response("422", problem("An XLSX of more rows than one spreadsheet response holds (100,000)").build())
+        .build()
 }
 
 fn item_operation<C: Collection>() -> Operation {

@@ -77,7 +77,8 @@ pub enum ApiError {
     /// every stream slot taken).
     #[error("{detail}")]
     Busy { detail: String, retry_after: u64 },
-    /// 414 or 431: the request is larger than the server accepts.
+    /// 414 or 431: the request is larger than the server accepts; 422: the
+    /// answer is larger than its format holds (a spreadsheet).
     #[error("{detail}")]
     TooLarge { status: StatusCode, detail: String },
     /// 412: a precondition (If-Match, If-Unmodified-Since) does not hold.

@@ -3,7 +3,7 @@
 //! (`query`, typed `params`), the representation (`negotiate`), pages and
 //! cursors (`pagination`), the shared state (`state`), caches and
 //! conditional requests (`cache`, `caching`), compression (`encoding`), files with ranges (`files`),
-//! one revision per response (`consistency`), limits (`ratelimit`,
+//! spreadsheets (`spreadsheet`), one revision per response (`consistency`), limits (`ratelimit`,
 //! `limits`), whole-list streams (`stream`), the outermost layer (`edge`),
 //! and a collection declared once (`collection`, its OpenAPI in `describe`).
 //! Nothing here knows a resource.
@@ -24,5 +24,6 @@ pub mod params;
 pub mod query;
 pub mod ratelimit;
 pub mod request;
+pub mod spreadsheet;
 pub mod state;
 pub mod stream;

@@ -1,4 +1,4 @@
-//! Content negotiation (JSON or CSV) and the response bodies for both.
+//! Content negotiation (JSON, CSV or XLSX) and the response bodies.
 
 use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
@@ -12,25 +12,30 @@ use super::query::QueryArgs;
 pub enum Format {
     Json,
     Csv,
+    /// A spreadsheet: the CSV's rows in an XLSX workbook (lists and records).
+    Xlsx,
 }
 
-/// Set by the path-suffix middleware when the URL ended in `.csv`.
+/// Set by the path-suffix middleware when the URL ended in `.csv` or `.xlsx`.
 #[derive(Clone, Copy, Debug)]
-pub struct CsvSuffix;
+pub struct Suffix(pub Format);
 
 pub const CSV_TYPE: &str = "text/csv; charset=utf-8";
+
+pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The parameters that choose a representation, on every JSON-or-CSV operation.
 #[derive(Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
 pub struct RepresentationParams {
-    /// json (default) or csv; also `Accept: text/csv` or a `.csv` suffix.
+    /// json (default), csv or xlsx; also `Accept: text/csv` (or the XLSX media type) or a `.csv` (`.xlsx`) suffix.
+    /// An XLSX holds the CSV's rows in a workbook whose first sheet describes the data and every column.
     #[param(inline)]
     format: Option<FormatName>,
     /// With CSV: `1` starts the file with a UTF-8 byte-order mark so that Excel opens accents correctly.
     #[param(value_type = Option<String>, pattern = "^(0|1|true|false)$")]
     bom: Option<bool>,
-    /// With CSV: `es` names the columns by their Spanish labels in the data dictionary, for people (a journalist's
+    /// With CSV or XLSX: `es` names the columns by their Spanish labels in the data dictionary, for people (a journalist's
     /// spreadsheet); `en` (default) by the stable field names, for programs.
     #[param(inline)]
     lang: Option<HeaderLang>,
@@ -48,6 +53,7 @@ pub enum HeaderLang {
 enum FormatName {
     Json,
     Csv,
+    Xlsx,
 }
 
 /// The parameter names of an operation that takes only `format` and `bom`.
@@ -62,7 +68,7 @@ pub struct Representation {
     pub format: Format,
     /// CSV starts with a UTF-8 byte-order mark (`bom=1`).
     pub bom: bool,
-    /// The path ended in `.csv` (links to other pages keep it).
+    /// The path ended in `.csv` or `.xlsx` (links to other pages keep it).
     pub suffix: bool,
     /// CSV headers as the Spanish labels (`lang=es`).
     pub spanish: bool,
@@ -72,13 +78,15 @@ impl Representation {
     /// The representation a request asks for.
     pub fn of(req: &HttpRequest, args: &QueryArgs) -> Result<Representation, ApiError> {
         let p: RepresentationParams = super::params::from_query(args)?;
-        let suffix = req.extensions().get::<CsvSuffix>().is_some();
-        let format = if suffix {
-            Format::Csv
+        let suffixed = req.extensions().get::<Suffix>().map(|s| s.0);
+        let suffix = suffixed.is_some();
+        let format = if let Some(f) = suffixed {
+            f
         } else if let Some(f) = p.format {
             match f {
                 FormatName::Json => Format::Json,
                 FormatName::Csv => Format::Csv,
+                FormatName::Xlsx => Format::Xlsx,
             }
         } else {
             match req.headers().get(header::ACCEPT) {
@@ -89,7 +97,7 @@ impl Representation {
                         .map_err(|_| ApiError::NotAcceptable("the Accept header is not readable text".into()))?;
                     from_accept(accept).ok_or_else(|| {
                         ApiError::NotAcceptable(format!(
-                            "cannot produce any of `{}`; available: application/json, text/csv",
+                            "cannot produce any of `{}`; available: application/json, text/csv, {XLSX_TYPE}",
                             accept.chars().take(200).collect::<String>()
                         ))
                     })?
@@ -160,6 +168,7 @@ pub fn representation(accept: &str) -> &'static str {
     match from_accept(accept) {
         Some(Format::Json) => "json",
         Some(Format::Csv) => "csv",
+        Some(Format::Xlsx) => "xlsx",
         None => "none",
     }
 }
@@ -178,6 +187,7 @@ fn from_accept(accept: &str) -> Option<Format> {
         let format = match media.as_str() {
             "application/json" | "application/*" | "*/*" | "application/problem+json" => Format::Json,
             "text/csv" | "text/*" => Format::Csv,
+            XLSX_TYPE => Format::Xlsx,
             _ => continue,
         };
         if best.is_none_or(|(bq, _)| q > bq) {
@@ -204,6 +214,28 @@ pub fn csv_bytes<R: Serialize, H: AsRef<[u8]>>(
         w.serialize(row).map_err(|e| ApiError::Internal(e.to_string()))?;
     }
     w.into_inner().map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// A spreadsheet asked of something that is not a list or a record.
+pub fn not_a_spreadsheet() -> ApiError {
+    ApiError::NotAcceptable("XLSX is for lists and records; this resource is JSON or CSV".into())
+}
+
+/// The file extension of a format (`.csv`), as a path suffix.
+pub fn extension(format: Format) -> &'static str {
+    match format {
+        Format::Json => ".json",
+        Format::Csv => ".csv",
+        Format::Xlsx => ".xlsx",
+    }
+}
+
+/// An XLSX body as an attachment named `name`.xlsx.
+pub fn xlsx_response(name: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(XLSX_TYPE)
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.xlsx\"")))
+        .body(body)
 }
 
 /// A CSV body as an attachment named `name`.csv.

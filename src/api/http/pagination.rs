@@ -134,12 +134,13 @@ impl PageParams {
         self.limit.map(|l| l.0).unwrap_or(DEFAULT_LIMIT)
     }
 
-    /// Whether a list answers with every matching row: a CSV asked for
-    /// without `limit` or `cursor` (a CSV is the whole answer), unless
+    /// Whether a list answers with every matching row: a CSV or XLSX asked
+    /// for without `limit` or `cursor` (a file is the whole answer), unless
     /// `all=0`. `all=1` is only for CSV and never with `limit` or `cursor`.
     pub fn all(&self, format: Format) -> Result<bool, ApiError> {
         let explicit = self.all == Some(true);
-        if explicit && format != Format::Csv {
+        let file = matches!(format, Format::Csv | Format::Xlsx);
+        if explicit && !file {
             return Err(ApiError::bad(
                 "all",
                 "is for CSV (format=csv, a .csv suffix or Accept: text/csv); JSON lists are paged with `cursor`",
@@ -149,7 +150,7 @@ impl PageParams {
         if explicit && paging {
             return Err(ApiError::bad("all", "returns every row in one response: leave out `limit` and `cursor`"));
         }
-        Ok(format == Format::Csv && self.all != Some(false) && !paging)
+        Ok(file && self.all != Some(false) && !paging)
     }
 }
 
@@ -245,7 +246,7 @@ impl Position {
         limit: i64,
         next_cursor: Option<String>,
     ) -> Position {
-        let suffix = if repr.suffix { ".csv" } else { "" };
+        let suffix = if repr.suffix { super::negotiate::extension(repr.format) } else { "" };
         let next = next_cursor.as_ref().map(|c| format!("{}{suffix}?{}", req.path(), args.with_cursor(c)));
         Position { total, limit, next_cursor, next }
     }

@@ -475,11 +475,17 @@ impl ListContext<'_> {
             Lang::En => "bom=1",
         };
         let sep = if all_csv.contains('?') { '&' } else { '?' };
-        let downloads = vec![
-            Download { label: t.csv_for_excel, href: format!("{all_csv}{sep}{excel}") },
-            Download { label: "CSV", href: all_csv },
-            Download { label: "JSON", href: api },
-        ];
+        // The same rows as a workbook, when one spreadsheet response holds them.
+        let xlsx = all_csv.replacen(".csv", ".xlsx", 1);
+        let xlsx = match lang {
+            Lang::Es => format!("{xlsx}{sep}lang=es"),
+            Lang::En => xlsx,
+        };
+        let mut downloads = vec![Download { label: t.csv_for_excel, href: format!("{all_csv}{sep}{excel}") }];
+        if total <= crate::api::http::spreadsheet::MAX_ROWS {
+            downloads.push(Download { label: "Excel (XLSX)", href: xlsx });
+        }
+        downloads.extend([Download { label: "CSV", href: all_csv }, Download { label: "JSON", href: api }]);
         let (desc, current) = match sort.strip_prefix('-') {
             Some(f) => (true, f),
             None => (false, sort),

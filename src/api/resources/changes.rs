@@ -13,6 +13,7 @@ use crate::api::http::pagination::{self, ListPage, Position};
 use crate::api::http::params::{self, Limit};
 use crate::api::http::query::DEFAULT_LIMIT;
 use crate::api::http::query::{names_of, QueryArgs};
+use crate::api::http::spreadsheet::{self, Described};
 use crate::api::http::state::AppState;
 use crate::import::write::RECORD_TYPES;
 use crate::models::change::{self, ChangeFilter};
@@ -88,7 +89,7 @@ pub const CSV_HEADERS: &[&str] = &["revision", "type", "id", "change", "url"];
     params(ChangeParams, RepresentationParams),
     responses(
         (status = 200, description = "Changes in the order they were made", content(
-            (ListPage<Change> = "application/json"), (String = "text/csv"))),
+            (ListPage<Change> = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 400, description = "Missing or invalid parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -128,5 +129,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     Ok(match repr.format {
         Format::Json => position.json(data),
         Format::Csv => position.stamp(repr.csv("changes", CSV_HEADERS, data)?),
+        Format::Xlsx => {
+            let what = Described::list("record_changes", "changes", "cambios", &req, &state, CSV_HEADERS, repr.spanish);
+            position.stamp(spreadsheet::respond(&state, what, "changes", data).await?)
+        }
     })
 }

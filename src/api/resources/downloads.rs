@@ -130,6 +130,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let d = current(&state)?;
     Ok(match repr.format {
         Format::Json => format::json(&d),
+        Format::Xlsx => return Err(format::not_a_spreadsheet()),
         Format::Csv => {
             let rows: Vec<DownloadCsv> = d
                 .files

@@ -153,6 +153,7 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     };
     Ok(match repr.format {
         Format::Json => format::json(&index),
+        Format::Xlsx => return Err(format::not_a_spreadsheet()),
         Format::Csv => {
             let headers = &[
                 "revision",

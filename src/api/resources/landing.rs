@@ -47,6 +47,8 @@ struct PlanLine {
     /// Why no bar: the source publishes no progress (or no milestones).
     no_data: Option<&'static str>,
     csv: String,
+    /// The plan's workbook in the snapshot.
+    xlsx: Option<String>,
 }
 
 struct FileLink {
@@ -259,6 +261,9 @@ async fn page(lang: Lang, _req: &HttpRequest, state: web::Data<AppState>) -> Res
                     pages::encode(&p.id),
                     if lang == pages::Lang::Es { "&lang=es" } else { "" }
                 ),
+                xlsx: d.as_ref().and_then(|d| {
+                    d.files.iter().find(|f| f.file.plan.as_deref() == Some(p.id.as_str())).map(|f| f.url.clone())
+                }),
             }
         })
         .collect();
@@ -288,7 +293,7 @@ async fn page(lang: Lang, _req: &HttpRequest, state: web::Data<AppState>) -> Res
         everything = d
             .files
             .iter()
-            .filter(|f| f.file.table.is_none())
+            .filter(|f| f.file.table.is_none() && f.file.plan.is_none())
             .map(|f| link(f, f.url.rsplit('/').next().unwrap_or_default().to_string()))
             .collect();
     }
@@ -336,9 +341,11 @@ async fn page(lang: Lang, _req: &HttpRequest, state: web::Data<AppState>) -> Res
 /// schema.org `Dataset` with its distributions, as a `<script>` body (every
 /// `<` escaped, so it cannot end the element).
 fn json_ld(base: &str, config: &crate::config::Config, d: &downloads::Downloads) -> String {
+    // The whole dataset's files (a plan's workbook is a part of it).
     let distribution: Vec<serde_json::Value> = d
         .files
         .iter()
+        .filter(|f| f.file.plan.is_none())
         .map(|f| {
             json!({"@type": "DataDownload", "name": f.file.name, "encodingFormat": f.file.media_type,
                 "contentUrl": format!("{base}{}", f.url), "contentSize": f.file.bytes,

@@ -12,6 +12,7 @@ use crate::api::http::pagination::{self, ListPage, Position};
 use crate::api::http::params::{self, Limit, Terms};
 use crate::api::http::query::DEFAULT_LIMIT;
 use crate::api::http::query::{names_of, QueryArgs};
+use crate::api::http::spreadsheet::{self, Described};
 use crate::api::http::state::AppState;
 use crate::api::pages::{self, table, Lang};
 use crate::models::list::SortValue;
@@ -115,7 +116,7 @@ pub const CSV_HEADERS: &[&str] = &["type", "id", "title", "plan_id", "score", "u
     responses(
         (status = 200, description = "Ranked hits, best first. The first 500 matches of each record type (in source order) are ranked; `total` counts them", content(
             (ListPage<SearchHit> = "application/json"),
-            (String = "text/csv")
+            (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         )),
         (status = 400, description = "Missing or invalid parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`plan` names no record (the problem names the parameter)", body = Problem, content_type = "application/problem+json"),
@@ -131,6 +132,10 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
     Ok(match repr.format {
         Format::Json => position.json(data),
         Format::Csv => position.stamp(repr.csv("search", CSV_HEADERS, data)?),
+        Format::Xlsx => {
+            let what = Described::list("search", "search", "búsqueda", &req, &state, CSV_HEADERS, repr.spanish);
+            position.stamp(spreadsheet::respond(&state, what, "search", data).await?)
+        }
     })
 }
 
