@@ -236,55 +236,63 @@ pub(super) fn workbook(
     workbook::write(&about(config, rev, title), &sheets).map_err(Error::Workbook)
 }
 
-/// One workbook per plan: (plan id, workbook) with the plan's rows of
-/// [`PLAN_TABLES`], in plan order.
-pub(super) fn plan_workbooks<'a>(
+/// Each table's rows of a plan (their positions).
+type ByPlan<'t> = std::collections::HashMap<&'t str, Vec<usize>>;
+
+/// One workbook per plan, with the plan's rows of [`PLAN_TABLES`]: the
+/// plans (id, title) in plan order, and each one's workbook on demand (so
+/// that they are written on every core).
+pub(super) struct PlanBooks<'a> {
     config: &'a Config,
-    tables: &'a [Published],
     rev: &'a Revision,
-) -> impl Iterator<Item = Result<(String, rust_xlsxwriter::Workbook), Error>> + 'a {
-    let plans = tables.iter().find(|t| t.table == "plans");
-    let column = |t: &Published, name: &str| t.columns.iter().position(|c| c == name);
-    let plan_ids: Vec<(String, String)> = plans
-        .map(|t| {
-            let (id, title) = (column(t, "id"), column(t, "title"));
-            t.rows
-                .iter()
-                .map(|r| {
-                    let text = |i: Option<usize>| i.and_then(|i| r[i].as_str()).unwrap_or_default().to_string();
-                    (text(id), text(title))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    // Each table's rows by plan (their positions), found once.
-    type ByPlan<'t> = std::collections::HashMap<&'t str, Vec<usize>>;
-    let by_plan: Vec<(&Published, ByPlan)> = PLAN_TABLES
-        .iter()
-        .filter_map(|name| tables.iter().find(|t| t.table == *name))
-        .filter_map(|t| {
-            let at = column(t, "plan_id")?;
-            let mut rows = ByPlan::default();
-            for (i, r) in t.rows.iter().enumerate() {
-                if let Some(plan) = r[at].as_str() {
-                    rows.entry(plan).or_default().push(i);
+    pub plans: Vec<(String, String)>,
+    by_plan: Vec<(&'a Published, ByPlan<'a>)>,
+}
+
+impl<'a> PlanBooks<'a> {
+    pub fn new(config: &'a Config, tables: &'a [Published], rev: &'a Revision) -> PlanBooks<'a> {
+        let column = |t: &Published, name: &str| t.columns.iter().position(|c| c == name);
+        let plans = tables
+            .iter()
+            .find(|t| t.table == "plans")
+            .map(|t| {
+                let (id, title) = (column(t, "id"), column(t, "title"));
+                let text =
+                    |r: &[Value], i: Option<usize>| i.and_then(|i| r[i].as_str()).unwrap_or_default().to_string();
+                t.rows.iter().map(|r| (text(r, id), text(r, title))).collect()
+            })
+            .unwrap_or_default();
+        // Each table's rows by plan, found once.
+        let by_plan = PLAN_TABLES
+            .iter()
+            .filter_map(|name| tables.iter().find(|t| t.table == *name))
+            .filter_map(|t| {
+                let at = column(t, "plan_id")?;
+                let mut rows = ByPlan::default();
+                for (i, r) in t.rows.iter().enumerate() {
+                    if let Some(plan) = r[at].as_str() {
+                        rows.entry(plan).or_default().push(i);
+                    }
                 }
-            }
-            Some((t, rows))
-        })
-        .collect();
-    plan_ids.into_iter().map(move |(id, title)| {
-        let sheets: Vec<workbook::Sheet> = by_plan
+                Some((t, rows))
+            })
+            .collect();
+        PlanBooks { config, rev, plans, by_plan }
+    }
+
+    /// The workbook of plan `id` (titled `title`).
+    pub fn workbook(&self, id: &str, title: &str) -> Result<rust_xlsxwriter::Workbook, Error> {
+        let sheets: Vec<workbook::Sheet> = self
+            .by_plan
             .iter()
             .map(|(t, rows)| workbook::Sheet {
                 name: t.table.to_string(),
                 columns: columns(t),
-                rows: rows.get(id.as_str()).into_iter().flatten().map(|i| t.rows[*i].as_slice()).collect(),
+                rows: rows.get(id).into_iter().flatten().map(|i| t.rows[*i].as_slice()).collect(),
             })
             .collect();
-        let wb = workbook::write(&about(config, rev, title), &sheets).map_err(Error::Workbook)?;
-        Ok((id, wb))
-    })
+        workbook::write(&about(self.config, self.rev, title.to_string()), &sheets).map_err(Error::Workbook)
+    }
 }
 
 #[cfg(test)]

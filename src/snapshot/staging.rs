@@ -147,13 +147,17 @@ impl Staging<'_> {
 
     /// One workbook per plan (`…-plan-gt-ogp-nap6-r3.xlsx`; latest: `…-plan-gt-ogp-nap6.xlsx`), in plan order.
     fn plan_xlsx(&self, config: &Config, tables: &[Published]) -> Result<Vec<FileEntry>, Error> {
-        plan_workbooks(config, tables, self.rev)
-            .map(|made| {
-                let (plan, mut wb) = made?;
+        use rayon::prelude::*;
+        let books = PlanBooks::new(config, tables, self.rev);
+        books
+            .plans
+            .par_iter()
+            .map(|(plan, title)| {
+                let mut wb = books.workbook(plan, title)?;
                 let (path, mut out) = self.create(format!("{PACKAGE_NAME}-plan-{plan}-r{}.xlsx", self.rev.number))?;
                 wb.save_to_writer(&mut out).map_err(|e| cannot_write(&path, e))?;
                 let entry = self.read_back(out, &path, "xlsx-plan", XLSX_MEDIA)?;
-                Ok(FileEntry { plan: Some(plan), ..entry })
+                Ok(FileEntry { plan: Some(plan.clone()), ..entry })
             })
             .collect()
     }
