@@ -117,7 +117,8 @@ pub fn list(
     page: &Page<CommitmentSort>,
 ) -> QueryResult<Result<(Vec<CommitmentRow>, i64), BadCursor>> {
     let unfiltered = *f == CommitmentFilter::default();
-    let total = super::revision::total_or(conn, "commitments", unfiltered, |c| filtered(f).count().get_result::<i64>(c))?;
+    let total =
+        super::revision::total_or(conn, "commitments", unfiltered, |c| filtered(f).count().get_result::<i64>(c))?;
     Ok(rows(conn, f, page)?.map(|rows| (rows, total)))
 }
 

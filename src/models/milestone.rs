@@ -153,7 +153,8 @@ pub fn list(
     page: &Page<MilestoneSort>,
 ) -> QueryResult<Result<(Vec<MilestoneRow>, i64), BadCursor>> {
     let unfiltered = *f == MilestoneFilter::default();
-    let total = super::revision::total_or(conn, "milestones", unfiltered, |c| filtered(f).count().get_result::<i64>(c))?;
+    let total =
+        super::revision::total_or(conn, "milestones", unfiltered, |c| filtered(f).count().get_result::<i64>(c))?;
     Ok(rows(conn, f, page)?.map(|rows| (rows, total)))
 }
 

@@ -159,7 +159,8 @@ pub fn list(
     page: &Page<ProgressUpdateSort>,
 ) -> QueryResult<Result<(Vec<ProgressUpdateRow>, i64), BadCursor>> {
     let unfiltered = *f == ProgressUpdateFilter::default();
-    let total = super::revision::total_or(conn, "progress_updates", unfiltered, |c| filtered(f).count().get_result::<i64>(c))?;
+    let total =
+        super::revision::total_or(conn, "progress_updates", unfiltered, |c| filtered(f).count().get_result::<i64>(c))?;
     Ok(rows(conn, f, page)?.map(|rows| (rows, total)))
 }
 
