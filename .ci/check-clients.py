@@ -205,6 +205,7 @@ for path in [
     "/v1/feeds/progress-updates.atom?plan=gt-ogp-nap6",
     "/v1/feeds/progress-updates.atom?institution=gae",
     "/v1/feeds/progress-updates.atom?commitment=gt-ogp-nap6-c1",
+    "/v1/feeds/revisions.atom",
 ]:
     feed = feedparser.parse(get(path))
     check(not feed.bozo and feed.version == "atom10" and len(feed.entries) > 0, f"feedparser {path} ({len(feed.entries)} entries)")

@@ -66,6 +66,7 @@ where
                 .service(downloads::list)
                 .service(changes::list)
                 .service(feeds::progress_updates)
+                .service(feeds::revisions)
                 .service(downloads::latest)
                 .service(downloads::by_revision)
                 .service(serve_openapi),

@@ -32,7 +32,7 @@ Datos abiertos de los planes de acción de gobierno abierto de Guatemala.",
         (name = "quality-findings", description = "Data-quality findings computed from the data: where reported figures and the records disagree"),
         (name = "search", description = "Accent- and case-insensitive search across everything"),
         (name = "source-documents", description = "The source documents themselves: checksum, structure (headings, tables of contents) and text by line, where every record's `source.url` points"),
-        (name = "downloads", description = "Bulk downloads: every table as CSV (plain and Excel), JSON, NDJSON and Parquet, an XLSX workbook, a SQLite database of every table, a ZIP of the CSVs, a Frictionless datapackage and SHA256SUMS, per dataset revision"),
+        (name = "downloads", description = "Bulk downloads: every table as CSV (plain and Excel), JSON, NDJSON and Parquet, an XLSX workbook, a SQLite database of every table, a ZIP of the CSVs, the changes from the previous revision (NDJSON and CSV diffs), a Frictionless datapackage and SHA256SUMS, per dataset revision; the changes record by record; Atom feeds"),
     )
 )]
 pub struct ApiDoc;

@@ -20,6 +20,15 @@ pub fn current(conn: &mut DbConnection) -> QueryResult<Option<RevisionRow>> {
     dataset_revisions::table.order(dataset_revisions::id.desc()).select(RevisionRow::as_select()).first(conn).optional()
 }
 
+/// The newest `limit` revisions, newest first.
+pub fn newest(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<RevisionRow>> {
+    dataset_revisions::table
+        .order(dataset_revisions::id.desc())
+        .limit(limit)
+        .select(RevisionRow::as_select())
+        .load(conn)
+}
+
 /// Rows in plans, commitments, milestones, progress updates, institutions.
 pub fn counts(conn: &mut DbConnection) -> QueryResult<(i64, i64, i64, i64, i64)> {
     use crate::schema::{commitments, institutions, milestones, plans, progress_updates};

@@ -50,7 +50,7 @@ pub(super) fn write_csv(
 }
 
 /// One row as a JSON object, keys in column order, without building it.
-struct JsonRow<'a>(&'a [String], &'a [Value]);
+pub(super) struct JsonRow<'a>(pub(super) &'a [String], pub(super) &'a [Value]);
 
 impl Serialize for JsonRow<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -150,10 +150,10 @@ fn file_resource(name: String, file: &FileEntry, description: String) -> Value {
 }
 
 /// The Frictionless descriptor of the given files: each table's CSV as a
-/// tabular resource, then each Parquet file and the SQLite database as file
-/// resources. With CSV files only (the ZIP's copy) it is a tabular data
-/// package; with the others a data package, whose CSV resources are
-/// validated as tables all the same.
+/// tabular resource, then each Parquet file, the SQLite database and the
+/// diff files as file resources. With CSV files only (the ZIP's copy) it is
+/// a tabular data package; with the others a data package, whose CSV
+/// resources are validated as tables all the same.
 pub(super) fn datapackage(config: &Config, rev: &Revision, files: &[FileEntry]) -> Value {
     let of = |table: &str, format: &str| files.iter().find(|f| f.table.as_deref() == Some(table) && f.format == format);
     let mut resources: Vec<Value> =
@@ -166,6 +166,15 @@ pub(super) fn datapackage(config: &Config, rev: &Revision, files: &[FileEntry]) 
         let description = "Every table in one SQLite database, with a `dictionary` table of the columns \
             and an `about` table (revision, license, citation)";
         file_resource(format!("{PACKAGE_NAME}-sqlite"), f, description.into())
+    }));
+    resources.extend(files.iter().filter(|f| f.format.starts_with("diff-")).map(|f| {
+        let each = if f.format == "diff-csv" { "one row per field of a change" } else { "one JSON object per change" };
+        let description = format!(
+            "The changes from revision {} to this one: every record created, updated (old and new values) or \
+             deleted, in every table, by its primary key ({each}; see the README)",
+            f.from_revision.unwrap_or_default()
+        );
+        file_resource(format!("{PACKAGE_NAME}-{}", f.format), f, description)
     }));
     let tabular = resources.iter().all(|r| r["type"] != "file");
     json!({

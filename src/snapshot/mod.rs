@@ -1,10 +1,12 @@
 //! Download snapshots: every published table as CSV (plain and Excel
 //! variant), JSON, NDJSON and Parquet, an XLSX workbook, a SQLite database
-//! of every table, a ZIP of the CSV data package, a Frictionless
-//! `datapackage.json` and `SHA256SUMS` — written once per
+//! of every table, a ZIP of the CSV data package, the changes from the
+//! previous revision (NDJSON and CSV), a Frictionless `datapackage.json`
+//! and `SHA256SUMS` — written once per
 //! dataset revision into `SNAPSHOT_DIR/r{N}/`, never per request. The bytes
 //! depend only on the revision, so every replica produces the same files.
 
+mod diff;
 mod formats;
 mod leftovers;
 mod parquet_file;
@@ -62,7 +64,8 @@ pub enum Error {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, utoipa::ToSchema)]
 pub struct FileEntry {
     pub name: String,
-    /// csv, csv-excel, json, ndjson, parquet, xlsx, xlsx-plan, sqlite, zip, datapackage, sha256sums.
+    /// csv, csv-excel, json, ndjson, parquet, xlsx, xlsx-plan, sqlite, zip, datapackage, sha256sums,
+    /// diff-ndjson, diff-csv.
     pub format: String,
     pub media_type: String,
     /// The table it holds, for per-table files.
@@ -70,9 +73,13 @@ pub struct FileEntry {
     /// The plan it holds, for per-plan workbooks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
+    /// Data rows (a diff: its changes as NDJSON lines, its CSV rows).
     pub rows: Option<usize>,
     pub bytes: u64,
     pub sha256: String,
+    /// For a diff file: the revision it gives the changes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_revision: Option<i32>,
 }
 
 /// What a revision's snapshot holds (`manifest.json` beside the files).
@@ -156,4 +163,11 @@ pub fn prune(config: &Config) {
         }
     }
     clean_leftovers(&config.snapshot_dir);
+}
+
+impl Manifest {
+    /// The diff files (NDJSON, then CSV), when the revision has them.
+    pub fn diff_files(&self) -> Vec<&FileEntry> {
+        self.files.iter().filter(|f| f.from_revision.is_some()).collect()
+    }
 }

@@ -100,6 +100,7 @@ impl Staging<'_> {
             rows: table.map(|t| t.rows.len()),
             bytes,
             sha256: hex::encode(sha.finalize()),
+            from_revision: None,
         })
     }
 
@@ -136,6 +137,7 @@ impl Staging<'_> {
             rows: None,
             bytes,
             sha256: hex::encode(sha.finalize()),
+            from_revision: None,
         })
     }
 
@@ -226,15 +228,29 @@ impl Staging<'_> {
         Ok([excel, json, nd, self.close(parquet, "parquet", PARQUET_MEDIA, Some(t))?])
     }
 
+    /// The changes from the previous revision as NDJSON and CSV, when its
+    /// files are on disk to compare with (`diff/`).
+    fn diff(&self, config: &Config, tables: &[Published]) -> Result<Vec<FileEntry>, Error> {
+        let Some(diff) = super::diff::from_previous(config, self.rev.number, tables) else { return Ok(Vec::new()) };
+        let name = |ext: &str| format!("{PACKAGE_NAME}-diff-r{}.{ext}", self.rev.number);
+        let (mut nd, mut csv) = (self.sink(name("ndjson"))?, self.sink(name("csv"))?);
+        let lines = diff.write_ndjson(&mut nd).map_err(|e| cannot_write(&nd.path, e))?;
+        let rows = diff.write_csv(&mut csv).map_err(|e| cannot_write(&csv.path, e))?;
+        let of = |e: FileEntry, rows| FileEntry { rows: Some(rows), from_revision: Some(diff.from), ..e };
+        let nd = of(self.close(nd, "diff-ndjson", "application/x-ndjson", None)?, lines);
+        Ok(vec![nd, of(self.close(csv, "diff-csv", CSV_MEDIA, None)?, rows)])
+    }
+
     /// Every file, listed in manifest order: per table its CSV, Excel CSV,
-    /// JSON, NDJSON and Parquet, then `datapackage.json`, the XLSX, one XLSX
-    /// per plan, the SQLite database, the ZIP and `SHA256SUMS`. The XLSX, the database, the
-    /// CSVs with the ZIP, and the other per-table files are written at the
-    /// same time where there are threads for them.
+    /// JSON, NDJSON and Parquet, then the diff files, `datapackage.json`, the
+    /// XLSX, one XLSX per plan, the SQLite database, the ZIP and `SHA256SUMS`.
+    /// The XLSX, the database, the CSVs with the ZIP, and the other per-table
+    /// files then the diff are written at the same time where there are
+    /// threads for them.
     fn all(&self, config: &Config, tables: &[Published]) -> Result<Vec<FileEntry>, Error> {
         let started = std::time::Instant::now();
         let timed = |what: &str| log::debug!("snapshot: {what} at {:.2} s", started.elapsed().as_secs_f64());
-        let ((xlsx, sqlite), (zipped, others)) = rayon::join(
+        let ((xlsx, sqlite), (zipped, (others, diff))) = rayon::join(
             || {
                 rayon::join(
                     || {
@@ -250,7 +266,9 @@ impl Staging<'_> {
                     || self.csv_and_zip(config, tables).inspect(|_| timed("CSV and ZIP")),
                     || {
                         let o = tables.iter().map(|t| self.other_table_files(t)).collect::<Result<Vec<_>, _>>();
-                        o.inspect(|_| timed("Excel CSV, JSON, NDJSON, Parquet"))
+                        let o = o.inspect(|_| timed("Excel CSV, JSON, NDJSON, Parquet"));
+                        let diff = if o.is_ok() { self.diff(config, tables) } else { Ok(Vec::new()) };
+                        (o, diff.inspect(|_| timed("diff")))
                     },
                 )
             },
@@ -262,6 +280,7 @@ impl Staging<'_> {
             out.push(csv);
             out.extend(others);
         }
+        out.extend(diff?);
         let ((xlsx, plan_xlsx), sqlite) = ((xlsx.0?, xlsx.1?), sqlite?);
         let described = [out.as_slice(), std::slice::from_ref(&sqlite)].concat();
         let package = serde_json::to_vec_pretty(&datapackage(config, self.rev, &described)).unwrap_or_default();

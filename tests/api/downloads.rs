@@ -1,6 +1,7 @@
 //! `/v1/downloads`: the snapshot files, their checksums and descriptions;
 //! the typed files for analysts are read back in `parquet_files` and `sqlite_file`.
 
+mod diffs;
 mod parquet_files;
 mod spreadsheets;
 mod sqlite_file;

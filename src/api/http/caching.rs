@@ -29,10 +29,11 @@ fn cacheable(path: &str) -> bool {
 }
 
 /// Pages that list the download files: while the current revision's files
-/// are not written they list an older revision's, which must not be kept or
+/// are not written they list an older revision's (or, for the changes and
+/// the revisions feed, not its diff files), which must not be kept or
 /// validated under the current revision's tag.
 fn lists_downloads(path: &str) -> bool {
-    path == "/" || path == "/en/" || path == "/v1/downloads" || path == "/v1/downloads.csv"
+    matches!(path, "/" | "/en/" | "/v1/downloads" | "/v1/downloads.csv" | "/v1/changes" | "/v1/feeds/revisions.atom")
 }
 
 /// The strong validator for one representation of one URL at one revision.

@@ -251,11 +251,16 @@ impl Position {
         Position { total, limit, next_cursor, next }
     }
 
-    /// The page as JSON: the [`ListPage`] envelope.
-    pub fn json<T: Serialize + ToSchema>(&self, data: Vec<T>) -> HttpResponse {
+    /// The [`ListPage`] envelope of this page's records.
+    pub fn page<T: ToSchema>(&self, data: Vec<T>) -> ListPage<T> {
         let Position { total, limit, .. } = *self;
         let (next_cursor, next) = (self.next_cursor.clone(), self.next.clone());
-        self.stamp(super::negotiate::json(&ListPage { data, total, limit, next_cursor, next, facets: None }))
+        ListPage { data, total, limit, next_cursor, next, facets: None }
+    }
+
+    /// The page as JSON: the [`ListPage`] envelope.
+    pub fn json<T: Serialize + ToSchema>(&self, data: Vec<T>) -> HttpResponse {
+        self.stamp(super::negotiate::json(&self.page(data)))
     }
 
     /// The page as JSON with the facets asked for.

@@ -1,5 +1,6 @@
 //! `/v1/changes`: what each import created, updated and deleted, so a
-//! mirror stays exact without downloading everything again.
+//! mirror stays exact without downloading everything again; and the diff
+//! files of those revisions, with the changed fields' old and new values.
 
 use std::sync::LazyLock;
 
@@ -18,6 +19,7 @@ use crate::api::http::state::AppState;
 use crate::import::write::RECORD_TYPES;
 use crate::models::change::{self, ChangeFilter};
 use crate::models::list::SortValue;
+use crate::snapshot::{self, Manifest};
 
 /// Which revisions to compare.
 #[derive(Deserialize, IntoParams)]
@@ -82,6 +84,54 @@ pub struct Change {
 
 pub const CSV_HEADERS: &[&str] = &["revision", "type", "id", "change", "url"];
 
+/// A revision's changes from the previous one as files, field by field
+/// (`/v1/downloads` lists them with their sizes and checksums).
+#[derive(Serialize, ToSchema, Clone, Debug)]
+#[schema(example = json!({"revision": 2, "from_revision": 1, "changes": 14,
+    "ndjson": "/v1/downloads/r2/gobierno-abierto-guatemala-diff-r2.ndjson",
+    "csv": "/v1/downloads/r2/gobierno-abierto-guatemala-diff-r2.csv"}))]
+pub struct DiffFiles {
+    pub revision: i32,
+    /// The revision compared with: the one before.
+    pub from_revision: i32,
+    /// Records created, updated or deleted, over every published table.
+    pub changes: usize,
+    /// One JSON object per changed record (table, key, change, old and new values).
+    pub ndjson: String,
+    /// One row per changed field (table, key, change, field, old and new value), for spreadsheets.
+    pub csv: String,
+}
+
+impl DiffFiles {
+    /// The diff files a revision's manifest lists, if it has them.
+    pub fn of(m: &Manifest) -> Option<DiffFiles> {
+        let files = m.diff_files();
+        let url = |format: &str| {
+            let f = files.iter().find(|f| f.format == format)?;
+            Some((format!("/v1/downloads/r{}/{}", m.revision, f.name), f))
+        };
+        let ((ndjson, nd), (csv, _)) = (url("diff-ndjson")?, url("diff-csv")?);
+        Some(DiffFiles {
+            revision: m.revision,
+            from_revision: nd.from_revision?,
+            changes: nd.rows.unwrap_or_default(),
+            ndjson,
+            csv,
+        })
+    }
+}
+
+/// A page of changes, with the diff files of its revisions.
+#[derive(Serialize, ToSchema)]
+pub struct ChangesPage {
+    #[serde(flatten)]
+    pub page: ListPage<Change>,
+    /// The diff files of the revisions asked for (after `since`, up to `until`) that are still kept on disk
+    /// (the newest few; see `/v1/downloads`), oldest first: the same changes with every changed field's old
+    /// and new value. A revision without them (the first, or one whose previous files were gone) is left out.
+    pub diffs: Vec<DiffFiles>,
+}
+
 #[utoipa::path(
     tag = "downloads",
     operation_id = "list_changes",
@@ -89,7 +139,7 @@ pub const CSV_HEADERS: &[&str] = &["revision", "type", "id", "change", "url"];
     params(ChangeParams, RepresentationParams),
     responses(
         (status = 200, description = "Changes in the order they were made", content(
-            (ListPage<Change> = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+            (ChangesPage = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 400, description = "Missing or invalid parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -108,6 +158,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         Some(_) => return Err(ApiError::bad("cursor", "is not a cursor issued for this list")),
         None => None,
     };
+    let (since, until) = (filter.since, filter.until);
     let (mut rows, total) = state.db(move |c| Ok(change::list(c, &filter, after, limit)?)).await?;
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
@@ -127,11 +178,26 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         .collect();
     let position = Position::new(&req, &args, repr, total, limit, next);
     Ok(match repr.format {
-        Format::Json => position.json(data),
+        Format::Json => {
+            let until = until.or(state.served_revision().map(|r| r.number)).unwrap_or(0);
+            let diffs = diffs(&state.config, since, until);
+            position.stamp(crate::api::http::negotiate::json(&ChangesPage { page: position.page(data), diffs }))
+        }
         Format::Csv => position.stamp(repr.csv("changes", CSV_HEADERS, data)?),
         Format::Xlsx => {
             let what = Described::list("record_changes", "changes", "cambios", &req, &state, CSV_HEADERS, repr.spanish);
             position.stamp(spreadsheet::respond(&state, what, "changes", data).await?)
         }
     })
+}
+
+/// The diff files of revisions after `since` up to `until` still on disk, oldest first.
+fn diffs(config: &crate::config::Config, since: i32, until: i32) -> Vec<DiffFiles> {
+    let mut out: Vec<DiffFiles> = snapshot::available(config)
+        .into_iter()
+        .filter(|n| *n > since && *n <= until)
+        .filter_map(|n| DiffFiles::of(&snapshot::manifest(config, n)?))
+        .collect();
+    out.reverse();
+    out
 }

@@ -12,6 +12,7 @@ use crate::api::http::negotiate::{self as format, Format};
 use crate::api::http::negotiate::{Representation, RepresentationParams, REPRESENTATION};
 use crate::api::http::query::QueryArgs;
 use crate::api::http::state::AppState;
+use crate::api::resources::changes::DiffFiles;
 use crate::revision::Revision;
 use crate::snapshot::{self, FileEntry};
 
@@ -45,6 +46,11 @@ pub struct Downloads {
     pub license_url: String,
     pub citation: String,
     pub files: Vec<Download>,
+    /// The changes from the previous revision as files (also in `files`, format `diff-ndjson` and `diff-csv`).
+    pub diff: Option<DiffFiles>,
+    /// Why there are no diff files, when there are none: the first revision, or the previous revision's
+    /// files were not on disk to compare with when these were written.
+    pub no_diff: Option<String>,
     pub past_revisions: Vec<PastRevision>,
 }
 
@@ -88,6 +94,15 @@ pub fn current(state: &AppState) -> Result<Downloads, ApiError> {
             sha256sums: format!("/v1/downloads/r{}/SHA256SUMS", m.revision),
         })
         .collect();
+    let diff = DiffFiles::of(&manifest);
+    let no_diff = match (&diff, rev.number) {
+        (Some(_), _) => None,
+        (None, 1) => Some("revision 1 is the first: there is nothing to compare it with".into()),
+        (None, n) => Some(format!(
+            "no diff from revision {}: its files were not on disk, or not as published, when these were written",
+            n - 1
+        )),
+    };
     Ok(Downloads {
         revision: rev.number,
         created_at: rev.created_at.clone(),
@@ -95,6 +110,8 @@ pub fn current(state: &AppState) -> Result<Downloads, ApiError> {
         license_url: config.license_url.clone(),
         citation: snapshot::citation(config, &rev),
         files,
+        diff,
+        no_diff,
         past_revisions,
     })
 }
@@ -109,6 +126,7 @@ struct DownloadCsv {
     sha256: String,
     url: String,
     revision_url: String,
+    from_revision: Option<i32>,
 }
 
 #[utoipa::path(
@@ -144,9 +162,11 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                     sha256: f.file.sha256.clone(),
                     url: f.url.clone(),
                     revision_url: f.revision_url.clone(),
+                    from_revision: f.file.from_revision,
                 })
                 .collect();
-            let headers = &["name", "format", "table", "rows", "bytes", "sha256", "url", "revision_url"];
+            let headers =
+                &["name", "format", "table", "rows", "bytes", "sha256", "url", "revision_url", "from_revision"];
             repr.csv("downloads", headers, &rows)?
         }
     })

@@ -1,4 +1,5 @@
-//! Atom feeds of new progress updates: all, or per plan, institution or commitment.
+//! Atom feeds: new progress updates (all, or per plan, institution or
+//! commitment), and new dataset revisions with their diff files.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -11,6 +12,7 @@ use utoipa::IntoParams;
 use crate::api::http::error::{ApiError, Problem};
 use crate::api::http::query::{names_of, QueryArgs};
 use crate::api::http::state::AppState;
+use crate::api::resources::changes::DiffFiles;
 use crate::models::list::Page;
 use crate::models::progress_update::{ProgressUpdateFilter, ProgressUpdateSort};
 use crate::models::{self};
@@ -106,12 +108,6 @@ pub async fn progress_updates(req: HttpRequest, state: web::Data<AppState>) -> R
     } else {
         format!("Avances ({}) — Gobierno Abierto Guatemala", scope.join(", "))
     };
-    let link = |href: String, rel: &str, media: &str| Link {
-        href,
-        rel: rel.into(),
-        mime_type: Some(media.into()),
-        ..Default::default()
-    };
     let mut entries = Vec::with_capacity(rows.len());
     for r in &rows {
         let url = format!("{base}/v1/progress-updates/{}", r.id);
@@ -133,12 +129,28 @@ pub async fn progress_updates(req: HttpRequest, state: web::Data<AppState>) -> R
             ..Default::default()
         });
     }
+    let subtitle = "Avances reportados en los planes de acción de gobierno abierto de Guatemala. Horas publicadas por la plataforma (hora de Guatemala).";
+    atom(&state, self_url, title, subtitle, updated, entries)
+}
+
+fn link(href: String, rel: &str, media: &str) -> Link {
+    Link { href, rel: rel.into(), mime_type: Some(media.into()), ..Default::default() }
+}
+
+/// A feed of these entries, as an Atom response.
+fn atom(
+    state: &AppState,
+    self_url: String,
+    title: String,
+    subtitle: &str,
+    updated: FixedDateTime,
+    entries: Vec<Entry>,
+) -> Result<HttpResponse, ApiError> {
+    let base = state.config.public_url.trim_end_matches('/');
     let feed = Feed {
         id: self_url.clone(),
         title: Text::plain(title),
-        subtitle: Some(Text::plain(
-            "Avances reportados en los planes de acción de gobierno abierto de Guatemala. Horas publicadas por la plataforma (hora de Guatemala).",
-        )),
+        subtitle: Some(Text::plain(subtitle)),
         updated,
         authors: vec![Person { name: "Gobierno Abierto Guatemala — datos abiertos".into(), ..Default::default() }],
         links: vec![link(self_url, "self", "application/atom+xml"), link(format!("{base}/"), "alternate", "text/html")],
@@ -148,8 +160,71 @@ pub async fn progress_updates(req: HttpRequest, state: web::Data<AppState>) -> R
         ..Default::default()
     };
     // The crate writes the XML declaration itself (UTF-8 by default).
-    let mut xml = Vec::with_capacity(4096 + rows.len() * 1024);
+    let mut xml = Vec::with_capacity(4096 + feed.entries.len() * 1024);
     feed.write_to(&mut xml).map_err(|e| ApiError::Internal(format!("Atom: {e}")))?;
     xml.push(b'\n');
     Ok(HttpResponse::Ok().content_type("application/atom+xml; charset=utf-8").body(xml))
+}
+
+/// How many revisions the revisions feed lists.
+const REVISIONS_SHOWN: i64 = 50;
+
+#[utoipa::path(
+    tag = "downloads",
+    operation_id = "revisions_feed",
+    summary = "Atom feed of the newest dataset revisions, each with its changes and diff files",
+    responses(
+        (status = 200, description = "Atom 1.0 feed, newest first: one entry per revision, linking its changes \
+            (`/v1/changes`) and, as enclosures, its diff files from the previous revision (NDJSON and CSV) while \
+            they are kept", content_type = "application/atom+xml", body = String),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/feeds/revisions.atom")]
+pub async fn revisions(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    QueryArgs::parse(&req, &[])?;
+    let rows = state.db(|c| Ok(models::revision::newest(c, REVISIONS_SHOWN)?)).await?;
+    let base = state.config.public_url.trim_end_matches('/').to_string();
+    let time = |at: &str| {
+        FixedDateTime::parse_from_rfc3339(at).map_err(|e| ApiError::Internal(format!("revision time `{at}`: {e}")))
+    };
+    let mut entries = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let changes = format!("{base}/v1/changes?since={}&until={}", r.id - 1, r.id);
+        let mut links = vec![link(changes.clone(), "alternate", "application/json")];
+        let manifest = crate::snapshot::manifest(&state.config, r.id);
+        let summary = match manifest.as_ref().and_then(|m| Some((m, DiffFiles::of(m)?))) {
+            Some((m, d)) => {
+                for f in m.diff_files() {
+                    let url = format!("{base}/v1/downloads/r{}/{}", r.id, f.name);
+                    links.push(Link { length: Some(f.bytes.to_string()), ..link(url, "enclosure", &f.media_type) });
+                }
+                format!(
+                    "{} registros creados, actualizados o eliminados respecto de la revisión {}; los campos que \
+                     cambiaron, con su valor anterior y el nuevo, en CSV y NDJSON.",
+                    d.changes, d.from_revision
+                )
+            }
+            None if r.id == 1 => "La primera revisión publicada.".into(),
+            None => "Sin archivos de diferencias: los archivos de la revisión anterior no estaban disponibles \
+                para compararlos, o esta revisión ya no se conserva; los registros cambiados están en /v1/changes."
+                .into(),
+        };
+        entries.push(Entry {
+            id: changes,
+            title: Text::plain(format!("Revisión {} ({})", r.id, &r.created_at[..r.created_at.len().min(10)])),
+            updated: time(&r.created_at)?,
+            links,
+            summary: Some(Text::plain(summary)),
+            ..Default::default()
+        });
+    }
+    let updated = match rows.first() {
+        Some(r) => time(&r.created_at)?,
+        None => FixedDateTime::default(),
+    };
+    let subtitle = "Cada importación que cambia los datos publica una revisión; cada entrada enlaza sus cambios \
+        y los archivos de diferencias respecto de la anterior.";
+    let title = "Revisiones — Gobierno Abierto Guatemala".to_string();
+    atom(&state, format!("{base}{}", req.path()), title, subtitle, updated, entries)
 }

@@ -46,6 +46,8 @@ pub struct IndexLinks {
     pub downloads: String,
     pub changes: String,
     pub feed: String,
+    /// Atom feed of new revisions, with their diff files.
+    pub revisions_feed: String,
     pub search: String,
     pub openapi: String,
     pub docs: String,
@@ -62,7 +64,7 @@ pub struct IndexLinks {
     "links": {"plans": "/v1/plans", "commitments": "/v1/commitments", "milestones": "/v1/milestones",
         "progress_updates": "/v1/progress-updates", "institutions": "/v1/institutions",
         "quality_findings": "/v1/quality-findings", "source_documents": "/v1/source-documents", "downloads": "/v1/downloads", "changes": "/v1/changes?since=0",
-        "feed": "/v1/feeds/progress-updates.atom", "search": "/v1/search?q=", "openapi": "/v1/openapi.json", "docs": "/docs/"},
+        "feed": "/v1/feeds/progress-updates.atom", "revisions_feed": "/v1/feeds/revisions.atom", "search": "/v1/search?q=", "openapi": "/v1/openapi.json", "docs": "/docs/"},
     "license": "CC BY 4.0", "license_url": "https://creativecommons.org/licenses/by/4.0/",
     "citation": "Gobierno Abierto Guatemala — datos abiertos, revisión 1 (2026-11-21). https://datos.example.gt. Licencia CC BY 4.0."
 }))]
@@ -146,6 +148,7 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
             downloads: "/v1/downloads".into(),
             changes: format!("/v1/changes?since={}", index_revision.saturating_sub(1)),
             feed: "/v1/feeds/progress-updates.atom".into(),
+            revisions_feed: "/v1/feeds/revisions.atom".into(),
             search: "/v1/search?q=".into(),
             openapi: "/v1/openapi.json".into(),
             docs: "/docs/".into(),

@@ -227,8 +227,9 @@ async fn page(lang: Lang, _req: &HttpRequest, state: web::Data<AppState>) -> Res
     let t = lang.text();
     let mut frame = Frame::new(lang, base, t.site_name, t.site_description, "/".into(), "/en/".into(), None);
     frame.title = t.home.into();
-    frame.alternates =
-        vec![pages::Alternate { media: "application/atom+xml", href: "/v1/feeds/progress-updates.atom".into() }];
+    frame.alternates = ["/v1/feeds/progress-updates.atom", "/v1/feeds/revisions.atom"]
+        .map(|href| pages::Alternate { media: "application/atom+xml", href: href.into() })
+        .into();
     let plans_total = plans.len();
     let plans = plans
         .iter()
