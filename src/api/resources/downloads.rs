@@ -138,6 +138,7 @@ struct DownloadCsv {
         (status = 200, description = "The current revision's files and the past revisions kept", content(
             (Downloads = "application/json"), (String = "text/csv"))),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept, or `format=xlsx` (this list is JSON or CSV)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "No snapshot yet", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -103,7 +103,7 @@ struct IndexCsv {
     responses(
         (status = 200, description = "The index", content((Index = "application/json"), (String = "text/csv"))),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept, or `format=xlsx` (the index is JSON or CSV)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("")]
