@@ -12,7 +12,7 @@ SCALE="${1:-100}"
 DURATION="${2:-10}"
 CONNS=64
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/gagt-target}"
-for pkg in wrk nginx-light libnginx-mod-http-brotli-static; do
+for pkg in wrk nginx-light libnginx-mod-http-brotli-static time; do
     dpkg -s "$pkg" >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$pkg"; }
 done
 cargo build --release --quiet
@@ -28,33 +28,37 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-export RUST_LOG=warn
+export RUST_LOG=warn,gagt::progress=info   # the imports and generate say how far they are
 rows=()
+BENCH_START=$(date +%s)
+# Where the run is: each stage with the time since the start, each load
+# with its number (the imports and `generate` show their own bars or lines).
+stage() { local t=$(( $(date +%s) - BENCH_START )); printf '== [%d:%02d] %s\n' $((t / 60)) $((t % 60)) "$*"; }
 row() { rows+=("| $1 | $2 | $3 | $4 |"); echo "$1: $2 (target $3; reference $4)"; }
 
-echo "== generate scale $SCALE"
+stage "generate scale $SCALE"
 "$BIN" generate --scale "$SCALE" --out "$WORK/data" | tail -1
 sync   # the generator's 400 MB go to disk now, not during the timed import
 
-echo "== import into SQLite"
+stage "import into SQLite"
 start=$(date +%s.%N)
-"$BIN" --data-dir "$WORK/sqlite" import "$WORK/data" >/dev/null
+/usr/bin/time -f %M -o "$WORK/rss.sqlite" "$BIN" --data-dir "$WORK/sqlite" import "$WORK/data" >/dev/null
 t_sqlite=$(echo "$(date +%s.%N) - $start" | bc)
-row "import into SQLite, with snapshot files (scale $SCALE)" "$(printf %.1f "$t_sqlite") s" "≤ 60 s" "–"
+row "import into SQLite, with snapshot files (scale $SCALE)" "$(printf %.1f "$t_sqlite") s, peak RSS $(( $(tail -1 "$WORK/rss.sqlite") / 1024 )) MB" "≤ 60 s (≤ 30 s and ≤ 1 GB: issue 18)" "–"
 
-echo "== import into PostgreSQL"
+stage "import into PostgreSQL"
 psql -q "$PG_ADMIN" -c "CREATE DATABASE $PG_DB"
 start=$(date +%s.%N)
-"$BIN" --database-url "postgres://postgres@127.0.0.1:5432/$PG_DB" --data-dir "$WORK/pg" import "$WORK/data" >/dev/null
+/usr/bin/time -f %M -o "$WORK/rss.pg" "$BIN" --database-url "postgres://postgres@127.0.0.1:5432/$PG_DB" --data-dir "$WORK/pg" import "$WORK/data" >/dev/null
 t_pg=$(echo "$(date +%s.%N) - $start" | bc)
-row "import into PostgreSQL, with snapshot files" "$(printf %.1f "$t_pg") s" "≤ 120 s" "–"
+row "import into PostgreSQL, with snapshot files" "$(printf %.1f "$t_pg") s, peak RSS $(( $(tail -1 "$WORK/rss.pg") / 1024 )) MB" "≤ 120 s (≤ 60 s and ≤ 1 GB: issue 18)" "–"
 # The load below runs on SQLite: drop the PostgreSQL copy now, so that its
 # autovacuum does not share the cores with the measurements.
 psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)"
 psql -q "$PG_ADMIN" -c "CHECKPOINT"
 sync; sleep 5   # let the imports' writeback settle before timing requests
 
-echo "== cold start"
+stage "cold start"
 PORT=$((30000 + RANDOM % 10000))
 start=$(date +%s.%N)
 # One client address drives all the load: no rate limit here.
@@ -166,8 +170,11 @@ print(f"p50 {statistics.median(times):.1f}ms, p99 {times[int(len(times) * 0.99) 
 PY
 }
 
-echo "== load ($CONNS connections, ${DURATION}s each)"
-for k in item list search deep csv file page table; do
+stage "load ($CONNS connections, ${DURATION}s each)"
+LOADS=(item list search deep csv file page table)
+n=0
+for k in "${LOADS[@]}"; do
+    n=$((n + 1)); stage "load $n of ${#LOADS[@]} (then 304, compressed and first-time rows): $k"
     ours=$(measure "$API${PATHS[$k]}")
     ref=$(measure "http://127.0.0.1:$NPORT/$k")
     case $k in
@@ -184,7 +191,7 @@ ours=$(measure "$API${PATHS[list]}" -H "If-None-Match: $ETAG")
 NETAG=$(curl -fsI "http://127.0.0.1:$NPORT/list" | awk -F': ' 'tolower($1) == "etag" {print $2}' | tr -d '\r')
 ref=$(measure "http://127.0.0.1:$NPORT/list" -H "If-None-Match: $NETAG")
 row "304 revalidation (If-None-Match)" "$ours" "≥ 1.0× nginx" "nginx: $ref"
-echo "== compressed responses (ours compressed once per revision; nginx serving the same precompressed bytes)"
+stage "compressed responses (ours compressed once per revision; nginx serving the same precompressed bytes)"
 for k in "${COMPRESSED[@]}"; do
     for enc in gzip br; do
         ours=$(measure "$API${PATHS[$k]}" -H "Accept-Encoding: $enc")
@@ -205,10 +212,10 @@ sizes=$(for p in / /en/ /planes /compromisos /hitos /avances /instituciones /hal
     echo "$(curl -fs -o /dev/null -w '%{size_download}' "$API$p") $p"; done | sort -n | tail -1)
 row "largest page of HTML (home, every table's first page, a commitment, an institution, a source)" "${sizes% *} bytes: \`${sizes#* }\`" "≤ 150 kB" "–"
 
-echo "== CSV of every progress update"
+stage "CSV of every progress update"
 out=$(curl -fs "$API/v1/downloads/latest/progress_updates.csv" -o /dev/null -w '%{size_download} %{time_total}')
 row "all progress updates as CSV (snapshot file, one request)" "$(echo "$out" | awk '{printf "%.0f MB/s (%d bytes in %.3f s)", $1 / $2 / 1e6, $1, $2}')" "(the unfiltered table as a file)" "–"
-echo "== filtered CSV stream of every matching progress update (a CSV without limit)"
+stage "filtered CSV stream of every matching progress update (a CSV without limit)"
 hwm_before=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
 rss_before=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER/status")
 out=$(curl -fs "$API/v1/progress-updates.csv?reported_from=2000-01-01" -o "$WORK/stream.csv" -w '%{size_download} %{time_total}')

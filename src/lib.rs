@@ -16,6 +16,7 @@ pub mod import;
 pub mod models;
 pub mod percent;
 pub mod pipeline;
+pub mod progress;
 pub mod publication;
 pub mod revision;
 pub mod schema;

@@ -105,8 +105,13 @@ fn main() -> ExitCode {
     if std::env::var("GAGT_ALLOCATOR").is_ok_and(|a| a == "mimalloc") {
         gagt::alloc::use_mimalloc();
     }
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
+    // Long work shows its progress: bars on a terminal (then only warnings
+    // are logged, so that lines do not tear the bars), log lines otherwise.
+    let long = matches!(cli.command, Command::Import { .. } | Command::Generate { .. });
+    let bars = long && gagt::progress::enable_for_stderr() == gagt::progress::Mode::Bars;
+    let default = if bars { "warn" } else { "info" };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(default)).init();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -165,6 +170,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 gagt::write_snapshot(&base, &mut conn)?;
                 log::info!("import and snapshot done in {:.2} s", started.elapsed().as_secs_f64());
             }
+            gagt::progress::finish_all();
             println!(
                 "{}: {} plans, {} commitments, {} milestones, {} progress updates, {} institutions",
                 match outcome {
@@ -195,6 +201,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             gagt::alloc::use_mimalloc();
             let ds = gagt::synthetic::generate(scale);
             import::export::write_dir(&ds, &out)?;
+            gagt::progress::finish_all();
             println!(
                 "wrote scale {scale} to {}: {} plans, {} commitments, {} milestones, {} progress updates, {} institutions",
                 out.display(),

@@ -12,11 +12,20 @@ macro_rules! insert_batches {
     ($conn:expr, $table:expr, $rows:expr) => {{
         let rows = &$rows[..];
         match $conn {
-            $crate::db::DbConnection::Pg(c) => diesel::copy_from($table).from_insertable(rows).execute(c),
+            // In pieces, each counted as written (`progress`).
+            $crate::db::DbConnection::Pg(c) => {
+                let mut inserted = 0usize;
+                for chunk in rows.chunks(100_000) {
+                    inserted += diesel::copy_from($table).from_insertable(chunk).execute(c)?;
+                    $crate::progress::advance($crate::progress::Step::Write, chunk.len() as u64);
+                }
+                diesel::QueryResult::Ok(inserted)
+            }
             $crate::db::DbConnection::Sqlite(c) => {
                 let mut inserted = 0usize;
                 for chunk in rows.chunks(500) {
                     inserted += diesel::insert_into($table).values(chunk).execute(c)?;
+                    $crate::progress::advance($crate::progress::Step::Write, chunk.len() as u64);
                 }
                 diesel::QueryResult::Ok(inserted)
             }

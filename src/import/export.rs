@@ -264,12 +264,15 @@ pub fn write_dir(ds: &Dataset, dir: &Path) -> Result<(), WriteError> {
             files.push((format!("sources/{}", d.file_name), d.text.as_bytes().to_vec()));
         }
     }
+    crate::progress::begin(crate::progress::Step::Files, files.len() as u64);
     for (file, bytes) in files {
+        crate::progress::advance(crate::progress::Step::Files, 1);
         let path = dir.join(&file);
         let tmp = path.with_file_name(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("file")));
         std::fs::write(&tmp, &bytes).map_err(|source| WriteError::Write { path: tmp.clone(), source })?;
         std::fs::rename(&tmp, &path).map_err(|source| WriteError::Write { path: path.clone(), source })?;
     }
+    crate::progress::finish(crate::progress::Step::Files);
     Ok(())
 }
 

@@ -272,6 +272,24 @@ fn write_rows(
     started: std::time::Instant,
 ) -> QueryResult<()> {
     let (id, created_at) = (rev.id, rev.created_at.as_str());
+    let d = ds;
+    let rows = d.source_documents.len()
+        + d.institutions.len()
+        + d.aliases.len()
+        + d.plans.len()
+        + d.sections.len()
+        + d.participants.len()
+        + d.risks.len()
+        + d.commitments.len()
+        + d.milestones.len()
+        + d.progress_updates.len()
+        + d.roles.len()
+        + d.headings.len()
+        + d.retired.len()
+        + d.plan_rollups.len()
+        + d.findings.len();
+    // The records' source lines, then their versions and changes, are counted when known.
+    crate::progress::begin(crate::progress::Step::Write, rows as u64);
     let old_versions = change::versions(c)?;
     let last_seq = change::last_seq(c)?;
     std::thread::scope(|scope| {
@@ -317,13 +335,16 @@ fn write_rows(
         insert_batches!(c, institution_plan_rollups::table, &ds.plan_rollups)?;
         insert_batches!(c, source_headings::table, &ds.headings)?;
         insert_batches!(c, retired_ids::table, &ds.retired)?;
-        insert_batches!(c, source_line_records::table, &line_records(ds))?;
+        let lines = line_records(ds);
+        crate::progress::grow(crate::progress::Step::Write, lines.len() as u64);
+        insert_batches!(c, source_line_records::table, &lines)?;
         log::debug!("import: rows written at {:.2} s", started.elapsed().as_secs_f64());
         diesel::delete(facet_counts::table).execute(c)?;
         insert_batches!(c, facet_counts::table, &whole_facets(c)?)?;
         log::debug!("import: facets counted at {:.2} s", started.elapsed().as_secs_f64());
 
         let (versions, changes) = tracked.join().expect("change tracking panicked");
+        crate::progress::grow(crate::progress::Step::Write, (versions.len() + changes.len()) as u64);
         diesel::delete(record_versions::table).execute(c)?;
         insert_batches!(c, record_versions::table, &versions)?;
         insert_batches!(c, record_changes::table, &changes)?;
@@ -331,6 +352,7 @@ fn write_rows(
         crate::db::backend::rebuild_search_index(c)?;
         log::debug!("import: search index built at {:.2} s", started.elapsed().as_secs_f64());
         diesel::insert_into(dataset_revisions::table).values(rev).execute(c)?;
+        crate::progress::finish(crate::progress::Step::Write);
         Ok(())
     })
 }

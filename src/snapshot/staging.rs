@@ -88,6 +88,7 @@ impl Staging<'_> {
 
     /// A written file's manifest entry; `table` for a per-table file.
     fn close(&self, mut sink: Sink, format: &str, media: &str, table: Option<&Published>) -> Result<FileEntry, Error> {
+        crate::progress::advance(crate::progress::Step::Files, 1);
         sink.flush().map_err(|e| cannot_write(&sink.path, e))?;
         let Sink { name, path, out, sha, bytes } = sink;
         self.finish(out, &path)?;
@@ -124,6 +125,7 @@ impl Staging<'_> {
 
     /// The manifest entry of a finished file, hashed by reading it.
     fn hashed(&self, path: &Path, format: &str, media: &str) -> Result<FileEntry, Error> {
+        crate::progress::advance(crate::progress::Step::Files, 1);
         let mut sha = Sha256::new();
         let bytes = std::fs::File::open(path)
             .and_then(|mut f| std::io::copy(&mut f, &mut sha))
@@ -249,6 +251,9 @@ impl Staging<'_> {
     /// threads for them.
     fn all(&self, config: &Config, tables: &[Published]) -> Result<Vec<FileEntry>, Error> {
         let started = std::time::Instant::now();
+        // Five per table, one per plan, six for the whole (two more with a diff).
+        let plans = tables.iter().find(|t| t.table == "plans").map_or(0, |t| t.rows.len());
+        crate::progress::begin(crate::progress::Step::Files, (tables.len() * 5 + plans + 6) as u64);
         let timed = |what: &str| log::debug!("snapshot: {what} at {:.2} s", started.elapsed().as_secs_f64());
         let ((xlsx, sqlite), (zipped, (others, diff))) = rayon::join(
             || {
@@ -290,6 +295,7 @@ impl Staging<'_> {
         out.extend([sqlite, zip]);
         let sums: String = out.iter().map(|e| format!("{}  {}\n", e.sha256, e.name)).collect();
         out.push(self.whole("SHA256SUMS".into(), "sha256sums", "text/plain; charset=utf-8", sums.as_bytes())?);
+        crate::progress::finish(crate::progress::Step::Files);
         Ok(out)
     }
 }

@@ -89,7 +89,9 @@ pub fn generate(scale: u32) -> Dataset {
     }
     let n_plans = 10 * scale as usize;
     let mut line = 0usize;
+    crate::progress::begin(crate::progress::Step::Generate, n_plans as u64);
     for p in 0..n_plans {
+        crate::progress::advance(crate::progress::Step::Generate, 1);
         let country = COUNTRIES[p % COUNTRIES.len()];
         let plan_id = format!("{}-plan-{p}", country.to_lowercase());
         let start_year = 2016 + (p % 8) as i32;
@@ -255,5 +257,6 @@ pub fn generate(scale: u32) -> Dataset {
     }
     renumber(&mut ds);
     write_source(&mut ds);
+    crate::progress::finish(crate::progress::Step::Generate);
     ds
 }

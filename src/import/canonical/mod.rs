@@ -171,6 +171,9 @@ fn read_dir_with(dir: &Path, report_file: Option<&str>) -> Result<Dataset, Vec<P
         }]);
     }
     let started = std::time::Instant::now();
+    let bytes: u64 =
+        TABLES.iter().filter_map(|(file, _, _)| std::fs::metadata(dir.join(file)).ok()).map(|m| m.len()).sum();
+    crate::progress::begin(crate::progress::Step::Read, bytes);
     let mut raw: HashMap<&str, Vec<RawRow>> = HashMap::new();
     // Files are parsed in parallel; problems and files keep the table order.
     let read: Vec<_> = TABLES
@@ -185,6 +188,7 @@ fn read_dir_with(dir: &Path, report_file: Option<&str>) -> Result<Dataset, Vec<P
         raw.insert(file, rows);
         problems.extend(found);
     }
+    crate::progress::finish(crate::progress::Step::Read);
     log::debug!("read: files parsed in {:.2} s", started.elapsed().as_secs_f64());
     let mut lines: HashMap<&'static str, Vec<usize>> = HashMap::new();
     let mut take = |name: &'static str| {

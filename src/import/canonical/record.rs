@@ -196,10 +196,16 @@ pub(super) fn read_table(
         return vec![];
     }
     let mut out = Vec::new();
+    // Bytes parsed, reported a megabyte at a time.
+    let mut reported = 0usize;
     for result in rdr.records() {
         match result {
             Ok(rec) => {
                 let (line, start) = rec.position().map_or((0, 0), |p| (p.line() as usize, p.byte() as usize));
+                if start - reported >= 1 << 20 {
+                    crate::progress::advance(crate::progress::Step::Read, (start - reported) as u64);
+                    reported = start;
+                }
                 problems.extend(crate::import::fields::check_record(file, line, &header, &rec, &bytes[start..]));
                 out.push((line, rec));
             }
@@ -209,6 +215,7 @@ pub(super) fn read_table(
             }
         }
     }
+    crate::progress::advance(crate::progress::Step::Read, bytes.len().saturating_sub(reported) as u64);
     out
 }
 
