@@ -6,30 +6,24 @@ use diesel::QueryResult;
 
 use super::DbConnection;
 
-/// Insert many rows, on whichever backend `conn` is: one binary `COPY` on
-/// PostgreSQL, multi-row `INSERT`s of 500 rows on SQLite.
+/// Insert many rows, on whichever backend `conn` is: binary `COPY`s on
+/// PostgreSQL (100,000 rows each), multi-row `INSERT`s of 500 rows on SQLite.
 macro_rules! insert_batches {
     ($conn:expr, $table:expr, $rows:expr) => {{
         let rows = &$rows[..];
-        match $conn {
-            // In pieces, each counted as written (`progress`).
-            $crate::db::DbConnection::Pg(c) => {
-                let mut inserted = 0usize;
-                for chunk in rows.chunks(100_000) {
-                    inserted += diesel::copy_from($table).from_insertable(chunk).execute(c)?;
-                    $crate::progress::advance($crate::progress::Step::Write, chunk.len() as u64);
-                }
-                diesel::QueryResult::Ok(inserted)
-            }
-            $crate::db::DbConnection::Sqlite(c) => {
-                let mut inserted = 0usize;
-                for chunk in rows.chunks(500) {
-                    inserted += diesel::insert_into($table).values(chunk).execute(c)?;
-                    $crate::progress::advance($crate::progress::Step::Write, chunk.len() as u64);
-                }
-                diesel::QueryResult::Ok(inserted)
-            }
+        let conn: &mut $crate::db::DbConnection = $conn;
+        // In pieces (a COPY each on PostgreSQL; SQLite's statements hold at
+        // most 32,766 parameters), each counted as written (`progress`).
+        let piece = if matches!(conn, $crate::db::DbConnection::Pg(_)) { 100_000 } else { 500 };
+        let mut inserted = 0usize;
+        for chunk in rows.chunks(piece) {
+            inserted += match &mut *conn {
+                $crate::db::DbConnection::Pg(c) => diesel::copy_from($table).from_insertable(chunk).execute(c)?,
+                $crate::db::DbConnection::Sqlite(c) => diesel::insert_into($table).values(chunk).execute(c)?,
+            };
+            $crate::progress::advance($crate::progress::Step::Write, chunk.len() as u64);
         }
+        diesel::QueryResult::Ok(inserted)
     }};
 }
 pub(crate) use insert_batches;

@@ -23,3 +23,24 @@ pub struct Dataset {
     /// Derived: computed by `quality::compute`.
     pub findings: Vec<QualityFindingRow>,
 }
+
+impl Dataset {
+    /// Rows in every table of the dataset.
+    pub fn row_count(&self) -> usize {
+        self.source_documents.len()
+            + self.institutions.len()
+            + self.aliases.len()
+            + self.plans.len()
+            + self.sections.len()
+            + self.participants.len()
+            + self.risks.len()
+            + self.commitments.len()
+            + self.milestones.len()
+            + self.progress_updates.len()
+            + self.roles.len()
+            + self.headings.len()
+            + self.retired.len()
+            + self.plan_rollups.len()
+            + self.findings.len()
+    }
+}

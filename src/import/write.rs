@@ -272,24 +272,8 @@ fn write_rows(
     started: std::time::Instant,
 ) -> QueryResult<()> {
     let (id, created_at) = (rev.id, rev.created_at.as_str());
-    let d = ds;
-    let rows = d.source_documents.len()
-        + d.institutions.len()
-        + d.aliases.len()
-        + d.plans.len()
-        + d.sections.len()
-        + d.participants.len()
-        + d.risks.len()
-        + d.commitments.len()
-        + d.milestones.len()
-        + d.progress_updates.len()
-        + d.roles.len()
-        + d.headings.len()
-        + d.retired.len()
-        + d.plan_rollups.len()
-        + d.findings.len();
     // The records' source lines, then their versions and changes, are counted when known.
-    crate::progress::begin(crate::progress::Step::Write, rows as u64);
+    crate::progress::begin(crate::progress::Step::Write, ds.row_count() as u64);
     let old_versions = change::versions(c)?;
     let last_seq = change::last_seq(c)?;
     std::thread::scope(|scope| {

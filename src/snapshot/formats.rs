@@ -211,14 +211,14 @@ pub(super) const PLAN_TABLES: &[&str] =
     &["flat_commitments", "flat_milestones", "flat_progress_updates", "quality_findings", "institution_plan_rollups"];
 
 /// What the first sheet of a snapshot workbook says.
-fn about(config: &Config, rev: &Revision, title: String) -> workbook::About {
+pub fn about(config: &Config, rev: &Revision, title: String, url: String) -> workbook::About {
     workbook::About {
         title,
         revision: rev.number,
         created_at: rev.created_at.clone(),
         license: format!("{} ({})", config.license_name, config.license_url),
         citation: citation(config, rev),
-        url: format!("{}/v1/downloads", config.public_url),
+        url,
     }
 }
 
@@ -242,7 +242,8 @@ pub(super) fn workbook(
         })
         .collect();
     let title = "Gobierno Abierto Guatemala: todas las tablas".to_string();
-    workbook::write(&about(config, rev, title), &sheets).map_err(Error::Workbook)
+    workbook::write(&about(config, rev, title, format!("{}/v1/downloads", config.public_url)), &sheets)
+        .map_err(Error::Workbook)
 }
 
 /// Each table's rows of a plan (their positions).
@@ -300,7 +301,11 @@ impl<'a> PlanBooks<'a> {
                 rows: rows.get(id).into_iter().flatten().map(|i| t.rows[*i].as_slice()).collect(),
             })
             .collect();
-        workbook::write(&about(self.config, self.rev, title.to_string()), &sheets).map_err(Error::Workbook)
+        workbook::write(
+            &about(self.config, self.rev, title.to_string(), format!("{}/v1/downloads", self.config.public_url)),
+            &sheets,
+        )
+        .map_err(Error::Workbook)
     }
 }
 

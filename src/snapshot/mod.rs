@@ -16,7 +16,7 @@ mod staging;
 pub use crate::publication::{
     cell_chars, dictionary, publish, table_rows, unpublishable, Published, MAX_CELL_CHARS, TABLES,
 };
-pub use formats::citation;
+pub use formats::{about, citation};
 pub use leftovers::{clean_leftovers, Staged};
 pub use staging::build_staged;
 

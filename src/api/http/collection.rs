@@ -341,7 +341,7 @@ async fn list<C: Collection>(
     let csv = CsvWriter { bom: repr.bom };
     let (csv_name, csv_headers) = (file_name.clone(), headers.clone());
     let config = state.config.clone();
-    let described = sheet_of::<C>(&req, &config, base, repr.spanish);
+    let described = sheet_of::<C>(&req, &config, repr.spanish);
     let xlsx_name = file_name.clone();
     let stream_names = names.clone();
     let body = state
@@ -455,20 +455,11 @@ async fn list<C: Collection>(
 fn sheet_of<C: Collection>(
     req: &HttpRequest,
     config: &crate::config::Config,
-    sheet: &str,
     spanish: bool,
 ) -> super::spreadsheet::Described {
     let es = pages::names_of(C::PATH).map(|n| n.es).unwrap_or(C::PATH);
-    let query = req.query_string();
-    let path = req.path();
-    super::spreadsheet::Described {
-        table: C::PATH.replace('-', "_"),
-        sheet: sheet.to_string(),
-        title: format!("Gobierno Abierto Guatemala: {es}"),
-        url: format!("{}{path}{}{query}", config.public_url, if query.is_empty() { "" } else { "?" }),
-        fields: C::CSV_HEADERS,
-        spanish,
-    }
+    let table = C::PATH.replace('-', "_");
+    super::spreadsheet::Described::list(&table, C::PATH, es, req, config, C::CSV_HEADERS, spanish)
 }
 
 /// Every row of a list as one streamed CSV, read in chunks in one transaction.
@@ -557,7 +548,7 @@ async fn item<C: Collection>(
     let id = req.match_info().get("id").unwrap_or_default().to_string();
     let csv = CsvWriter { bom: false };
     let config = state.config.clone();
-    let described = sheet_of::<C>(&req, &config, C::PATH, repr.spanish);
+    let described = sheet_of::<C>(&req, &config, repr.spanish);
     let csv = if repr.format == Format::Csv { CsvWriter { bom: repr.bom } } else { csv };
     let body = state
         .db(move |c| {

@@ -10,7 +10,7 @@ use super::error::ApiError;
 use super::state::AppState;
 use crate::config::Config;
 use crate::db::DbConnection;
-use crate::publication::workbook::{self, About, Column};
+use crate::publication::workbook::{self, Column};
 use crate::revision::Revision;
 
 /// Rows one XLSX response may hold: a larger list is better taken as CSV
@@ -40,7 +40,7 @@ impl Described {
         sheet: &str,
         spanish_name: &str,
         req: &actix_web::HttpRequest,
-        state: &AppState,
+        config: &Config,
         fields: &'static [&'static str],
         spanish: bool,
     ) -> Described {
@@ -49,7 +49,7 @@ impl Described {
             table: table.to_string(),
             sheet: if spanish { spanish_name } else { sheet }.to_string(),
             title: format!("Gobierno Abierto Guatemala: {spanish_name}"),
-            url: format!("{}{}{}{query}", state.config.public_url, req.path(), if query.is_empty() { "" } else { "?" }),
+            url: format!("{}{}{}{query}", config.public_url, req.path(), if query.is_empty() { "" } else { "?" }),
             fields,
             spanish,
         }
@@ -104,14 +104,7 @@ pub fn from_csv(rev: &Revision, config: &Config, what: Described, csv: &[u8]) ->
         rows.push(record.iter().map(|v| Value::String(v.to_string())).collect::<Vec<_>>());
     }
     let columns: Vec<Column> = what.fields.iter().map(|f| Column::of(&what.table, f, what.spanish)).collect();
-    let about = About {
-        title: what.title,
-        revision: rev.number,
-        created_at: rev.created_at.clone(),
-        license: format!("{} ({})", config.license_name, config.license_url),
-        citation: crate::snapshot::citation(config, rev),
-        url: what.url,
-    };
+    let about = crate::snapshot::about(config, rev, what.title, what.url);
     let rows = rows.iter().map(Vec::as_slice).collect();
     let sheet = workbook::Sheet { name: what.sheet.chars().take(31).collect(), columns, rows };
     let mut wb = workbook::write(&about, &[sheet]).map_err(|e| internal(&e))?;

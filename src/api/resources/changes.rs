@@ -185,7 +185,8 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         }
         Format::Csv => position.stamp(repr.csv("changes", CSV_HEADERS, data)?),
         Format::Xlsx => {
-            let what = Described::list("record_changes", "changes", "cambios", &req, &state, CSV_HEADERS, repr.spanish);
+            let what =
+                Described::list("record_changes", "changes", "cambios", &req, &state.config, CSV_HEADERS, repr.spanish);
             position.stamp(spreadsheet::respond(&state, what, "changes", data).await?)
         }
     })

@@ -133,7 +133,7 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
         Format::Json => position.json(data),
         Format::Csv => position.stamp(repr.csv("search", CSV_HEADERS, data)?),
         Format::Xlsx => {
-            let what = Described::list("search", "search", "búsqueda", &req, &state, CSV_HEADERS, repr.spanish);
+            let what = Described::list("search", "search", "búsqueda", &req, &state.config, CSV_HEADERS, repr.spanish);
             position.stamp(spreadsheet::respond(&state, what, "search", data).await?)
         }
     })
