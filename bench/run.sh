@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark: generate scale N, import it into SQLite and PostgreSQL, start
 # the release server, drive it with wrk, and measure nginx serving the very
-# same response bytes as static files in the same run. Writes a table into
+# same response bytes as static files in the same run; then bench/cold.sh, the
+# first-time (cold) requests against nginx and Datasette. Writes a table into
 # BENCHMARKS.md (between the BEGIN/END markers) with the date and the machine.
 #
 # Usage: bench/run.sh [SCALE] [DURATION_SECONDS]   (defaults: 100, 10)
@@ -30,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 export RUST_LOG=warn,gagt::progress=info   # the imports and generate say how far they are
 rows=()
-BENCH_START=$(date +%s)
+export BENCH_START=$(date +%s)   # bench/cold.sh counts its stages from here too
 # Where the run is: each stage with the time since the start, each load
 # with its number (the imports and `generate` show their own bars or lines).
 stage() { local t=$(( $(date +%s) - BENCH_START )); printf '== [%d:%02d] %s\n' $((t / 60)) $((t % 60)) "$*"; }
@@ -131,30 +132,7 @@ measure() {
         wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "$@" "$url" > "$WORK/wrk.$i.out" 2>&1
         outs+=("$WORK/wrk.$i.out")
     done
-    python3 - "${outs[@]}" <<'PY'
-import re, statistics, sys
-def ms(text):
-    n, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(n) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-def size(text):
-    n, unit = re.fullmatch(r"([\d.]+)([KMG]?B)", text).groups()
-    return float(n) * {"B": 1e-6, "KB": 1e-3, "MB": 1.0, "GB": 1e3}[unit]
-runs = []
-for path in sys.argv[1:]:
-    text = open(path).read()
-    runs.append({
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),
-        "mbs": size(re.search(r"Transfer/sec:\s+(\S+)", text).group(1)),
-        "p50": ms(re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1)),
-        "p99": ms(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1)),
-        "bad": sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", text)),
-    })
-med = {k: statistics.median(r[k] for r in runs) for k in ("rps", "mbs", "p50", "p99")}
-bad = sum(r["bad"] for r in runs)
-p99s = ", ".join(f"{r['p99']:.2f}" for r in runs)
-print(f"{med['rps']:.0f} req/s ({med['mbs']:.0f} MB/s), p50 {med['p50']:.2f} ms, p99 {med['p99']:.2f} ms "
-      f"(runs' p99: {p99s} ms)" + (f", {bad} non-2xx/3xx" if bad else ""))
-PY
+    python3 bench/wrk_summary.py "${outs[@]}"
 }
 uncached() {
     # First-time requests: a new query each time (the response cache is keyed by URL).
@@ -226,6 +204,24 @@ hwm_after=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
 row "filtered CSV stream, names beside ids (\`progress-updates.csv?reported_from=2000-01-01\`)" "$(awk -v b="$bytes" -v t="$t_stream" -v r="$lines" 'BEGIN {printf "%.0f MB/s (%d rows, %d bytes in %.2f s)", b / t / 1e6, r, b, t}'); server RSS $((rss_before / 1024)) MB before, peak $((hwm_after / 1024)) MB after (peak before: $((hwm_before / 1024)) MB)" "≥ 100 MB/s, flat memory" "–"
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
 row "server peak RSS after the load" "$((rss / 1024)) MB" "≤ 250 MB" "–"
+
+# The cold path: first-time item, page and filtered-list requests and a full
+# crawl, against nginx and Datasette (bench/cold.sh starts its own servers,
+# so this one and its nginx stop first and leave the cores to it).
+kill "$SERVER" "$NGINX_PID" 2>/dev/null || true
+wait "$SERVER" "$NGINX_PID" 2>/dev/null || true
+SERVER=""; NGINX_PID=""
+stage "cold path (bench/cold.sh): first-time items, pages, filtered lists and a full crawl"
+if bench/cold.sh "$BIN" "$WORK/sqlite" "$WORK/cold" "$DURATION" > "$WORK/cold.rows"; then
+    mapfile -t cold_rows < "$WORK/cold.rows"
+    rows+=("${cold_rows[@]}")
+else
+    status=$?
+    # Keep what it measured before it failed, and say that it did.
+    mapfile -t cold_rows < "$WORK/cold.rows"
+    rows+=("${cold_rows[@]}")
+    row "cold path (bench/cold.sh)" "failed (exit $status), see the run's output" "–" "–"
+fi
 
 machine="$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), $(lsb_release -ds 2>/dev/null || echo Linux)"
 {
