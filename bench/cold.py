@@ -320,7 +320,9 @@ def verify():
     pairs = []
     for load in plan["loads"]:
         a = open(os.path.join(Env.work, "lists", f"{load['name']}.ours")).read().split("\n")
+        a = [x for x in a if x]
         b = open(os.path.join(Env.work, "lists", f"{load['name']}.nginx")).read().split("\n")
+        b = [x for x in b if x]
         pairs += list(zip(a[:5], b[:5]))
     pairs.append(("/v1/plans?limit=1000", "/crawl/plans/0"))
     for p, f in pairs:
