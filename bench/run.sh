@@ -47,6 +47,13 @@ start=$(date +%s.%N)
 t_sqlite=$(echo "$(date +%s.%N) - $start" | bc)
 row "import into SQLite, with snapshot files (scale $SCALE)" "$(printf %.1f "$t_sqlite") s, peak RSS $(( $(tail -1 "$WORK/rss.sqlite") / 1024 )) MB" "≤ 60 s (≤ 30 s and ≤ 1 GB: issue 18)" "–"
 
+stage "import of the same files again into SQLite"
+start=$(date +%s.%N)
+/usr/bin/time -f %M -o "$WORK/rss.again" "$BIN" --data-dir "$WORK/sqlite" import "$WORK/data" > "$WORK/again.out"
+t_again=$(echo "$(date +%s.%N) - $start" | bc)
+grep -q '^unchanged' "$WORK/again.out" || { echo "the second import was not unchanged:"; cat "$WORK/again.out"; exit 1; }
+row "import of unchanged files again (SQLite; no revision)" "$(printf %.2f "$t_again") s, peak RSS $(( $(tail -1 "$WORK/rss.again") / 1024 )) MB" "≤ 3 s, no revision" "–"
+
 stage "import into PostgreSQL"
 psql -q "$PG_ADMIN" -c "CREATE DATABASE $PG_DB"
 start=$(date +%s.%N)

@@ -5,17 +5,19 @@
 
 use crate::config::Config;
 use crate::db::DbConnection;
+use crate::import::write::Origin;
 use crate::import::{self, Dataset, ImportError, Outcome};
+use crate::models::RevisionRow;
 use crate::snapshot;
 
 /// Write a validated dataset (unless `dry_run`) and, for a new revision, its
 /// download snapshot, built from memory on other cores while the database is
 /// written and published once the transaction has committed.
-pub fn store_published(
+pub fn store_published<'a>(
     config: &Config,
     conn: &mut DbConnection,
     dataset: Dataset,
-    source: &str,
+    origin: impl Into<Origin<'a>>,
     dry_run: bool,
 ) -> Result<(Outcome, Dataset), ImportError> {
     if dry_run {
@@ -24,7 +26,7 @@ pub fn store_published(
     // What imports killed before this one left behind.
     snapshot::clean_leftovers(&config.snapshot_dir);
     let started = std::time::Instant::now();
-    let result = import::write::replace(conn, &dataset, source, |rev, tables| {
+    let result = import::write::replace(conn, &dataset, origin.into(), |rev, tables| {
         // The files are written into a temporary folder while the database
         // is still being written, and renamed into place after the commit.
         // The database writer is the longer branch: the file threads run at
@@ -49,6 +51,14 @@ pub fn store_published(
             .map_err(|source| ImportError::Snapshot { revision: rev.number, source: Box::new(source) })?;
     }
     Ok((outcome, dataset))
+}
+
+/// The current revision when it was imported from inputs with this digest
+/// (`import::digest`): importing them again would change nothing, and the
+/// caller can stop before reading a row.
+pub fn imported_from(conn: &mut DbConnection, digest: &str) -> Result<Option<RevisionRow>, ImportError> {
+    let current = crate::models::revision::current(conn).map_err(ImportError::Database)?;
+    Ok(current.filter(|r| r.input_digest.as_deref() == Some(digest)))
 }
 
 /// How much lower the snapshot threads' priority is than the database

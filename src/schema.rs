@@ -7,6 +7,7 @@ diesel::table! {
         content_hash -> Text,
         source -> Text,
         counts -> Text,
+        input_digest -> Nullable<Text>,
     }
 }
 

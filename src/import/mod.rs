@@ -8,6 +8,7 @@
 pub mod canonical;
 pub mod dataset;
 pub mod derive;
+pub mod digest;
 pub mod export;
 pub mod fields;
 pub mod mentions;
@@ -73,20 +74,20 @@ pub fn import_dir(
     dry_run: bool,
 ) -> Result<(Outcome, Dataset), ImportError> {
     let dataset = canonical::read_dir(dir).map_err(ImportError::Invalid)?;
-    store(conn, dataset, &dir.display().to_string(), dry_run)
+    store(conn, dataset, dir.display().to_string().as_str(), dry_run)
 }
 
 /// Write a validated dataset (unless `dry_run`).
-pub fn store(
+pub fn store<'a>(
     conn: &mut crate::db::DbConnection,
     dataset: Dataset,
-    source: &str,
+    origin: impl Into<write::Origin<'a>>,
     dry_run: bool,
 ) -> Result<(Outcome, Dataset), ImportError> {
     if dry_run {
         return Ok((Outcome::Validated, dataset));
     }
-    let (outcome, _) = write::replace(conn, &dataset, source, |_, _| Ok::<(), std::convert::Infallible>(()))?;
+    let (outcome, _) = write::replace(conn, &dataset, origin.into(), |_, _| Ok::<(), std::convert::Infallible>(()))?;
     Ok((outcome, dataset))
 }
 

@@ -145,15 +145,30 @@ fn parents_first(rows: &[InstitutionRow]) -> Vec<InstitutionRow> {
     done
 }
 
+/// Where an import's rows came from: the description kept with the revision
+/// (a folder, a report) and, when known, the digest of the inputs
+/// (`import::digest`), kept so that the same inputs are recognised next time.
+#[derive(Clone, Copy, Debug)]
+pub struct Origin<'a> {
+    pub source: &'a str,
+    pub digest: Option<&'a str>,
+}
+
+impl<'a> From<&'a str> for Origin<'a> {
+    fn from(source: &'a str) -> Self {
+        Origin { source, digest: None }
+    }
+}
+
 /// Replace the database content with `ds` as a new revision (or do nothing
-/// when the content is unchanged). `alongside` runs on another thread while
+/// when the content is unchanged but record the inputs' digest). `alongside` runs on another thread while
 /// the rows are written, with the new revision (its result is returned when
 /// the transaction commits): the download snapshot is built that way, and
 /// when it fails the transaction is rolled back.
 pub fn replace<R: Send, E: std::error::Error + Send + Sync + 'static>(
     conn: &mut DbConnection,
     ds: &Dataset,
-    source: &str,
+    origin: Origin<'_>,
     alongside: impl FnOnce(&Revision, &[Published]) -> Result<R, E> + Send,
 ) -> Result<(Outcome, Option<R>), ImportError> {
     let started = std::time::Instant::now();
@@ -171,6 +186,9 @@ pub fn replace<R: Send, E: std::error::Error + Send + Sync + 'static>(
         let current = models::revision::current(c)?;
         if let Some(cur) = &current {
             if cur.content_hash == hash {
+                if let Some(d) = origin.digest.filter(|d| cur.input_digest.as_deref() != Some(*d)) {
+                    models::revision::set_input_digest(c, cur.id, d)?;
+                }
                 return Ok(Outcome::Unchanged(cur.id));
             }
         }
@@ -194,8 +212,9 @@ pub fn replace<R: Send, E: std::error::Error + Send + Sync + 'static>(
             id,
             created_at: created_at.clone(),
             content_hash: hash.clone(),
-            source: source.to_string(),
+            source: origin.source.to_string(),
             counts: counts.to_string(),
+            input_digest: origin.digest.map(str::to_string),
         };
         let revision = Revision::from_row(&rev);
         let tables = &tables;

@@ -14,10 +14,20 @@ pub struct RevisionRow {
     pub source: String,
     /// JSON object of row counts per table.
     pub counts: String,
+    /// The digest of the inputs this revision was imported from (the
+    /// importer's build and the input files); `None` for revisions imported
+    /// before it was recorded. See `import::digest`.
+    pub input_digest: Option<String>,
 }
 
 pub fn current(conn: &mut DbConnection) -> QueryResult<Option<RevisionRow>> {
     dataset_revisions::table.order(dataset_revisions::id.desc()).select(RevisionRow::as_select()).first(conn).optional()
+}
+
+/// Record that revision `id` is also what `digest`'s inputs import to (an
+/// import of other bytes with the same content, say reformatted files).
+pub fn set_input_digest(conn: &mut DbConnection, id: i32, digest: &str) -> QueryResult<usize> {
+    diesel::update(dataset_revisions::table.find(id)).set(dataset_revisions::input_digest.eq(digest)).execute(conn)
 }
 
 /// The newest `limit` revisions, newest first.

@@ -308,3 +308,40 @@ fn synthetic_dataset_is_valid_and_has_the_promised_shape() {
     assert!(read.findings.iter().any(|f| f.kind == "progress_decrease"));
     assert_eq!(gagt::import::export::serialize(&gagt::synthetic::generate(1)), gagt::import::export::serialize(&ds));
 }
+
+/// `import` of the very input files the current revision came from stops
+/// after hashing them; other bytes with the same content still create no
+/// revision, and are recognised the next time.
+#[test]
+fn the_same_input_files_are_recognised_without_reading_a_row() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    copy_fixture(dir.path());
+    let import = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gobierno-abierto-gt"))
+            .arg("--data-dir")
+            .arg(data.path())
+            .arg("import")
+            .arg(dir.path())
+            .env("RUST_LOG", "error")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(import().starts_with("imported as revision 1:"));
+    let again = import();
+    assert!(again.starts_with("unchanged (still revision 1; the same input files as its import"), "{again}");
+    assert!(again.contains(" plans, "), "the counts come from the revision: {again}");
+    // A file the import does not read changes the inputs, not the content.
+    std::fs::write(dir.path().join("LEEME.txt"), "notas").unwrap();
+    assert!(import().starts_with("unchanged (still revision 1); nothing written"));
+    assert!(import().starts_with("unchanged (still revision 1; the same input files"));
+    // One changed byte of content is a new revision.
+    let plans = dir.path().join("plans.csv");
+    let text =
+        std::fs::read_to_string(&plans).unwrap().replace("6º PAN Gobierno Abierto", "6º PAN de Gobierno Abierto");
+    std::fs::write(&plans, text).unwrap();
+    assert!(import().starts_with("imported as revision 2:"));
+    assert!(import().starts_with("unchanged (still revision 2; the same input files"));
+}

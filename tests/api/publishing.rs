@@ -92,6 +92,7 @@ fn commit_unpublishable_revision(app: &TestApp) {
         content_hash: "poisoned".into(),
         source: "an older version".into(),
         counts: current.counts,
+        input_digest: None,
     };
     diesel::insert_into(dataset_revisions::table).values(&poisoned).execute(&mut conn).unwrap();
 }

@@ -1,0 +1,1 @@
+ALTER TABLE dataset_revisions DROP COLUMN input_digest;
