@@ -161,12 +161,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     .map_err(|source| Failure::Read { path: path.clone(), source })?;
                 if let Some(rev) = gagt::pipeline::imported_from(&mut conn, &digest)? {
                     gagt::write_snapshot(&base, &mut conn)?;
-                    let n = |t: &str| {
-                        serde_json::from_str::<serde_json::Value>(&rev.counts)
-                            .ok()
-                            .and_then(|c| c.get(t).and_then(|n| n.as_u64()))
-                            .unwrap_or(0)
-                    };
+                    let n = |t: &str| rev.recorded_count(t).unwrap_or(0);
                     println!(
                         "unchanged (still revision {}; the same input files as its import, hashed in {:.2} s); \
                          nothing written: {} plans, {} commitments, {} milestones, {} progress updates, {} institutions",

@@ -160,11 +160,11 @@ impl<'a> From<&'a str> for Origin<'a> {
     }
 }
 
-/// Replace the database content with `ds` as a new revision (or do nothing
-/// when the content is unchanged but record the inputs' digest). `alongside` runs on another thread while
-/// the rows are written, with the new revision (its result is returned when
-/// the transaction commits): the download snapshot is built that way, and
-/// when it fails the transaction is rolled back.
+/// Replace the database content with `ds` as a new revision (or, when the
+/// content is unchanged, only record the inputs' digest). `alongside` runs
+/// on another thread while the rows are written, with the new revision (its
+/// result is returned when the transaction commits): the download snapshot
+/// is built that way, and when it fails the transaction is rolled back.
 pub fn replace<R: Send, E: std::error::Error + Send + Sync + 'static>(
     conn: &mut DbConnection,
     ds: &Dataset,

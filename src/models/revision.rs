@@ -51,6 +51,14 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<(i64, i64, i64, i64, i64)>
     ))
 }
 
+impl RevisionRow {
+    /// The rows of `table` in this revision, as the import recorded them;
+    /// `None` when it did not record that table.
+    pub fn recorded_count(&self, table: &str) -> Option<i64> {
+        serde_json::from_str::<serde_json::Value>(&self.counts).ok()?.get(table)?.as_i64()
+    }
+}
+
 /// The rows of `table` in the current revision, as the import recorded them
 /// (an exact count, read without counting a million rows); `None` when the
 /// revision did not record that table.
@@ -60,9 +68,7 @@ pub fn stored_count(conn: &mut DbConnection, table: &str) -> QueryResult<Option<
         .select(dataset_revisions::counts)
         .first(conn)
         .optional()?;
-    Ok(counts
-        .and_then(|c| serde_json::from_str::<serde_json::Value>(&c).ok())
-        .and_then(|v| v.get(table).and_then(|n| n.as_i64())))
+    Ok(counts.and_then(|counts| RevisionRow { counts, ..Default::default() }.recorded_count(table)))
 }
 
 /// The rows matching a list's filters: the recorded count when the list is
