@@ -6,6 +6,7 @@
 
 pub mod backend;
 pub mod migrations;
+pub mod native;
 pub mod pg_network;
 mod sqlite_timeout;
 

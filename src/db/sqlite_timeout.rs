@@ -3,8 +3,10 @@
 //!
 //! diesel does not hand out the `sqlite3*` handle, so the timer is attached
 //! where SQLite offers a hook for every connection it opens: an automatic
-//! extension. While [`open_with_timeout`] opens a serving connection, the
-//! extension gives that connection
+//! extension. While [`open_with_timeout`] opens a connection, the extension
+//! turns on its query planner stability guarantee (statements are not
+//! compiled again for each bound value) and, for a serving connection, gives
+//! it
 //! - a trace callback that notes when each statement starts and stops
 //!   running, and
 //! - a progress handler, called every [`CHECK_EVERY`] virtual-machine steps,
@@ -77,14 +79,12 @@ fn configure_once() {
     });
 }
 
-/// Open a connection with `open` while the extension attaches a timer of
-/// `limit` to it (no timer when `limit` is zero).
+/// Open a connection with `open` while the extension sets it up: query plans
+/// that do not depend on bound values, and a timer of `limit` (no timer when
+/// `limit` is zero).
 pub fn open_with_timeout<T>(limit: Duration, open: impl FnOnce() -> T) -> T {
     static REGISTER: Once = Once::new();
     configure_once();
-    if limit.is_zero() {
-        return open();
-    }
     REGISTER.call_once(|| {
         epoch();
         // SAFETY: registers a function with the signature SQLite expects; it
@@ -106,6 +106,19 @@ unsafe extern "C" fn attach(
     let Some(limit) = OPENING.with(|o| o.get()) else {
         return ffi::SQLITE_OK;
     };
+    // Plans that do not depend on bound values (the query planner stability
+    // guarantee). Without it SQLite marks a statement whose `LIMIT ?` (every
+    // `first()`, every page) or indexed comparison it planned by the bound
+    // value, and compiles it again each time that value is bound: 16 % of a
+    // first-time commitment read (BENCHMARKS.md, "the cold path").
+    // SAFETY: `db` is the connection being opened; this option takes an int
+    // and an optional int pointer.
+    unsafe {
+        ffi::sqlite3_db_config(db, ffi::SQLITE_DBCONFIG_ENABLE_QPSG, 1 as c_int, std::ptr::null_mut::<c_int>());
+    }
+    if limit.is_zero() {
+        return ffi::SQLITE_OK;
+    }
     let timer = Box::into_raw(Box::new(Timer {
         limit_nanos: limit.as_nanos().min(u64::MAX as u128) as u64,
         started: AtomicU64::new(0),

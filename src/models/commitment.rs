@@ -1,6 +1,7 @@
 use diesel::prelude::*;
 
 use super::list::{facet, flagged, keyset, text_terms, yes_no, BadCursor, Facets, Page, SortValue};
+use crate::db::native::{self, any_of};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{commitments, institution_roles};
 use crate::vocabulary::{Role, Status};
@@ -152,23 +153,27 @@ pub fn rows(
 }
 
 pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<CommitmentRow>> {
-    commitments::table.find(key).select(CommitmentRow::as_select()).first(conn).optional()
+    native::first!(conn, commitments::table.find(key).select(CommitmentRow::as_select()))
 }
 
 pub fn for_plan(conn: &mut DbConnection, plan: &str) -> QueryResult<Vec<CommitmentRow>> {
-    commitments::table
-        .filter(commitments::plan_id.eq(plan))
-        .order(commitments::seq)
-        .select(CommitmentRow::as_select())
-        .load(conn)
+    native::load!(
+        conn,
+        commitments::table
+            .filter(commitments::plan_id.eq(plan))
+            .order(commitments::seq)
+            .select(CommitmentRow::as_select()),
+    )
 }
 
 pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<CommitmentRow>> {
-    commitments::table
-        .filter(commitments::id.eq_any(ids))
-        .order(commitments::seq)
-        .select(CommitmentRow::as_select())
-        .load(conn)
+    native::load!(
+        conn,
+        commitments::table
+            .filter(any_of(commitments::id, ids))
+            .order(commitments::seq)
+            .select(CommitmentRow::as_select()),
+    )
 }
 
 /// The list's main dimensions, by the filter each is counted for.

@@ -1,6 +1,7 @@
 use diesel::prelude::*;
 
 use super::list::{facet, keyset, text_terms, BadCursor, Facets, Page, SortValue};
+use crate::db::native::{self, any_of};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_aliases, institution_plan_rollups, institution_roles, institutions};
 use crate::vocabulary::{InstitutionKind, ParticipantGroup, Role, RoleOrigin, RoleSubject};
@@ -270,19 +271,34 @@ fn rows_overall(
 }
 
 pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<InstitutionRow>> {
-    institutions::table.find(key).select(InstitutionRow::as_select()).first(conn).optional()
+    native::first!(conn, institutions::table.find(key).select(InstitutionRow::as_select()))
 }
 
 pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<InstitutionRow>> {
-    institutions::table.filter(institutions::id.eq_any(ids)).select(InstitutionRow::as_select()).load(conn)
+    native::load!(conn, institutions::table.filter(any_of(institutions::id, ids)).select(InstitutionRow::as_select()))
+}
+
+/// (id, name, acronym) of the institutions named: what a reference to one
+/// shows, without the rest of the row.
+pub fn refs_by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<(String, String, Option<String>)>> {
+    native::load!(
+        conn,
+        institutions::table.filter(any_of(institutions::id, ids)).select((
+            institutions::id,
+            institutions::name,
+            institutions::acronym
+        )),
+    )
 }
 
 pub fn aliases(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<InstitutionAliasRow>> {
-    institution_aliases::table
-        .filter(institution_aliases::institution_id.eq_any(ids))
-        .order((institution_aliases::institution_id, institution_aliases::seq))
-        .select(InstitutionAliasRow::as_select())
-        .load(conn)
+    native::load!(
+        conn,
+        institution_aliases::table
+            .filter(any_of(institution_aliases::institution_id, ids))
+            .order((institution_aliases::institution_id, institution_aliases::seq))
+            .select(InstitutionAliasRow::as_select()),
+    )
 }
 
 pub fn children(conn: &mut DbConnection, parent: &str) -> QueryResult<Vec<InstitutionRow>> {
@@ -299,12 +315,14 @@ pub fn roles_for_subjects(
     subject_type: &str,
     ids: &[String],
 ) -> QueryResult<Vec<InstitutionRoleRow>> {
-    institution_roles::table
-        .filter(institution_roles::subject_type.eq(subject_type))
-        .filter(institution_roles::subject_id.eq_any(ids))
-        .order(institution_roles::seq)
-        .select(InstitutionRoleRow::as_select())
-        .load(conn)
+    native::load!(
+        conn,
+        institution_roles::table
+            .filter(institution_roles::subject_type.eq(subject_type))
+            .filter(any_of(institution_roles::subject_id, ids))
+            .order(institution_roles::seq)
+            .select(InstitutionRoleRow::as_select()),
+    )
 }
 
 pub fn roles_of(conn: &mut DbConnection, institution: &str) -> QueryResult<Vec<InstitutionRoleRow>> {
@@ -316,11 +334,13 @@ pub fn roles_of(conn: &mut DbConnection, institution: &str) -> QueryResult<Vec<I
 }
 
 pub fn roles_in_plan(conn: &mut DbConnection, plan: &str) -> QueryResult<Vec<InstitutionRoleRow>> {
-    institution_roles::table
-        .filter(institution_roles::plan_id.eq(plan))
-        .order(institution_roles::seq)
-        .select(InstitutionRoleRow::as_select())
-        .load(conn)
+    native::load!(
+        conn,
+        institution_roles::table
+            .filter(institution_roles::plan_id.eq(plan))
+            .order(institution_roles::seq)
+            .select(InstitutionRoleRow::as_select()),
+    )
 }
 
 /// Exact counts per value of the list's main dimensions, under the filters.

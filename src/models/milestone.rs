@@ -1,6 +1,7 @@
 use diesel::prelude::*;
 
 use super::list::{facet, flagged, keyset, text_terms, yes_no, BadCursor, Facets, Page, SortValue};
+use crate::db::native::{self, any_of};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_roles, milestones};
 use crate::vocabulary::{DatePrecision, Role, Status};
@@ -184,23 +185,24 @@ pub fn rows(
 }
 
 pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<MilestoneRow>> {
-    milestones::table.find(key).select(MilestoneRow::as_select()).first(conn).optional()
+    native::first!(conn, milestones::table.find(key).select(MilestoneRow::as_select()))
 }
 
 pub fn for_commitment(conn: &mut DbConnection, commitment: &str) -> QueryResult<Vec<MilestoneRow>> {
-    milestones::table
-        .filter(milestones::commitment_id.eq(commitment))
-        .order(milestones::seq)
-        .select(MilestoneRow::as_select())
-        .load(conn)
+    native::load!(
+        conn,
+        milestones::table
+            .filter(milestones::commitment_id.eq(commitment))
+            .order(milestones::seq)
+            .select(MilestoneRow::as_select()),
+    )
 }
 
 pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<MilestoneRow>> {
-    milestones::table
-        .filter(milestones::id.eq_any(ids))
-        .order(milestones::seq)
-        .select(MilestoneRow::as_select())
-        .load(conn)
+    native::load!(
+        conn,
+        milestones::table.filter(any_of(milestones::id, ids)).order(milestones::seq).select(MilestoneRow::as_select()),
+    )
 }
 
 /// The list's main dimensions, by the filter each is counted for.

@@ -4,6 +4,7 @@
 
 use diesel::prelude::*;
 
+use crate::db::native::{self, any_of};
 use crate::db::DbConnection;
 use crate::schema::{commitments, institutions, milestones, plans};
 
@@ -12,7 +13,7 @@ pub fn plan_titles(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    plans::table.filter(plans::id.eq_any(ids)).select((plans::id, plans::title)).load(conn)
+    native::load!(conn, plans::table.filter(any_of(plans::id, ids)).select((plans::id, plans::title)))
 }
 
 /// (id, number, title) of the commitments named.
@@ -20,10 +21,14 @@ pub fn commitment_titles(conn: &mut DbConnection, ids: &[String]) -> QueryResult
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    commitments::table
-        .filter(commitments::id.eq_any(ids))
-        .select((commitments::id, commitments::number, commitments::title))
-        .load(conn)
+    native::load!(
+        conn,
+        commitments::table.filter(any_of(commitments::id, ids)).select((
+            commitments::id,
+            commitments::number,
+            commitments::title
+        )),
+    )
 }
 
 /// (id, code, description) of the milestones named.
@@ -31,10 +36,14 @@ pub fn milestone_texts(conn: &mut DbConnection, ids: &[String]) -> QueryResult<V
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    milestones::table
-        .filter(milestones::id.eq_any(ids))
-        .select((milestones::id, milestones::code, milestones::description))
-        .load(conn)
+    native::load!(
+        conn,
+        milestones::table.filter(any_of(milestones::id, ids)).select((
+            milestones::id,
+            milestones::code,
+            milestones::description
+        )),
+    )
 }
 
 /// (id, name) of the institutions named.
@@ -42,5 +51,8 @@ pub fn institution_names(conn: &mut DbConnection, ids: &[String]) -> QueryResult
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    institutions::table.filter(institutions::id.eq_any(ids)).select((institutions::id, institutions::name)).load(conn)
+    native::load!(
+        conn,
+        institutions::table.filter(any_of(institutions::id, ids)).select((institutions::id, institutions::name))
+    )
 }

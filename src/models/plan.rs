@@ -1,6 +1,7 @@
 use diesel::prelude::*;
 
 use super::list::{facet, keyset, text_terms, BadCursor, Facets, Page, SortValue};
+use crate::db::native::{self, any_of};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_roles, plan_participants, plan_risks, plan_sections, plans};
 use crate::vocabulary::{PlanKind, Role};
@@ -93,35 +94,38 @@ pub struct PlanRiskRow {
 
 /// `(id, title)` of the given plans.
 pub fn titles(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
-    plans::table.filter(plans::id.eq_any(ids)).select((plans::id, plans::title)).load(conn)
+    native::load!(conn, plans::table.filter(any_of(plans::id, ids)).select((plans::id, plans::title)))
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PlanRow>> {
-    plans::table.find(id).select(PlanRow::as_select()).first(conn).optional()
+    native::first!(conn, plans::table.find(id).select(PlanRow::as_select()))
 }
 
 pub fn sections(conn: &mut DbConnection, plan: &str) -> QueryResult<Vec<PlanSectionRow>> {
-    plan_sections::table
-        .filter(plan_sections::plan_id.eq(plan))
-        .order(plan_sections::seq)
-        .select(PlanSectionRow::as_select())
-        .load(conn)
+    native::load!(
+        conn,
+        plan_sections::table
+            .filter(plan_sections::plan_id.eq(plan))
+            .order(plan_sections::seq)
+            .select(PlanSectionRow::as_select()),
+    )
 }
 
 pub fn participants(conn: &mut DbConnection, plan: &str) -> QueryResult<Vec<PlanParticipantRow>> {
-    plan_participants::table
-        .filter(plan_participants::plan_id.eq(plan))
-        .order(plan_participants::seq)
-        .select(PlanParticipantRow::as_select())
-        .load(conn)
+    native::load!(
+        conn,
+        plan_participants::table
+            .filter(plan_participants::plan_id.eq(plan))
+            .order(plan_participants::seq)
+            .select(PlanParticipantRow::as_select()),
+    )
 }
 
 pub fn risks(conn: &mut DbConnection, plan: &str) -> QueryResult<Vec<PlanRiskRow>> {
-    plan_risks::table
-        .filter(plan_risks::plan_id.eq(plan))
-        .order(plan_risks::seq)
-        .select(PlanRiskRow::as_select())
-        .load(conn)
+    native::load!(
+        conn,
+        plan_risks::table.filter(plan_risks::plan_id.eq(plan)).order(plan_risks::seq).select(PlanRiskRow::as_select()),
+    )
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 use diesel::prelude::*;
 
 use super::list::{facet, keyset, text_terms, BadCursor, Facets, Page, SortValue};
+use crate::db::native;
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_roles, progress_updates};
 
@@ -187,7 +188,7 @@ pub fn rows(
 }
 
 pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<ProgressUpdateRow>> {
-    progress_updates::table.find(key).select(served()).first(conn).optional()
+    native::first!(conn, progress_updates::table.find(key).select(served()))
 }
 
 pub fn for_milestone(conn: &mut DbConnection, milestone: &str) -> QueryResult<Vec<ProgressUpdateRow>> {

@@ -1,6 +1,7 @@
 use diesel::prelude::*;
 
 use super::list::{facet, keyset, BadCursor, Facets, Page, SortValue};
+use crate::db::native::{self, any_of};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::quality_findings;
 use crate::vocabulary::{FindingKind, FindingSubject};
@@ -100,17 +101,19 @@ pub fn rows(
 }
 
 pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<QualityFindingRow>> {
-    quality_findings::table.find(key).select(QualityFindingRow::as_select()).first(conn).optional()
+    native::first!(conn, quality_findings::table.find(key).select(QualityFindingRow::as_select()))
 }
 
 /// Finding ids per record, for the records' own views.
 pub fn ids_for(conn: &mut DbConnection, record_type: &str, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
-    quality_findings::table
-        .filter(quality_findings::record_type.eq(record_type))
-        .filter(quality_findings::record_id.eq_any(ids))
-        .order(quality_findings::seq)
-        .select((quality_findings::record_id, quality_findings::id))
-        .load(conn)
+    native::load!(
+        conn,
+        quality_findings::table
+            .filter(quality_findings::record_type.eq(record_type))
+            .filter(any_of(quality_findings::record_id, ids))
+            .order(quality_findings::seq)
+            .select((quality_findings::record_id, quality_findings::id)),
+    )
 }
 
 /// The list's main dimensions, by the filter each is counted for.

@@ -1,6 +1,7 @@
 use diesel::prelude::*;
 
 use super::list::{keyset, BadCursor, Page, SortValue};
+use crate::db::native;
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{retired_ids, source_documents, source_headings};
 use crate::vocabulary::{HeadingKind, RetirableType};
@@ -83,7 +84,7 @@ pub fn list(
 
 /// One source document with its text.
 pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<SourceDocumentRow>> {
-    source_documents::table.find(key).select(SourceDocumentRow::as_select()).first(conn).optional()
+    native::first!(conn, source_documents::table.find(key).select(SourceDocumentRow::as_select()))
 }
 
 /// The headings and table-of-contents entries of a document, in line order.

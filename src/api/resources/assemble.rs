@@ -32,17 +32,16 @@ impl RoleRefs {
     fn load(conn: &mut DbConnection, subject_type: &str, ids: &[String]) -> Result<RoleRefs, ApiError> {
         let roles = models::institution::roles_for_subjects(conn, subject_type, ids)?;
         let inst_ids: Vec<String> = roles.iter().map(|r| r.institution_id.clone()).collect();
-        let institutions: HashMap<String, InstitutionRow> =
-            models::institution::by_ids(conn, &inst_ids)?.into_iter().map(|i| (i.id.clone(), i)).collect();
+        let names = Names::load(conn, &inst_ids)?;
         let mut by_subject: HashMap<String, Refs> = HashMap::new();
         for role in roles {
-            let Some(inst) = institutions.get(&role.institution_id) else { continue };
+            let Some(mut r) = names.reference(&role.institution_id) else { continue };
             let entry = by_subject.entry(role.subject_id.clone()).or_default();
             match role.role.as_str() {
-                "responsible" => entry.responsible.push(Institution::reference(inst, None)),
-                "mentioned" => entry.mentioned.push(Institution::reference(inst, None)),
+                "responsible" => entry.responsible.push(r),
+                "mentioned" => entry.mentioned.push(r),
                 _ => {
-                    let mut r = Institution::reference(inst, role.participant_group);
+                    r.group = role.participant_group;
                     r.role = Some(role.role);
                     entry.other.push(r);
                 }
@@ -53,6 +52,27 @@ impl RoleRefs {
 
     fn take(&mut self, id: &str) -> Refs {
         self.by_subject.remove(id).unwrap_or_default()
+    }
+}
+
+/// Names and acronyms of institutions, by id: what their references show.
+struct Names(HashMap<String, (String, Option<String>)>);
+
+impl Names {
+    fn load(conn: &mut DbConnection, ids: &[String]) -> Result<Names, ApiError> {
+        let rows = models::institution::refs_by_ids(conn, ids)?;
+        Ok(Names(rows.into_iter().map(|(id, name, acronym)| (id, (name, acronym))).collect()))
+    }
+
+    fn reference(&self, id: &str) -> Option<InstitutionRef> {
+        let (name, acronym) = self.0.get(id)?;
+        Some(InstitutionRef {
+            id: id.to_string(),
+            name: name.clone(),
+            acronym: acronym.clone(),
+            group: None,
+            role: None,
+        })
     }
 }
 
@@ -154,15 +174,11 @@ pub fn institution_refs(
     conn: &mut DbConnection,
     roles: &[InstitutionRoleRow],
 ) -> Result<Vec<InstitutionRef>, ApiError> {
-    let mut ids: Vec<String> = Vec::new();
-    for r in roles {
-        if !ids.contains(&r.institution_id) {
-            ids.push(r.institution_id.clone());
-        }
-    }
-    let rows: HashMap<String, InstitutionRow> =
-        models::institution::by_ids(conn, &ids)?.into_iter().map(|i| (i.id.clone(), i)).collect();
-    Ok(ids.iter().filter_map(|id| rows.get(id)).map(|i| Institution::reference(i, None)).collect())
+    let mut seen = std::collections::HashSet::new();
+    let ids: Vec<String> =
+        roles.iter().filter(|r| seen.insert(r.institution_id.as_str())).map(|r| r.institution_id.clone()).collect();
+    let names = Names::load(conn, &ids)?;
+    Ok(ids.iter().filter_map(|id| names.reference(id)).collect())
 }
 
 /// The names of the records named, one query per kind of record.
