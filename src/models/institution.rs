@@ -90,11 +90,13 @@ pub struct InstitutionPlanRollupRow {
 
 /// The per-plan rollups of some institutions, in plan order.
 pub fn plan_rollups(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<InstitutionPlanRollupRow>> {
-    institution_plan_rollups::table
-        .filter(institution_plan_rollups::institution_id.eq_any(ids))
-        .order(institution_plan_rollups::seq)
-        .select(InstitutionPlanRollupRow::as_select())
-        .load(conn)
+    native::load!(
+        conn,
+        institution_plan_rollups::table
+            .filter(any_of(institution_plan_rollups::institution_id, ids))
+            .order(institution_plan_rollups::seq)
+            .select(InstitutionPlanRollupRow::as_select()),
+    )
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -302,11 +304,13 @@ pub fn aliases(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Insti
 }
 
 pub fn children(conn: &mut DbConnection, parent: &str) -> QueryResult<Vec<InstitutionRow>> {
-    institutions::table
-        .filter(institutions::parent_id.eq(parent))
-        .order((institutions::name_key, institutions::id))
-        .select(InstitutionRow::as_select())
-        .load(conn)
+    native::load!(
+        conn,
+        institutions::table
+            .filter(institutions::parent_id.eq(parent))
+            .order((institutions::name_key, institutions::id))
+            .select(InstitutionRow::as_select()),
+    )
 }
 
 /// Roles on the given subjects, in source order.
@@ -326,11 +330,13 @@ pub fn roles_for_subjects(
 }
 
 pub fn roles_of(conn: &mut DbConnection, institution: &str) -> QueryResult<Vec<InstitutionRoleRow>> {
-    institution_roles::table
-        .filter(institution_roles::institution_id.eq(institution))
-        .order(institution_roles::seq)
-        .select(InstitutionRoleRow::as_select())
-        .load(conn)
+    native::load!(
+        conn,
+        institution_roles::table
+            .filter(institution_roles::institution_id.eq(institution))
+            .order(institution_roles::seq)
+            .select(InstitutionRoleRow::as_select()),
+    )
 }
 
 pub fn roles_in_plan(conn: &mut DbConnection, plan: &str) -> QueryResult<Vec<InstitutionRoleRow>> {

@@ -25,4 +25,5 @@ mod pages;
 mod plans;
 mod progress_updates;
 mod publishing;
+mod query_plans;
 mod search;

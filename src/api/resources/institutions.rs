@@ -146,14 +146,11 @@ impl Collection for Institutions {
     fn detail(c: &mut DbConnection, row: InstitutionRow, _: NoParams) -> Result<InstitutionDetail, ApiError> {
         let institution = assemble::institutions(c, std::slice::from_ref(&row))?.remove(0);
         let roles = models::institution::roles_of(c, &row.id)?;
+        // Each subject once, in the order of its first role.
         let ids_of = |t: &str| {
-            let mut ids: Vec<String> = Vec::new();
-            for r in roles.iter().filter(|r| r.subject_type == t) {
-                if !ids.contains(&r.subject_id) {
-                    ids.push(r.subject_id.clone());
-                }
-            }
-            ids
+            let mut seen = std::collections::HashSet::new();
+            let firsts = roles.iter().filter(|r| r.subject_type == t && seen.insert(r.subject_id.as_str()));
+            firsts.map(|r| r.subject_id.clone()).collect::<Vec<String>>()
         };
         let commitments = models::commitment::by_ids(c, &ids_of("commitment"))?;
         let milestones = models::milestone::by_ids(c, &ids_of("milestone"))?;

@@ -1,0 +1,1 @@
+DROP INDEX institutions_parent;
