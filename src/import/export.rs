@@ -2,6 +2,7 @@
 //! database (`export`). The output is deterministic, so export → import →
 //! export gives byte-identical files, and the content hash is taken over it.
 
+use std::io::Write;
 use std::path::Path;
 
 use diesel::prelude::*;
@@ -43,209 +44,171 @@ pub enum WriteError {
 pub fn serialize(ds: &Dataset) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     for (file, _, columns) in TABLES {
-        let rows: Vec<Vec<String>> = match *file {
-            "source_documents.csv" => ds
-                .source_documents
-                .iter()
-                .map(|r| {
-                    vec![r.id.clone(), r.file_name.clone(), r.title.clone(), opt(&r.description), r.sha256.clone()]
-                })
-                .collect(),
-            "institutions.csv" => ds
-                .institutions
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.id.clone(),
-                        r.name.clone(),
-                        opt(&r.acronym),
-                        r.kind.to_string(),
-                        opt(&r.parent_id),
-                        r.source_document.clone(),
-                        r.source_location.clone(),
-                    ]
-                })
-                .collect(),
-            "institution_aliases.csv" => ds
-                .aliases
-                .iter()
-                .map(|r| vec![r.institution_id.clone(), r.alias.clone(), r.in_text.to_string()])
-                .collect(),
-            "plans.csv" => ds
-                .plans
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.id.clone(),
-                        r.title.clone(),
-                        r.short_name.clone(),
-                        r.country.clone(),
-                        r.kind.to_string(),
-                        opt(&r.period_start),
-                        opt(&r.period_end),
-                        opt(&r.objective),
-                        opt(&r.description),
-                        int(r.stated_commitment_total),
-                        int(r.published_milestones_not_started),
-                        int(r.published_milestones_started),
-                        int(r.published_milestones_completed),
-                        r.source_document.clone(),
-                        r.source_location.clone(),
-                    ]
-                })
-                .collect(),
-            "plan_sections.csv" => ds
-                .sections
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.id.clone(),
-                        r.plan_id.clone(),
-                        r.kind.clone(),
-                        r.title.clone(),
-                        r.body.clone(),
-                        r.source_document.clone(),
-                        r.source_location.clone(),
-                    ]
-                })
-                .collect(),
-            "plan_participants.csv" => ds
-                .participants
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.id.clone(),
-                        r.plan_id.clone(),
-                        r.name.clone(),
-                        opt(&r.position),
-                        opt(&r.institution_id),
-                        r.source_document.clone(),
-                        r.source_location.clone(),
-                    ]
-                })
-                .collect(),
-            "plan_risks.csv" => ds
-                .risks
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.id.clone(),
-                        r.plan_id.clone(),
-                        r.scenario.clone(),
-                        opt(&r.warning_signs),
-                        opt(&r.preventive_actions),
-                        opt(&r.damage_reduction),
-                        opt(&r.adjustments),
-                        r.source_document.clone(),
-                        r.source_location.clone(),
-                    ]
-                })
-                .collect(),
-            "commitments.csv" => ds
-                .commitments
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.id.clone(),
-                        r.plan_id.clone(),
-                        r.number.clone(),
-                        r.title.clone(),
-                        opt(&r.description),
-                        pct(r.reported_progress),
-                        opt(&r.reported_progress_raw),
-                        r.source_document.clone(),
-                        r.source_location.clone(),
-                    ]
-                })
-                .collect(),
-            "milestones.csv" => ds
-                .milestones
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.id.clone(),
-                        r.commitment_id.clone(),
-                        r.code.clone(),
-                        r.description.clone(),
-                        r.expected_results.clone(),
-                        opt(&r.start_raw),
-                        opt(&r.start_date),
-                        name(r.start_precision),
-                        opt(&r.end_raw),
-                        opt(&r.end_date),
-                        name(r.end_precision),
-                        opt(&r.term),
-                        r.source_document.clone(),
-                        r.source_location.clone(),
-                    ]
-                })
-                .collect(),
-            "progress_updates.csv" => ds
-                .progress_updates
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.id.clone(),
-                        r.milestone_id.clone(),
-                        r.position.to_string(),
-                        r.reported_at.clone(),
-                        r.description.clone(),
-                        pct(r.percent),
-                        opt(&r.percent_raw),
-                        r.verification_line.to_string(),
-                        opt(&r.verification),
-                        r.source_document.clone(),
-                        r.source_location.clone(),
-                    ]
-                })
-                .collect(),
-            // Mentions found in the text are derived, not canonical.
-            "institution_roles.csv" => ds
-                .roles
-                .iter()
-                .filter(|r| r.origin == RoleOrigin::Curated)
-                .map(|r| {
-                    vec![
-                        r.institution_id.clone(),
-                        r.role.to_string(),
-                        name(r.participant_group),
-                        r.subject_type.to_string(),
-                        r.subject_id.clone(),
-                        r.source_document.clone(),
-                        r.source_location.clone(),
-                    ]
-                })
-                .collect(),
-            "source_headings.csv" => ds
-                .headings
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.id.clone(),
-                        r.document_id.clone(),
-                        r.line.to_string(),
-                        r.kind.to_string(),
-                        r.level.to_string(),
-                        opt(&r.number),
-                        r.title.clone(),
-                        opt(&r.page),
-                        int(r.heading_line),
-                    ]
-                })
-                .collect(),
-            "retired_ids.csv" => {
-                ds.retired.iter().map(|r| vec![r.record_type.to_string(), r.record_id.clone()]).collect()
-            }
-            other => unreachable!("no writer for {other}"),
-        };
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-        w.write_record(*columns).expect("in-memory write");
-        for row in rows {
-            w.write_record(&row).expect("in-memory write");
-        }
-        out.push((file.to_string(), w.into_inner().expect("in-memory write")));
+        let mut bytes = Vec::new();
+        write_file(ds, file, columns, &mut bytes).expect("in-memory write");
+        out.push((file.to_string(), bytes));
     }
     out
+}
+
+/// Write one canonical file of a dataset (`file` and `columns` as in
+/// `TABLES`) row by row into `out`: no table is copied whole on the way.
+pub fn write_file(ds: &Dataset, file: &str, columns: &[&str], out: impl std::io::Write) -> csv::Result<()> {
+    let rows: Box<dyn Iterator<Item = Vec<String>> + '_> = match file {
+        "source_documents.csv" => {
+            Box::new(ds.source_documents.iter().map(|r| {
+                vec![r.id.clone(), r.file_name.clone(), r.title.clone(), opt(&r.description), r.sha256.clone()]
+            }))
+        }
+        "institutions.csv" => Box::new(ds.institutions.iter().map(|r| {
+            vec![
+                r.id.clone(),
+                r.name.clone(),
+                opt(&r.acronym),
+                r.kind.to_string(),
+                opt(&r.parent_id),
+                r.source_document.clone(),
+                r.source_location.clone(),
+            ]
+        })),
+        "institution_aliases.csv" => {
+            Box::new(ds.aliases.iter().map(|r| vec![r.institution_id.clone(), r.alias.clone(), r.in_text.to_string()]))
+        }
+        "plans.csv" => Box::new(ds.plans.iter().map(|r| {
+            vec![
+                r.id.clone(),
+                r.title.clone(),
+                r.short_name.clone(),
+                r.country.clone(),
+                r.kind.to_string(),
+                opt(&r.period_start),
+                opt(&r.period_end),
+                opt(&r.objective),
+                opt(&r.description),
+                int(r.stated_commitment_total),
+                int(r.published_milestones_not_started),
+                int(r.published_milestones_started),
+                int(r.published_milestones_completed),
+                r.source_document.clone(),
+                r.source_location.clone(),
+            ]
+        })),
+        "plan_sections.csv" => Box::new(ds.sections.iter().map(|r| {
+            vec![
+                r.id.clone(),
+                r.plan_id.clone(),
+                r.kind.clone(),
+                r.title.clone(),
+                r.body.clone(),
+                r.source_document.clone(),
+                r.source_location.clone(),
+            ]
+        })),
+        "plan_participants.csv" => Box::new(ds.participants.iter().map(|r| {
+            vec![
+                r.id.clone(),
+                r.plan_id.clone(),
+                r.name.clone(),
+                opt(&r.position),
+                opt(&r.institution_id),
+                r.source_document.clone(),
+                r.source_location.clone(),
+            ]
+        })),
+        "plan_risks.csv" => Box::new(ds.risks.iter().map(|r| {
+            vec![
+                r.id.clone(),
+                r.plan_id.clone(),
+                r.scenario.clone(),
+                opt(&r.warning_signs),
+                opt(&r.preventive_actions),
+                opt(&r.damage_reduction),
+                opt(&r.adjustments),
+                r.source_document.clone(),
+                r.source_location.clone(),
+            ]
+        })),
+        "commitments.csv" => Box::new(ds.commitments.iter().map(|r| {
+            vec![
+                r.id.clone(),
+                r.plan_id.clone(),
+                r.number.clone(),
+                r.title.clone(),
+                opt(&r.description),
+                pct(r.reported_progress),
+                opt(&r.reported_progress_raw),
+                r.source_document.clone(),
+                r.source_location.clone(),
+            ]
+        })),
+        "milestones.csv" => Box::new(ds.milestones.iter().map(|r| {
+            vec![
+                r.id.clone(),
+                r.commitment_id.clone(),
+                r.code.clone(),
+                r.description.clone(),
+                r.expected_results.clone(),
+                opt(&r.start_raw),
+                opt(&r.start_date),
+                name(r.start_precision),
+                opt(&r.end_raw),
+                opt(&r.end_date),
+                name(r.end_precision),
+                opt(&r.term),
+                r.source_document.clone(),
+                r.source_location.clone(),
+            ]
+        })),
+        "progress_updates.csv" => Box::new(ds.progress_updates.iter().map(|r| {
+            vec![
+                r.id.clone(),
+                r.milestone_id.clone(),
+                r.position.to_string(),
+                r.reported_at.clone(),
+                r.description.clone(),
+                pct(r.percent),
+                opt(&r.percent_raw),
+                r.verification_line.to_string(),
+                opt(&r.verification),
+                r.source_document.clone(),
+                r.source_location.clone(),
+            ]
+        })),
+        // Mentions found in the text are derived, not canonical.
+        "institution_roles.csv" => Box::new(ds.roles.iter().filter(|r| r.origin == RoleOrigin::Curated).map(|r| {
+            vec![
+                r.institution_id.clone(),
+                r.role.to_string(),
+                name(r.participant_group),
+                r.subject_type.to_string(),
+                r.subject_id.clone(),
+                r.source_document.clone(),
+                r.source_location.clone(),
+            ]
+        })),
+        "source_headings.csv" => Box::new(ds.headings.iter().map(|r| {
+            vec![
+                r.id.clone(),
+                r.document_id.clone(),
+                r.line.to_string(),
+                r.kind.to_string(),
+                r.level.to_string(),
+                opt(&r.number),
+                r.title.clone(),
+                opt(&r.page),
+                int(r.heading_line),
+            ]
+        })),
+        "retired_ids.csv" => Box::new(ds.retired.iter().map(|r| vec![r.record_type.to_string(), r.record_id.clone()])),
+        other => unreachable!("no writer for {other}"),
+    };
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
+    w.write_record(columns)?;
+    for row in rows {
+        w.write_record(&row)?;
+    }
+    w.flush()?;
+    Ok(())
 }
 
 /// Write the canonical files into `dir` (created if needed), and the source
@@ -255,25 +218,42 @@ pub fn write_dir(ds: &Dataset, dir: &Path) -> Result<(), WriteError> {
         std::fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir { dir: dir.to_path_buf(), source })
     };
     create(dir)?;
-    let mut files = serialize(ds);
-    for d in &ds.source_documents {
-        let existing = super::canonical::source_path(dir, &d.file_name);
-        let same = std::fs::read(&existing).is_ok_and(|b| b == d.text.as_bytes());
-        if !same && !d.text.is_empty() {
-            create(&dir.join("sources"))?;
-            files.push((format!("sources/{}", d.file_name), d.text.as_bytes().to_vec()));
-        }
+    // Each file goes straight to disk, row by row, under a temporary name.
+    let sources: Vec<&SourceDocumentRow> = ds
+        .source_documents
+        .iter()
+        .filter(|d| {
+            let existing = super::canonical::source_path(dir, &d.file_name);
+            !d.text.is_empty() && !std::fs::read(&existing).is_ok_and(|b| b == d.text.as_bytes())
+        })
+        .collect();
+    if !sources.is_empty() {
+        create(&dir.join("sources"))?;
     }
-    crate::progress::begin(crate::progress::Step::Files, files.len() as u64);
-    for (file, bytes) in files {
-        crate::progress::advance(crate::progress::Step::Files, 1);
-        let path = dir.join(&file);
-        let tmp = path.with_file_name(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("file")));
-        std::fs::write(&tmp, &bytes).map_err(|source| WriteError::Write { path: tmp.clone(), source })?;
-        std::fs::rename(&tmp, &path).map_err(|source| WriteError::Write { path: path.clone(), source })?;
+    crate::progress::begin(crate::progress::Step::Files, (TABLES.len() + sources.len()) as u64);
+    for (file, _, columns) in TABLES {
+        write_atomically(&dir.join(file), |out| write_file(ds, file, columns, out).map_err(std::io::Error::from))?;
+    }
+    for d in sources {
+        write_atomically(&dir.join("sources").join(&d.file_name), |out| out.write_all(d.text.as_bytes()))?;
     }
     crate::progress::finish(crate::progress::Step::Files);
     Ok(())
+}
+
+/// Write `path` through `fill` under a temporary name beside it, renamed
+/// into place once complete.
+fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<(), WriteError> {
+    crate::progress::advance(crate::progress::Step::Files, 1);
+    let tmp = path.with_file_name(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("file")));
+    let failed = |source| WriteError::Write { path: tmp.clone(), source };
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(failed)?);
+    fill(&mut out).and_then(|_| out.flush()).map_err(failed)?;
+    drop(out);
+    std::fs::rename(&tmp, path).map_err(|source| WriteError::Write { path: path.to_path_buf(), source })
 }
 
 /// The dataset currently in the database.

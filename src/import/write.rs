@@ -20,16 +20,34 @@ use crate::revision::Revision;
 use crate::schema::*;
 use crate::vocabulary::{ChangeKind, RecordType};
 
-/// SHA-256 over the dataset's canonical serialisation, file by file.
+/// SHA-256 over the dataset's canonical serialisation, file by file (its
+/// name, a zero byte, its length as a big-endian u64, its bytes). Each file
+/// is serialised twice, to count its bytes and then to hash them, so that
+/// no file is ever held in memory (363 MB of progress updates at scale 100).
 pub fn content_hash(ds: &Dataset) -> String {
     let mut h = Sha256::new();
-    for (name, bytes) in super::export::serialize(ds) {
+    for (name, _, columns) in super::canonical::TABLES {
+        let mut counted = Counted(0);
+        super::export::write_file(ds, name, columns, &mut counted).expect("counting never fails");
         h.update(name.as_bytes());
         h.update([0]);
-        h.update((bytes.len() as u64).to_be_bytes());
-        h.update(&bytes);
+        h.update(counted.0.to_be_bytes());
+        super::export::write_file(ds, name, columns, &mut h).expect("hashing never fails");
     }
     hex::encode(h.finalize())
+}
+
+/// A writer that only counts the bytes written to it.
+struct Counted(u64);
+
+impl std::io::Write for Counted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Record type names used by `/v1/changes` (see [`RecordType`]), per published table.

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use super::Cell;
 
 use super::Published;
 
@@ -17,7 +17,7 @@ pub const FLAT_TABLES: &[&str] = &["flat_commitments", "flat_milestones", "flat_
 /// A published table's rows as maps from column name to cell.
 struct Table<'a> {
     columns: HashMap<&'a str, usize>,
-    rows: &'a [Vec<Value>],
+    rows: &'a [Vec<Cell>],
 }
 
 impl<'a> Table<'a> {
@@ -30,16 +30,16 @@ impl<'a> Table<'a> {
         }
     }
 
-    fn get<'r>(&self, row: &'r [Value], column: &str) -> &'r Value {
-        self.columns.get(column).and_then(|&i| row.get(i)).unwrap_or(&Value::Null)
+    fn get<'r>(&self, row: &'r [Cell], column: &str) -> &'r Cell {
+        self.columns.get(column).and_then(|&i| row.get(i)).unwrap_or(&Cell::Null)
     }
 
-    fn text<'r>(&self, row: &'r [Value], column: &str) -> &'r str {
+    fn text<'r>(&self, row: &'r [Cell], column: &str) -> &'r str {
         self.get(row, column).as_str().unwrap_or("")
     }
 
     /// Rows by their `id`.
-    fn by_id(&self) -> HashMap<&'a str, &'a [Value]> {
+    fn by_id(&self) -> HashMap<&'a str, &'a [Cell]> {
         self.rows.iter().map(|r| (self.text(r, "id"), r.as_slice())).collect()
     }
 }
@@ -86,21 +86,21 @@ impl Roles {
     }
 
     /// The responsible institutions (or every other one taking part).
-    fn of(&self, subject_type: &str, id: &str, responsible: bool) -> Value {
+    fn of(&self, subject_type: &str, id: &str, responsible: bool) -> Cell {
         match self.by_subject.get(&(subject_type.to_string(), id.to_string(), responsible)) {
-            Some(names) => Value::String(names.join(" | ")),
-            None => Value::Null,
+            Some(names) => Cell::from(names.join(" | ")),
+            None => Cell::Null,
         }
     }
 }
 
 /// `reported − computed` in percentage points, exact to the hundredth; none
 /// unless both are there.
-fn gap(reported: &Value, computed: &Value) -> Value {
-    let hundredths = |v: &Value| v.as_f64().map(|x| (x * 100.0).round() as i32);
+fn gap(reported: &Cell, computed: &Cell) -> Cell {
+    let hundredths = |v: &Cell| v.as_f64().map(|x| (x * 100.0).round() as i32);
     match (hundredths(reported), hundredths(computed)) {
-        (Some(r), Some(c)) => Value::Number(crate::percent::to_number(r - c)),
-        _ => Value::Null,
+        (Some(r), Some(c)) => Cell::Number(crate::percent::to_number(r - c)),
+        _ => Cell::Null,
     }
 }
 
@@ -113,11 +113,11 @@ pub fn flat(tables: &[Published]) -> Vec<Published> {
     let updates = Table::of(tables, "progress_updates");
     let (plan_by_id, commitment_by_id, milestone_by_id) = (plans.by_id(), commitments.by_id(), milestones.by_id());
     let roles = Roles::new(tables);
-    let plan_title = |id: &str| plan_by_id.get(id).map_or(Value::Null, |p| plans.get(p, "title").clone());
+    let plan_title = |id: &str| plan_by_id.get(id).map_or(Cell::Null, |p| plans.get(p, "title").clone());
     let commitment =
-        |id: &str, column: &str| commitment_by_id.get(id).map_or(Value::Null, |c| commitments.get(c, column).clone());
+        |id: &str, column: &str| commitment_by_id.get(id).map_or(Cell::Null, |c| commitments.get(c, column).clone());
     let milestone =
-        |id: &str, column: &str| milestone_by_id.get(id).map_or(Value::Null, |m| milestones.get(m, column).clone());
+        |id: &str, column: &str| milestone_by_id.get(id).map_or(Cell::Null, |m| milestones.get(m, column).clone());
     FLAT_TABLES
         .iter()
         .map(|&table| {

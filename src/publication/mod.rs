@@ -3,6 +3,7 @@
 //! may hold. The import checks and records changes against these rows; the
 //! snapshot writes them as files.
 
+mod cell;
 pub mod dictionary;
 mod flat;
 pub mod labels;
@@ -14,6 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::import::dataset::Dataset;
+pub use cell::Cell;
 pub use limits::{cell_chars, unpublishable, MAX_CELL_CHARS};
 
 /// Published tables, in the order files are listed.
@@ -39,8 +41,8 @@ pub const TABLES: &[&str] = &[
 ];
 
 /// A cell's JSON value for publication (hundredths become decimals).
-fn publish_value(column: &str, v: Value) -> Value {
-    match v {
+fn publish_value(column: &str, v: Value) -> Cell {
+    let published = match v {
         Value::Number(n) if dictionary::HUNDREDTHS.contains(&column) => {
             n.as_i64().map(|h| Value::Number(crate::percent::to_number(h as i32))).unwrap_or(Value::Null)
         }
@@ -55,14 +57,15 @@ fn publish_value(column: &str, v: Value) -> Value {
             }
         }
         other => other,
-    }
+    };
+    published.into()
 }
 
 /// A table as published: its name, column names and rows of cell values.
 pub struct Published {
     pub table: &'static str,
     pub columns: Vec<String>,
-    pub rows: Vec<Vec<Value>>,
+    pub rows: Vec<Vec<Cell>>,
 }
 
 /// Every published table of a dataset, in [`TABLES`] order; rows are
@@ -82,8 +85,8 @@ pub fn publish(ds: &Dataset) -> Vec<Published> {
 }
 
 /// Published rows of a table: (column names, rows of JSON values).
-pub fn table_rows(ds: &Dataset, table: &str) -> (Vec<String>, Vec<Vec<Value>>) {
-    fn values<T: Serialize + Sync>(rows: &[T], columns: &[String]) -> Vec<Vec<Value>> {
+pub fn table_rows(ds: &Dataset, table: &str) -> (Vec<String>, Vec<Vec<Cell>>) {
+    fn values<T: Serialize + Sync>(rows: &[T], columns: &[String]) -> Vec<Vec<Cell>> {
         rows.par_iter()
             .with_min_len(1024)
             .map(|r| {

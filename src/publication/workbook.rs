@@ -4,8 +4,8 @@
 //! and dates, and ids kept as text. The snapshot's workbooks and every
 //! list's `format=xlsx` are written here (with `rust_xlsxwriter`).
 
+use super::Cell;
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatBorder, Workbook, Worksheet, XlsxError};
-use serde_json::Value;
 
 use super::{dictionary, labels};
 use crate::vocabulary::FieldType;
@@ -71,7 +71,7 @@ impl Column {
 pub struct Sheet<'a> {
     pub name: String,
     pub columns: Vec<Column>,
-    pub rows: Vec<&'a [Value]>,
+    pub rows: Vec<&'a [Cell]>,
 }
 
 /// The cell formats of a workbook, made once.
@@ -177,7 +177,7 @@ fn about_sheet(ws: &mut Worksheet, about: &About, sheets: &[Sheet], f: &Formats)
 
 /// A data sheet: header row frozen and filterable, widths from the header
 /// and the first rows, each cell as its column's type.
-fn data_sheet(ws: &mut Worksheet, columns: &[Column], rows: &[&[Value]], f: &Formats) -> Result<(), XlsxError> {
+fn data_sheet(ws: &mut Worksheet, columns: &[Column], rows: &[&[Cell]], f: &Formats) -> Result<(), XlsxError> {
     for (c, col) in columns.iter().enumerate() {
         let sample = rows.iter().take(200).filter_map(|r| r.get(c)).map(shown_width).max().unwrap_or(0);
         let width = match col.kind {
@@ -203,32 +203,28 @@ fn data_sheet(ws: &mut Worksheet, columns: &[Column], rows: &[&[Value]], f: &For
 }
 
 /// How wide a cell shows (its longest line, in characters).
-fn shown_width(v: &Value) -> usize {
+fn shown_width(v: &Cell) -> usize {
     match v {
-        Value::String(s) => s.lines().map(|l| l.chars().count()).max().unwrap_or(0),
-        Value::Null => 0,
+        Cell::String(s) => s.lines().map(|l| l.chars().count()).max().unwrap_or(0),
+        Cell::Null => 0,
         other => other.to_string().len(),
     }
 }
 
 /// One cell as its column's type: numbers and dates as Excel numbers and
 /// dates, everything else (ids included: `001` stays `001`) as text.
-fn cell(ws: &mut Worksheet, r: u32, c: u16, v: &Value, kind: FieldType, f: &Formats) -> Result<(), XlsxError> {
+fn cell(ws: &mut Worksheet, r: u32, c: u16, v: &Cell, kind: FieldType, f: &Formats) -> Result<(), XlsxError> {
     let text = match v {
-        Value::Null => return Ok(()),
-        Value::Number(n) => {
+        Cell::Null => return Ok(()),
+        Cell::Number(n) => {
             ws.write_number(r, c, n.as_f64().unwrap_or_default())?;
             return Ok(());
         }
-        Value::Bool(b) => {
+        Cell::Bool(b) => {
             ws.write_boolean(r, c, *b)?;
             return Ok(());
         }
-        Value::String(s) => s.as_str(),
-        other => {
-            ws.write_string(r, c, other.to_string())?;
-            return Ok(());
-        }
+        Cell::String(s) => &**s,
     };
     if text.is_empty() {
         return Ok(());

@@ -10,16 +10,17 @@ use serde_json::{json, Value};
 use super::{dictionary, Error, FileEntry, Published, PACKAGE_NAME, TABLES};
 use crate::config::Config;
 use crate::publication::workbook;
+use crate::publication::Cell;
 use crate::revision::Revision;
 
 /// Deflate level of the ZIP and XLSX containers: Excel's own level, about a
 /// third faster than the default 6 for files a few percent larger.
 pub(super) const DEFLATE_LEVEL: i64 = 3;
 
-pub(super) fn cell_text(v: &Value) -> std::borrow::Cow<'_, str> {
+pub(super) fn cell_text(v: &Cell) -> std::borrow::Cow<'_, str> {
     match v {
-        Value::Null => "".into(),
-        Value::String(s) => s.as_str().into(),
+        Cell::Null => "".into(),
+        Cell::String(s) => (**s).into(),
         other => other.to_string().into(),
     }
 }
@@ -28,7 +29,7 @@ pub(super) fn cell_text(v: &Value) -> std::borrow::Cow<'_, str> {
 /// and CRLF line ends, so that Excel reads UTF-8 and Spanish text intact).
 pub(super) fn write_csv(
     columns: &[String],
-    rows: &[Vec<Value>],
+    rows: &[Vec<Cell>],
     excel: bool,
     mut out: impl Write,
 ) -> std::io::Result<()> {
@@ -50,7 +51,7 @@ pub(super) fn write_csv(
 }
 
 /// One row as a JSON object, keys in column order, without building it.
-pub(super) struct JsonRow<'a>(pub(super) &'a [String], pub(super) &'a [Value]);
+pub(super) struct JsonRow<'a>(pub(super) &'a [String], pub(super) &'a [Cell]);
 
 impl Serialize for JsonRow<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -66,7 +67,7 @@ impl Serialize for JsonRow<'_> {
 /// The table as one JSON array and as NDJSON (one object per line), in one pass.
 pub(super) fn write_json(
     columns: &[String],
-    rows: &[Vec<Value>],
+    rows: &[Vec<Cell>],
     mut json: impl Write,
     mut nd: impl Write,
 ) -> std::io::Result<()> {
@@ -267,8 +268,7 @@ impl<'a> PlanBooks<'a> {
             .find(|t| t.table == "plans")
             .map(|t| {
                 let (id, title) = (column(t, "id"), column(t, "title"));
-                let text =
-                    |r: &[Value], i: Option<usize>| i.and_then(|i| r[i].as_str()).unwrap_or_default().to_string();
+                let text = |r: &[Cell], i: Option<usize>| i.and_then(|i| r[i].as_str()).unwrap_or_default().to_string();
                 t.rows.iter().map(|r| (text(r, id), text(r, title))).collect()
             })
             .unwrap_or_default();
@@ -327,9 +327,9 @@ mod tests {
         let long = Published {
             table: "progress_updates",
             columns: vec!["id".into()],
-            rows: vec![vec![Value::Null]; workbook::MAX_ROWS + 3],
+            rows: vec![vec![Cell::Null]; workbook::MAX_ROWS + 3],
         };
-        let short = Published { table: "plans", columns: vec!["id".into()], rows: vec![vec![Value::from("p")]] };
+        let short = Published { table: "plans", columns: vec!["id".into()], rows: vec![vec![Cell::from("p")]] };
         let bytes = workbook(&config, &[long, short], &rev).unwrap().save_to_buffer().expect("an XLSX");
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
         let mut workbook = String::new();

@@ -8,6 +8,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use crate::publication::Cell;
 use parquet::basic::{Compression, LogicalType, Repetition, TimeUnit, Type as Physical};
 use parquet::column::writer::ColumnWriterImpl;
 use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DataType, DoubleType, Int32Type, Int64Type};
@@ -15,7 +16,6 @@ use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::Type;
-use serde_json::Value;
 
 use super::{dictionary, Published};
 use crate::vocabulary::FieldType;
@@ -77,25 +77,25 @@ fn field(name: &str, kind: Kind) -> Result<Arc<Type>, ParquetError> {
 
 /// A JSON cell as a column's value, or `None` when it does not fit the
 /// column's type (the snapshot then fails, naming the cell).
-fn percent(v: &Value) -> Option<i64> {
+fn percent(v: &Cell) -> Option<i64> {
     let x = v.as_f64()?;
     let hundredths = (x * 100.0).round();
     // Exactly two decimals at most: 8.34 is 834, 8.345 is refused.
     (hundredths.abs() < 1e15 && hundredths / 100.0 == x).then_some(hundredths as i64)
 }
 
-fn date(v: &Value) -> Option<i32> {
+fn date(v: &Cell) -> Option<i32> {
     use chrono::Datelike;
     let day = chrono::NaiveDate::parse_from_str(v.as_str()?, "%Y-%m-%d").ok()?;
     Some(day.num_days_from_ce() - UNIX_EPOCH_FROM_CE)
 }
 
-fn timestamp(v: &Value) -> Option<i64> {
+fn timestamp(v: &Cell) -> Option<i64> {
     let at = chrono::NaiveDateTime::parse_from_str(v.as_str()?, "%Y-%m-%dT%H:%M:%S").ok()?;
     Some(at.and_utc().timestamp_micros())
 }
 
-fn text(v: &Value) -> Option<ByteArray> {
+fn text(v: &Cell) -> Option<ByteArray> {
     Some(ByteArray::from(super::formats::cell_text(v).as_bytes().to_vec()))
 }
 
@@ -103,9 +103,9 @@ fn text(v: &Value) -> Option<ByteArray> {
 /// per row (1 present, 0 null).
 fn write_values<T: DataType>(
     w: &mut ColumnWriterImpl<'_, T>,
-    rows: &[Vec<Value>],
+    rows: &[Vec<Cell>],
     at: usize,
-    convert: impl Fn(&Value) -> Option<T::T>,
+    convert: impl Fn(&Cell) -> Option<T::T>,
     cell: impl Fn(usize) -> String,
 ) -> Result<(), ParquetError> {
     let mut values = Vec::with_capacity(rows.len());
@@ -146,10 +146,10 @@ pub(super) fn write_parquet<W: Write + Send>(t: &Published, out: W) -> Result<W,
             };
             match kinds[at] {
                 Kind::Text => write_values(column.typed::<ByteArrayType>(), rows, at, text, cell)?,
-                Kind::Integer => write_values(column.typed::<Int64Type>(), rows, at, Value::as_i64, cell)?,
-                Kind::Boolean => write_values(column.typed::<BoolType>(), rows, at, Value::as_bool, cell)?,
+                Kind::Integer => write_values(column.typed::<Int64Type>(), rows, at, Cell::as_i64, cell)?,
+                Kind::Boolean => write_values(column.typed::<BoolType>(), rows, at, Cell::as_bool, cell)?,
                 Kind::Percent => write_values(column.typed::<Int64Type>(), rows, at, percent, cell)?,
-                Kind::Float => write_values(column.typed::<DoubleType>(), rows, at, Value::as_f64, cell)?,
+                Kind::Float => write_values(column.typed::<DoubleType>(), rows, at, Cell::as_f64, cell)?,
                 Kind::Date => write_values(column.typed::<Int32Type>(), rows, at, date, cell)?,
                 Kind::Timestamp => write_values(column.typed::<Int64Type>(), rows, at, timestamp, cell)?,
             }
@@ -168,12 +168,12 @@ mod tests {
 
     #[test]
     fn percentages_are_exact_hundredths_and_times_count_from_1970() {
-        assert_eq!(percent(&json!(8.34)), Some(834));
-        assert_eq!(percent(&json!(12.5)), Some(1250));
-        assert_eq!(percent(&json!(100)), Some(10000));
-        assert_eq!(percent(&json!(8.345)), None);
-        assert_eq!(date(&json!("1970-01-02")), Some(1));
-        assert_eq!(date(&json!("2025-06")), None);
-        assert_eq!(timestamp(&json!("1970-01-01T00:00:01")), Some(1_000_000));
+        assert_eq!(percent(&Cell::from(json!(8.34))), Some(834));
+        assert_eq!(percent(&Cell::from(json!(12.5))), Some(1250));
+        assert_eq!(percent(&Cell::from(json!(100))), Some(10000));
+        assert_eq!(percent(&Cell::from(json!(8.345))), None);
+        assert_eq!(date(&Cell::from(json!("1970-01-02"))), Some(1));
+        assert_eq!(date(&Cell::from(json!("2025-06"))), None);
+        assert_eq!(timestamp(&Cell::from(json!("1970-01-01T00:00:01"))), Some(1_000_000));
     }
 }

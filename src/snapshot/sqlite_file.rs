@@ -10,11 +10,11 @@
 
 use std::path::Path;
 
+use crate::publication::Cell;
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Double, Nullable, Text};
 use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel::{Connection, RunQueryDsl};
-use serde_json::Value;
 
 use super::{dictionary, Published, PACKAGE_NAME, TABLES};
 use crate::config::Config;
@@ -64,7 +64,7 @@ fn create_table(t: &Published) -> String {
 
 /// Insert rows as they were published: JSON numbers stay numbers, booleans
 /// become 0 and 1, null stays NULL.
-fn insert(conn: &mut SqliteConnection, table: &str, columns: &[String], rows: &[Vec<Value>]) -> Result<(), BoxedError> {
+fn insert(conn: &mut SqliteConnection, table: &str, columns: &[String], rows: &[Vec<Cell>]) -> Result<(), BoxedError> {
     let names: Vec<String> = columns.iter().map(|c| quoted(c)).collect();
     let one = format!("({})", vec!["?"; columns.len()].join(", "));
     let per_insert = (BINDS_PER_INSERT / columns.len().max(1)).max(1);
@@ -74,14 +74,13 @@ fn insert(conn: &mut SqliteConnection, table: &str, columns: &[String], rows: &[
         let mut q = diesel::sql_query(sql).into_boxed::<Sqlite>();
         for v in chunk.iter().flatten() {
             q = match v {
-                Value::Null => q.bind::<Nullable<Text>, _>(None::<&str>),
-                Value::Bool(b) => q.bind::<BigInt, _>(i64::from(*b)),
-                Value::Number(n) => match n.as_i64() {
+                Cell::Null => q.bind::<Nullable<Text>, _>(None::<&str>),
+                Cell::Bool(b) => q.bind::<BigInt, _>(i64::from(*b)),
+                Cell::Number(n) => match n.as_i64() {
                     Some(i) => q.bind::<BigInt, _>(i),
                     None => q.bind::<Double, _>(n.as_f64().unwrap_or(f64::NAN)),
                 },
-                Value::String(s) => q.bind::<Text, _>(s.as_str()),
-                other => q.bind::<Text, _>(other.to_string()),
+                Cell::String(s) => q.bind::<Text, _>(&**s),
             };
         }
         q.execute(conn)?;
@@ -103,25 +102,25 @@ CREATE TABLE about (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 /// The `dictionary` table's rows: each published column, its dictionary type
 /// (`number` columns are percentages with at most two decimals).
-fn dictionary_rows(tables: &[Published]) -> Vec<Vec<Value>> {
+fn dictionary_rows(tables: &[Published]) -> Vec<Vec<Cell>> {
     tables
         .iter()
         .flat_map(|t| dictionary::public(t.table))
         .map(|c| {
             vec![
-                Value::from(c.table.as_str()),
-                Value::from(c.column.as_str()),
-                Value::from(c.kind.as_str()),
-                c.references.as_ref().map_or(Value::Null, |(t, col)| Value::from(format!("{t}.{col}"))),
-                Value::from(c.description_es.as_str()),
-                Value::from(c.description_en.as_str()),
+                Cell::from(c.table.as_str()),
+                Cell::from(c.column.as_str()),
+                Cell::from(c.kind.as_str()),
+                c.references.as_ref().map_or(Cell::Null, |(t, col)| Cell::from(format!("{t}.{col}"))),
+                Cell::from(c.description_es.as_str()),
+                Cell::from(c.description_en.as_str()),
             ]
         })
         .collect()
 }
 
 /// The `about` table's (key, value) rows.
-fn about(config: &Config, rev: &Revision) -> Vec<Vec<Value>> {
+fn about(config: &Config, rev: &Revision) -> Vec<Vec<Cell>> {
     let pairs = [
         ("package", PACKAGE_NAME.to_string()),
         ("revision", rev.number.to_string()),
@@ -131,7 +130,7 @@ fn about(config: &Config, rev: &Revision) -> Vec<Vec<Value>> {
         ("citation", super::citation(config, rev)),
         ("homepage", config.public_url.clone()),
     ];
-    pairs.into_iter().map(|(k, v)| vec![Value::from(k), Value::from(v)]).collect()
+    pairs.into_iter().map(|(k, v)| vec![Cell::from(k), Cell::from(v)]).collect()
 }
 
 /// Write the database of a revision at `path` (a new file); the revision

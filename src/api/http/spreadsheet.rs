@@ -3,8 +3,8 @@
 //! sheet says what the data is, its revision, license and citation, and
 //! what every column means (`publication::workbook` writes it).
 
+use crate::publication::Cell;
 use actix_web::{web, HttpResponse};
-use serde_json::Value;
 
 use super::error::ApiError;
 use super::state::AppState;
@@ -101,7 +101,7 @@ pub fn from_csv(rev: &Revision, config: &Config, what: Described, csv: &[u8]) ->
     let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(csv);
     for record in reader.records() {
         let record = record.map_err(|e| internal(&e))?;
-        rows.push(record.iter().map(|v| Value::String(v.to_string())).collect::<Vec<_>>());
+        rows.push(record.iter().map(Cell::from).collect::<Vec<_>>());
     }
     let columns: Vec<Column> = what.fields.iter().map(|f| Column::of(&what.table, f, what.spanish)).collect();
     let about = crate::snapshot::about(config, rev, what.title, what.url);

@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use super::formats::{primary_key, JsonRow};
 use super::{manifest, revision_dir, FileEntry, Published};
 use crate::config::Config;
+use crate::publication::Cell;
 
 mod write;
 
@@ -30,14 +31,14 @@ enum What {
     /// The row's index in the new table.
     Created(usize),
     /// The fields that changed: (column, old value, new value).
-    Updated(Vec<(String, Value, Value)>),
+    Updated(Vec<(String, Cell, Cell)>),
     /// The old row, whole.
     Deleted(Map<String, Value>),
 }
 
 struct Change {
     /// The primary key's values, in the key's column order.
-    key: Vec<Value>,
+    key: Vec<Cell>,
     what: What,
 }
 
@@ -46,7 +47,7 @@ struct TableDiff<'a> {
     table: String,
     /// Its columns in this revision (none when this revision no longer has it).
     columns: &'a [String],
-    rows: &'a [Vec<Value>],
+    rows: &'a [Vec<Cell>],
     key: Vec<String>,
     changes: Vec<Change>,
 }
@@ -100,7 +101,7 @@ fn compare<'a>(
     dir: &Path,
     table: &str,
     columns: &'a [String],
-    rows: &'a [Vec<Value>],
+    rows: &'a [Vec<Cell>],
     old: Option<&FileEntry>,
 ) -> io::Result<TableDiff<'a>> {
     let mut key: Vec<String> = primary_key(table, columns).into_iter().map(String::from).collect();
@@ -109,7 +110,7 @@ fn compare<'a>(
         // No declared key among the columns: the whole row is its own key.
         (key, at) = (columns.to_vec(), (0..columns.len()).collect());
     }
-    let index: HashMap<Vec<&Value>, usize> =
+    let index: HashMap<Vec<&Cell>, usize> =
         rows.iter().enumerate().map(|(i, r)| (at.iter().map(|&c| &r[c]).collect(), i)).collect();
     let mut seen = vec![false; rows.len()];
     let mut changes = Vec::new();
@@ -189,22 +190,22 @@ fn each_line(dir: &Path, file: &FileEntry, mut f: impl FnMut(&[u8]) -> io::Resul
 struct KeyFields<'k>(&'k [String]);
 
 impl<'de> DeserializeSeed<'de> for KeyFields<'_> {
-    type Value = Vec<Value>;
+    type Value = Vec<Cell>;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Value>, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Cell>, D::Error> {
         d.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for KeyFields<'_> {
-    type Value = Vec<Value>;
+    type Value = Vec<Cell>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Value>, A::Error> {
-        let mut out = vec![Value::Null; self.0.len()];
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Cell>, A::Error> {
+        let mut out = vec![Cell::Null; self.0.len()];
         while let Some(Name(name)) = map.next_key()? {
             match self.0.iter().position(|c| *c == name) {
                 Some(i) => out[i] = map.next_value()?,
@@ -241,32 +242,32 @@ impl<'de> Deserialize<'de> for Name<'de> {
 
 /// The fields whose values differ, in column order; then, by name, those
 /// only the old row has (a column no longer published) that held a value.
-fn changed(columns: &[String], new: &[Value], mut old: Map<String, Value>) -> Vec<(String, Value, Value)> {
+fn changed(columns: &[String], new: &[Cell], mut old: Map<String, Value>) -> Vec<(String, Cell, Cell)> {
     let mut out = Vec::new();
     for (c, v) in columns.iter().zip(new) {
-        let was = old.swap_remove(c).unwrap_or(Value::Null);
+        let was = Cell::from(old.swap_remove(c).unwrap_or(Value::Null));
         if was != *v {
             out.push((c.clone(), was, v.clone()));
         }
     }
-    let mut gone: Vec<_> = old.into_iter().filter(|(_, v)| !v.is_null()).map(|(c, v)| (c, v, Value::Null)).collect();
+    let mut gone: Vec<_> =
+        old.into_iter().filter(|(_, v)| !v.is_null()).map(|(c, v)| (c, Cell::from(v), Cell::Null)).collect();
     gone.sort_by(|a, b| a.0.cmp(&b.0));
     out.extend(gone);
     out
 }
 
 /// Keys in a total order: text by bytes, numbers by value, column by column.
-fn compare_keys(a: &[Value], b: &[Value]) -> Ordering {
-    let rank = |v: &Value| match v {
-        Value::Null => 0,
-        Value::Bool(_) => 1,
-        Value::Number(_) => 2,
-        Value::String(_) => 3,
-        _ => 4,
+fn compare_keys(a: &[Cell], b: &[Cell]) -> Ordering {
+    let rank = |v: &Cell| match v {
+        Cell::Null => 0,
+        Cell::Bool(_) => 1,
+        Cell::Number(_) => 2,
+        Cell::String(_) => 3,
     };
-    let value = |a: &Value, b: &Value| match (a, b) {
-        (Value::String(x), Value::String(y)) => x.cmp(y),
-        (Value::Number(x), Value::Number(y)) => x
+    let value = |a: &Cell, b: &Cell| match (a, b) {
+        (Cell::String(x), Cell::String(y)) => x.cmp(y),
+        (Cell::Number(x), Cell::Number(y)) => x
             .as_f64()
             .partial_cmp(&y.as_f64())
             .unwrap_or(Ordering::Equal)
@@ -282,8 +283,12 @@ mod tests {
 
     use super::*;
 
+    fn cells(row: Vec<Value>) -> Vec<Cell> {
+        row.into_iter().map(Cell::from).collect()
+    }
+
     /// An old NDJSON file as a snapshot writes it, and its manifest entry.
-    fn old_file(dir: &Path, columns: &[&str], rows: &[Vec<Value>]) -> FileEntry {
+    fn old_file(dir: &Path, columns: &[&str], rows: &[Vec<Cell>]) -> FileEntry {
         let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
         let mut nd = Vec::new();
         crate::snapshot::formats::write_json(&columns, rows, io::sink(), &mut nd).unwrap();
@@ -311,13 +316,17 @@ mod tests {
     fn numeric_keys_sort_by_value_and_a_column_no_longer_published_becomes_null() {
         let dir = tempfile::tempdir().unwrap();
         let old = [
-            vec![json!(10), json!("x"), json!(1)],
-            vec![json!(2), json!("y"), Value::Null],
-            vec![json!(3), json!("w"), Value::Null],
+            cells(vec![json!(10), json!("x"), json!(1)]),
+            cells(vec![json!(2), json!("y"), Value::Null]),
+            cells(vec![json!(3), json!("w"), Value::Null]),
         ];
         let file = old_file(dir.path(), &["id", "a", "gone"], &old);
         let columns = vec!["id".to_string(), "a".to_string()];
-        let rows = vec![vec![json!(10), json!("x")], vec![json!(2), json!("z")], vec![json!(1), json!("new")]];
+        let rows = vec![
+            cells(vec![json!(10), json!("x")]),
+            cells(vec![json!(2), json!("z")]),
+            cells(vec![json!(1), json!("new")]),
+        ];
         let t = compare(dir.path(), "t", &columns, &rows, Some(&file)).unwrap();
         assert_eq!(
             ndjson(vec![t]),
@@ -335,7 +344,8 @@ mod tests {
     #[test]
     fn a_table_no_longer_published_has_every_row_deleted_and_a_file_changed_since_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let mut file = old_file(dir.path(), &["id", "a"], &[vec![json!("b"), json!(1)], vec![json!("a"), json!(2)]]);
+        let mut file =
+            old_file(dir.path(), &["id", "a"], &[cells(vec![json!("b"), json!(1)]), cells(vec![json!("a"), json!(2)])]);
         let t = compare(dir.path(), "t", &[], &[], Some(&file)).unwrap();
         assert_eq!(
             ndjson(vec![t]),

@@ -7,6 +7,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 use super::{Diff, What};
+use crate::publication::Cell;
 use crate::snapshot::formats::{cell_text, JsonRow};
 use crate::vocabulary::ChangeKind;
 
@@ -20,7 +21,7 @@ pub const KEY_SEPARATOR: &str = "|";
 enum Side<'a> {
     Null,
     Row(JsonRow<'a>),
-    Fields(&'a [(String, Value, Value)], bool),
+    Fields(&'a [(String, Cell, Cell)], bool),
     Map(&'a Map<String, Value>),
 }
 
@@ -87,7 +88,7 @@ impl Diff<'_> {
             for c in &t.changes {
                 let key: Vec<_> = c.key.iter().map(cell_text).collect();
                 let key = key.join(KEY_SEPARATOR);
-                let mut field = |kind: ChangeKind, field: &str, old: &Value, new: &Value| {
+                let mut field = |kind: ChangeKind, field: &str, old: &Cell, new: &Cell| {
                     rows += 1;
                     let (old, new) = (cell_text(old), cell_text(new));
                     w.write_record([t.table.as_str(), key.as_str(), kind.as_str(), field, old.as_ref(), new.as_ref()])
@@ -95,7 +96,7 @@ impl Diff<'_> {
                 match &c.what {
                     What::Created(i) => {
                         for (col, v) in t.columns.iter().zip(&t.rows[*i]) {
-                            field(ChangeKind::Created, col, &Value::Null, v)?;
+                            field(ChangeKind::Created, col, &Cell::Null, v)?;
                         }
                     }
                     What::Updated(fields) => {
@@ -105,7 +106,7 @@ impl Diff<'_> {
                     }
                     What::Deleted(row) => {
                         for (col, v) in row {
-                            field(ChangeKind::Deleted, col, v, &Value::Null)?;
+                            field(ChangeKind::Deleted, col, &Cell::from(v.clone()), &Cell::Null)?;
                         }
                     }
                 }
