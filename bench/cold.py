@@ -470,6 +470,10 @@ def crawl_row(plan):
 
 def loads():
     plan = json.load(open(os.path.join(Env.work, "plan.json")))
+    prepared = open(os.path.join(Env.work, "prepared.txt")).read().strip()
+    if prepared:
+        print(f"| each record's JSON detail prepared by the server (in the background, after the revision appears) "
+              f"| {prepared} | (served from the database until done) | – |", flush=True)
     for n, load in enumerate(plan["loads"], 1):
         load_row(load, n, len(plan["loads"]) + 1)
     crawl_row(plan["crawl"])

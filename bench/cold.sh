@@ -81,8 +81,12 @@ wait_for() {  # URL PID NAME [HTTP_CODE]: until it answers (200), or fail if the
 stage "starting our server (response cache off), nginx and $DATASETTE_LABEL"
 # One client address drives all the load: no rate limit. Cache off: every
 # request is built afresh, whatever the load repeats.
-RUST_LOG=warn "$BIN" --data-dir "$DATA_DIR" serve --port "$P_OURS" --no-bundled-import --workers 2 --pool-size 8 \
-    --rate-limit-per-minute 0 --response-cache-mb 0 >"$WORKDIR/ours.log" 2>&1 &
+# COLD_PREPARED=0: without the prepared items (every item built from the database).
+PREPARED_FLAG=""
+[ "${COLD_PREPARED:-1}" = 0 ] && PREPARED_FLAG="--no-prepared-items"
+# Warnings only (no access log), but the line that says the items are prepared.
+RUST_LOG=warn,gagt::api::http::prepared=info "$BIN" --data-dir "$DATA_DIR" serve --port "$P_OURS" --no-bundled-import --workers 2 --pool-size 8 \
+    --rate-limit-per-minute 0 --response-cache-mb 0 $PREPARED_FLAG >"$WORKDIR/ours.log" 2>&1 &
 OURS=$!
 # --immutable: Datasette opens the file read-only and takes no locks (our
 # server reads the same file). max_returned_rows 1000 lets `_size=1000` pages
@@ -112,6 +116,27 @@ NGINX=$!
 wait_for "http://127.0.0.1:$P_OURS/v1/plans?limit=1" "$OURS" "our server"
 wait_for "http://127.0.0.1:$P_DS/gagt.json" "$DATASETTE" "Datasette"
 wait_for "http://127.0.0.1:$P_NGINX/nothing-here" "$NGINX" "nginx" 404
+# The server prepares each record's JSON detail in the background after it
+# first sees a revision; the loads start when that is done (a server that
+# has been up for a while). How long it took goes into the table.
+: >"$WORKDIR/prepared.txt"
+if [ "${COLD_PREPARED:-1}" != 0 ]; then
+    stage "waiting for the prepared items"
+    began=$(date +%s.%N)
+    until curl -s "http://127.0.0.1:$P_OURS/readyz" | grep -q '"prepared_items"'; do
+        kill -0 "$OURS" 2>/dev/null || { echo "cold.sh: our server exited" >&2; exit 1; }
+        sleep 1
+    done
+    python3 - "$began" "$(date +%s.%N)" "$WORKDIR/ours.log" >"$WORKDIR/prepared.txt" <<'PY'
+import re, sys
+began, ended, log = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+said = [l for l in open(log, errors="replace") if "prepared the JSON detail" in l]
+m = re.search(r"of (\d+) records .* in ([0-9.]+) s", said[-1]) if said else None
+# Nothing when the store was on disk already (bench/run.sh's server wrote it and has the row).
+print(f"{m.group(1)} records in {m.group(2)} s" if m else "")
+PY
+    stage "prepared: $(cat "$WORKDIR/prepared.txt") (empty: written before)"
+fi
 
 export COLD_WORK="$WORKDIR" COLD_DB="$DB" COLD_DATASETTE_LABEL="$DATASETTE_LABEL" COLD_DURATION="$DURATION"
 export COLD_PORT_OURS="$P_OURS" COLD_PORT_NGINX="$P_NGINX" COLD_PORT_DATASETTE="$P_DS"

@@ -76,6 +76,9 @@ pub struct Config {
     /// The key cursors are signed with; None: the database's own random
     /// secret (`deployment_secrets`), shared by every replica serving it.
     pub cursor_key: Option<String>,
+    /// Where each revision's records are prepared as their JSON detail;
+    /// None: items are always built from the database.
+    pub prepared_dir: Option<PathBuf>,
 }
 
 /// Options every command takes (before or after the command's name).
@@ -180,6 +183,10 @@ pub struct ServeArgs {
     /// replicas; set the same key on replicas that have databases of their own).
     #[arg(long, env = "GAGT_CURSOR_KEY", hide_env_values = true)]
     pub cursor_key: Option<String>,
+    /// Do not prepare each record's JSON detail per revision (in DATA_DIR/prepared, written in the background
+    /// after a revision appears; first-time item reads are then one key lookup).
+    #[arg(long, env = "NO_PREPARED_ITEMS")]
+    pub no_prepared_items: bool,
 }
 
 /// The declared defaults of a set of options, as if none were given: no
@@ -242,16 +249,24 @@ impl Config {
             max_streams: serve.max_streams,
             max_streams_per_client: serve.max_streams_per_client.max(1),
             cursor_key: serve.cursor_key.filter(|k| !k.is_empty()),
+            prepared_dir: (!serve.no_prepared_items).then(|| common.data_dir.join("prepared")),
         }
     }
 
     /// The declared defaults on `database`, with files in `data_dir`, for a
     /// program that builds the app itself (tests, fuzzing): unlike `serve`,
-    /// nothing is imported at start and there is no rate limit (one client
-    /// address makes every request).
+    /// nothing is imported at start, there is no rate limit (one client
+    /// address makes every request) and items are not prepared (every
+    /// response is built as it is asked for; tests that want them set
+    /// `prepared_dir`).
     pub fn new(database: DatabaseUrl, data_dir: &Path) -> Config {
         let common = CommonArgs { data_dir: data_dir.to_path_buf(), ..CommonArgs::defaults() };
-        let serve = ServeArgs { no_bundled_import: true, rate_limit_per_minute: 0, ..ServeArgs::defaults() };
+        let serve = ServeArgs {
+            no_bundled_import: true,
+            rate_limit_per_minute: 0,
+            no_prepared_items: true,
+            ..ServeArgs::defaults()
+        };
         Config { database, ..Config::from_args(common, serve) }
     }
 }

@@ -129,15 +129,22 @@ pub fn serve_with_pool(
     // Each process writes the snapshot of a revision it sees for the first
     // time (replicas with their own disks included); the bytes are the same.
     let (snap_pool, snap_config) = (state.pool.clone(), state.config.clone());
+    let (prepared, names, jobs) = (state.prepared.clone(), state.names.clone(), watch.clone());
     // Until they are written, the previous revision's files stay served and
     // the poll tries again (false: not done).
-    watch.spawn_poller(state.pool.clone(), state.config.revision_poll, move |rev| match snap_pool.get() {
-        Ok(mut conn) => snapshot::ensure(&snap_config, &mut conn, rev)
-            .map_err(|e| log::error!("cannot write the download snapshot of revision {}: {e}", rev.number))
-            .is_ok(),
-        Err(e) => {
-            log::warn!("cannot write the download snapshot now: {e}");
-            false
+    watch.spawn_poller(state.pool.clone(), state.config.revision_poll, move |rev| {
+        // Items are prepared on a thread of their own, served from the
+        // database until they are.
+        let (pool, names) = (snap_pool.clone(), names.clone());
+        prepared.ensure(rev, &jobs, move |w| api::app::prepare_items(&pool, &names, w));
+        match snap_pool.get() {
+            Ok(mut conn) => snapshot::ensure(&snap_config, &mut conn, rev)
+                .map_err(|e| log::error!("cannot write the download snapshot of revision {}: {e}", rev.number))
+                .is_ok(),
+            Err(e) => {
+                log::warn!("cannot write the download snapshot now: {e}");
+                false
+            }
         }
     });
     let server = server::start(state, listener).map_err(Error::Start)?;
@@ -166,6 +173,7 @@ pub fn app_state(config: Config, pool: db::Pool) -> AppState {
         n => n,
     };
     let streams = api::http::limits::Limits::new(config.max_streams_per_client, max_streams, &[]);
+    let prepared = Arc::new(api::http::prepared::Prepared::new(config.prepared_dir.clone(), &config.public_url));
     AppState {
         pool,
         config: Arc::new(config),
@@ -175,5 +183,6 @@ pub fn app_state(config: Config, pool: db::Pool) -> AppState {
         rate_limit,
         names: Default::default(),
         streams,
+        prepared,
     }
 }

@@ -65,6 +65,9 @@ pub struct RevisionWatch {
     /// The database's random secret (`deployment_secrets`), read with the
     /// first revision: what cursors are signed with when no key is configured.
     secret: Arc<std::sync::OnceLock<Arc<[u8]>>>,
+    /// Longer work for a revision, on threads of its own (the prepared
+    /// items): stopped and joined with the poll.
+    jobs: Arc<Mutex<Vec<Poller>>>,
 }
 
 struct Poller {
@@ -170,12 +173,30 @@ impl RevisionWatch {
         }
     }
 
-    /// Stop the background poll and wait for its thread to end.
+    /// Stop the background poll and the jobs, and wait for their threads to end.
     pub fn stop_polling(&self) {
         let poller = self.poller.lock().ok().and_then(|mut p| p.take());
         if let Some(p) = poller {
             p.finish();
         }
+        let jobs = self.jobs.lock().map(|mut j| std::mem::take(&mut *j)).unwrap_or_default();
+        for job in jobs {
+            job.finish();
+        }
+    }
+
+    /// Run `work` on a thread of its own, told to stop (its flag set) when
+    /// the poll stops; it must look at the flag often. Jobs that ended are
+    /// forgotten here.
+    pub fn spawn_job(&self, name: &str, work: impl FnOnce(&AtomicBool) + Send + 'static) -> std::io::Result<()> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new().name(name.into()).spawn(move || work(&flag))?;
+        if let Ok(mut jobs) = self.jobs.lock() {
+            jobs.retain(|j| !j.thread.is_finished());
+            jobs.push(Poller { stop, thread });
+        }
+        Ok(())
     }
 }
 

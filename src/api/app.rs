@@ -43,6 +43,23 @@ static PAGES: LazyLock<Vec<String>> = LazyLock::new(|| {
     out
 });
 
+/// Write the JSON detail of every record of every collection served above
+/// into a revision's prepared items (`http::prepared`).
+pub fn prepare_items(
+    pool: &crate::db::Pool,
+    names: &crate::models::names::NameIndex,
+    w: &mut super::http::prepared::Writer,
+) -> Result<(), ApiError> {
+    use super::http::collection::prepare;
+    prepare::<Plans>(pool, names, w)?;
+    prepare::<Commitments>(pool, names, w)?;
+    prepare::<Milestones>(pool, names, w)?;
+    prepare::<ProgressUpdates>(pool, names, w)?;
+    prepare::<Institutions>(pool, names, w)?;
+    prepare::<QualityFindings>(pool, names, w)?;
+    prepare::<SourceDocuments>(pool, names, w)
+}
+
 /// Every documented operation, registered on `app`; also the OpenAPI
 /// document they make.
 pub fn routes<T>(app: App<T>) -> (App<T>, utoipa::openapi::OpenApi)

@@ -275,6 +275,14 @@ where
     conn.transaction(f)
 }
 
+/// Open an SQLite file of the server's own (not a dataset database, so no
+/// pool) with the settings every connection gets: plans that do not depend
+/// on bound values, so a statement kept prepared is not compiled again on
+/// each bind; no statement timer.
+pub fn open_sqlite_file(uri: &str) -> ConnectionResult<SqliteConnection> {
+    sqlite_timeout::open_with_timeout(Duration::ZERO, || SqliteConnection::establish(uri))
+}
+
 /// Apply pending migrations; returns the versions applied.
 pub fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, Error> {
     migrations::run_migrations(conn)

@@ -23,6 +23,7 @@ mod meta;
 mod milestones;
 mod pages;
 mod plans;
+mod prepared;
 mod progress_updates;
 mod publishing;
 mod query_plans;

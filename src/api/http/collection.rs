@@ -69,6 +69,15 @@ pub trait Collection: Send + Sync + 'static {
     /// The dimensions [`Collection::facets`] counts, by the query parameter
     /// that filters by each; `facets=` takes these.
     const FACETS: &'static [&'static str] = &[];
+    /// Whether a list's rows hold everything the detail reads (false: a
+    /// prepared detail reads its row again by id, as the item does, and
+    /// its CSV is made by [`Collection::item_csv`], which a collection that
+    /// overrides it must say here).
+    const LIST_ROWS_ARE_WHOLE: bool = true;
+    /// Whether a record's page shows the API's detail (false when
+    /// [`Collection::page_detail`] is overridden): the page is then drawn
+    /// from the prepared detail.
+    const PAGE_SHOWS_DETAIL: bool = true;
 
     /// The list's filters, deserialized from the query and documented by the same struct.
     type Params: DeserializeOwned + IntoParams + Send + 'static;
@@ -546,6 +555,28 @@ async fn item<C: Collection>(
     let p: C::ItemParams = params::from_query(&args)?;
     // A `.csv` suffix has already been taken off by the middleware.
     let id = req.match_info().get("id").unwrap_or_default().to_string();
+    // The plain JSON detail, CSV or page, when this revision's is prepared: one key read.
+    let preparable = match site {
+        Site::Api => matches!(repr.format, Format::Json | Format::Csv),
+        Site::Page(_) => C::PAGE_SHOWS_DETAIL,
+    };
+    if preparable && args.pairs().is_empty() {
+        if let Some(rev) = super::consistency::peek().or_else(|| state.revision.get()) {
+            let csv = matches!(site, Site::Api) && repr.format == Format::Csv;
+            if let Some((body, name)) = state.prepared.get(&rev, C::PATH, csv, &id) {
+                // The response is now built from that revision.
+                let _ = state.served_revision();
+                return match (site, name) {
+                    (Site::Page(lang), _) => {
+                        let detail = serde_json::from_slice(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
+                        record_page::<C>(lang, &req, &state, detail)
+                    }
+                    (Site::Api, Some(name)) => Ok(super::negotiate::csv_response(&name, body)),
+                    (Site::Api, None) => Ok(super::negotiate::json_bytes(body)),
+                };
+            }
+        }
+    }
     let csv = CsvWriter { bom: false };
     let config = state.config.clone();
     let described = sheet_of::<C>(&req, &config, repr.spanish);
@@ -577,20 +608,104 @@ async fn item<C: Collection>(
         (Body::Json(detail, _), _) => super::negotiate::json(&detail),
         (Body::Csv(file), _) => super::negotiate::csv_response(&file.name, file.body),
         (Body::Xlsx(bytes, name), _) => super::negotiate::xlsx_response(&name, bytes),
-        (Body::Record(detail), Site::Page(lang)) => {
-            let id = req.match_info().get("id").unwrap_or_default();
-            let help = column_help::<C>();
-            let page = pages::record::RecordContext {
-                lang,
-                base: &state.config.public_url,
-                api_path: C::PATH,
-                names: page_names::<C>(),
-                id,
-                help: &help,
-            }
-            .page(detail);
-            pages::html(actix_web::http::StatusCode::OK, &page)?
-        }
+        (Body::Record(detail), Site::Page(lang)) => record_page::<C>(lang, &req, &state, detail)?,
         _ => return Err(ApiError::Internal("a body for another site".into())),
     })
+}
+
+/// A record's page, from its detail as JSON values.
+fn record_page<C: Collection>(
+    lang: Lang,
+    req: &HttpRequest,
+    state: &AppState,
+    detail: serde_json::Value,
+) -> Result<HttpResponse, ApiError> {
+    let id = req.match_info().get("id").unwrap_or_default();
+    let help = column_help::<C>();
+    let page = pages::record::RecordContext {
+        lang,
+        base: &state.config.public_url,
+        api_path: C::PATH,
+        names: page_names::<C>(),
+        id,
+        help: &help,
+    }
+    .page(detail);
+    pages::html(actix_web::http::StatusCode::OK, &page)
+}
+
+/// What is prepared of one record: its JSON detail by id, its CSV file.
+enum Prepared {
+    Json(String, Vec<u8>),
+    Csv(String, CsvFile),
+}
+
+/// Prepare the JSON detail and the CSV of every record of `C` in the
+/// revision `w` is written for, as `GET /v1/{path}/{id}` answers them
+/// without parameters:
+/// the rows in the default order, a chunk per read transaction, each
+/// transaction checking that the revision is still the one being prepared.
+pub fn prepare<C: Collection>(
+    pool: &crate::db::Pool,
+    names: &NameIndex,
+    w: &mut super::prepared::Writer,
+) -> Result<(), ApiError> {
+    let args = QueryArgs::parse_str("", &[])?;
+    let paging: PageParams = params::from_query(&args)?;
+    let (mut page, _) = pagination::page::<C::Sort>(&args, &paging)?;
+    page.limit = 500;
+    let revision = w.revision;
+    loop {
+        if w.stopped() {
+            return Err(ApiError::Internal("the server is stopping".into()));
+        }
+        let mut conn = pool.get()?;
+        let (details, next) = crate::db::read_snapshot(&mut conn, |c| {
+            if crate::models::revision::current(c)?.map(|r| r.id) != Some(revision) {
+                return Err(ApiError::Internal(format!("revision {revision} is not the current one any more")));
+            }
+            let filter = C::filter(c, names, params::from_query(&args)?)?;
+            let mut rows = C::chunk(c, &filter, &page)?.map_err(|_| pagination::bad_cursor())?;
+            let next = stream::split_last(&mut rows, page.limit, |r| C::key(page.sort, r));
+            let mut details = Vec::with_capacity(2 * rows.len());
+            if C::LIST_ROWS_ARE_WHOLE {
+                // The item's CSV is its row of the list's CSV, one file each.
+                let mut again = C::chunk(c, &filter, &page)?.map_err(|_| pagination::bad_cursor())?;
+                again.truncate(rows.len());
+                let ids: Vec<String> = again.iter().map(|r| C::key(page.sort, r).1).collect();
+                for (id, source) in ids.into_iter().zip(C::csv_sources(c, again)?) {
+                    let name = C::item_file_name(&source);
+                    let file = CsvWriter { bom: false }.file(name, C::CSV_HEADERS, [C::csv_row(&source)])?;
+                    details.push(Prepared::Csv(id, file));
+                }
+            }
+            for row in rows {
+                let (_, id) = C::key(page.sort, &row);
+                let row = match C::LIST_ROWS_ARE_WHOLE {
+                    true => row,
+                    false => C::find(c, &id)?.ok_or_else(|| ApiError::Internal(format!("{id} went away")))?,
+                };
+                if !C::LIST_ROWS_ARE_WHOLE {
+                    let row = C::find(c, &id)?.ok_or_else(|| ApiError::Internal(format!("{id} went away")))?;
+                    let file = C::item_csv(c, row, params::from_query(&args)?, CsvWriter { bom: false })?;
+                    details.push(Prepared::Csv(id.clone(), file));
+                }
+                let detail = C::detail(c, row, params::from_query(&args)?)?;
+                let body = serde_json::to_vec(&detail).map_err(|e| ApiError::Internal(e.to_string()))?;
+                details.push(Prepared::Json(id, body));
+            }
+            Ok((details, next))
+        })?;
+        drop(conn);
+        for prepared in details {
+            match prepared {
+                Prepared::Json(id, body) => w.put(C::PATH, false, id, body, None)?,
+                Prepared::Csv(id, file) => w.put(C::PATH, true, id, file.body, Some(file.name))?,
+            }
+        }
+        match next {
+            Some(after) => page.after = Some(after),
+            None => return Ok(()),
+        }
+    }
 }

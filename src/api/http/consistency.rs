@@ -47,6 +47,12 @@ pub fn revision() -> Option<Arc<Revision>> {
         .ok()
 }
 
+/// The revision the response is keyed on so far, without taking anything
+/// from it (see [`revision`]); outside a pinned request, `None`.
+pub fn peek() -> Option<Arc<Revision>> {
+    PINNED.try_with(|p| p.current.borrow().clone()).ok()
+}
+
 /// A database call of the request saw revision `seen` (its number first, the
 /// whole revision built only when it differs). Adopted when nothing of the
 /// response came from the pinned one yet; otherwise the response would mix

@@ -21,6 +21,7 @@ pub mod limits;
 pub mod negotiate;
 pub mod pagination;
 pub mod params;
+pub mod prepared;
 pub mod query;
 pub mod ratelimit;
 pub mod request;

@@ -198,7 +198,12 @@ fn from_accept(accept: &str) -> Option<Format> {
 }
 
 pub fn json<T: Serialize>(value: &T) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(serde_json::to_vec(value).unwrap_or_default())
+    json_bytes(serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// A JSON body already written (a prepared item's).
+pub fn json_bytes(body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(body)
 }
 
 /// Write rows as RFC 4180 CSV with a header row, even when there are no rows.

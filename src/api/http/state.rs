@@ -25,6 +25,8 @@ pub struct AppState {
     pub names: Arc<crate::models::names::NameIndex>,
     /// Whole-list streams running, per client and in all.
     pub streams: Arc<super::limits::Limits>,
+    /// Each record's JSON detail, written once per revision.
+    pub prepared: Arc<super::prepared::Prepared>,
 }
 
 impl AppState {

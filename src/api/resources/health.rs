@@ -23,6 +23,12 @@ pub struct Health {
     /// `status` is `degraded`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub degraded: Vec<String>,
+    /// Records of this revision whose JSON detail is prepared, so that an
+    /// item read the first time is one key lookup (readiness only; absent
+    /// while they are being written, after a new revision, or when the
+    /// server prepares none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prepared_items: Option<u64>,
 }
 
 #[utoipa::path(
@@ -33,7 +39,7 @@ pub struct Health {
 )]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok".into(), revision: None, degraded: vec![] })
+    HttpResponse::Ok().json(Health { status: "ok".into(), revision: None, degraded: vec![], prepared_items: None })
 }
 
 #[utoipa::path(
@@ -55,7 +61,8 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     let Some(r) = rev else { return Err(ApiError::Unavailable("no dataset revision imported yet".into())) };
     let degraded: Vec<String> = downloads_missing(&state, r.id).into_iter().collect();
     let status = if degraded.is_empty() { "ready" } else { "degraded" };
-    Ok(HttpResponse::Ok().json(Health { status: status.into(), revision: Some(r.id), degraded }))
+    let prepared_items = state.prepared.status().filter(|p| p.revision == r.id).map(|p| p.records);
+    Ok(HttpResponse::Ok().json(Health { status: status.into(), revision: Some(r.id), degraded, prepared_items }))
 }
 
 /// Why the downloads are not those of revision `current`, if they are not.

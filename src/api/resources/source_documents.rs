@@ -61,6 +61,11 @@ impl Collection for SourceDocuments {
         item_not_found: "No such document",
     };
 
+    // The list's rows leave the text out, the item's CSV is its lines, and
+    // a page shows a stretch of them.
+    const LIST_ROWS_ARE_WHOLE: bool = false;
+    const PAGE_SHOWS_DETAIL: bool = false;
+
     type Params = SourceDocumentParams;
     type ItemParams = LinesParams;
     type Filter = ();

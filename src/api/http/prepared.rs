@@ -1,0 +1,460 @@
+//! Each record's JSON detail, prepared once per revision and read back by
+//! one key: a first-time `GET /v1/{collection}/{id}` then costs about what a
+//! static file costs, instead of the queries and the assembling its detail
+//! needs (issue 18).
+//!
+//! The store of a revision is an SQLite file in `DATA_DIR/prepared`, written
+//! by the server in the background after it first sees the revision (so the
+//! import is not slowed; every replica writes its own, from the database it
+//! serves), from the very `Collection::detail` the live path calls, in read
+//! transactions that each check the revision has not moved. Until the file
+//! is complete, items are built from the database as before; once renamed
+//! into place it never changes, so readers open it `immutable` (no locks).
+//! SQLite rather than a file format of our own: it is already linked, keyed
+//! lookups and crash-safe writing are what it does.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+
+use super::error::ApiError;
+use crate::revision::{Revision, RevisionWatch};
+
+diesel::table! {
+    /// One record's JSON detail (`collection` the path: `plans`) or CSV
+    /// (`plans.csv`, with its file's name), as the item answers it.
+    items (collection, id) {
+        collection -> Text,
+        id -> Text,
+        body -> Binary,
+        name -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// What the store was written for: `revision`, `content_hash`, `public_url`.
+    about (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+/// Details written per transaction of the store.
+const BATCH: usize = 2000;
+
+/// The layout of a store: one written by a build with another is not used.
+const FORMAT: &str = "3";
+
+/// Each store adopted gets a new number, so that a worker thread's open
+/// connection to an older one is replaced.
+static GENERATION: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// This thread's connection to the store in use, and its generation.
+    static OPEN: RefCell<Option<(u64, SqliteConnection)>> = const { RefCell::new(None) };
+}
+
+/// The store of one revision, complete.
+struct Store {
+    revision: i32,
+    content_hash: String,
+    path: PathBuf,
+    generation: u64,
+    records: u64,
+}
+
+/// The prepared items of the revision being served, when they are written.
+pub struct Prepared {
+    /// Where stores are written; `None`: nothing is prepared.
+    dir: Option<PathBuf>,
+    /// Written into each store: the details' links are built on it.
+    public_url: String,
+    ready: RwLock<Option<Arc<Store>>>,
+    /// The revision whose store is being written.
+    building: Mutex<Option<i32>>,
+}
+
+/// What prepared items there are, for `/v1/health` and logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub revision: i32,
+    pub records: u64,
+}
+
+impl Prepared {
+    pub fn new(dir: Option<PathBuf>, public_url: &str) -> Prepared {
+        Prepared { dir, public_url: public_url.into(), ready: RwLock::new(None), building: Mutex::new(None) }
+    }
+
+    /// The revision whose items are prepared, and how many.
+    pub fn status(&self) -> Option<Status> {
+        let store = self.ready.read().ok()?.clone()?;
+        Some(Status { revision: store.revision, records: store.records })
+    }
+
+    /// The JSON detail (or the CSV, and its file's name) of
+    /// `collection/id` as of `rev`, when it is prepared.
+    pub fn get(&self, rev: &Revision, collection: &str, csv: bool, id: &str) -> Option<(Vec<u8>, Option<String>)> {
+        let store = self.ready.read().ok()?.clone()?;
+        if store.revision != rev.number || store.content_hash != rev.content_hash {
+            return None;
+        }
+        OPEN.with(|open| {
+            let mut open = open.borrow_mut();
+            if open.as_ref().map(|(g, _)| *g) != Some(store.generation) {
+                *open = None;
+                match open_immutable(&store.path) {
+                    Ok(c) => *open = Some((store.generation, c)),
+                    Err(e) => {
+                        log::warn!("cannot open the prepared items {}: {e}", store.path.display());
+                        return None;
+                    }
+                }
+            }
+            let (_, conn) = open.as_mut()?;
+            let key = if csv { format!("{collection}.csv") } else { collection.to_string() };
+            items::table
+                .find((key, id))
+                .select((items::body, items::name))
+                // No `LIMIT`: a key finds one row at most.
+                .get_result::<(Vec<u8>, Option<String>)>(conn)
+                .optional()
+                .map_err(|e| log::warn!("cannot read the prepared items {}: {e}", store.path.display()))
+                .ok()
+                .flatten()
+        })
+    }
+
+    /// Make the items of `rev` prepared: adopt its store when one is on
+    /// disk, else write it on a thread of its own (stopped with `watch`'s
+    /// poll) with `fill`, which calls [`Writer::put`] for every record.
+    /// Nothing happens when the store is in use or being written already.
+    pub fn ensure(
+        self: &Arc<Self>,
+        rev: &Revision,
+        watch: &RevisionWatch,
+        fill: impl FnOnce(&mut Writer) -> Result<(), ApiError> + Send + 'static,
+    ) {
+        let Some(dir) = self.dir.clone() else { return };
+        if self.ready.read().ok().and_then(|r| r.as_ref().map(|s| s.revision)) == Some(rev.number) {
+            return;
+        }
+        let final_path = dir.join(file_name(rev));
+        if final_path.exists() {
+            match self.adopt(rev, &final_path) {
+                Ok(()) => return,
+                Err(e) => {
+                    log::warn!("the prepared items {} cannot be used ({e}): writing them again", final_path.display());
+                    let _ = std::fs::remove_file(&final_path);
+                }
+            }
+        }
+        {
+            let Ok(mut building) = self.building.lock() else { return };
+            if *building == Some(rev.number) {
+                return;
+            }
+            *building = Some(rev.number);
+        }
+        let (this, number, rev) = (self.clone(), rev.number, rev.clone());
+        let started = watch.spawn_job("prepare-items", move |stop| {
+            let began = std::time::Instant::now();
+            match this.write(&dir, &rev, stop, fill) {
+                Ok(records) => log::info!(
+                    "prepared the JSON detail of {records} records of revision {} in {:.1} s",
+                    rev.number,
+                    began.elapsed().as_secs_f64()
+                ),
+                Err(e) => log::warn!("the items of revision {} were not prepared: {e}", rev.number),
+            }
+            if let Ok(mut building) = this.building.lock() {
+                if *building == Some(rev.number) {
+                    *building = None;
+                }
+            }
+        });
+        if let Err(e) = started {
+            log::warn!("cannot start preparing the items of revision {number}: {e}");
+            if let Ok(mut building) = self.building.lock() {
+                *building = None;
+            }
+        }
+    }
+
+    /// Write the store of `rev` under a temporary name, then rename it into
+    /// place and use it; older stores are removed.
+    fn write(
+        &self,
+        dir: &Path,
+        rev: &Revision,
+        stop: &AtomicBool,
+        fill: impl FnOnce(&mut Writer) -> Result<(), ApiError>,
+    ) -> Result<u64, String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let final_path = dir.join(file_name(rev));
+        let temp = dir.join(format!("{}.partial", file_name(rev)));
+        let _ = std::fs::remove_file(&temp);
+        let result = (|| -> Result<u64, String> {
+            let mut conn = crate::db::open_sqlite_file(&uri(&temp, false)).map_err(|e| e.to_string())?;
+            diesel::sql_query("PRAGMA journal_mode = OFF").execute(&mut conn).map_err(|e| e.to_string())?;
+            diesel::sql_query("PRAGMA synchronous = OFF").execute(&mut conn).map_err(|e| e.to_string())?;
+            // Rows appended in rowid order fill their pages; the key's index
+            // is built once at the end. (Keyed by the index itself, rows of
+            // a kilobyte or more arriving in no key order left pages half
+            // empty: 8.5 GB for 3.6 GB of bodies at scale 100.)
+            diesel::sql_query(
+                "CREATE TABLE items (collection TEXT NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL, name TEXT)",
+            )
+            .execute(&mut conn)
+            .map_err(|e| e.to_string())?;
+            diesel::sql_query("CREATE TABLE about (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                .execute(&mut conn)
+                .map_err(|e| e.to_string())?;
+            let mut w = Writer { conn, pending: Vec::new(), records: 0, stop, revision: rev.number };
+            fill(&mut w).map_err(|e| e.to_string())?;
+            w.flush().map_err(|e| e.to_string())?;
+            diesel::sql_query("CREATE UNIQUE INDEX items_key ON items (collection, id)")
+                .execute(&mut w.conn)
+                .map_err(|e| e.to_string())?;
+            let records = w.records;
+            let about = [
+                ("format", FORMAT.to_string()),
+                ("revision", rev.number.to_string()),
+                ("content_hash", rev.content_hash.clone()),
+                ("public_url", self.public_url.clone()),
+                ("records", records.to_string()),
+            ];
+            for (name, value) in about {
+                diesel::insert_into(about::table)
+                    .values((about::name.eq(name), about::value.eq(value)))
+                    .execute(&mut w.conn)
+                    .map_err(|e| e.to_string())?;
+            }
+            drop(w);
+            // On disk before it is named as complete.
+            std::fs::File::open(&temp).and_then(|f| f.sync_all()).map_err(|e| e.to_string())?;
+            std::fs::rename(&temp, &final_path).map_err(|e| e.to_string())?;
+            Ok(records)
+        })();
+        let records = result.inspect_err(|_| {
+            let _ = std::fs::remove_file(&temp);
+        })?;
+        self.adopt(rev, &final_path)?;
+        // Stores of other revisions are not needed any more.
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.flatten() {
+                if e.path() != final_path && !e.file_name().to_string_lossy().ends_with(".partial") {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        Ok(records)
+    }
+
+    /// Use the complete store at `path` for `rev`, after checking it was
+    /// written for this revision and this public URL.
+    fn adopt(&self, rev: &Revision, path: &Path) -> Result<(), String> {
+        let mut conn = open_immutable(path).map_err(|e| e.to_string())?;
+        let about: Vec<(String, String)> = about::table.load(&mut conn).map_err(|e| e.to_string())?;
+        let value = |n: &str| about.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+        if value("format") != Some(FORMAT)
+            || value("revision") != Some(&rev.number.to_string())
+            || value("content_hash") != Some(&rev.content_hash)
+            || value("public_url") != Some(&self.public_url)
+        {
+            return Err("written in another layout, or for another revision or public URL".into());
+        }
+        let records = value("records").and_then(|r| r.parse().ok()).unwrap_or(0);
+        let store = Store {
+            revision: rev.number,
+            content_hash: rev.content_hash.clone(),
+            path: path.to_path_buf(),
+            generation: GENERATION.fetch_add(1, Ordering::Relaxed),
+            records,
+        };
+        *self.ready.write().map_err(|_| "lock poisoned".to_string())? = Some(Arc::new(store));
+        Ok(())
+    }
+}
+
+/// Where the details of one revision go while its store is written.
+pub struct Writer<'a> {
+    conn: SqliteConnection,
+    pending: Vec<(String, String, Vec<u8>, Option<String>)>,
+    records: u64,
+    stop: &'a AtomicBool,
+    /// The revision being prepared: every read must see it.
+    pub revision: i32,
+}
+
+impl Writer<'_> {
+    /// Keep the JSON detail of `collection/id`, or its CSV (with its file's `name`).
+    pub fn put(
+        &mut self,
+        collection: &str,
+        csv: bool,
+        id: String,
+        body: Vec<u8>,
+        name: Option<String>,
+    ) -> Result<(), ApiError> {
+        let collection = if csv { format!("{collection}.csv") } else { collection.to_string() };
+        // Records are counted by their JSON detail.
+        self.records += u64::from(!csv);
+        self.pending.push((collection, id, body, name));
+        if self.pending.len() >= BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Whether the server is stopping: the writing ends unfinished.
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Acquire)
+    }
+
+    fn flush(&mut self) -> Result<(), ApiError> {
+        let pending = std::mem::take(&mut self.pending);
+        self.conn.transaction(|c| {
+            for chunk in pending.chunks(500) {
+                let rows: Vec<_> = chunk
+                    .iter()
+                    .map(|(coll, id, body, name)| {
+                        (items::collection.eq(coll), items::id.eq(id), items::body.eq(body), items::name.eq(name))
+                    })
+                    .collect();
+                diesel::insert_into(items::table).values(rows).execute(c)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+        Ok(())
+    }
+}
+
+/// The store's file name: the revision's number and the start of its hash.
+fn file_name(rev: &Revision) -> String {
+    let hash: String = rev.content_hash.chars().filter(char::is_ascii_alphanumeric).take(16).collect();
+    format!("items-r{}-{hash}.sqlite3", rev.number)
+}
+
+/// An SQLite URI for `path` (`immutable`: read only, without locks).
+fn uri(path: &Path, immutable: bool) -> String {
+    let mut out = String::from("file:");
+    for ch in path.display().to_string().chars() {
+        match ch {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3f"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    if immutable {
+        out.push_str("?mode=ro&immutable=1");
+    }
+    out
+}
+
+/// The most of a store read through memory mapping (the build allows up to
+/// this: `.cargo/config.toml`).
+const MAP_AT_MOST: i64 = 1 << 40;
+
+/// A reader of a complete store, which maps the file into memory: a lookup
+/// reads its pages where they are, without a system call each.
+fn open_immutable(path: &Path) -> ConnectionResult<SqliteConnection> {
+    let mut conn = crate::db::open_sqlite_file(&uri(path, true))?;
+    diesel::sql_query(format!("PRAGMA mmap_size = {MAP_AT_MOST}"))
+        .execute(&mut conn)
+        .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+    Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rev(number: i32, hash: &str) -> Revision {
+        Revision {
+            number,
+            content_hash: hash.into(),
+            created_at: "2026-12-05T00:00:00.000Z".into(),
+            modified: std::time::SystemTime::UNIX_EPOCH,
+        }
+    }
+
+    /// A store is written, renamed into place and read back by key, only
+    /// for the revision it was written for; a second server on the same
+    /// folder adopts it without writing it again.
+    #[test]
+    fn a_store_is_read_back_for_its_revision_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let watch = RevisionWatch::default();
+        let p = Arc::new(Prepared::new(Some(dir.path().join("prepared")), "http://x"));
+        let r1 = rev(1, "abc");
+        p.ensure(&r1, &watch, |w| {
+            w.put("plans", false, "p-1".into(), b"{\"id\":\"p-1\",\"t\":\"ni\xc3\xb1os\"}".to_vec(), None)?;
+            w.put("plans", true, "p-1".into(), b"id\np-1\n".to_vec(), Some("p-1".into()))?;
+            w.put("plans", false, "p-2".into(), b"{}".to_vec(), None)
+        });
+        watch.stop_polling();
+        assert_eq!(p.status(), Some(Status { revision: 1, records: 2 }));
+        let json = |p: &Prepared, r: &Revision, c: &str, id: &str| p.get(r, c, false, id).map(|(b, _)| b);
+        assert_eq!(json(&p, &r1, "plans", "p-1").unwrap(), "{\"id\":\"p-1\",\"t\":\"niños\"}".as_bytes());
+        assert_eq!(p.get(&r1, "plans", true, "p-1"), Some((b"id\np-1\n".to_vec(), Some("p-1".into()))));
+        assert_eq!(p.get(&r1, "plans", true, "p-2"), None);
+        assert_eq!(json(&p, &r1, "plans", "p-3"), None);
+        assert_eq!(json(&p, &r1, "commitments", "p-1"), None);
+        assert_eq!(json(&p, &rev(1, "other"), "plans", "p-1"), None, "same number, other content");
+        assert_eq!(json(&p, &rev(2, "abc"), "plans", "p-1"), None);
+        let files: Vec<_> = std::fs::read_dir(dir.path().join("prepared")).unwrap().flatten().collect();
+        assert_eq!(files.len(), 1, "no partial file is left");
+
+        let again = Arc::new(Prepared::new(Some(dir.path().join("prepared")), "http://x"));
+        again.ensure(&r1, &watch, |_| panic!("adopted, not written again"));
+        assert_eq!(json(&again, &r1, "plans", "p-2").unwrap(), b"{}");
+        // Another public URL: the links inside would be wrong.
+        let elsewhere = Arc::new(Prepared::new(Some(dir.path().join("prepared")), "http://y"));
+        elsewhere.ensure(&r1, &watch, |w| w.put("plans", false, "p-1".into(), b"[]".to_vec(), None));
+        watch.stop_polling();
+        assert_eq!(json(&elsewhere, &r1, "plans", "p-1").unwrap(), b"[]");
+    }
+
+    /// Stores are read through a memory map as large as they can grow: the
+    /// build raised SQLite's cap of 2 GB (a scale-100 store is 4.4 GB).
+    #[test]
+    fn a_store_is_mapped_whole() {
+        #[derive(QueryableByName)]
+        struct Size {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            mmap_size: i64,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite3");
+        let mut w = crate::db::open_sqlite_file(&uri(&path, false)).unwrap();
+        diesel::sql_query("CREATE TABLE t (x)").execute(&mut w).unwrap();
+        drop(w);
+        let mut conn = open_immutable(&path).unwrap();
+        let size: Size = diesel::sql_query("PRAGMA mmap_size").get_result(&mut conn).unwrap();
+        assert_eq!(size.mmap_size, MAP_AT_MOST);
+    }
+
+    /// A store whose writing fails is not used and leaves no file.
+    #[test]
+    fn a_failed_store_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let watch = RevisionWatch::default();
+        let p = Arc::new(Prepared::new(Some(dir.path().to_path_buf()), "http://x"));
+        p.ensure(&rev(3, "h"), &watch, |w| {
+            w.put("plans", false, "p".into(), b"{}".to_vec(), None)?;
+            Err(ApiError::Internal("the revision moved".into()))
+        });
+        watch.stop_polling();
+        assert_eq!(p.status(), None);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let off = Arc::new(Prepared::new(None, "http://x"));
+        off.ensure(&rev(3, "h"), &watch, |_| panic!("nothing is prepared when turned off"));
+        assert_eq!(off.status(), None);
+    }
+}

@@ -1,0 +1,154 @@
+//! Prepared items: each record's JSON detail and CSV, written once per
+//! revision in the background, answer a plain `GET /v1/{collection}/{id}`
+//! (and `.csv`, and the record's page) with the very bytes the database
+//! path builds, without touching the database; a new revision is never
+//! answered from the old one's.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use crate::helpers::{bundled, spawn_app_tuned, Backend, TestApp};
+
+const COLLECTIONS: [&str; 7] =
+    ["plans", "commitments", "milestones", "progress-updates", "institutions", "quality-findings", "source-documents"];
+
+fn spawn(backend: Backend) -> TestApp {
+    spawn_app_tuned(backend, Some(&bundled()), |c| {
+        c.prepared_dir = Some(c.snapshot_dir.with_file_name("prepared"));
+        // Every answer computed: none comes from the response cache.
+        c.response_cache_bytes = 0;
+    })
+}
+
+/// Wait until `/readyz` says the items of `revision` are prepared; how many.
+fn prepared(app: &TestApp, revision: i32) -> u64 {
+    let began = Instant::now();
+    loop {
+        let ready = app.json("/readyz");
+        if ready["revision"] == revision {
+            if let Some(n) = ready["prepared_items"].as_u64() {
+                return n;
+            }
+        }
+        assert!(began.elapsed() < Duration::from_secs(120), "revision {revision}'s items were not prepared: {ready}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Every id of a collection, through its pages.
+fn ids(app: &TestApp, collection: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut next = Some(format!("/v1/{collection}?limit=1000"));
+    while let Some(path) = next {
+        let page = app.json(&path);
+        out.extend(page["data"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()));
+        next = page["next"].as_str().map(|n| n.trim_start_matches(&app.addr).to_string());
+    }
+    out
+}
+
+fn encode(id: &str) -> String {
+    id.replace('%', "%25").replace(':', "%3A")
+}
+
+fn check(backend: Backend) {
+    let app = spawn(backend);
+    let records = prepared(&app, 1);
+    let (mut seen, mut pages) = (0, Vec::new());
+    for collection in COLLECTIONS {
+        let ids = ids(&app, collection);
+        assert!(!ids.is_empty(), "{collection}");
+        for id in ids {
+            let path = format!("/v1/{collection}/{}", encode(&id));
+            // `format=json` asks for the same representation, built from the database.
+            let live = app.get(&format!("{path}?format=json"));
+            assert_eq!(live.status(), 200, "{path}");
+            let (live_type, live_tag) = (live.headers()["content-type"].clone(), live.headers()["etag"].clone());
+            let live = live.bytes().unwrap();
+            let before = app.watch.db_calls.load(Ordering::Relaxed);
+            let res = app.get(&path);
+            assert_eq!(app.watch.db_calls.load(Ordering::Relaxed), before, "{path} was read from the database");
+            assert_eq!(res.status(), 200, "{path}");
+            assert_eq!(res.headers()["content-type"], live_type);
+            assert!(res.headers()["etag"].to_str().unwrap().starts_with("\"r1-"), "{path}");
+            assert_ne!(res.headers()["etag"], live_tag, "another URL, another tag");
+            assert!(res.bytes().unwrap() == live, "{path}: the prepared detail differs from the database's");
+            seen += 1;
+
+            // The record's CSV likewise, with its file's name.
+            let live = app.get(&format!("{path}?format=csv"));
+            assert_eq!(live.status(), 200, "{path}.csv");
+            let live_name = live.headers()["content-disposition"].clone();
+            let live = live.bytes().unwrap();
+            let before = app.watch.db_calls.load(Ordering::Relaxed);
+            let res = app.get(&format!("{path}.csv"));
+            assert_eq!(app.watch.db_calls.load(Ordering::Relaxed), before, "{path}.csv was read from the database");
+            assert_eq!(res.status(), 200, "{path}.csv");
+            assert_eq!(res.headers()["content-disposition"], live_name);
+            assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+            assert!(res.bytes().unwrap() == live, "{path}.csv: the prepared CSV differs from the database's");
+            pages.push((collection, id));
+        }
+    }
+    assert_eq!(records, seen, "every record is prepared, and nothing else");
+
+    // Record pages drawn from the prepared detail are those drawn from the
+    // database, by a server on the same database that prepares nothing.
+    let mut config = app.config.clone();
+    config.prepared_dir = None;
+    let plain = crate::helpers::Server::start(config);
+    for (collection, id) in pages.iter().step_by(7) {
+        let names = gagt::api::pages::names_of(collection).unwrap();
+        for base in [format!("/{}", names.es), format!("/en/{}", names.en)] {
+            let path = format!("{base}/{}", encode(id));
+            let before = app.watch.db_calls.load(Ordering::Relaxed);
+            let res = app.get(&path);
+            let from_store = app.watch.db_calls.load(Ordering::Relaxed) == before;
+            assert_eq!(from_store, *collection != "source-documents", "{path}");
+            assert_eq!(res.status(), 200, "{path}");
+            let expected = plain.get(&path);
+            assert_eq!(expected.status(), 200, "{path}");
+            assert!(res.text().unwrap() == expected.text().unwrap(), "{path}: the page differs");
+        }
+    }
+    drop(plain);
+
+    // Other representations and unknown ids still come from the database.
+    for path in ["/v1/plans/gt-ogp-nap6.xlsx", "/v1/plans/gt-ogp-nap6?format=json", "/v1/plans/no-such-plan"] {
+        let before = app.watch.db_calls.load(Ordering::Relaxed);
+        app.get(path);
+        assert!(app.watch.db_calls.load(Ordering::Relaxed) > before, "{path}");
+    }
+    let res = app.get("/v1/plans/no-such-plan");
+    assert_eq!(res.status(), 404);
+
+    // A new revision: its items are answered from the database until its
+    // own are prepared, never from the previous revision's.
+    let dir = tempfile::tempdir().unwrap();
+    crate::helpers::copy_dataset(&bundled(), dir.path());
+    let path = dir.path().join("plans.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let changed = text.replacen("6º PAN Gobierno Abierto", "6º PAN de Gobierno Abierto", 1);
+    assert_ne!(changed, text);
+    std::fs::write(&path, changed).unwrap();
+    let r2 = app.import(dir.path());
+    let after = app.json("/v1/plans/gt-ogp-nap6");
+    assert_eq!(after["short_name"], "6º PAN de Gobierno Abierto");
+    assert_eq!(after, app.json("/v1/plans/gt-ogp-nap6?format=json"));
+    prepared(&app, r2);
+    let res = app.get("/v1/plans/gt-ogp-nap6");
+    assert!(res.headers()["etag"].to_str().unwrap().starts_with(&format!("\"r{r2}-")));
+    assert_eq!(res.json::<serde_json::Value>().unwrap(), after);
+    let files: Vec<_> = std::fs::read_dir(app.config.prepared_dir.as_ref().unwrap()).unwrap().flatten().collect();
+    assert_eq!(files.len(), 1, "the previous revision's store is removed: {files:?}");
+}
+
+#[test]
+fn sqlite() {
+    check(Backend::Sqlite);
+}
+
+#[test]
+fn postgres() {
+    check(Backend::Postgres);
+}
