@@ -681,15 +681,18 @@ pub fn prepare<C: Collection>(
             }
             for row in rows {
                 let (_, id) = C::key(page.sort, &row);
-                let row = match C::LIST_ROWS_ARE_WHOLE {
-                    true => row,
-                    false => C::find(c, &id)?.ok_or_else(|| ApiError::Internal(format!("{id} went away")))?,
-                };
-                if !C::LIST_ROWS_ARE_WHOLE {
-                    let row = C::find(c, &id)?.ok_or_else(|| ApiError::Internal(format!("{id} went away")))?;
-                    let file = C::item_csv(c, row, params::from_query(&args)?, CsvWriter { bom: false })?;
+                let row = if C::LIST_ROWS_ARE_WHOLE {
+                    row
+                } else {
+                    // The whole row, as the item reads it: once for its CSV, once for its detail.
+                    let whole = |c: &mut DbConnection| {
+                        C::find(c, &id)?.ok_or_else(|| ApiError::Internal(format!("{id} went away")))
+                    };
+                    let for_csv = whole(c)?;
+                    let file = C::item_csv(c, for_csv, params::from_query(&args)?, CsvWriter { bom: false })?;
                     details.push(Prepared::Csv(id.clone(), file));
-                }
+                    whole(c)?
+                };
                 let detail = C::detail(c, row, params::from_query(&args)?)?;
                 let body = serde_json::to_vec(&detail).map_err(|e| ApiError::Internal(e.to_string()))?;
                 details.push(Prepared::Json(id, body));
