@@ -60,6 +60,9 @@ pub struct RevisionWatch {
     current: Arc<RwLock<Option<Arc<Revision>>>>,
     /// Database round trips made by handlers (observability and tests).
     pub db_calls: Arc<AtomicU64>,
+    /// JSON list pages whose records were read from the prepared items
+    /// (observability and tests).
+    pub prepared_lists: Arc<AtomicU64>,
     /// The background poll, stopped by [`RevisionWatch::stop_polling`].
     poller: Arc<Mutex<Option<Poller>>>,
     /// The database's random secret (`deployment_secrets`), read with the

@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use super::list::{facet, flagged, keyset, text_terms, yes_no, BadCursor, Facets, Page, SortValue};
+use super::list::{facet, flagged, keyset, text_terms, thin, yes_no, BadCursor, Facets, Page, SortValue};
 use crate::db::native::{self, any_of};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{commitments, institution_roles};
@@ -117,10 +117,28 @@ pub fn list(
     f: &CommitmentFilter,
     page: &Page<CommitmentSort>,
 ) -> QueryResult<Result<(Vec<CommitmentRow>, i64), BadCursor>> {
-    let unfiltered = *f == CommitmentFilter::default();
-    let total =
-        super::revision::total_or(conn, "commitments", unfiltered, |c| filtered(f).count().get_result::<i64>(c))?;
+    let total = total(conn, f)?;
     Ok(rows(conn, f, page)?.map(|rows| (rows, total)))
+}
+
+/// The number of rows matching the filters (without filters, as the import stored it).
+fn total(conn: &mut DbConnection, f: &CommitmentFilter) -> QueryResult<i64> {
+    let unfiltered = *f == CommitmentFilter::default();
+    super::revision::total_or(conn, "commitments", unfiltered, |c| filtered(f).count().get_result::<i64>(c))
+}
+
+/// [`list`] reading only the page's sort values and ids.
+pub fn thin_list(conn: &mut DbConnection, f: &CommitmentFilter, page: &Page<CommitmentSort>) -> super::list::ThinPage {
+    let total = total(conn, f)?;
+    use commitments::{computed_progress, id, milestone_count, reported_progress, seq};
+    let keys: QueryResult<Result<Vec<_>, BadCursor>> = match page.sort {
+        CommitmentSort::Seq => thin!(conn, filtered(f), seq, id, page, int, i32),
+        CommitmentSort::Id => thin!(conn, filtered(f), id, id, page, text, String),
+        CommitmentSort::ReportedProgress => thin!(conn, filtered(f), reported_progress, id, page, nint, Option<i32>),
+        CommitmentSort::ComputedProgress => thin!(conn, filtered(f), computed_progress, id, page, nint, Option<i32>),
+        CommitmentSort::MilestoneCount => thin!(conn, filtered(f), milestone_count, id, page, int, i32),
+    };
+    Ok(keys?.map(|keys| (keys, total)))
 }
 
 /// At most `page.limit + 1` rows after the page's start (the extra row tells

@@ -34,6 +34,18 @@ impl From<Option<i32>> for SortValue {
         v.map(SortValue::from).unwrap_or(SortValue::Null)
     }
 }
+impl From<String> for SortValue {
+    fn from(v: String) -> Self {
+        SortValue::Text(v)
+    }
+}
+
+impl From<Option<String>> for SortValue {
+    fn from(v: Option<String>) -> Self {
+        v.map(SortValue::Text).unwrap_or(SortValue::Null)
+    }
+}
+
 impl From<&Option<String>> for SortValue {
     fn from(v: &Option<String>) -> Self {
         v.as_ref().map(SortValue::from).unwrap_or(SortValue::Null)
@@ -136,6 +148,25 @@ macro_rules! keyset {
     })()};
 }
 pub(crate) use keyset;
+
+/// The sort values and ids of at most `page.limit + 1` rows of the query
+/// `$q` after the page's start, sorted by `$col` (a column of kind `$kind`,
+/// read as `$t`): a page's keys without the rest of its rows.
+macro_rules! thin {
+    ($conn:expr, $q:expr, $col:expr, $id:expr, $page:expr, $kind:ident, $t:ty) => {
+        match $crate::models::list::keyset!($q.select(($id, $col)), $col, $id, $page.desc, &$page.after, $kind) {
+            Err(e) => Ok(Err(e)),
+            Ok(q) => q
+                .limit($page.limit + 1)
+                .load::<(String, $t)>($conn)
+                .map(|rows| Ok(rows.into_iter().map(|(i, v)| ($crate::models::list::SortValue::from(v), i)).collect())),
+        }
+    };
+}
+pub(crate) use thin;
+
+/// A page's keys (sort value and id) and the number of rows matching the filters.
+pub type ThinPage = QueryResult<Result<(Vec<(SortValue, String)>, i64), BadCursor>>;
 
 /// Only records whose published content changed at or after a UTC time
 /// (`YYYY-MM-DDTHH:MM:SSZ`), per the import history.

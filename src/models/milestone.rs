@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use super::list::{facet, flagged, keyset, text_terms, yes_no, BadCursor, Facets, Page, SortValue};
+use super::list::{facet, flagged, keyset, text_terms, thin, yes_no, BadCursor, Facets, Page, SortValue};
 use crate::db::native::{self, any_of};
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_roles, milestones};
@@ -153,10 +153,28 @@ pub fn list(
     f: &MilestoneFilter,
     page: &Page<MilestoneSort>,
 ) -> QueryResult<Result<(Vec<MilestoneRow>, i64), BadCursor>> {
-    let unfiltered = *f == MilestoneFilter::default();
-    let total =
-        super::revision::total_or(conn, "milestones", unfiltered, |c| filtered(f).count().get_result::<i64>(c))?;
+    let total = total(conn, f)?;
     Ok(rows(conn, f, page)?.map(|rows| (rows, total)))
+}
+
+/// The number of rows matching the filters (without filters, as the import stored it).
+fn total(conn: &mut DbConnection, f: &MilestoneFilter) -> QueryResult<i64> {
+    let unfiltered = *f == MilestoneFilter::default();
+    super::revision::total_or(conn, "milestones", unfiltered, |c| filtered(f).count().get_result::<i64>(c))
+}
+
+/// [`list`] reading only the page's sort values and ids.
+pub fn thin_list(conn: &mut DbConnection, f: &MilestoneFilter, page: &Page<MilestoneSort>) -> super::list::ThinPage {
+    let total = total(conn, f)?;
+    use milestones::{end_date, id, latest_progress, seq, start_date};
+    let keys: QueryResult<Result<Vec<_>, BadCursor>> = match page.sort {
+        MilestoneSort::Seq => thin!(conn, filtered(f), seq, id, page, int, i32),
+        MilestoneSort::Id => thin!(conn, filtered(f), id, id, page, text, String),
+        MilestoneSort::StartDate => thin!(conn, filtered(f), start_date, id, page, ntext, Option<String>),
+        MilestoneSort::EndDate => thin!(conn, filtered(f), end_date, id, page, ntext, Option<String>),
+        MilestoneSort::LatestProgress => thin!(conn, filtered(f), latest_progress, id, page, nint, Option<i32>),
+    };
+    Ok(keys?.map(|keys| (keys, total)))
 }
 
 /// At most `page.limit + 1` rows after the page's start (the extra row tells

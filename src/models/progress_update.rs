@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use super::list::{facet, keyset, text_terms, BadCursor, Facets, Page, SortValue};
+use super::list::{facet, keyset, text_terms, thin, BadCursor, Facets, Page, SortValue};
 use crate::db::native;
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::{institution_roles, progress_updates};
@@ -159,10 +159,31 @@ pub fn list(
     f: &ProgressUpdateFilter,
     page: &Page<ProgressUpdateSort>,
 ) -> QueryResult<Result<(Vec<ProgressUpdateRow>, i64), BadCursor>> {
-    let unfiltered = *f == ProgressUpdateFilter::default();
-    let total =
-        super::revision::total_or(conn, "progress_updates", unfiltered, |c| filtered(f).count().get_result::<i64>(c))?;
+    let total = total(conn, f)?;
     Ok(rows(conn, f, page)?.map(|rows| (rows, total)))
+}
+
+/// The number of rows matching the filters (without filters, as the import stored it).
+fn total(conn: &mut DbConnection, f: &ProgressUpdateFilter) -> QueryResult<i64> {
+    let unfiltered = *f == ProgressUpdateFilter::default();
+    super::revision::total_or(conn, "progress_updates", unfiltered, |c| filtered(f).count().get_result::<i64>(c))
+}
+
+/// [`list`] reading only the page's sort values and ids.
+pub fn thin_list(
+    conn: &mut DbConnection,
+    f: &ProgressUpdateFilter,
+    page: &Page<ProgressUpdateSort>,
+) -> super::list::ThinPage {
+    let total = total(conn, f)?;
+    use progress_updates::{id, percent, reported_at, seq};
+    let keys: QueryResult<Result<Vec<_>, BadCursor>> = match page.sort {
+        ProgressUpdateSort::Seq => thin!(conn, filtered(f), seq, id, page, int, i32),
+        ProgressUpdateSort::Id => thin!(conn, filtered(f), id, id, page, text, String),
+        ProgressUpdateSort::ReportedAt => thin!(conn, filtered(f), reported_at, id, page, text, String),
+        ProgressUpdateSort::Percent => thin!(conn, filtered(f), percent, id, page, nint, Option<i32>),
+    };
+    Ok(keys?.map(|keys| (keys, total)))
 }
 
 /// At most `page.limit + 1` rows after the page's start (the extra row tells

@@ -2,7 +2,8 @@
 //! revision in the background, answer a plain `GET /v1/{collection}/{id}`
 //! (and `.csv`, and the record's page) with the very bytes the database
 //! path builds, without touching the database; a new revision is never
-//! answered from the old one's.
+//! answered from the old one's. JSON list pages take their records from
+//! the same store, again with the very bytes of the database path.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -111,6 +112,49 @@ fn check(backend: Backend) {
             assert!(res.text().unwrap() == expected.text().unwrap(), "{path}: the page differs");
         }
     }
+
+    // JSON list pages whose records come from the store are the pages the
+    // database builds: filters, sorts (nullable ones too), facets, cursors.
+    let lists = [
+        "/v1/plans?limit=1",
+        "/v1/commitments?limit=7",
+        "/v1/commitments?plan=gt-ogp-nap6&sort=-reported_progress&limit=5&facets=plan",
+        "/v1/commitments?sort=computed_progress&limit=9",
+        "/v1/commitments?sort=-milestone_count&limit=8",
+        "/v1/milestones?limit=13&sort=-end_date",
+        "/v1/milestones?plan=gt-ogp-nap6&sort=start_date&limit=11",
+        "/v1/milestones?sort=-latest_progress&limit=17&facets=plan",
+        "/v1/progress-updates?limit=19",
+        "/v1/progress-updates?sort=-percent&limit=23&facets=plan",
+        "/v1/progress-updates?plan=gt-ogp-nap6&sort=reported_at&limit=29",
+        "/v1/progress-updates?q=reunion&limit=3",
+        "/v1/institutions?limit=31",
+        "/v1/quality-findings?limit=37",
+        "/v1/source-documents",
+    ];
+    let before = app.watch.prepared_lists.load(Ordering::Relaxed);
+    let mut written = 0;
+    for first in lists {
+        let mut next = Some(first.to_string());
+        while let Some(path) = next {
+            let (res, expected) = (app.get(&path), plain.get(&path));
+            assert_eq!(res.status(), 200, "{path}");
+            assert_eq!(res.headers()["x-total-count"], expected.headers()["x-total-count"], "{path}");
+            let (body, expected) = (res.bytes().unwrap(), expected.bytes().unwrap());
+            assert!(body == expected, "{path}: the page differs:\n{body:?}\n{expected:?}");
+            let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert!(!page["data"].as_array().unwrap().is_empty(), "{path}");
+            written += 1;
+            next = page["next"].as_str().map(|n| n.trim_start_matches(&app.addr).to_string());
+        }
+    }
+    assert!(written > 20, "{written} pages");
+    assert_eq!(app.watch.prepared_lists.load(Ordering::Relaxed) - before, written, "every page came from the store");
+    assert_eq!(plain.watch.prepared_lists.load(Ordering::Relaxed), 0);
+    // CSV pages and pages for people are written from the database.
+    app.get("/v1/commitments.csv?limit=5");
+    app.get("/compromisos?limit=5");
+    assert_eq!(app.watch.prepared_lists.load(Ordering::Relaxed) - before, written);
     drop(plain);
 
     // Other representations and unknown ids still come from the database.

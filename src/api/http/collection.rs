@@ -22,6 +22,7 @@ use super::error::ApiError;
 use super::negotiate::{Format, Representation};
 use super::pagination::{self, PageParams, Position, SortField};
 use super::params;
+use super::prepared::Kind;
 use super::query::{names_of, QueryArgs};
 use super::state::AppState;
 use super::stream;
@@ -35,6 +36,9 @@ use crate::models::names::NameIndex;
 pub type PageRows<R> = diesel::QueryResult<Result<(Vec<R>, i64), BadCursor>>;
 /// At most `page.limit + 1` rows after the page's start.
 pub type ChunkRows<R> = diesel::QueryResult<Result<Vec<R>, BadCursor>>;
+/// The sort values and ids of a page's rows (at most `page.limit + 1`), and
+/// the number matching the filters.
+pub type ThinRows = diesel::QueryResult<Result<(Vec<(SortValue, String)>, i64), BadCursor>>;
 
 /// What the OpenAPI document says of a collection's two operations.
 pub struct Docs {
@@ -99,6 +103,12 @@ pub trait Collection: Send + Sync + 'static {
     fn filter(c: &mut DbConnection, names: &NameIndex, p: Self::Params) -> Result<Self::Filter, ApiError>;
     fn page(c: &mut DbConnection, f: &Self::Filter, page: &Page<Self::Sort>) -> PageRows<Self::Row>;
     fn chunk(c: &mut DbConnection, f: &Self::Filter, page: &Page<Self::Sort>) -> ChunkRows<Self::Row>;
+    /// [`Collection::page`] reading only the rows' sort values and ids: what
+    /// a JSON page needs when its records are prepared. `None` (the default):
+    /// the collection reads whole rows, and the ids are taken from them.
+    fn thin_page(_c: &mut DbConnection, _f: &Self::Filter, _page: &Page<Self::Sort>) -> Option<ThinRows> {
+        None
+    }
     /// Exact counts per value of the list's main dimensions under the
     /// filters, by the query parameter that filters by each (none by default).
     fn facets(_c: &mut DbConnection, _f: &Self::Filter) -> diesel::QueryResult<Facets> {
@@ -353,9 +363,36 @@ async fn list<C: Collection>(
     let described = sheet_of::<C>(&req, &config, repr.spanish);
     let xlsx_name = file_name.clone();
     let stream_names = names.clone();
+    let (prepared, served_from_store) = (state.prepared.clone(), state.revision.prepared_lists.clone());
     let body = state
-        .db(move |c| {
+        .db_at(move |c, seen| {
             let filter = C::filter(c, &names, filters)?;
+            let facets_of = |c: &mut DbConnection, filter: &C::Filter| -> Result<Option<Facets>, ApiError> {
+                Ok(match &wanted {
+                    Some(w) => Some(C::facets(c, filter)?.into_iter().filter(|(n, _)| w.contains(n)).collect()),
+                    None => None,
+                })
+            };
+            // A JSON page's records, written once per revision, when its store is in use.
+            let store = seen
+                .filter(|_| matches!((site, repr.format), (Site::Api, Format::Json)))
+                .filter(|r| prepared.is_ready(r.id, &r.content_hash));
+            let written = |ids: &[String]| {
+                let r = store?;
+                let records = prepared.list_records(r.id, &r.content_hash, C::PATH, ids)?;
+                served_from_store.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Some(records)
+            };
+            if store.is_some() {
+                if let Some(thin) = C::thin_page(c, &filter, &page) {
+                    let (keys, total) = thin?.map_err(|_| pagination::bad_cursor())?;
+                    let (keys, next) = pagination::finish(keys, limit, &label, &a, Clone::clone);
+                    let ids: Vec<String> = keys.into_iter().map(|(_, id)| id).collect();
+                    if let Some(records) = written(&ids) {
+                        return Ok((Body::Written(records, facets_of(c, &filter)?), total, next));
+                    }
+                }
+            }
             let (rows, total) = C::page(c, &filter, &page)?.map_err(|_| pagination::bad_cursor())?;
             let sort = page.sort;
             let (rows, next) = pagination::finish(rows, limit, &label, &a, |r| C::key(sort, r));
@@ -369,11 +406,15 @@ async fn list<C: Collection>(
                     (Body::Table(table::cells(&file.body)?, facets), total, next)
                 }
                 (Site::Api, Format::Json) => {
-                    let facets = match &wanted {
-                        Some(w) => Some(C::facets(c, &filter)?.into_iter().filter(|(n, _)| w.contains(n)).collect()),
-                        None => None,
+                    let facets = facets_of(c, &filter)?;
+                    let ids: Vec<String> = match store {
+                        Some(_) => rows.iter().map(|r| C::key(sort, r).1).collect(),
+                        None => Vec::new(),
                     };
-                    (Body::Json(C::records(c, rows)?, facets), total, next)
+                    match store.and_then(|_| written(&ids)) {
+                        Some(records) => (Body::Written(records, facets), total, next),
+                        None => (Body::Json(C::records(c, rows)?, facets), total, next),
+                    }
                 }
                 (Site::Api, Format::Xlsx) => {
                     super::spreadsheet::fits(total)?;
@@ -420,6 +461,7 @@ async fn list<C: Collection>(
     let position = Position::new(&req, &args, repr, total, limit, next);
     Ok(match (body, site) {
         (Body::Json(records, facets), _) => position.json_with_facets(records, facets),
+        (Body::Written(records, facets), _) => position.json_of_written::<C::Record>(records, facets)?,
         (Body::Csv(file), _) => position.stamp(super::negotiate::csv_response(&file.name, file.body)),
         (Body::Xlsx(bytes, name), _) => position.stamp(super::negotiate::xlsx_response(&name, bytes)),
         (Body::Table(cells, facets), Site::Page(lang)) => {
@@ -528,6 +570,8 @@ fn facets_asked<C: Collection>(
 enum Body<T> {
     /// Records or a detail, and a list's facets when asked for.
     Json(T, Option<Facets>),
+    /// A list's records already written as JSON (prepared), and its facets.
+    Written(Vec<Vec<u8>>, Option<Facets>),
     Csv(CsvFile),
     /// A spreadsheet's bytes and its file's name.
     Xlsx(Vec<u8>, String),
@@ -634,15 +678,13 @@ fn record_page<C: Collection>(
     pages::html(actix_web::http::StatusCode::OK, &page)
 }
 
-/// What is prepared of one record: its JSON detail by id, its CSV file.
-enum Prepared {
-    Json(String, Vec<u8>),
-    Csv(String, CsvFile),
-}
+/// What is prepared of one record: the kind, its id, the body and (for a
+/// CSV) its file's name.
+type Prepared = (Kind, String, Vec<u8>, Option<String>);
 
 /// Prepare the JSON detail and the CSV of every record of `C` in the
 /// revision `w` is written for, as `GET /v1/{path}/{id}` answers them
-/// without parameters:
+/// without parameters, and the record as a JSON list page holds it:
 /// the rows in the default order, a chunk per read transaction, each
 /// transaction checking that the revision is still the one being prepared.
 pub fn prepare<C: Collection>(
@@ -667,7 +709,15 @@ pub fn prepare<C: Collection>(
             let filter = C::filter(c, names, params::from_query(&args)?)?;
             let mut rows = C::chunk(c, &filter, &page)?.map_err(|_| pagination::bad_cursor())?;
             let next = stream::split_last(&mut rows, page.limit, |r| C::key(page.sort, r));
-            let mut details = Vec::with_capacity(2 * rows.len());
+            let mut details: Vec<Prepared> = Vec::with_capacity(3 * rows.len());
+            // Each record as a list page's `data` holds it.
+            let mut listed = C::chunk(c, &filter, &page)?.map_err(|_| pagination::bad_cursor())?;
+            listed.truncate(rows.len());
+            let ids: Vec<String> = listed.iter().map(|r| C::key(page.sort, r).1).collect();
+            for (id, record) in ids.into_iter().zip(C::records(c, listed)?) {
+                let body = serde_json::to_vec(&record).map_err(|e| ApiError::Internal(e.to_string()))?;
+                details.push((Kind::ListRecord, id, body, None));
+            }
             if C::LIST_ROWS_ARE_WHOLE {
                 // The item's CSV is its row of the list's CSV, one file each.
                 let mut again = C::chunk(c, &filter, &page)?.map_err(|_| pagination::bad_cursor())?;
@@ -676,7 +726,7 @@ pub fn prepare<C: Collection>(
                 for (id, source) in ids.into_iter().zip(C::csv_sources(c, again)?) {
                     let name = C::item_file_name(&source);
                     let file = CsvWriter { bom: false }.file(name, C::CSV_HEADERS, [C::csv_row(&source)])?;
-                    details.push(Prepared::Csv(id, file));
+                    details.push((Kind::Csv, id, file.body, Some(file.name)));
                 }
             }
             for row in rows {
@@ -690,21 +740,18 @@ pub fn prepare<C: Collection>(
                     };
                     let for_csv = whole(c)?;
                     let file = C::item_csv(c, for_csv, params::from_query(&args)?, CsvWriter { bom: false })?;
-                    details.push(Prepared::Csv(id.clone(), file));
+                    details.push((Kind::Csv, id.clone(), file.body, Some(file.name)));
                     whole(c)?
                 };
                 let detail = C::detail(c, row, params::from_query(&args)?)?;
                 let body = serde_json::to_vec(&detail).map_err(|e| ApiError::Internal(e.to_string()))?;
-                details.push(Prepared::Json(id, body));
+                details.push((Kind::Detail, id, body, None));
             }
             Ok((details, next))
         })?;
         drop(conn);
-        for prepared in details {
-            match prepared {
-                Prepared::Json(id, body) => w.put(C::PATH, false, id, body, None)?,
-                Prepared::Csv(id, file) => w.put(C::PATH, true, id, file.body, Some(file.name))?,
-            }
+        for (kind, id, body, name) in details {
+            w.put(C::PATH, kind, id, body, name)?;
         }
         match next {
             Some(after) => page.after = Some(after),

@@ -265,6 +265,36 @@ impl Position {
 
     /// The page as JSON with the facets asked for.
     pub fn json_with_facets<T: Serialize + ToSchema>(&self, data: Vec<T>, facets: Option<Facets>) -> HttpResponse {
+        self.stamp(super::negotiate::json(&self.envelope(data, facets)))
+    }
+
+    /// The page as JSON, from its records already written as JSON (each as
+    /// `serde_json` writes a `T`): the same bytes as [`Position::json_with_facets`].
+    pub fn json_of_written<T: Serialize + ToSchema>(
+        &self,
+        records: Vec<Vec<u8>>,
+        facets: Option<Facets>,
+    ) -> Result<HttpResponse, ApiError> {
+        let empty = serde_json::to_vec(&self.envelope(Vec::<T>::new(), facets)).unwrap_or_default();
+        // `data` is the envelope's first field: `{"data":[]` starts it.
+        const START: &[u8] = b"{\"data\":[";
+        if !empty.starts_with(START) {
+            return Err(ApiError::Internal("a list envelope that does not start with `data`".into()));
+        }
+        let mut body = Vec::with_capacity(empty.len() + records.iter().map(|r| r.len() + 1).sum::<usize>());
+        body.extend_from_slice(START);
+        for (i, r) in records.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(r);
+        }
+        body.extend_from_slice(&empty[START.len()..]);
+        Ok(self.stamp(super::negotiate::json_bytes(body)))
+    }
+
+    /// The [`ListPage`] envelope of `data`, with the facets asked for.
+    fn envelope<T: ToSchema>(&self, data: Vec<T>, facets: Option<Facets>) -> ListPage<T> {
         let Position { total, limit, .. } = *self;
         let (next_cursor, next) = (self.next_cursor.clone(), self.next.clone());
         let facets = facets.map(|f| {
@@ -274,7 +304,7 @@ impl Position {
                 })
                 .collect()
         });
-        self.stamp(super::negotiate::json(&ListPage { data, total, limit, next_cursor, next, facets }))
+        ListPage { data, total, limit, next_cursor, next, facets }
     }
 
     /// `X-Total-Count`, and the next page as an RFC 8288 `Link`.

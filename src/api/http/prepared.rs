@@ -12,6 +12,11 @@
 //! into place it never changes, so readers open it `immutable` (no locks).
 //! SQLite rather than a file format of our own: it is already linked, keyed
 //! lookups and crash-safe writing are what it does.
+//!
+//! The store also holds each record as an element of a list page's `data`
+//! (what `GET /v1/{collection}` writes per record), so that a JSON page whose
+//! rows are found by the database is written from the store: only the ids
+//! of the page are read from the database, not the records' assembly.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -25,8 +30,9 @@ use super::error::ApiError;
 use crate::revision::{Revision, RevisionWatch};
 
 diesel::table! {
-    /// One record's JSON detail (`collection` the path: `plans`) or CSV
-    /// (`plans.csv`, with its file's name), as the item answers it.
+    /// One record's JSON detail (`collection` the path: `plans`), its CSV
+    /// (`plans.csv`, with its file's name), as the item answers them, or its
+    /// JSON as an element of a list page (`plans.list`).
     items (collection, id) {
         collection -> Text,
         id -> Text,
@@ -47,7 +53,7 @@ diesel::table! {
 const BATCH: usize = 2000;
 
 /// The layout of a store: one written by a build with another is not used.
-const FORMAT: &str = "3";
+const FORMAT: &str = "4";
 
 /// Each store adopted gets a new number, so that a worker thread's open
 /// connection to an older one is replaced.
@@ -78,6 +84,28 @@ pub struct Prepared {
     building: Mutex<Option<i32>>,
 }
 
+/// What of a record is prepared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The item's JSON detail.
+    Detail,
+    /// The item's CSV file.
+    Csv,
+    /// The record's JSON in a list page's `data`.
+    ListRecord,
+}
+
+impl Kind {
+    /// The store's key for `collection`'s records of this kind.
+    fn key(self, collection: &str) -> String {
+        match self {
+            Kind::Detail => collection.to_string(),
+            Kind::Csv => format!("{collection}.csv"),
+            Kind::ListRecord => format!("{collection}.list"),
+        }
+    }
+}
+
 /// What prepared items there are, for `/v1/health` and logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
@@ -99,8 +127,62 @@ impl Prepared {
     /// The JSON detail (or the CSV, and its file's name) of
     /// `collection/id` as of `rev`, when it is prepared.
     pub fn get(&self, rev: &Revision, collection: &str, csv: bool, id: &str) -> Option<(Vec<u8>, Option<String>)> {
+        let kind = if csv { Kind::Csv } else { Kind::Detail };
+        self.read(rev.number, &rev.content_hash, |conn| {
+            items::table
+                .find((kind.key(collection), id))
+                .select((items::body, items::name))
+                // No `LIMIT`: a key finds one row at most.
+                .get_result::<(Vec<u8>, Option<String>)>(conn)
+                .optional()
+        })
+        .flatten()
+    }
+
+    /// Whether the store of revision `number` (with this content hash) is in use.
+    pub fn is_ready(&self, number: i32, content_hash: &str) -> bool {
+        self.ready
+            .read()
+            .ok()
+            .and_then(|r| r.as_ref().map(|s| s.revision == number && s.content_hash == content_hash))
+            .unwrap_or(false)
+    }
+
+    /// The list records of `ids` of `collection` as of revision `number`,
+    /// in the order asked: all of them, or `None` when any is missing (or
+    /// the store is not this revision's).
+    pub fn list_records(
+        &self,
+        number: i32,
+        content_hash: &str,
+        collection: &str,
+        ids: &[String],
+    ) -> Option<Vec<Vec<u8>>> {
+        let key = Kind::ListRecord.key(collection);
+        self.read(number, content_hash, |conn| {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                match items::table.find((&key, id)).select(items::body).get_result::<Vec<u8>>(conn).optional()? {
+                    Some(body) => out.push(body),
+                    None => return Ok(None),
+                }
+            }
+            Ok(Some(out))
+        })
+        .flatten()
+    }
+
+    /// Run `query` on this thread's connection to the store of revision
+    /// `number`, when that store is in use; errors are logged and read as
+    /// "not prepared".
+    fn read<T>(
+        &self,
+        number: i32,
+        content_hash: &str,
+        query: impl FnOnce(&mut SqliteConnection) -> QueryResult<T>,
+    ) -> Option<T> {
         let store = self.ready.read().ok()?.clone()?;
-        if store.revision != rev.number || store.content_hash != rev.content_hash {
+        if store.revision != number || store.content_hash != content_hash {
             return None;
         }
         OPEN.with(|open| {
@@ -116,16 +198,7 @@ impl Prepared {
                 }
             }
             let (_, conn) = open.as_mut()?;
-            let key = if csv { format!("{collection}.csv") } else { collection.to_string() };
-            items::table
-                .find((key, id))
-                .select((items::body, items::name))
-                // No `LIMIT`: a key finds one row at most.
-                .get_result::<(Vec<u8>, Option<String>)>(conn)
-                .optional()
-                .map_err(|e| log::warn!("cannot read the prepared items {}: {e}", store.path.display()))
-                .ok()
-                .flatten()
+            query(conn).map_err(|e| log::warn!("cannot read the prepared items {}: {e}", store.path.display())).ok()
         })
     }
 
@@ -292,19 +365,19 @@ pub struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    /// Keep the JSON detail of `collection/id`, or its CSV (with its file's `name`).
+    /// Keep what `kind` says of `collection/id`: its JSON detail, its CSV
+    /// (with its file's `name`) or its list record.
     pub fn put(
         &mut self,
         collection: &str,
-        csv: bool,
+        kind: Kind,
         id: String,
         body: Vec<u8>,
         name: Option<String>,
     ) -> Result<(), ApiError> {
-        let collection = if csv { format!("{collection}.csv") } else { collection.to_string() };
         // Records are counted by their JSON detail.
-        self.records += u64::from(!csv);
-        self.pending.push((collection, id, body, name));
+        self.records += u64::from(kind == Kind::Detail);
+        self.pending.push((kind.key(collection), id, body, name));
         if self.pending.len() >= BATCH {
             self.flush()?;
         }
@@ -394,9 +467,11 @@ mod tests {
         let p = Arc::new(Prepared::new(Some(dir.path().join("prepared")), "http://x"));
         let r1 = rev(1, "abc");
         p.ensure(&r1, &watch, |w| {
-            w.put("plans", false, "p-1".into(), b"{\"id\":\"p-1\",\"t\":\"ni\xc3\xb1os\"}".to_vec(), None)?;
-            w.put("plans", true, "p-1".into(), b"id\np-1\n".to_vec(), Some("p-1".into()))?;
-            w.put("plans", false, "p-2".into(), b"{}".to_vec(), None)
+            w.put("plans", Kind::Detail, "p-1".into(), b"{\"id\":\"p-1\",\"t\":\"ni\xc3\xb1os\"}".to_vec(), None)?;
+            w.put("plans", Kind::Csv, "p-1".into(), b"id\np-1\n".to_vec(), Some("p-1".into()))?;
+            w.put("plans", Kind::Detail, "p-2".into(), b"{}".to_vec(), None)?;
+            w.put("plans", Kind::ListRecord, "p-1".into(), b"{\"id\":\"p-1\"}".to_vec(), None)?;
+            w.put("plans", Kind::ListRecord, "p-2".into(), b"{\"id\":\"p-2\"}".to_vec(), None)
         });
         watch.stop_polling();
         assert_eq!(p.status(), Some(Status { revision: 1, records: 2 }));
@@ -408,6 +483,17 @@ mod tests {
         assert_eq!(json(&p, &r1, "commitments", "p-1"), None);
         assert_eq!(json(&p, &rev(1, "other"), "plans", "p-1"), None, "same number, other content");
         assert_eq!(json(&p, &rev(2, "abc"), "plans", "p-1"), None);
+        // List records: in the order asked, all or nothing, this revision's only.
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            p.list_records(1, "abc", "plans", &ids(&["p-2", "p-1"])),
+            Some(vec![b"{\"id\":\"p-2\"}".to_vec(), b"{\"id\":\"p-1\"}".to_vec()])
+        );
+        assert_eq!(p.list_records(1, "abc", "plans", &ids(&[])), Some(vec![]));
+        assert_eq!(p.list_records(1, "abc", "plans", &ids(&["p-1", "p-3"])), None);
+        assert_eq!(p.list_records(1, "abc", "commitments", &ids(&["p-1"])), None);
+        assert_eq!(p.list_records(2, "abc", "plans", &ids(&["p-1"])), None);
+        assert!(p.is_ready(1, "abc") && !p.is_ready(1, "other") && !p.is_ready(2, "abc"));
         let files: Vec<_> = std::fs::read_dir(dir.path().join("prepared")).unwrap().flatten().collect();
         assert_eq!(files.len(), 1, "no partial file is left");
 
@@ -416,7 +502,7 @@ mod tests {
         assert_eq!(json(&again, &r1, "plans", "p-2").unwrap(), b"{}");
         // Another public URL: the links inside would be wrong.
         let elsewhere = Arc::new(Prepared::new(Some(dir.path().join("prepared")), "http://y"));
-        elsewhere.ensure(&r1, &watch, |w| w.put("plans", false, "p-1".into(), b"[]".to_vec(), None));
+        elsewhere.ensure(&r1, &watch, |w| w.put("plans", Kind::Detail, "p-1".into(), b"[]".to_vec(), None));
         watch.stop_polling();
         assert_eq!(json(&elsewhere, &r1, "plans", "p-1").unwrap(), b"[]");
     }
@@ -447,7 +533,7 @@ mod tests {
         let watch = RevisionWatch::default();
         let p = Arc::new(Prepared::new(Some(dir.path().to_path_buf()), "http://x"));
         p.ensure(&rev(3, "h"), &watch, |w| {
-            w.put("plans", false, "p".into(), b"{}".to_vec(), None)?;
+            w.put("plans", Kind::Detail, "p".into(), b"{}".to_vec(), None)?;
             Err(ApiError::Internal("the revision moved".into()))
         });
         watch.stop_polling();

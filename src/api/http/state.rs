@@ -8,6 +8,7 @@ use super::consistency;
 use super::error::ApiError;
 use crate::config::Config;
 use crate::db::{DbConnection, Pool};
+use crate::models::RevisionRow;
 use crate::revision::{Revision, RevisionWatch};
 
 #[derive(Clone)]
@@ -38,13 +39,24 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
+        self.db_at(|c, _| f(c)).await
+    }
+
+    /// [`AppState::db`], with the revision the transaction sees handed to
+    /// the work (`None` before the first import): what it reads beside the
+    /// database (the prepared items) must be that revision's.
+    pub async fn db_at<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection, Option<&RevisionRow>) -> Result<T, ApiError> + Send + 'static,
+    {
         let pool = self.pool.clone();
         self.revision.count_db_call();
         let work = web::block(move || {
             let mut conn = pool.get()?;
             crate::db::read_snapshot::<_, ApiError>(&mut conn, |c| {
                 let seen = crate::models::revision::current(c)?;
-                Ok((f(c)?, seen))
+                Ok((f(c, seen.as_ref())?, seen))
             })
         });
         let (out, seen) = self.within_deadline(work).await?.map_err(|e| ApiError::Internal(e.to_string()))??;

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::{assemble, references};
-use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows};
+use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows, ThinRows};
 use crate::api::http::error::ApiError;
 use crate::api::http::pagination::{Kind, SortField};
 use crate::api::http::params::{Percent, Since, Terms};
@@ -108,6 +108,10 @@ impl Collection for Commitments {
 
     fn facets(c: &mut DbConnection, f: &CommitmentFilter) -> diesel::QueryResult<crate::models::list::Facets> {
         models::commitment::facets(c, f)
+    }
+
+    fn thin_page(c: &mut DbConnection, f: &CommitmentFilter, page: &Page<CommitmentSort>) -> Option<ThinRows> {
+        Some(models::commitment::thin_list(c, f, page))
     }
 
     fn chunk(c: &mut DbConnection, f: &CommitmentFilter, page: &Page<CommitmentSort>) -> ChunkRows<CommitmentRow> {

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::{assemble, references};
-use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows};
+use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows, ThinRows};
 use crate::api::http::error::ApiError;
 use crate::api::http::pagination::{Kind, SortField};
 use crate::api::http::params::{Day, Percent, Since, Terms};
@@ -149,6 +149,10 @@ impl Collection for Milestones {
 
     fn facets(c: &mut DbConnection, f: &MilestoneFilter) -> diesel::QueryResult<crate::models::list::Facets> {
         models::milestone::facets(c, f)
+    }
+
+    fn thin_page(c: &mut DbConnection, f: &MilestoneFilter, page: &Page<MilestoneSort>) -> Option<ThinRows> {
+        Some(models::milestone::thin_list(c, f, page))
     }
 
     fn chunk(c: &mut DbConnection, f: &MilestoneFilter, page: &Page<MilestoneSort>) -> ChunkRows<MilestoneRow> {

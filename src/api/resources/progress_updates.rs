@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::{assemble, references};
-use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows};
+use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows, ThinRows};
 use crate::api::http::error::ApiError;
 use crate::api::http::pagination::{Kind, SortField};
 use crate::api::http::params::{Day, Percent, Since, Terms};
@@ -119,6 +119,10 @@ impl Collection for ProgressUpdates {
 
     fn facets(c: &mut DbConnection, f: &ProgressUpdateFilter) -> diesel::QueryResult<crate::models::list::Facets> {
         models::progress_update::facets(c, f)
+    }
+
+    fn thin_page(c: &mut DbConnection, f: &ProgressUpdateFilter, page: &Page<ProgressUpdateSort>) -> Option<ThinRows> {
+        Some(models::progress_update::thin_list(c, f, page))
     }
 
     fn chunk(
