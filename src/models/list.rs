@@ -330,6 +330,20 @@ pub fn stored(conn: &mut DbConnection, record_type: &str, dims: &[&'static str])
     Ok(Some(facets.into_iter().map(|(d, v)| (d, most_first(v))).collect()))
 }
 
+/// How many `record_type` records have `value` in the facet `dimension`, as
+/// the import stored it (`facet_counts`): one keyed read instead of counting
+/// the rows of a list filtered by that one value. `None` when none is stored
+/// (an import before facets were kept, or no record with that value).
+pub fn stored_facet_count(
+    conn: &mut DbConnection,
+    record_type: &str,
+    dimension: &str,
+    value: &str,
+) -> QueryResult<Option<i64>> {
+    use crate::schema::facet_counts as t;
+    t::table.find((record_type, dimension, value)).select(t::count).first(conn).optional()
+}
+
 /// The whole collection's facets as rows of `facet_counts`, for the import.
 pub fn rows_to_store(record_type: &str, facets: &Facets) -> Vec<FacetCountRow> {
     facets

@@ -165,6 +165,14 @@ pub fn list(
 
 /// The number of rows matching the filters (without filters, as the import stored it).
 fn total(conn: &mut DbConnection, f: &ProgressUpdateFilter) -> QueryResult<i64> {
+    // Filtered by a plan alone: the count the import stored for it.
+    if let Some(plan) = f.plan.as_deref() {
+        if *f == (ProgressUpdateFilter { plan: f.plan.clone(), ..Default::default() }) {
+            if let Some(n) = super::list::stored_facet_count(conn, "progress_update", "plan", plan)? {
+                return Ok(n);
+            }
+        }
+    }
     let unfiltered = *f == ProgressUpdateFilter::default();
     super::revision::total_or(conn, "progress_updates", unfiltered, |c| filtered(f).count().get_result::<i64>(c))
 }

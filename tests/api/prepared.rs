@@ -123,6 +123,8 @@ fn check(backend: Backend) {
         "/v1/commitments?sort=-milestone_count&limit=8",
         "/v1/milestones?limit=13&sort=-end_date",
         "/v1/milestones?plan=gt-ogp-nap6&sort=start_date&limit=11",
+        "/v1/milestones?status=started&limit=12",
+        "/v1/commitments?status=no_data&limit=6",
         "/v1/milestones?sort=-latest_progress&limit=17&facets=plan",
         "/v1/progress-updates?limit=19",
         "/v1/progress-updates?sort=-percent&limit=23&facets=plan",
@@ -135,7 +137,7 @@ fn check(backend: Backend) {
     let before = app.watch.prepared_lists.load(Ordering::Relaxed);
     let mut written = 0;
     for first in lists {
-        let mut next = Some(first.to_string());
+        let (mut next, mut records, mut total) = (Some(first.to_string()), 0, None);
         while let Some(path) = next {
             let (res, expected) = (app.get(&path), plain.get(&path));
             assert_eq!(res.status(), 200, "{path}");
@@ -144,9 +146,13 @@ fn check(backend: Backend) {
             assert!(body == expected, "{path}: the page differs:\n{body:?}\n{expected:?}");
             let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
             assert!(!page["data"].as_array().unwrap().is_empty(), "{path}");
+            records += page["data"].as_array().unwrap().len();
+            total = total.or(page["total"].as_u64());
             written += 1;
             next = page["next"].as_str().map(|n| n.trim_start_matches(&app.addr).to_string());
         }
+        // The total (for one plan or status, the count the import kept) is what the pages hold.
+        assert_eq!(total, Some(records as u64), "{first}");
     }
     assert!(written > 20, "{written} pages");
     assert_eq!(app.watch.prepared_lists.load(Ordering::Relaxed) - before, written, "every page came from the store");

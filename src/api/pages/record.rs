@@ -153,27 +153,30 @@ fn collection_of(key: &str) -> Option<&'static str> {
 }
 
 /// Flatten `object` into fields (`prefix.name` for nested objects) and
-/// tables (lists of objects).
+/// tables (lists of objects), leaving out its keys in `skip`.
+#[allow(clippy::too_many_arguments)]
 fn walk(
     lang: Lang,
     api_path: &str,
     prefix: &str,
     object: &serde_json::Map<String, Value>,
+    skip: &[&str],
     help: &dyn Fn(&str, Lang) -> Option<String>,
     fields: &mut Vec<Field>,
     tables: &mut Vec<SubTable>,
 ) {
-    let texts: Vec<(String, String)> =
-        object.iter().filter(|(_, v)| scalar(v)).map(|(k, v)| (k.clone(), text_of(v))).collect();
-    let row: HashMap<&str, &str> = texts.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    for (k, v) in object {
+    let shown = || object.iter().filter(|(k, _)| !skip.contains(&k.as_str()));
+    let texts: Vec<(&str, String)> =
+        shown().filter(|(_, v)| scalar(v)).map(|(k, v)| (k.as_str(), text_of(v))).collect();
+    let row: HashMap<&str, &str> = texts.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for (k, v) in shown() {
         // The page itself (a record's `html_url`) needs no link to itself.
         if k == "html_url" {
             continue;
         }
         let name = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
         match v {
-            Value::Object(inner) => walk(lang, api_path, &name, inner, help, fields, tables),
+            Value::Object(inner) => walk(lang, api_path, &name, inner, &[], help, fields, tables),
             Value::Array(items) if !scalar(v) => {
                 let target = collection_of(k).unwrap_or("");
                 // A source document's headings link to their lines.
@@ -274,12 +277,10 @@ impl RecordContext<'_> {
         let (mut fields, mut tables) = (Vec::new(), Vec::new());
         let mut lines = Vec::new();
         if let Value::Object(o) = &detail {
-            let mut o = o.clone();
             // A source document's text is shown as numbered lines, with
             // links to the stretches before and after (`more_lines`), not
             // the API's `next_lines`.
-            o.remove("next_lines");
-            if let Some(Value::Array(ls)) = o.remove("lines") {
+            if let Some(Value::Array(ls)) = o.get("lines") {
                 lines = ls
                     .iter()
                     .map(|l| Line {
@@ -293,7 +294,7 @@ impl RecordContext<'_> {
                     })
                     .collect();
             }
-            walk(lang, api_path, "", &o, help, &mut fields, &mut tables);
+            walk(lang, api_path, "", o, &["next_lines", "lines"], help, &mut fields, &mut tables);
         }
         let title = ["title", "name", "document.title", "description", "code", "number"]
             .iter()
