@@ -6,7 +6,8 @@
 #
 # Usage: bench/callgrind.sh BIN DATA_DIR OUT URL_FILE N [serve args...]
 #   e.g. bench/callgrind.sh target/release/gobierno-abierto-gt /tmp/s100/db /tmp/cg lists.txt 90
-#   (add --no-prepared-items to measure the database path). TOP=40 lines.
+#   (add --no-prepared-items to measure the database path). TOP=40 lines;
+#   CACHE_MB=64 turns the response cache on (repeated requests: cache hits).
 # Needs valgrind (callgrind_control, callgrind_annotate) and curl.
 set -euo pipefail
 BIN="${1:?binary}" DATA="${2:?data dir}" OUT="${3:?output prefix}" URLS="${4:?url file}" N="${5:?count}"
@@ -14,7 +15,7 @@ shift 5
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 rm -f "$OUT" "$OUT".*
 RUST_LOG=warn GAGT_CURSOR_KEY=bench valgrind --tool=callgrind --callgrind-out-file="$OUT" "$BIN" --data-dir "$DATA" \
-    serve --port "$PORT" --no-bundled-import --workers 1 --response-cache-mb 0 --rate-limit-per-minute 0 "$@" \
+    serve --port "$PORT" --no-bundled-import --workers 1 --response-cache-mb "${CACHE_MB:-0}" --rate-limit-per-minute 0 "$@" \
     >"$OUT.log" 2>&1 &
 PID=$!
 trap 'kill -INT $PID 2>/dev/null || true' EXIT

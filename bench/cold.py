@@ -342,7 +342,38 @@ def order(round_no):
     return SERVERS[round_no % 3:] + SERVERS[:round_no % 3]
 
 
+# A small answer per server, asked before each of its runs (see settle).
+PROBES = {"ours": "/readyz", "nginx": "/nothing-here", "datasette": "/-/versions.json"}
+
+
+def settle(server, quick=0.5, at_most=900):
+    """Wait until `server` answers a small request within `quick` seconds. A
+    reference still working through the requests a previous run left queued
+    would otherwise be measured busy: Datasette's source document is a 60 MB
+    answer (0.8 s each alone), and after its load it went on answering the
+    abandoned requests for minutes, so every load after it measured 0 req/s."""
+    began = time.monotonic()
+    while True:
+        t = time.monotonic()
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", Env.ports[server], timeout=at_most)
+            conn.request("GET", PROBES[server])
+            conn.getresponse().read()
+            conn.close()
+            if time.monotonic() - t <= quick:
+                waited = time.monotonic() - began
+                if waited > 5:
+                    stage(f"{server} was still busy with an earlier run: waited {waited:.0f} s before measuring it")
+                return
+        except OSError:
+            pass
+        if time.monotonic() - began > at_most:
+            die(f"{server} did not settle within {at_most} s")
+        time.sleep(1)
+
+
 def wrk(server, name, seconds, out=None):
+    settle(server)
     cmd = ["wrk", f"-t{Env.threads}", f"-c{Env.conns}", f"-d{seconds}s", "--timeout", "10s", "--latency",
            "-s", os.path.join(os.path.dirname(os.path.abspath(__file__)), "walk.lua"),
            f"http://127.0.0.1:{Env.ports[server]}", "--",
@@ -425,6 +456,7 @@ def crawl_one(server, api, info):
 def crawl(server, plan):
     """Every collection at once, one sequential client each (threads: the
     client mostly waits on sockets, which releases the GIL)."""
+    settle(server)
     t = time.perf_counter()
     with ThreadPoolExecutor(len(plan)) as pool:
         futures = {api: pool.submit(crawl_one, server, api, info) for api, info in plan.items()}
