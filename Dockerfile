@@ -1,9 +1,10 @@
 # Multi-stage build: compile with the Rust toolchain, run on a slim Debian
-# with only the PostgreSQL client library (SQLite is bundled in the binary).
+# (SQLite, libpq and OpenSSL are built into the binary).
 FROM rust:1.95-bookworm AS build
-RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
+# Build settings (SQLite's memory-map cap for the prepared items).
+COPY .cargo .cargo
 COPY src src
 COPY migrations migrations
 # The data dictionary is compiled in.
@@ -11,7 +12,7 @@ COPY data/dictionary.csv data/dictionary.csv
 RUN cargo build --release --locked --bin gobierno-abierto-gt
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certificates curl \
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /app gagt && mkdir -p /app/var && chown gagt /app/var
 WORKDIR /app
