@@ -121,23 +121,13 @@ pub fn list(
     Ok(rows(conn, f, page)?.map(|rows| (rows, total)))
 }
 
-/// The number of rows matching the filters (without filters, as the import stored it).
+/// The number of rows matching the filters (see [`super::list::total`]).
 fn total(conn: &mut DbConnection, f: &CommitmentFilter) -> QueryResult<i64> {
-    // Filtered by a plan or a status alone: the count the import stored for it.
-    let single = if *f == (CommitmentFilter { plan: f.plan.clone(), ..Default::default() }) {
-        f.plan.as_deref().map(|v| ("plan", v))
-    } else if *f == (CommitmentFilter { status: f.status.clone(), ..Default::default() }) {
-        f.status.as_deref().map(|v| ("status", v))
-    } else {
-        None
-    };
-    if let Some((dimension, value)) = single {
-        if let Some(n) = super::list::stored_facet_count(conn, "commitment", dimension, value)? {
-            return Ok(n);
-        }
-    }
+    let alone = super::list::alone!(f, CommitmentFilter, plan, status);
     let unfiltered = *f == CommitmentFilter::default();
-    super::revision::total_or(conn, "commitments", unfiltered, |c| filtered(f).count().get_result::<i64>(c))
+    super::list::total(conn, "commitments", "commitment", unfiltered, alone, |c| {
+        filtered(f).count().get_result::<i64>(c)
+    })
 }
 
 /// [`list`] reading only the page's sort values and ids.

@@ -330,11 +330,46 @@ pub fn stored(conn: &mut DbConnection, record_type: &str, dims: &[&'static str])
     Ok(Some(facets.into_iter().map(|(d, v)| (d, most_first(v))).collect()))
 }
 
+/// The facet dimension and value that a filter names when it filters by
+/// that one field and nothing else (each field named is also the facet's
+/// dimension): `alone!(f, MilestoneFilter, plan, status)`.
+macro_rules! alone {
+    ($f:expr, $filter:ident, $($field:ident),+) => {{
+        let f = $f;
+        Option::<(&'static str, &str)>::None
+            $(.or_else(|| {
+                let v = f.$field.as_deref()?;
+                (*f == $filter { $field: f.$field.clone(), ..Default::default() }).then_some((stringify!($field), v))
+            }))+
+    }};
+}
+pub(crate) use alone;
+
+/// The number of rows of `table` matching a list's filters: the revision's
+/// recorded count when unfiltered, the import's count of one facet value
+/// when the filters name that value alone (`alone`, see [`alone!`]), and
+/// otherwise `count`.
+pub fn total(
+    conn: &mut DbConnection,
+    table: &str,
+    record_type: &str,
+    unfiltered: bool,
+    alone: Option<(&str, &str)>,
+    count: impl FnOnce(&mut DbConnection) -> QueryResult<i64>,
+) -> QueryResult<i64> {
+    if let Some((dimension, value)) = alone {
+        if let Some(n) = stored_facet_count(conn, record_type, dimension, value)? {
+            return Ok(n);
+        }
+    }
+    super::revision::total_or(conn, table, unfiltered, count)
+}
+
 /// How many `record_type` records have `value` in the facet `dimension`, as
 /// the import stored it (`facet_counts`): one keyed read instead of counting
 /// the rows of a list filtered by that one value. `None` when none is stored
 /// (an import before facets were kept, or no record with that value).
-pub fn stored_facet_count(
+fn stored_facet_count(
     conn: &mut DbConnection,
     record_type: &str,
     dimension: &str,

@@ -157,23 +157,11 @@ pub fn list(
     Ok(rows(conn, f, page)?.map(|rows| (rows, total)))
 }
 
-/// The number of rows matching the filters (without filters, as the import stored it).
+/// The number of rows matching the filters (see [`super::list::total`]).
 fn total(conn: &mut DbConnection, f: &MilestoneFilter) -> QueryResult<i64> {
-    // Filtered by a plan or a status alone: the count the import stored for it.
-    let single = if *f == (MilestoneFilter { plan: f.plan.clone(), ..Default::default() }) {
-        f.plan.as_deref().map(|v| ("plan", v))
-    } else if *f == (MilestoneFilter { status: f.status.clone(), ..Default::default() }) {
-        f.status.as_deref().map(|v| ("status", v))
-    } else {
-        None
-    };
-    if let Some((dimension, value)) = single {
-        if let Some(n) = super::list::stored_facet_count(conn, "milestone", dimension, value)? {
-            return Ok(n);
-        }
-    }
+    let alone = super::list::alone!(f, MilestoneFilter, plan, status);
     let unfiltered = *f == MilestoneFilter::default();
-    super::revision::total_or(conn, "milestones", unfiltered, |c| filtered(f).count().get_result::<i64>(c))
+    super::list::total(conn, "milestones", "milestone", unfiltered, alone, |c| filtered(f).count().get_result::<i64>(c))
 }
 
 /// [`list`] reading only the page's sort values and ids.

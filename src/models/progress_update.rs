@@ -163,18 +163,13 @@ pub fn list(
     Ok(rows(conn, f, page)?.map(|rows| (rows, total)))
 }
 
-/// The number of rows matching the filters (without filters, as the import stored it).
+/// The number of rows matching the filters (see [`super::list::total`]).
 fn total(conn: &mut DbConnection, f: &ProgressUpdateFilter) -> QueryResult<i64> {
-    // Filtered by a plan alone: the count the import stored for it.
-    if let Some(plan) = f.plan.as_deref() {
-        if *f == (ProgressUpdateFilter { plan: f.plan.clone(), ..Default::default() }) {
-            if let Some(n) = super::list::stored_facet_count(conn, "progress_update", "plan", plan)? {
-                return Ok(n);
-            }
-        }
-    }
+    let alone = super::list::alone!(f, ProgressUpdateFilter, plan);
     let unfiltered = *f == ProgressUpdateFilter::default();
-    super::revision::total_or(conn, "progress_updates", unfiltered, |c| filtered(f).count().get_result::<i64>(c))
+    super::list::total(conn, "progress_updates", "progress_update", unfiltered, alone, |c| {
+        filtered(f).count().get_result::<i64>(c)
+    })
 }
 
 /// [`list`] reading only the page's sort values and ids.

@@ -28,7 +28,7 @@ use super::state::AppState;
 use super::stream;
 use crate::api::pages::{self, table, Lang};
 use crate::db::DbConnection;
-use crate::models::list::{BadCursor, Facets, Page, SortValue};
+use crate::models::list::{BadCursor, Facets, Page, SortValue, ThinPage};
 use crate::models::names::NameIndex;
 
 /// Rows of one page and the number matching the filters (`None` when the
@@ -36,9 +36,6 @@ use crate::models::names::NameIndex;
 pub type PageRows<R> = diesel::QueryResult<Result<(Vec<R>, i64), BadCursor>>;
 /// At most `page.limit + 1` rows after the page's start.
 pub type ChunkRows<R> = diesel::QueryResult<Result<Vec<R>, BadCursor>>;
-/// The sort values and ids of a page's rows (at most `page.limit + 1`), and
-/// the number matching the filters.
-pub type ThinRows = diesel::QueryResult<Result<(Vec<(SortValue, String)>, i64), BadCursor>>;
 
 /// What the OpenAPI document says of a collection's two operations.
 pub struct Docs {
@@ -106,7 +103,7 @@ pub trait Collection: Send + Sync + 'static {
     /// [`Collection::page`] reading only the rows' sort values and ids: what
     /// a JSON page needs when its records are prepared. `None` (the default):
     /// the collection reads whole rows, and the ids are taken from them.
-    fn thin_page(_c: &mut DbConnection, _f: &Self::Filter, _page: &Page<Self::Sort>) -> Option<ThinRows> {
+    fn thin_page(_c: &mut DbConnection, _f: &Self::Filter, _page: &Page<Self::Sort>) -> Option<ThinPage> {
         None
     }
     /// Exact counts per value of the list's main dimensions under the
@@ -407,11 +404,8 @@ async fn list<C: Collection>(
                 }
                 (Site::Api, Format::Json) => {
                     let facets = facets_of(c, &filter)?;
-                    let ids: Vec<String> = match store {
-                        Some(_) => rows.iter().map(|r| C::key(sort, r).1).collect(),
-                        None => Vec::new(),
-                    };
-                    match store.and_then(|_| written(&ids)) {
+                    let ids = || rows.iter().map(|r| C::key(sort, r).1).collect::<Vec<_>>();
+                    match store.and_then(|_| written(&ids())) {
                         Some(records) => (Body::Written(records, facets), total, next),
                         None => (Body::Json(C::records(c, rows)?, facets), total, next),
                     }

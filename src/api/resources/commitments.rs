@@ -4,12 +4,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::{assemble, references};
-use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows, ThinRows};
+use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows};
 use crate::api::http::error::ApiError;
 use crate::api::http::pagination::{Kind, SortField};
 use crate::api::http::params::{Percent, Since, Terms};
 use crate::db::DbConnection;
-use crate::models::list::{Page, SortValue};
+use crate::models::list::{Page, SortValue, ThinPage};
 use crate::models::names::NameIndex;
 use crate::models::{self, commitment::CommitmentFilter, commitment::CommitmentSort, CommitmentRow};
 use crate::views::commitment::{self as view, Commitment, CommitmentDetail};
@@ -110,7 +110,7 @@ impl Collection for Commitments {
         models::commitment::facets(c, f)
     }
 
-    fn thin_page(c: &mut DbConnection, f: &CommitmentFilter, page: &Page<CommitmentSort>) -> Option<ThinRows> {
+    fn thin_page(c: &mut DbConnection, f: &CommitmentFilter, page: &Page<CommitmentSort>) -> Option<ThinPage> {
         Some(models::commitment::thin_list(c, f, page))
     }
 

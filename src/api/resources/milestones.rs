@@ -4,12 +4,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::{assemble, references};
-use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows, ThinRows};
+use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows};
 use crate::api::http::error::ApiError;
 use crate::api::http::pagination::{Kind, SortField};
 use crate::api::http::params::{Day, Percent, Since, Terms};
 use crate::db::DbConnection;
-use crate::models::list::{Page, SortValue};
+use crate::models::list::{Page, SortValue, ThinPage};
 use crate::models::names::NameIndex;
 use crate::models::{self, milestone::MilestoneFilter, milestone::MilestoneSort, MilestoneRow};
 use crate::views::milestone::{self as view, Milestone, MilestoneDetail};
@@ -151,7 +151,7 @@ impl Collection for Milestones {
         models::milestone::facets(c, f)
     }
 
-    fn thin_page(c: &mut DbConnection, f: &MilestoneFilter, page: &Page<MilestoneSort>) -> Option<ThinRows> {
+    fn thin_page(c: &mut DbConnection, f: &MilestoneFilter, page: &Page<MilestoneSort>) -> Option<ThinPage> {
         Some(models::milestone::thin_list(c, f, page))
     }
 

@@ -4,12 +4,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::{assemble, references};
-use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows, ThinRows};
+use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows};
 use crate::api::http::error::ApiError;
 use crate::api::http::pagination::{Kind, SortField};
 use crate::api::http::params::{Day, Percent, Since, Terms};
 use crate::db::DbConnection;
-use crate::models::list::{Page, SortValue};
+use crate::models::list::{Page, SortValue, ThinPage};
 use crate::models::names::NameIndex;
 use crate::models::ProgressUpdateRow;
 use crate::models::{self, progress_update::ProgressUpdateFilter, progress_update::ProgressUpdateSort};
@@ -121,7 +121,7 @@ impl Collection for ProgressUpdates {
         models::progress_update::facets(c, f)
     }
 
-    fn thin_page(c: &mut DbConnection, f: &ProgressUpdateFilter, page: &Page<ProgressUpdateSort>) -> Option<ThinRows> {
+    fn thin_page(c: &mut DbConnection, f: &ProgressUpdateFilter, page: &Page<ProgressUpdateSort>) -> Option<ThinPage> {
         Some(models::progress_update::thin_list(c, f, page))
     }
 
