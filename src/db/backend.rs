@@ -123,16 +123,57 @@ impl QueryFragment<super::MultiBackend> for MatchesTerms {
     }
 }
 
-/// Rebuild the full-text indexes from the rows just written (inside the
-/// import transaction). PostgreSQL maintains its GIN indexes itself.
-pub fn rebuild_search_index(conn: &mut DbConnection) -> QueryResult<()> {
+/// Fill `table`'s full-text index again from its rows (inside the import
+/// transaction, after the table was written whole). PostgreSQL maintains
+/// its GIN indexes itself.
+pub fn refill_search_index(conn: &mut DbConnection, table: &str) -> QueryResult<()> {
     use diesel::RunQueryDsl;
+    debug_assert!(SEARCHABLE.contains(&table));
     if let DbConnection::Sqlite(c) = conn {
-        for t in SEARCHABLE {
-            diesel::sql_query(format!("INSERT INTO {t}_fts({t}_fts) VALUES('delete-all')")).execute(c)?;
-            diesel::sql_query(format!("INSERT INTO {t}_fts(rowid, search_text) SELECT seq, search_text FROM {t}"))
+        let t = table;
+        diesel::sql_query(format!("INSERT INTO {t}_fts({t}_fts) VALUES('delete-all')")).execute(c)?;
+        diesel::sql_query(format!("INSERT INTO {t}_fts(rowid, search_text) SELECT seq, search_text FROM {t}"))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Take rows out of `table`'s full-text index (`forget`: their `seq` and
+/// the search text they were indexed with, which a contentless FTS5 index
+/// needs to forget them) and put rows in (`add`). PostgreSQL maintains its
+/// GIN indexes itself.
+pub fn update_search_index<'a>(
+    conn: &mut DbConnection,
+    table: &str,
+    forget: impl Iterator<Item = (i32, &'a str)>,
+    add: impl Iterator<Item = (i32, &'a str)>,
+) -> QueryResult<()> {
+    use diesel::sql_types::{Integer, Text};
+    use diesel::RunQueryDsl;
+    debug_assert!(SEARCHABLE.contains(&table));
+    if let DbConnection::Sqlite(c) = conn {
+        let t = table;
+        for (seq, text) in forget {
+            diesel::sql_query(format!("INSERT INTO {t}_fts({t}_fts, rowid, search_text) VALUES('delete', ?, ?)"))
+                .bind::<Integer, _>(seq)
+                .bind::<Text, _>(text)
                 .execute(c)?;
         }
+        for (seq, text) in add {
+            diesel::sql_query(format!("INSERT INTO {t}_fts(rowid, search_text) VALUES(?, ?)"))
+                .bind::<Integer, _>(seq)
+                .bind::<Text, _>(text)
+                .execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// List again the words of every full-text index (SQLite's prefix
+/// expansion, [`sqlite_match`]), after some index changed.
+pub fn refill_search_words(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::RunQueryDsl;
+    if let DbConnection::Sqlite(c) = conn {
         diesel::sql_query("DELETE FROM search_fts_words").execute(c)?;
         let union: Vec<String> = SEARCHABLE.iter().map(|t| format!("SELECT term FROM {t}_fts_vocab")).collect();
         diesel::sql_query(format!("INSERT INTO search_fts_words(word) {}", union.join(" UNION "))).execute(c)?;

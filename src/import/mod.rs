@@ -16,6 +16,7 @@ pub mod platform;
 pub mod problem;
 pub mod quality;
 pub mod report;
+pub mod sync;
 pub mod write;
 
 use std::path::Path;

@@ -1,5 +1,6 @@
-//! Writing a validated dataset: one transaction that replaces everything and
-//! records the revision, or nothing at all.
+//! Writing a validated dataset: one transaction that brings every table to
+//! the dataset's rows (`sync`: only what changed is written) and records the
+//! revision, or nothing at all.
 
 use std::collections::{HashMap, HashSet};
 
@@ -8,13 +9,14 @@ use sha2::{Digest, Sha256};
 
 use rayon::prelude::*;
 
+use super::sync::{self, sync_table};
 use super::{Dataset, ImportError, Outcome};
 use crate::db::backend::insert_batches;
 use crate::db::DbConnection;
 use crate::models::change::{self, RecordChangeRow, RecordVersionRow};
 use crate::models::list::FacetCountRow;
 use crate::models::source_document::SourceLineRecordRow;
-use crate::models::{self, InstitutionRow, RevisionRow};
+use crate::models::{self, *};
 use crate::publication::Published;
 use crate::revision::Revision;
 use crate::schema::*;
@@ -324,41 +326,29 @@ fn write_rows(
             log::debug!("import: changes tracked at {:.2} s", started.elapsed().as_secs_f64());
             (versions, changes)
         });
-        diesel::delete(source_line_records::table).execute(c)?;
-        diesel::delete(quality_findings::table).execute(c)?;
-        diesel::delete(institution_plan_rollups::table).execute(c)?;
-        diesel::delete(source_headings::table).execute(c)?;
-        diesel::delete(retired_ids::table).execute(c)?;
-        diesel::delete(institution_roles::table).execute(c)?;
-        diesel::delete(plan_participants::table).execute(c)?;
-        diesel::delete(plan_risks::table).execute(c)?;
-        diesel::delete(progress_updates::table).execute(c)?;
-        diesel::delete(milestones::table).execute(c)?;
-        diesel::delete(commitments::table).execute(c)?;
-        diesel::delete(plan_sections::table).execute(c)?;
-        diesel::delete(plans::table).execute(c)?;
-        diesel::delete(institution_aliases::table).execute(c)?;
-        diesel::delete(institutions::table).execute(c)?;
-        diesel::delete(source_documents::table).execute(c)?;
-
-        insert_batches!(c, source_documents::table, &ds.source_documents)?;
-        insert_batches!(c, institutions::table, &parents_first(&ds.institutions))?;
-        insert_batches!(c, institution_aliases::table, &ds.aliases)?;
-        insert_batches!(c, plans::table, &ds.plans)?;
-        insert_batches!(c, plan_sections::table, &ds.sections)?;
-        insert_batches!(c, plan_participants::table, &ds.participants)?;
-        insert_batches!(c, plan_risks::table, &ds.risks)?;
-        insert_batches!(c, commitments::table, &ds.commitments)?;
-        insert_batches!(c, milestones::table, &ds.milestones)?;
-        insert_batches!(c, progress_updates::table, &ds.progress_updates)?;
-        insert_batches!(c, institution_roles::table, &ds.roles)?;
-        insert_batches!(c, quality_findings::table, &ds.findings)?;
-        insert_batches!(c, institution_plan_rollups::table, &ds.plan_rollups)?;
-        insert_batches!(c, source_headings::table, &ds.headings)?;
-        insert_batches!(c, retired_ids::table, &ds.retired)?;
+        // Only the rows that differ from the stored ones are written.
+        sync::defer_foreign_keys(c)?;
+        let institutions = parents_first(&ds.institutions);
+        let searched = [
+            sync_table!(c, source_documents, SourceDocumentRow, ds.source_documents, [id])?,
+            sync_table!(c, institutions, InstitutionRow, institutions, [id], searchable)?,
+            sync_table!(c, institution_aliases, InstitutionAliasRow, ds.aliases, [institution_id, alias])?,
+            sync_table!(c, plans, PlanRow, ds.plans, [id], searchable)?,
+            sync_table!(c, plan_sections, PlanSectionRow, ds.sections, [id], searchable)?,
+            sync_table!(c, plan_participants, PlanParticipantRow, ds.participants, [id], searchable)?,
+            sync_table!(c, plan_risks, PlanRiskRow, ds.risks, [id], searchable)?,
+            sync_table!(c, commitments, CommitmentRow, ds.commitments, [id], searchable)?,
+            sync_table!(c, milestones, MilestoneRow, ds.milestones, [id], searchable)?,
+            sync_table!(c, progress_updates, ProgressUpdateRow, ds.progress_updates, [id], searchable)?,
+        ];
+        sync_table!(c, institution_roles, InstitutionRoleRow, ds.roles, [id])?;
+        sync_table!(c, quality_findings, QualityFindingRow, ds.findings, [id])?;
+        sync_table!(c, institution_plan_rollups, InstitutionPlanRollupRow, ds.plan_rollups, [institution_id, plan_id])?;
+        sync_table!(c, source_headings, SourceHeadingRow, ds.headings, [id])?;
+        sync_table!(c, retired_ids, RetiredIdRow, ds.retired, [record_type, record_id])?;
         let lines = line_records(ds);
         crate::progress::grow(crate::progress::Step::Write, lines.len() as u64);
-        insert_batches!(c, source_line_records::table, &lines)?;
+        sync_table!(c, source_line_records, SourceLineRecordRow, lines, [document_id, line, record_type, record_id])?;
         log::debug!("import: rows written at {:.2} s", started.elapsed().as_secs_f64());
         diesel::delete(facet_counts::table).execute(c)?;
         insert_batches!(c, facet_counts::table, &whole_facets(c)?)?;
@@ -366,12 +356,14 @@ fn write_rows(
 
         let (versions, changes) = tracked.join().expect("change tracking panicked");
         crate::progress::grow(crate::progress::Step::Write, (versions.len() + changes.len()) as u64);
-        diesel::delete(record_versions::table).execute(c)?;
-        insert_batches!(c, record_versions::table, &versions)?;
+        sync_table!(c, record_versions, RecordVersionRow, versions, [record_type, record_id])?;
         insert_batches!(c, record_changes::table, &changes)?;
         log::debug!("import: changes written at {:.2} s", started.elapsed().as_secs_f64());
-        crate::db::backend::rebuild_search_index(c)?;
-        log::debug!("import: search index built at {:.2} s", started.elapsed().as_secs_f64());
+        // Source documents (first) have no full-text index.
+        if searched[1..].iter().any(|s| s.deleted + s.inserted > 0) {
+            crate::db::backend::refill_search_words(c)?;
+        }
+        log::debug!("import: search index updated at {:.2} s", started.elapsed().as_secs_f64());
         diesel::insert_into(dataset_revisions::table).values(rev).execute(c)?;
         crate::progress::finish(crate::progress::Step::Write);
         Ok(())

@@ -88,6 +88,11 @@ pub struct Manifest {
     pub revision: i32,
     pub created_at: String,
     pub files: Vec<FileEntry>,
+    /// The SHA-256 of the program that wrote the files: a later revision
+    /// takes over files of unchanged tables only from the same program
+    /// (another build may write a format differently).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writer: Option<String>,
 }
 
 pub fn revision_dir(config: &Config, revision: i32) -> PathBuf {
@@ -102,6 +107,18 @@ pub fn stable_name(name: &str, revision: i32) -> String {
 /// A revision's manifest file, if its snapshot is published.
 pub fn manifest_path(config: &Config, revision: i32) -> Option<PathBuf> {
     Some(revision_dir(config, revision).join("manifest.json")).filter(|p| p.is_file())
+}
+
+/// The SHA-256 of the running program (`Manifest::writer`), read once.
+pub fn writer() -> Option<String> {
+    use sha2::{Digest, Sha256};
+    static WRITER: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let hash = || {
+        let mut sha = Sha256::new();
+        std::io::copy(&mut std::fs::File::open(std::env::current_exe().ok()?).ok()?, &mut sha).ok()?;
+        Some(hex::encode(sha.finalize()))
+    };
+    WRITER.get_or_init(hash).clone()
 }
 
 /// Read a revision's manifest, if its snapshot exists.

@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::diff::Diff;
 use super::formats::*;
 use super::parquet_file::write_parquet;
 use super::sqlite_file::write_sqlite;
-use super::{Error, FileEntry, Manifest, Published, Staged, PACKAGE_NAME};
+use super::{manifest, revision_dir, writer, Error, FileEntry, Manifest, Published, Staged, PACKAGE_NAME};
 use crate::config::Config;
 use crate::revision::Revision;
 
@@ -215,8 +216,19 @@ impl Staging<'_> {
         Ok((csvs, zip))
     }
 
-    /// A table's Excel CSV, JSON, NDJSON and Parquet files.
-    fn other_table_files(&self, t: &Published) -> Result<[FileEntry; 4], Error> {
+    /// A table's Excel CSV, JSON, NDJSON and Parquet files: copied from the
+    /// previous revision's when `reuse` has them (hashed again on the way).
+    fn other_table_files(&self, t: &Published, reuse: &Reuse) -> Result<[FileEntry; 4], Error> {
+        if let Some([excel, json, nd, parquet]) = reuse.files(t.table) {
+            let copy = |f: &FileEntry| {
+                let mut sink = self.sink(f.name.clone())?;
+                std::fs::File::open(reuse.dir.join(&f.name))
+                    .and_then(|mut from| std::io::copy(&mut from, &mut sink))
+                    .map_err(|e| cannot_write(&sink.path, e))?;
+                self.close(sink, &f.format, &f.media_type, Some(t))
+            };
+            return Ok([copy(excel)?, copy(json)?, copy(nd)?, copy(parquet)?]);
+        }
         let mut excel = self.sink(format!("{}-excel.csv", t.table))?;
         write_csv(&t.columns, &t.rows, true, &mut excel).map_err(|e| cannot_write(&excel.path, e))?;
         let excel = self.close(excel, "csv-excel", CSV_MEDIA, Some(t))?;
@@ -230,10 +242,8 @@ impl Staging<'_> {
         Ok([excel, json, nd, self.close(parquet, "parquet", PARQUET_MEDIA, Some(t))?])
     }
 
-    /// The changes from the previous revision as NDJSON and CSV, when its
-    /// files are on disk to compare with (`diff/`).
-    fn diff(&self, config: &Config, tables: &[Published]) -> Result<Vec<FileEntry>, Error> {
-        let Some(diff) = super::diff::from_previous(config, self.rev.number, tables) else { return Ok(Vec::new()) };
+    /// The changes from the previous revision as NDJSON and CSV (`diff/`).
+    fn diff(&self, diff: &Diff) -> Result<Vec<FileEntry>, Error> {
         let name = |ext: &str| format!("{PACKAGE_NAME}-diff-r{}.{ext}", self.rev.number);
         let (mut nd, mut csv) = (self.sink(name("ndjson"))?, self.sink(name("csv"))?);
         let lines = diff.write_ndjson(&mut nd).map_err(|e| cannot_write(&nd.path, e))?;
@@ -270,9 +280,17 @@ impl Staging<'_> {
                 rayon::join(
                     || self.csv_and_zip(config, tables).inspect(|_| timed("CSV and ZIP")),
                     || {
-                        let o = tables.iter().map(|t| self.other_table_files(t)).collect::<Result<Vec<_>, _>>();
+                        // The previous revision's files compared first: an
+                        // unchanged table's files are copied, not written again.
+                        let diff = super::diff::from_previous(config, self.rev.number, tables);
+                        timed("compared with the previous revision");
+                        let reuse = Reuse::new(config, diff.as_ref());
+                        let o = tables.iter().map(|t| self.other_table_files(t, &reuse)).collect::<Result<Vec<_>, _>>();
                         let o = o.inspect(|_| timed("Excel CSV, JSON, NDJSON, Parquet"));
-                        let diff = if o.is_ok() { self.diff(config, tables) } else { Ok(Vec::new()) };
+                        let diff = match &diff {
+                            Some(diff) if o.is_ok() => self.diff(diff),
+                            _ => Ok(Vec::new()),
+                        };
                         (o, diff.inspect(|_| timed("diff")))
                     },
                 )
@@ -297,6 +315,41 @@ impl Staging<'_> {
         out.push(self.whole("SHA256SUMS".into(), "sha256sums", "text/plain; charset=utf-8", sums.as_bytes())?);
         crate::progress::finish(crate::progress::Step::Files);
         Ok(out)
+    }
+}
+
+/// Files of the previous revision's snapshot that this one takes over: the
+/// Excel CSV, JSON, NDJSON and Parquet files of tables whose rows are the
+/// same (their bytes do not depend on the revision), when this same program
+/// wrote them. (The CSVs are written again: the ZIP is written from them.)
+#[derive(Default)]
+struct Reuse {
+    dir: PathBuf,
+    files: Vec<FileEntry>,
+}
+
+impl Reuse {
+    const FORMATS: [&'static str; 4] = ["csv-excel", "json", "ndjson", "parquet"];
+
+    fn new(config: &Config, diff: Option<&Diff>) -> Reuse {
+        let Some(diff) = diff else { return Reuse::default() };
+        let Some(previous) = manifest(config, diff.from).filter(|m| m.writer.is_some() && m.writer == writer()) else {
+            return Reuse::default();
+        };
+        let unchanged: Vec<&str> = diff.unchanged_tables().collect();
+        let files = previous
+            .files
+            .into_iter()
+            .filter(|f| f.table.as_deref().is_some_and(|t| unchanged.contains(&t)))
+            .filter(|f| Self::FORMATS.contains(&f.format.as_str()))
+            .collect();
+        Reuse { dir: revision_dir(config, diff.from), files }
+    }
+
+    /// The table's four files, in the order they are listed, if all are there.
+    fn files(&self, table: &str) -> Option<[&FileEntry; 4]> {
+        let of = |format: &str| self.files.iter().find(|f| f.table.as_deref() == Some(table) && f.format == format);
+        Some([of(Self::FORMATS[0])?, of(Self::FORMATS[1])?, of(Self::FORMATS[2])?, of(Self::FORMATS[3])?])
     }
 }
 
@@ -329,7 +382,7 @@ pub fn build_staged(config: &Config, tables: &[Published], rev: &Revision) -> Re
     });
     // On failure, dropping `staged` removes it: nothing half-written stays.
     files.and_then(|files| {
-        let manifest = Manifest { revision: rev.number, created_at: rev.created_at.clone(), files };
+        let manifest = Manifest { revision: rev.number, created_at: rev.created_at.clone(), files, writer: writer() };
         write_file(&tmp.join("manifest.json"), &serde_json::to_vec_pretty(&manifest).unwrap_or_default(), rev)
     })?;
     Ok(staged)

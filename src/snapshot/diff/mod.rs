@@ -50,12 +50,23 @@ struct TableDiff<'a> {
     rows: &'a [Vec<Cell>],
     key: Vec<String>,
     changes: Vec<Change>,
+    /// Its NDJSON file would be the old one byte for byte: the same rows,
+    /// written the same way, in the same order.
+    same_bytes: bool,
 }
 
 /// What changed from revision `from` to the tables being published.
 pub struct Diff<'a> {
     pub from: i32,
     tables: Vec<TableDiff<'a>>,
+}
+
+impl Diff<'_> {
+    /// The tables whose rows are the previous revision's, byte for byte in
+    /// their NDJSON file, in the same order.
+    pub fn unchanged_tables(&self) -> impl Iterator<Item = &str> {
+        self.tables.iter().filter(|t| t.same_bytes).map(|t| t.table.as_str())
+    }
 }
 
 /// The changes from the previous revision's snapshot, or `None` when there
@@ -114,6 +125,7 @@ fn compare<'a>(
         rows.iter().enumerate().map(|(i, r)| (at.iter().map(|&c| &r[c]).collect(), i)).collect();
     let mut seen = vec![false; rows.len()];
     let mut changes = Vec::new();
+    let (mut lines, mut in_order) = (0usize, true);
     if let Some(file) = old {
         if columns.is_empty() {
             key = read_key(dir, file)?;
@@ -123,11 +135,13 @@ fn compare<'a>(
             // Only the key is parsed at first: most rows are unchanged, and
             // the same row is written as the same bytes.
             let k = KeyFields(&key).deserialize(&mut serde_json::Deserializer::from_slice(line))?;
+            lines += 1;
             match index.get(&k.iter().collect::<Vec<_>>()) {
                 Some(&i) if !seen[i] => {
                     seen[i] = true;
                     new.clear();
                     serde_json::to_writer(&mut new, &JsonRow(columns, &rows[i]))?;
+                    in_order &= i + 1 == lines && new == line;
                     if new != line {
                         let fields = changed(columns, &rows[i], serde_json::from_slice(line)?);
                         if !fields.is_empty() {
@@ -135,7 +149,10 @@ fn compare<'a>(
                         }
                     }
                 }
-                _ => changes.push(Change { key: k, what: What::Deleted(serde_json::from_slice(line)?) }),
+                _ => {
+                    in_order = false;
+                    changes.push(Change { key: k, what: What::Deleted(serde_json::from_slice(line)?) })
+                }
             }
             Ok(())
         })?;
@@ -147,7 +164,9 @@ fn compare<'a>(
         .map(|(i, _)| Change { key: at.iter().map(|&c| rows[i][c].clone()).collect(), what: What::Created(i) });
     changes.extend(created);
     changes.sort_by(|a, b| compare_keys(&a.key, &b.key));
-    Ok(TableDiff { table: table.to_string(), columns, rows, key, changes })
+    // An empty table's file still has its columns to tell (CSV headers, Parquet schema).
+    let same_bytes = old.is_some() && in_order && lines == rows.len() && !rows.is_empty() && changes.is_empty();
+    Ok(TableDiff { table: table.to_string(), columns, rows, key, changes, same_bytes })
 }
 
 /// The key of a table the new revision no longer has, from its first old row.

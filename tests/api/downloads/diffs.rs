@@ -274,3 +274,37 @@ both_backends!(without_the_previous_revisions_files_there_is_no_diff_and_the_dow
     assert_eq!(app.import(dir.path()), 4);
     assert!(app.json("/v1/downloads")["diff"].is_null());
 });
+
+both_backends!(an_unchanged_tables_files_are_copied_from_the_previous_revision_by_the_same_program, |app| {
+    let snapshots = app.config.snapshot_dir.clone();
+    // Marks that only a copy of revision 1's files would carry (still valid JSON).
+    let mark =
+        |rev: &str, table: &str| edit(&snapshots.join(format!("{rev}/{table}.json")), |s| s.replacen('[', "[ ", 1));
+    let marked = |rev: &str, table: &str| {
+        std::fs::read(snapshots.join(format!("{rev}/{table}.json"))).unwrap().starts_with(b"[ ")
+    };
+    mark("r1", "plans");
+    mark("r1", "institution_aliases");
+    let dir = tempfile::tempdir().unwrap();
+    crate::helpers::copy_dataset(&crate::helpers::fixture(), dir.path());
+    add_alias(dir.path());
+    assert_eq!(app.import(dir.path()), 2);
+    assert!(marked("r2", "plans"), "an unchanged table's file is copied");
+    assert!(!marked("r2", "institution_aliases"), "a changed table's file is written again");
+    // Listed with the checksum of the bytes copied.
+    let files = app.json("/v1/downloads")["files"].as_array().unwrap().clone();
+    let plans = files.iter().find(|f| f["name"] == "plans.json").unwrap();
+    let copied = std::fs::read(snapshots.join("r2/plans.json")).unwrap();
+    assert_eq!(plans["sha256"], hex::encode(Sha256::digest(&copied)));
+    assert_eq!(plans["bytes"], copied.len());
+    // Files another program wrote are not taken over.
+    edit(&snapshots.join("r2/manifest.json"), |s| {
+        let mut m: Value = serde_json::from_str(&s).unwrap();
+        assert!(m["writer"].as_str().is_some_and(|w| w.len() == 64), "{}", m["writer"]);
+        m["writer"] = "another build".into();
+        serde_json::to_string(&m).unwrap()
+    });
+    edit(&dir.path().join("institution_aliases.csv"), |s| s.replace("(alias de prueba)", "(otro alias)"));
+    assert_eq!(app.import(dir.path()), 3);
+    assert!(!marked("r3", "plans"), "written again by this program");
+});

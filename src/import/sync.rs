@@ -1,0 +1,134 @@
+//! Bringing a stored table to a dataset's rows by writing only what differs:
+//! rows whose content changed or that are gone are deleted, changed and new
+//! rows inserted, unchanged rows left alone (an import that changes one
+//! progress update rewrites one row, not a million). When most of a table
+//! changes, writing it again whole is cheaper, and that is what happens.
+
+use diesel::connection::SimpleConnection;
+use diesel::QueryResult;
+
+use crate::db::DbConnection;
+
+/// More row-by-row changes than this, in a table of `rows` rows, cost more
+/// than deleting the table and inserting it again in batches.
+pub fn row_by_row_limit(rows: usize) -> usize {
+    rows / 4 + 64
+}
+
+/// Foreign keys checked at commit for the rest of the transaction: a changed
+/// parent row is deleted and inserted again while its unchanged children
+/// stay (PostgreSQL's keys are `DEFERRABLE` for this since the migration
+/// `2026-12-06-180000_deferrable_foreign_keys`).
+pub fn defer_foreign_keys(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA defer_foreign_keys = ON"),
+        DbConnection::Pg(c) => c.batch_execute("SET CONSTRAINTS ALL DEFERRED"),
+    }
+}
+
+/// What one table's sync wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Synced {
+    pub deleted: usize,
+    pub inserted: usize,
+    /// Written again whole (too many changes for row-by-row).
+    pub whole: bool,
+}
+
+/// Sync `table` (a `crate::schema` module) to `rows` of type `Row`, rows
+/// told apart by the `[key, …]` fields (its primary key). `searchable`
+/// tables keep their SQLite full-text index in step, row by row
+/// (`crate::db::backend::update_search_index`). Evaluates to
+/// `QueryResult<Synced>`. The stored rows are streamed, never all held.
+macro_rules! sync_table {
+    ($conn:expr, $table:ident, $Row:ty, $rows:expr, [$($key:ident),+]) => {
+        $crate::import::sync::sync_table!(@sync $conn, $table, $Row, $rows, [$($key),+], plain)
+    };
+    ($conn:expr, $table:ident, $Row:ty, $rows:expr, [$($key:ident),+], searchable) => {
+        $crate::import::sync::sync_table!(@sync $conn, $table, $Row, $rows, [$($key),+], searchable)
+    };
+    (@sync $conn:expr, $table:ident, $Row:ty, $rows:expr, [$($key:ident),+], $kind:ident) => {{
+        let fresh: &[$Row] = &$rows[..];
+        let conn: &mut $crate::db::DbConnection = $conn;
+        (|| -> diesel::QueryResult<$crate::import::sync::Synced> {
+            use diesel::prelude::*;
+            let limit = $crate::import::sync::row_by_row_limit(fresh.len());
+            let mut wanted: std::collections::HashMap<_, &$Row> =
+                fresh.iter().map(|r| (($(r.$key.clone(),)+), r)).collect();
+            // Stored rows that differ from the dataset's or are gone from it.
+            let mut stale: Vec<$Row> = Vec::new();
+            let mut whole = false;
+            // Each stored row against the dataset's: true once there are
+            // too many changes for row-by-row.
+            let mut visit = |row: $Row| {
+                match wanted.get(&($(row.$key.clone(),)+)) {
+                    Some(f) if **f == row => {
+                        wanted.remove(&($(row.$key.clone(),)+));
+                    }
+                    _ => stale.push(row),
+                }
+                stale.len() > limit
+            };
+            match &mut *conn {
+                // Row by row: PostgreSQL's default would fetch the whole table at once.
+                $crate::db::DbConnection::Pg(c) => {
+                    let stored = $table::table.select(<$Row>::as_select());
+                    for row in stored.load_iter::<$Row, diesel::pg::PgRowByRowLoadingMode>(c)? {
+                        if visit(row?) {
+                            whole = true;
+                            break;
+                        }
+                    }
+                }
+                $crate::db::DbConnection::Sqlite(c) => {
+                    let stored = $table::table.select(<$Row>::as_select());
+                    for row in stored.load_iter::<$Row, diesel::connection::DefaultLoadingMode>(c)? {
+                        if visit(row?) {
+                            whole = true;
+                            break;
+                        }
+                    }
+                }
+            }
+            // What is left to insert: changed rows and new ones, in the dataset's order.
+            whole = whole || stale.len() + wanted.len() > limit;
+            let fresh_rows: Vec<$Row> = match whole {
+                true => Vec::new(),
+                false => fresh.iter().filter(|r| wanted.contains_key(&($(r.$key.clone(),)+))).cloned().collect(),
+            };
+            let done = fresh.len().saturating_sub(if whole { fresh.len() } else { fresh_rows.len() });
+            $crate::progress::advance($crate::progress::Step::Write, done as u64);
+            let synced = if whole {
+                let deleted = diesel::delete($table::table).execute(&mut *conn)?;
+                let inserted = $crate::db::backend::insert_batches!(&mut *conn, $table::table, fresh)?;
+                $crate::import::sync::sync_table!(@refill $kind, conn, $table);
+                $crate::import::sync::Synced { deleted, inserted, whole }
+            } else {
+                for row in &stale {
+                    #[allow(unused_parens)]
+                    let key = ($(row.$key.clone()),+);
+                    diesel::delete($table::table.find(key)).execute(&mut *conn)?;
+                }
+                let inserted = $crate::db::backend::insert_batches!(&mut *conn, $table::table, &fresh_rows)?;
+                $crate::import::sync::sync_table!(@update $kind, conn, $table, stale, fresh_rows);
+                $crate::import::sync::Synced { deleted: stale.len(), inserted, whole }
+            };
+            log::debug!("import: {}: {:?}", stringify!($table), synced);
+            Ok(synced)
+        })()
+    }};
+    (@refill plain, $conn:ident, $table:ident) => {};
+    (@refill searchable, $conn:ident, $table:ident) => {
+        $crate::db::backend::refill_search_index(&mut *$conn, stringify!($table))?
+    };
+    (@update plain, $conn:ident, $table:ident, $stale:ident, $fresh:ident) => {};
+    (@update searchable, $conn:ident, $table:ident, $stale:ident, $fresh:ident) => {
+        $crate::db::backend::update_search_index(
+            &mut *$conn,
+            stringify!($table),
+            $stale.iter().map(|r| (r.seq, r.search_text.as_str())),
+            $fresh.iter().map(|r| (r.seq, r.search_text.as_str())),
+        )?
+    };
+}
+pub(crate) use sync_table;
