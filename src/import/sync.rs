@@ -26,6 +26,16 @@ pub fn defer_foreign_keys(conn: &mut DbConnection) -> QueryResult<()> {
     }
 }
 
+/// Hand `rows` to `visit` until it asks to stop: whether it did.
+pub fn until<R>(rows: impl Iterator<Item = QueryResult<R>>, mut visit: impl FnMut(R) -> bool) -> QueryResult<bool> {
+    for row in rows {
+        if visit(row?) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// What one table's sync wrote.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Synced {
@@ -57,46 +67,36 @@ macro_rules! sync_table {
                 fresh.iter().map(|r| (($(r.$key.clone(),)+), r)).collect();
             // Stored rows that differ from the dataset's or are gone from it.
             let mut stale: Vec<$Row> = Vec::new();
-            let mut whole = false;
             // Each stored row against the dataset's: true once there are
             // too many changes for row-by-row.
             let mut visit = |row: $Row| {
-                match wanted.get(&($(row.$key.clone(),)+)) {
+                let key = ($(row.$key.clone(),)+);
+                match wanted.get(&key) {
                     Some(f) if **f == row => {
-                        wanted.remove(&($(row.$key.clone(),)+));
+                        wanted.remove(&key);
                     }
                     _ => stale.push(row),
                 }
                 stale.len() > limit
             };
-            match &mut *conn {
+            let mut whole = match &mut *conn {
                 // Row by row: PostgreSQL's default would fetch the whole table at once.
-                $crate::db::DbConnection::Pg(c) => {
-                    let stored = $table::table.select(<$Row>::as_select());
-                    for row in stored.load_iter::<$Row, diesel::pg::PgRowByRowLoadingMode>(c)? {
-                        if visit(row?) {
-                            whole = true;
-                            break;
-                        }
-                    }
-                }
-                $crate::db::DbConnection::Sqlite(c) => {
-                    let stored = $table::table.select(<$Row>::as_select());
-                    for row in stored.load_iter::<$Row, diesel::connection::DefaultLoadingMode>(c)? {
-                        if visit(row?) {
-                            whole = true;
-                            break;
-                        }
-                    }
-                }
-            }
+                $crate::db::DbConnection::Pg(c) => $crate::import::sync::until(
+                    $table::table.select(<$Row>::as_select()).load_iter::<$Row, diesel::pg::PgRowByRowLoadingMode>(c)?,
+                    &mut visit,
+                )?,
+                $crate::db::DbConnection::Sqlite(c) => $crate::import::sync::until(
+                    $table::table.select(<$Row>::as_select()).load_iter::<$Row, diesel::connection::DefaultLoadingMode>(c)?,
+                    &mut visit,
+                )?,
+            };
             // What is left to insert: changed rows and new ones, in the dataset's order.
             whole = whole || stale.len() + wanted.len() > limit;
             let fresh_rows: Vec<$Row> = match whole {
                 true => Vec::new(),
                 false => fresh.iter().filter(|r| wanted.contains_key(&($(r.$key.clone(),)+))).cloned().collect(),
             };
-            let done = fresh.len().saturating_sub(if whole { fresh.len() } else { fresh_rows.len() });
+            let done = if whole { 0 } else { fresh.len() - fresh_rows.len() };
             $crate::progress::advance($crate::progress::Step::Write, done as u64);
             let synced = if whole {
                 let deleted = diesel::delete($table::table).execute(&mut *conn)?;
