@@ -63,13 +63,16 @@ macro_rules! sync_table {
         (|| -> diesel::QueryResult<$crate::import::sync::Synced> {
             use diesel::prelude::*;
             let limit = $crate::import::sync::row_by_row_limit(fresh.len());
-            let mut wanted: std::collections::HashMap<_, &$Row> =
-                fresh.iter().map(|r| (($(r.$key.clone(),)+), r)).collect();
+            // The dataset's rows by key, not yet matched by a stored row;
+            // made at the first stored row (an empty table needs none: at
+            // scale 100 the record versions' keys alone take 250 MB).
+            let mut wanted: Option<std::collections::HashMap<_, &$Row>> = None;
             // Stored rows that differ from the dataset's or are gone from it.
             let mut stale: Vec<$Row> = Vec::new();
             // Each stored row against the dataset's: true once there are
             // too many changes for row-by-row.
             let mut visit = |row: $Row| {
+                let wanted = wanted.get_or_insert_with(|| fresh.iter().map(|r| (($(r.$key.clone(),)+), r)).collect());
                 let key = ($(row.$key.clone(),)+);
                 match wanted.get(&key) {
                     Some(f) if **f == row => {
@@ -91,10 +94,11 @@ macro_rules! sync_table {
                 )?,
             };
             // What is left to insert: changed rows and new ones, in the dataset's order.
-            whole = whole || stale.len() + wanted.len() > limit;
-            let fresh_rows: Vec<$Row> = match whole {
-                true => Vec::new(),
-                false => fresh.iter().filter(|r| wanted.contains_key(&($(r.$key.clone(),)+))).cloned().collect(),
+            whole = whole || stale.len() + wanted.as_ref().map_or(fresh.len(), |w| w.len()) > limit;
+            let fresh_rows: Vec<$Row> = match (whole, &wanted) {
+                (true, _) => Vec::new(),
+                (false, None) => fresh.to_vec(),
+                (false, Some(w)) => fresh.iter().filter(|r| w.contains_key(&($(r.$key.clone(),)+))).cloned().collect(),
             };
             let done = if whole { 0 } else { fresh.len() - fresh_rows.len() };
             $crate::progress::advance($crate::progress::Step::Write, done as u64);

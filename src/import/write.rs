@@ -2,7 +2,7 @@
 //! the dataset's rows (`sync`: only what changed is written) and records the
 //! revision, or nothing at all.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
@@ -78,11 +78,12 @@ fn track_changes(
     now: &str,
     last_seq: i64,
 ) -> (Vec<RecordVersionRow>, Vec<RecordChangeRow>) {
-    let old: HashMap<(&str, &str), &RecordVersionRow> =
-        old.iter().map(|v| ((v.record_type.as_str(), v.record_id.as_str()), v)).collect();
+    let by_key: HashMap<(&str, &str), usize> =
+        old.iter().enumerate().map(|(i, v)| ((v.record_type.as_str(), v.record_id.as_str()), i)).collect();
     let mut versions = Vec::new();
     let mut changes = Vec::new();
-    let mut seen: HashSet<(String, String)> = HashSet::new();
+    // Which stored versions the dataset still has (the rest were deleted).
+    let mut seen = vec![false; old.len()];
     let mut change = |t: &str, id: &str, what: ChangeKind| {
         changes.push(RecordChangeRow {
             seq: last_seq + changes.len() as i64 + 1,
@@ -108,15 +109,19 @@ fn track_changes(
             })
             .collect();
         for (id, hash) in hashed {
-            let version = match old.get(&(*rtype, id.as_str())) {
-                Some(v) if v.content_hash == hash => (*v).clone(),
+            let stored = by_key.get(&(*rtype, id.as_str())).map(|&i| {
+                seen[i] = true;
+                &old[i]
+            });
+            let version = match stored {
+                Some(v) if v.content_hash == hash => v.clone(),
                 Some(v) => {
                     change(rtype, &id, ChangeKind::Updated);
                     RecordVersionRow {
                         content_hash: hash,
                         updated_revision: revision,
                         updated_at: now.into(),
-                        ..(*v).clone()
+                        ..v.clone()
                     }
                 }
                 None => {
@@ -131,12 +136,10 @@ fn track_changes(
                     }
                 }
             };
-            seen.insert((rtype.to_string(), id));
             versions.push(version);
         }
     }
-    let mut gone: Vec<&&RecordVersionRow> =
-        old.values().filter(|v| !seen.contains(&(v.record_type.clone(), v.record_id.clone()))).collect();
+    let mut gone: Vec<&RecordVersionRow> = old.iter().zip(&seen).filter(|(_, seen)| !**seen).map(|(v, _)| v).collect();
     gone.sort_by(|a, b| (&a.record_type, &a.record_id).cmp(&(&b.record_type, &b.record_id)));
     for v in gone {
         change(&v.record_type, &v.record_id, ChangeKind::Deleted);

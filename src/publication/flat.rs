@@ -45,8 +45,9 @@ impl<'a> Table<'a> {
 }
 
 /// Institutions of each record by role, as `Name (ACRONYM)` joined with ` | `.
+/// Each list is joined once and shared by every row that shows it.
 struct Roles {
-    by_subject: HashMap<(String, String, bool), Vec<String>>,
+    by_subject: HashMap<(String, String, bool), Cell>,
 }
 
 impl Roles {
@@ -82,15 +83,12 @@ impl Roles {
                 list.push(name.clone());
             }
         }
-        Roles { by_subject }
+        Roles { by_subject: by_subject.into_iter().map(|(k, names)| (k, Cell::from(names.join(" | ")))).collect() }
     }
 
     /// The responsible institutions (or every other one taking part).
     fn of(&self, subject_type: &str, id: &str, responsible: bool) -> Cell {
-        match self.by_subject.get(&(subject_type.to_string(), id.to_string(), responsible)) {
-            Some(names) => Cell::from(names.join(" | ")),
-            None => Cell::Null,
-        }
+        self.by_subject.get(&(subject_type.to_string(), id.to_string(), responsible)).cloned().unwrap_or(Cell::Null)
     }
 }
 
