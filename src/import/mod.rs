@@ -17,6 +17,7 @@ pub mod problem;
 pub mod quality;
 pub mod report;
 pub mod sync;
+pub mod versions;
 pub mod write;
 
 use std::path::Path;

@@ -2,25 +2,21 @@
 //! the dataset's rows (`sync`: only what changed is written) and records the
 //! revision, or nothing at all.
 
-use std::collections::HashMap;
-
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use rayon::prelude::*;
-
 use super::sync::{self, sync_table};
+use super::versions;
 use super::{Dataset, ImportError, Outcome};
 use crate::db::backend::insert_batches;
 use crate::db::DbConnection;
-use crate::models::change::{self, RecordChangeRow, RecordVersionRow};
+use crate::models::change;
 use crate::models::list::FacetCountRow;
 use crate::models::source_document::SourceLineRecordRow;
 use crate::models::{self, *};
 use crate::publication::Published;
 use crate::revision::Revision;
 use crate::schema::*;
-use crate::vocabulary::{ChangeKind, RecordType};
 
 /// SHA-256 over the dataset's canonical serialisation, file by file (its
 /// name, a zero byte, its length as a big-endian u64, its bytes). Each file
@@ -50,101 +46,6 @@ impl std::io::Write for Counted {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-/// Record type names used by `/v1/changes` (see [`RecordType`]), per published table.
-pub const RECORD_TYPES: &[(&str, &str)] = &[
-    ("plans", RecordType::Plan.as_str()),
-    ("commitments", RecordType::Commitment.as_str()),
-    ("milestones", RecordType::Milestone.as_str()),
-    ("progress_updates", RecordType::ProgressUpdate.as_str()),
-    ("institutions", RecordType::Institution.as_str()),
-    ("institution_roles", RecordType::InstitutionRole.as_str()),
-    ("institution_aliases", RecordType::InstitutionAlias.as_str()),
-    ("plan_sections", RecordType::PlanSection.as_str()),
-    ("plan_participants", RecordType::PlanParticipant.as_str()),
-    ("plan_risks", RecordType::PlanRisk.as_str()),
-    ("quality_findings", RecordType::QualityFinding.as_str()),
-    ("source_documents", RecordType::SourceDocument.as_str()),
-    ("source_headings", RecordType::SourceHeading.as_str()),
-];
-
-/// Compare the new content with the versions on record: what was created,
-/// updated (published content differs) or deleted in revision `revision`.
-fn track_changes(
-    tables: &[Published],
-    old: &[RecordVersionRow],
-    revision: i32,
-    now: &str,
-    last_seq: i64,
-) -> (Vec<RecordVersionRow>, Vec<RecordChangeRow>) {
-    let by_key: HashMap<(&str, &str), usize> =
-        old.iter().enumerate().map(|(i, v)| ((v.record_type.as_str(), v.record_id.as_str()), i)).collect();
-    let mut versions = Vec::new();
-    let mut changes = Vec::new();
-    // Which stored versions the dataset still has (the rest were deleted).
-    let mut seen = vec![false; old.len()];
-    let mut change = |t: &str, id: &str, what: ChangeKind| {
-        changes.push(RecordChangeRow {
-            seq: last_seq + changes.len() as i64 + 1,
-            revision,
-            record_type: t.to_string(),
-            record_id: id.to_string(),
-            change: what.to_string(),
-        });
-    };
-    for (table, rtype) in RECORD_TYPES {
-        let Some(t) = tables.iter().find(|t| t.table == *table) else { continue };
-        let id_col = t.columns.iter().position(|c| c == "id");
-        let hashed: Vec<(String, String)> = t
-            .rows
-            .par_iter()
-            .with_min_len(1024)
-            .map(|row| {
-                let id = match id_col {
-                    Some(i) => row[i].as_str().unwrap_or_default().to_string(),
-                    None => row.iter().map(|v| v.as_str().unwrap_or_default()).collect::<Vec<_>>().join("|"),
-                };
-                (id, hex::encode(Sha256::digest(serde_json::to_vec(row).unwrap_or_default())))
-            })
-            .collect();
-        for (id, hash) in hashed {
-            let stored = by_key.get(&(*rtype, id.as_str())).map(|&i| {
-                seen[i] = true;
-                &old[i]
-            });
-            let version = match stored {
-                Some(v) if v.content_hash == hash => v.clone(),
-                Some(v) => {
-                    change(rtype, &id, ChangeKind::Updated);
-                    RecordVersionRow {
-                        content_hash: hash,
-                        updated_revision: revision,
-                        updated_at: now.into(),
-                        ..v.clone()
-                    }
-                }
-                None => {
-                    change(rtype, &id, ChangeKind::Created);
-                    RecordVersionRow {
-                        record_type: rtype.to_string(),
-                        record_id: id.clone(),
-                        content_hash: hash,
-                        created_revision: revision,
-                        updated_revision: revision,
-                        updated_at: now.into(),
-                    }
-                }
-            };
-            versions.push(version);
-        }
-    }
-    let mut gone: Vec<&RecordVersionRow> = old.iter().zip(&seen).filter(|(_, seen)| !**seen).map(|(v, _)| v).collect();
-    gone.sort_by(|a, b| (&a.record_type, &a.record_id).cmp(&(&b.record_type, &b.record_id)));
-    for v in gone {
-        change(&v.record_type, &v.record_id, ChangeKind::Deleted);
-    }
-    (versions, changes)
 }
 
 /// Parents before children, so the self-reference holds at every insert.
@@ -316,18 +217,14 @@ fn write_rows(
     let (id, created_at) = (rev.id, rev.created_at.as_str());
     // The records' source lines, then their versions and changes, are counted when known.
     crate::progress::begin(crate::progress::Step::Write, ds.row_count() as u64);
-    let old_versions = change::versions(c)?;
     let last_seq = change::last_seq(c)?;
     std::thread::scope(|scope| {
         // Hashing every record to tell what changed is CPU work the
         // database writer need not wait for: it runs beside the inserts.
-        let tracked = scope.spawn(|| {
-            let (mut versions, changes) = track_changes(tables, &old_versions, id, created_at, last_seq);
-            // In primary-key order, so that its index grows at the end
-            // instead of splitting pages all over (2.2 M rows at scale 100).
-            versions.par_sort_unstable_by(|a, b| (&a.record_type, &a.record_id).cmp(&(&b.record_type, &b.record_id)));
-            log::debug!("import: changes tracked at {:.2} s", started.elapsed().as_secs_f64());
-            (versions, changes)
+        let hashed = scope.spawn(|| {
+            let records = versions::hash_records(tables);
+            log::debug!("import: records hashed at {:.2} s", started.elapsed().as_secs_f64());
+            records
         });
         // Only the rows that differ from the stored ones are written.
         sync::defer_foreign_keys(c)?;
@@ -357,10 +254,8 @@ fn write_rows(
         insert_batches!(c, facet_counts::table, &whole_facets(c)?)?;
         log::debug!("import: facets counted at {:.2} s", started.elapsed().as_secs_f64());
 
-        let (versions, changes) = tracked.join().expect("change tracking panicked");
-        crate::progress::grow(crate::progress::Step::Write, (versions.len() + changes.len()) as u64);
-        sync_table!(c, record_versions, RecordVersionRow, versions, [record_type, record_id])?;
-        insert_batches!(c, record_changes::table, &changes)?;
+        let records = hashed.join().expect("hashing the records panicked");
+        versions::write(c, &records, id, created_at, last_seq)?;
         log::debug!("import: changes written at {:.2} s", started.elapsed().as_secs_f64());
         // Source documents (first) have no full-text index.
         if searched[1..].iter().any(|s| s.deleted + s.inserted > 0) {

@@ -16,7 +16,7 @@ use crate::api::http::query::DEFAULT_LIMIT;
 use crate::api::http::query::{names_of, QueryArgs};
 use crate::api::http::spreadsheet::{self, Described};
 use crate::api::http::state::AppState;
-use crate::import::write::RECORD_TYPES;
+use crate::import::versions::RECORD_TYPES;
 use crate::models::change::{self, ChangeFilter};
 use crate::models::list::SortValue;
 use crate::snapshot::{self, Manifest};

@@ -160,7 +160,7 @@ both_backends!(a_revision_diff_lists_every_change_and_applied_to_the_old_files_g
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
     // The same records as /v1/changes, for the record types it tracks.
-    let types: HashMap<&str, &str> = gagt::import::write::RECORD_TYPES.iter().map(|(t, r)| (*r, *t)).collect();
+    let types: HashMap<&str, &str> = gagt::import::versions::RECORD_TYPES.iter().map(|(t, r)| (*r, *t)).collect();
     let changes = app.json("/v1/changes?since=1&limit=1000");
     let tracked: BTreeSet<(String, String, String)> = changes["data"]
         .as_array()
