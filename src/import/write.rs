@@ -249,6 +249,8 @@ fn write_rows(
         let lines = line_records(ds);
         crate::progress::grow(crate::progress::Step::Write, lines.len() as u64);
         sync_table!(c, source_line_records, SourceLineRecordRow, lines, [document_id, line, record_type, record_id])?;
+        // 1.1 M rows at scale 100, not kept through the versions' write.
+        drop(lines);
         log::debug!("import: rows written at {:.2} s", started.elapsed().as_secs_f64());
         diesel::delete(facet_counts::table).execute(c)?;
         insert_batches!(c, facet_counts::table, &whole_facets(c)?)?;
