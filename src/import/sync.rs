@@ -36,6 +36,30 @@ pub fn until<R>(rows: impl Iterator<Item = QueryResult<R>>, mut visit: impl FnMu
     Ok(false)
 }
 
+/// Hand every stored row of `table` (a `crate::schema` module), as a
+/// `Row`, to `visit` (`FnMut(Row) -> bool`) until it returns true, streamed
+/// (row by row on PostgreSQL, whose default fetches the whole table at
+/// once). Evaluates to `QueryResult<bool>`: whether `visit` stopped it.
+macro_rules! each_stored {
+    ($conn:expr, $table:ident, $Row:ty, $visit:expr) => {{
+        use diesel::prelude::*;
+        // The query is written in each arm: a shared one would be typed for one backend.
+        match $conn {
+            $crate::db::DbConnection::Pg(c) => $crate::import::sync::until(
+                $table::table.select(<$Row>::as_select()).load_iter::<$Row, diesel::pg::PgRowByRowLoadingMode>(c)?,
+                $visit,
+            ),
+            $crate::db::DbConnection::Sqlite(c) => $crate::import::sync::until(
+                $table::table
+                    .select(<$Row>::as_select())
+                    .load_iter::<$Row, diesel::connection::DefaultLoadingMode>(c)?,
+                $visit,
+            ),
+        }
+    }};
+}
+pub(crate) use each_stored;
+
 /// What one table's sync wrote.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Synced {
@@ -82,17 +106,7 @@ macro_rules! sync_table {
                 }
                 stale.len() > limit
             };
-            let mut whole = match &mut *conn {
-                // Row by row: PostgreSQL's default would fetch the whole table at once.
-                $crate::db::DbConnection::Pg(c) => $crate::import::sync::until(
-                    $table::table.select(<$Row>::as_select()).load_iter::<$Row, diesel::pg::PgRowByRowLoadingMode>(c)?,
-                    &mut visit,
-                )?,
-                $crate::db::DbConnection::Sqlite(c) => $crate::import::sync::until(
-                    $table::table.select(<$Row>::as_select()).load_iter::<$Row, diesel::connection::DefaultLoadingMode>(c)?,
-                    &mut visit,
-                )?,
-            };
+            let mut whole = $crate::import::sync::each_stored!(&mut *conn, $table, $Row, &mut visit)?;
             // What is left to insert: changed rows and new ones, in the dataset's order.
             whole = whole || stale.len() + wanted.as_ref().map_or(fresh.len(), |w| w.len()) > limit;
             let fresh_rows: Vec<$Row> = match (whole, &wanted) {

@@ -122,21 +122,7 @@ pub fn write(c: &mut DbConnection, records: &[Record], revision: i32, now: &str,
         }
         false
     };
-    match &mut *c {
-        // Row by row: PostgreSQL's default would fetch the whole table at once.
-        DbConnection::Pg(c) => sync::until(
-            record_versions::table
-                .select(RecordVersionRow::as_select())
-                .load_iter::<RecordVersionRow, diesel::pg::PgRowByRowLoadingMode>(c)?,
-            &mut visit,
-        )?,
-        DbConnection::Sqlite(c) => sync::until(
-            record_versions::table
-                .select(RecordVersionRow::as_select())
-                .load_iter::<RecordVersionRow, diesel::connection::DefaultLoadingMode>(c)?,
-            &mut visit,
-        )?,
-    };
+    sync::each_stored!(&mut *c, record_versions, RecordVersionRow, &mut visit)?;
     gone.sort();
     let row = |i: usize| {
         let r = &records[i];
