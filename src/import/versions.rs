@@ -147,15 +147,16 @@ pub fn write(c: &mut DbConnection, records: &[Record], revision: i32, now: &str,
     // splitting pages all over.
     let mut order: Vec<u32> = if whole { (0..records.len() as u32).collect() } else { written };
     order.par_sort_unstable_by_key(|&i| (records[i as usize].record_type(), &records[i as usize].id));
-    let (deleted, mut inserted) = if whole {
-        (diesel::delete(record_versions::table).execute(c)?, 0)
+    let deleted = if whole {
+        diesel::delete(record_versions::table).execute(c)?
     } else {
         progress::advance(Step::Write, (records.len() - order.len()) as u64);
         for key in stale.iter().chain(&gone) {
             diesel::delete(record_versions::table.find(key.clone())).execute(c)?;
         }
-        (stale.len() + gone.len(), 0)
+        stale.len() + gone.len()
     };
+    let mut inserted = 0;
     for piece in order.chunks(PIECE) {
         let rows: Vec<RecordVersionRow> = piece.iter().map(|&i| row(i as usize)).collect();
         inserted += insert_batches!(c, record_versions::table, &rows)?;
