@@ -506,9 +506,13 @@ def loads():
     if prepared:
         print(f"| each record's JSON detail prepared by the server (in the background, after the revision appears) "
               f"| {prepared} | (served from the database until done) | – |", flush=True)
-    for n, load in enumerate(plan["loads"], 1):
-        load_row(load, n, len(plan["loads"]) + 1)
-    crawl_row(plan["crawl"])
+    # COLD_ONLY=filtered,crawl: only these loads (by name; `crawl` the crawl), for a quick look.
+    only = [o for o in os.environ.get("COLD_ONLY", "").split(",") if o]
+    chosen = [l for l in plan["loads"] if not only or l["name"] in only]
+    for n, load in enumerate(chosen, 1):
+        load_row(load, n, len(chosen) + 1)
+    if not only or "crawl" in only:
+        crawl_row(plan["crawl"])
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@
 #   DATA_DIR holds gagt.sqlite3 (an `import`ed data dir); WORKDIR must not
 #   exist or be empty, and is removed at the end (KEEP=1 keeps it).
 #   Environment: RUNS (3), COLD_CRAWL_RUNS (RUNS), COLD_SAMPLE (100000
-#   item URLs at most), COLD_FILTERED (4000 filtered-list URLs), KEEP,
+#   item URLs at most), COLD_FILTERED (4000 filtered-list URLs), COLD_ONLY
+#   (loads by name, comma-separated, `crawl` for the crawl: only those), KEEP,
 #   BENCH_START (run.sh's clock, for the stage lines).
 # Prints the table rows (`| measure | result | target | reference |`) on
 # stdout and its progress on stderr. Needs wrk, nginx, python3.

@@ -132,7 +132,6 @@ fn total(conn: &mut DbConnection, f: &CommitmentFilter) -> QueryResult<i64> {
 
 /// [`list`] reading only the page's sort values and ids.
 pub fn thin_list(conn: &mut DbConnection, f: &CommitmentFilter, page: &Page<CommitmentSort>) -> super::list::ThinPage {
-    let total = total(conn, f)?;
     use commitments::{computed_progress, id, milestone_count, reported_progress, seq};
     let keys: QueryResult<Result<Vec<_>, BadCursor>> = match page.sort {
         CommitmentSort::Seq => thin!(conn, filtered(f), seq, id, page, int, i32),
@@ -141,7 +140,7 @@ pub fn thin_list(conn: &mut DbConnection, f: &CommitmentFilter, page: &Page<Comm
         CommitmentSort::ComputedProgress => thin!(conn, filtered(f), computed_progress, id, page, nint, Option<i32>),
         CommitmentSort::MilestoneCount => thin!(conn, filtered(f), milestone_count, id, page, int, i32),
     };
-    Ok(keys?.map(|keys| (keys, total)))
+    super::list::with_total(keys, page, || total(conn, f))
 }
 
 /// At most `page.limit + 1` rows after the page's start (the extra row tells

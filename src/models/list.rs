@@ -168,6 +168,23 @@ pub(crate) use thin;
 /// A page's keys (sort value and id) and the number of rows matching the filters.
 pub type ThinPage = QueryResult<Result<(Vec<(SortValue, String)>, i64), BadCursor>>;
 
+/// A thin page's `keys` (at most `page.limit + 1`) with the list's total:
+/// when the first page holds every row, the total is their number, read in
+/// the same transaction, and `count` is not run.
+pub fn with_total<S>(
+    keys: QueryResult<Result<Vec<(SortValue, String)>, BadCursor>>,
+    page: &Page<S>,
+    count: impl FnOnce() -> QueryResult<i64>,
+) -> ThinPage {
+    let keys = match keys? {
+        Ok(keys) => keys,
+        Err(bad) => return Ok(Err(bad)),
+    };
+    let all_here = page.after.is_none() && i64::try_from(keys.len()).is_ok_and(|n| n <= page.limit);
+    let total = if all_here { keys.len() as i64 } else { count()? };
+    Ok(Ok((keys, total)))
+}
+
 /// Only records whose published content changed at or after a UTC time
 /// (`YYYY-MM-DDTHH:MM:SSZ`), per the import history.
 macro_rules! updated_since {

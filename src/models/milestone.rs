@@ -166,7 +166,6 @@ fn total(conn: &mut DbConnection, f: &MilestoneFilter) -> QueryResult<i64> {
 
 /// [`list`] reading only the page's sort values and ids.
 pub fn thin_list(conn: &mut DbConnection, f: &MilestoneFilter, page: &Page<MilestoneSort>) -> super::list::ThinPage {
-    let total = total(conn, f)?;
     use milestones::{end_date, id, latest_progress, seq, start_date};
     let keys: QueryResult<Result<Vec<_>, BadCursor>> = match page.sort {
         MilestoneSort::Seq => thin!(conn, filtered(f), seq, id, page, int, i32),
@@ -175,7 +174,7 @@ pub fn thin_list(conn: &mut DbConnection, f: &MilestoneFilter, page: &Page<Miles
         MilestoneSort::EndDate => thin!(conn, filtered(f), end_date, id, page, ntext, Option<String>),
         MilestoneSort::LatestProgress => thin!(conn, filtered(f), latest_progress, id, page, nint, Option<i32>),
     };
-    Ok(keys?.map(|keys| (keys, total)))
+    super::list::with_total(keys, page, || total(conn, f))
 }
 
 /// At most `page.limit + 1` rows after the page's start (the extra row tells

@@ -178,7 +178,6 @@ pub fn thin_list(
     f: &ProgressUpdateFilter,
     page: &Page<ProgressUpdateSort>,
 ) -> super::list::ThinPage {
-    let total = total(conn, f)?;
     use progress_updates::{id, percent, reported_at, seq};
     let keys: QueryResult<Result<Vec<_>, BadCursor>> = match page.sort {
         ProgressUpdateSort::Seq => thin!(conn, filtered(f), seq, id, page, int, i32),
@@ -186,7 +185,7 @@ pub fn thin_list(
         ProgressUpdateSort::ReportedAt => thin!(conn, filtered(f), reported_at, id, page, text, String),
         ProgressUpdateSort::Percent => thin!(conn, filtered(f), percent, id, page, nint, Option<i32>),
     };
-    Ok(keys?.map(|keys| (keys, total)))
+    super::list::with_total(keys, page, || total(conn, f))
 }
 
 /// At most `page.limit + 1` rows after the page's start (the extra row tells

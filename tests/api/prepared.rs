@@ -190,7 +190,9 @@ fn check(backend: Backend) {
     assert!(res.headers()["etag"].to_str().unwrap().starts_with(&format!("\"r{r2}-")));
     assert_eq!(res.json::<serde_json::Value>().unwrap(), after);
     let files: Vec<_> = std::fs::read_dir(app.config.prepared_dir.as_ref().unwrap()).unwrap().flatten().collect();
-    assert_eq!(files.len(), 1, "the previous revision's store is removed: {files:?}");
+    // The store is an SQLite file and its list records' file.
+    assert_eq!(files.len(), 2, "the previous revision's store is removed: {files:?}");
+    assert!(files.iter().all(|f| f.file_name().to_string_lossy().contains(&format!("-r{r2}-"))), "{files:?}");
 }
 
 #[test]

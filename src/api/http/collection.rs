@@ -199,11 +199,14 @@ impl<C: Collection> Default for Routes<C> {
 struct Accepted {
     list: Vec<String>,
     item: Vec<String>,
+    /// The list's filters alone (a file's name is made of them).
+    filters: Vec<String>,
 }
 
 impl Accepted {
     fn of<C: Collection>() -> Accepted {
-        let mut list = names_of::<C::Params>();
+        let filters = names_of::<C::Params>();
+        let mut list = filters.clone();
         list.push("sort".into());
         if !C::FACETS.is_empty() {
             list.push("facets".into());
@@ -212,7 +215,7 @@ impl Accepted {
         list.extend(names_of::<super::negotiate::RepresentationParams>());
         let mut item = names_of::<C::ItemParams>();
         item.extend(names_of::<super::negotiate::RepresentationParams>());
-        Accepted { list, item }
+        Accepted { list, item, filters }
     }
 }
 
@@ -348,7 +351,7 @@ async fn list<C: Collection>(
         Some(n) if repr.spanish => n.es,
         _ => C::PATH,
     };
-    let file_name = super::negotiate::file_name(base, &args, &names_of::<C::Params>());
+    let file_name = super::negotiate::file_name(base, &args, &accepted.filters);
     let headers = repr.headers(C::CSV_HEADERS);
     let stream_from = whole.then(|| page.clone());
     let limit = page.limit;
@@ -374,9 +377,20 @@ async fn list<C: Collection>(
             let store = seen
                 .filter(|_| matches!((site, repr.format), (Site::Api, Format::Json)))
                 .filter(|r| prepared.is_ready(r.id, &r.content_hash));
-            let written = |ids: &[String]| {
+            let written = |keys: Vec<(SortValue, String)>| {
                 let r = store?;
-                let records = prepared.list_records(r.id, &r.content_hash, C::PATH, ids)?;
+                // The store holds each collection in its default order, `seq`,
+                // a dense position from 1: under that sort a record's value
+                // says where it is (checked by its id; any other is looked up).
+                let places: Vec<Option<usize>> = keys
+                    .iter()
+                    .map(|(v, _)| match v {
+                        SortValue::Int(n) => usize::try_from(n - 1).ok(),
+                        _ => None,
+                    })
+                    .collect();
+                let ids: Vec<String> = keys.into_iter().map(|(_, id)| id).collect();
+                let records = prepared.list_records(r.id, &r.content_hash, C::PATH, &ids, |i| places[i])?;
                 served_from_store.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 Some(records)
             };
@@ -384,8 +398,7 @@ async fn list<C: Collection>(
                 if let Some(thin) = C::thin_page(c, &filter, &page) {
                     let (keys, total) = thin?.map_err(|_| pagination::bad_cursor())?;
                     let (keys, next) = pagination::finish(keys, limit, &label, &a, Clone::clone);
-                    let ids: Vec<String> = keys.into_iter().map(|(_, id)| id).collect();
-                    if let Some(records) = written(&ids) {
+                    if let Some(records) = written(keys) {
                         return Ok((Body::Written(records, facets_of(c, &filter)?), total, next));
                     }
                 }
@@ -404,8 +417,8 @@ async fn list<C: Collection>(
                 }
                 (Site::Api, Format::Json) => {
                     let facets = facets_of(c, &filter)?;
-                    let ids = || rows.iter().map(|r| C::key(sort, r).1).collect::<Vec<_>>();
-                    match store.and_then(|_| written(&ids())) {
+                    let keys = || rows.iter().map(|r| C::key(sort, r)).collect::<Vec<_>>();
+                    match store.and_then(|_| written(keys())) {
                         Some(records) => (Body::Written(records, facets), total, next),
                         None => (Body::Json(C::records(c, rows)?, facets), total, next),
                     }

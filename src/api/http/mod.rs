@@ -18,6 +18,7 @@ pub mod encoding;
 pub mod error;
 pub mod files;
 pub mod limits;
+pub mod list_file;
 pub mod negotiate;
 pub mod pagination;
 pub mod params;
