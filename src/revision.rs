@@ -63,6 +63,9 @@ pub struct RevisionWatch {
     /// JSON list pages whose records were read from the prepared items
     /// (observability and tests).
     pub prepared_lists: Arc<AtomicU64>,
+    /// Those of them whose records were also found in the prepared items
+    /// (filtered by kept filters alone), without the database's list query.
+    pub indexed_lists: Arc<AtomicU64>,
     /// The background poll, stopped by [`RevisionWatch::stop_polling`].
     poller: Arc<Mutex<Option<Poller>>>,
     /// The database's random secret (`deployment_secrets`), read with the

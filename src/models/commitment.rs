@@ -130,6 +130,28 @@ fn total(conn: &mut DbConnection, f: &CommitmentFilter) -> QueryResult<i64> {
     })
 }
 
+/// Every commitment's places per plan, status, or institution with a part
+/// in it other than a mere mention (what `institution=` without `role`
+/// means; see `list::places_by_value`).
+pub fn places_by(conn: &mut DbConnection, filter: &str) -> QueryResult<std::collections::BTreeMap<String, Vec<u32>>> {
+    use commitments::{id, plan_id, seq, status};
+    match filter {
+        "plan" => super::list::places_by_value(commitments::table.select((plan_id, seq)).load_iter(conn)?),
+        "status" => super::list::places_by_value(commitments::table.select((status, seq)).load_iter(conn)?),
+        "institution" => {
+            let seqs: std::collections::HashMap<String, i32> =
+                commitments::table.select((id, seq)).load(conn)?.into_iter().collect();
+            let roles: Vec<(String, String)> = institution_roles::table
+                .filter(institution_roles::subject_type.eq("commitment"))
+                .filter(institution_roles::role.ne(Role::Mentioned))
+                .select((institution_roles::institution_id, institution_roles::subject_id))
+                .load(conn)?;
+            super::list::places_by_value(roles.into_iter().filter_map(|(inst, c)| Some(Ok((inst, *seqs.get(&c)?)))))
+        }
+        _ => Ok(Default::default()),
+    }
+}
+
 /// [`list`] reading only the page's sort values and ids.
 pub fn thin_list(conn: &mut DbConnection, f: &CommitmentFilter, page: &Page<CommitmentSort>) -> super::list::ThinPage {
     use commitments::{computed_progress, id, milestone_count, reported_progress, seq};

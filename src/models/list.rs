@@ -165,6 +165,26 @@ macro_rules! thin {
 }
 pub(crate) use thin;
 
+/// Places (seq − 1: positions in the default order) per value, from
+/// `(value, seq)` rows in any order: what the prepared store keeps of a
+/// filter (`Collection::index_values`).
+pub fn places_by_value(
+    rows: impl IntoIterator<Item = QueryResult<(String, i32)>>,
+) -> QueryResult<std::collections::BTreeMap<String, Vec<u32>>> {
+    let mut out: std::collections::BTreeMap<String, Vec<u32>> = std::collections::BTreeMap::new();
+    for row in rows {
+        let (value, seq) = row?;
+        let place =
+            u32::try_from(seq - 1).map_err(|_| diesel::result::Error::QueryBuilderError("a seq below 1".into()))?;
+        out.entry(value).or_default().push(place);
+    }
+    for places in out.values_mut() {
+        places.sort_unstable();
+        places.dedup();
+    }
+    Ok(out)
+}
+
 /// A page's keys (sort value and id) and the number of rows matching the filters.
 pub type ThinPage = QueryResult<Result<(Vec<(SortValue, String)>, i64), BadCursor>>;
 
@@ -393,7 +413,7 @@ fn stored_facet_count(
     value: &str,
 ) -> QueryResult<Option<i64>> {
     use crate::schema::facet_counts as t;
-    t::table.find((record_type, dimension, value)).select(t::count).first(conn).optional()
+    crate::db::native::first!(conn, t::table.find((record_type, dimension, value)).select(t::count))
 }
 
 /// The whole collection's facets as rows of `facet_counts`, for the import.

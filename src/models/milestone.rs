@@ -164,6 +164,16 @@ fn total(conn: &mut DbConnection, f: &MilestoneFilter) -> QueryResult<i64> {
     super::list::total(conn, "milestones", "milestone", unfiltered, alone, |c| filtered(f).count().get_result::<i64>(c))
 }
 
+/// Every milestone's places per plan or status (see `list::places_by_value`).
+pub fn places_by(conn: &mut DbConnection, filter: &str) -> QueryResult<std::collections::BTreeMap<String, Vec<u32>>> {
+    use milestones::{plan_id, seq, status};
+    match filter {
+        "plan" => super::list::places_by_value(milestones::table.select((plan_id, seq)).load_iter(conn)?),
+        "status" => super::list::places_by_value(milestones::table.select((status, seq)).load_iter(conn)?),
+        _ => Ok(Default::default()),
+    }
+}
+
 /// [`list`] reading only the page's sort values and ids.
 pub fn thin_list(conn: &mut DbConnection, f: &MilestoneFilter, page: &Page<MilestoneSort>) -> super::list::ThinPage {
     use milestones::{end_date, id, latest_progress, seq, start_date};

@@ -172,6 +172,12 @@ fn total(conn: &mut DbConnection, f: &ProgressUpdateFilter) -> QueryResult<i64> 
     })
 }
 
+/// Every progress update's places per plan (see `list::places_by_value`).
+pub fn places_by_plan(conn: &mut DbConnection) -> QueryResult<std::collections::BTreeMap<String, Vec<u32>>> {
+    use progress_updates::{plan_id, seq};
+    super::list::places_by_value(progress_updates::table.select((plan_id, seq)).load_iter(conn)?)
+}
+
 /// [`list`] reading only the page's sort values and ids.
 pub fn thin_list(
     conn: &mut DbConnection,

@@ -20,8 +20,13 @@ pub struct RevisionRow {
     pub input_digest: Option<String>,
 }
 
+/// The newest revision. Every request reads it (its transaction's revision),
+/// so it runs on the backend's own connection, prepared once (`db::native`).
 pub fn current(conn: &mut DbConnection) -> QueryResult<Option<RevisionRow>> {
-    dataset_revisions::table.order(dataset_revisions::id.desc()).select(RevisionRow::as_select()).first(conn).optional()
+    crate::db::native::first!(
+        conn,
+        dataset_revisions::table.order(dataset_revisions::id.desc()).select(RevisionRow::as_select())
+    )
 }
 
 /// Record that revision `id` is also what `digest`'s inputs import to (an
@@ -63,11 +68,10 @@ impl RevisionRow {
 /// (an exact count, read without counting a million rows); `None` when the
 /// revision did not record that table.
 pub fn stored_count(conn: &mut DbConnection, table: &str) -> QueryResult<Option<i64>> {
-    let counts: Option<String> = dataset_revisions::table
-        .order(dataset_revisions::id.desc())
-        .select(dataset_revisions::counts)
-        .first(conn)
-        .optional()?;
+    let counts: Option<String> = crate::db::native::first!(
+        conn,
+        dataset_revisions::table.order(dataset_revisions::id.desc()).select(dataset_revisions::counts)
+    )?;
     Ok(counts.and_then(|counts| RevisionRow { counts, ..Default::default() }.recorded_count(table)))
 }
 

@@ -123,8 +123,6 @@ fn check(backend: Backend) {
         "/v1/commitments?sort=-milestone_count&limit=8",
         "/v1/milestones?limit=13&sort=-end_date",
         "/v1/milestones?plan=gt-ogp-nap6&sort=start_date&limit=11",
-        "/v1/milestones?status=started&limit=12",
-        "/v1/commitments?status=no_data&limit=6",
         "/v1/milestones?sort=-latest_progress&limit=17&facets=plan",
         "/v1/progress-updates?limit=19",
         "/v1/progress-updates?sort=-percent&limit=23&facets=plan",
@@ -134,9 +132,22 @@ fn check(backend: Backend) {
         "/v1/quality-findings?limit=37",
         "/v1/source-documents",
     ];
+    // Filtered by kept filters alone, in the default order: found in the
+    // store without the database's list query (and the same bytes).
+    let indexed = [
+        "/v1/milestones?status=started&limit=12",
+        "/v1/commitments?status=no_data&limit=6",
+        "/v1/milestones?plan=gt-ogp-nap6&status=started&limit=2",
+        "/v1/milestones?status=not_started&limit=9",
+        "/v1/commitments?institution=mspas&limit=2",
+        "/v1/commitments?institution=MSPAS&plan=gt-ogp-nap6&limit=1",
+        "/v1/commitments?plan=gt-ogp-nap6&status=started&limit=4",
+        "/v1/progress-updates?plan=gt-ogp-nap6&limit=7",
+    ];
     let before = app.watch.prepared_lists.load(Ordering::Relaxed);
-    let mut written = 0;
-    for first in lists {
+    let indexed_before = app.watch.indexed_lists.load(Ordering::Relaxed);
+    let (mut written, mut found) = (0, 0);
+    for first in lists.into_iter().chain(indexed) {
         let (mut next, mut records, mut total) = (Some(first.to_string()), 0, None);
         while let Some(path) = next {
             let (res, expected) = (app.get(&path), plain.get(&path));
@@ -149,6 +160,7 @@ fn check(backend: Backend) {
             records += page["data"].as_array().unwrap().len();
             total = total.or(page["total"].as_u64());
             written += 1;
+            found += usize::from(indexed.contains(&first));
             next = page["next"].as_str().map(|n| n.trim_start_matches(&app.addr).to_string());
         }
         // The total (for one plan or status, the count the import kept) is what the pages hold.
@@ -156,6 +168,8 @@ fn check(backend: Backend) {
     }
     assert!(written > 20, "{written} pages");
     assert_eq!(app.watch.prepared_lists.load(Ordering::Relaxed) - before, written, "every page came from the store");
+    assert!(found > indexed.len(), "{found} pages");
+    assert_eq!(app.watch.indexed_lists.load(Ordering::Relaxed) - indexed_before, found as u64);
     assert_eq!(plain.watch.prepared_lists.load(Ordering::Relaxed), 0);
     // CSV pages and pages for people are written from the database.
     app.get("/v1/commitments.csv?limit=5");

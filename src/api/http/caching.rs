@@ -142,8 +142,13 @@ pub async fn conditional(
     }
     let (req, res) = res.into_parts();
     let (head, body) = res.into_parts();
-    let body =
-        actix_web::body::to_bytes(body).await.map_err(|_| super::error::ApiError::Internal("reading a body".into()))?;
+    // A body already in memory is taken as it is; only a body of pieces is gathered (copied).
+    let body = match body.try_into_bytes() {
+        Ok(bytes) => bytes,
+        Err(body) => actix_web::body::to_bytes(body)
+            .await
+            .map_err(|_| super::error::ApiError::Internal("reading a body".into()))?,
+    };
     let headers = head
         .headers()
         .iter()

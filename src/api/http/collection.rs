@@ -9,6 +9,7 @@
 //! [`Pages`] serves the same two through the same path as HTML for people,
 //! in Spanish (`/compromisos`) and English (`/en/commitments`).
 
+use std::collections::BTreeMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -104,6 +105,21 @@ pub trait Collection: Send + Sync + 'static {
     /// a JSON page needs when its records are prepared. `None` (the default):
     /// the collection reads whole rows, and the ids are taken from them.
     fn thin_page(_c: &mut DbConnection, _f: &Self::Filter, _page: &Page<Self::Sort>) -> Option<ThinPage> {
+        None
+    }
+    /// The filters whose values' records the prepared store keeps, as
+    /// places in the default order (`seq`, a dense position from 1): a JSON
+    /// page in that order filtered by these alone is then read from the
+    /// store, without the database (none by default).
+    const INDEXED: &'static [&'static str] = &[];
+    /// Every record's places (seq − 1, ascending) per value of `filter`,
+    /// one of [`Collection::INDEXED`], meaning what the filter means.
+    fn index_values(_c: &mut DbConnection, _filter: &str) -> diesel::QueryResult<BTreeMap<String, Vec<u32>>> {
+        Ok(BTreeMap::new())
+    }
+    /// The filter as `(filter, value)` pairs when it filters by indexed
+    /// filters alone, at least one (`None` otherwise).
+    fn indexed_filter(_f: &Self::Filter) -> Option<Vec<(&'static str, String)>> {
         None
     }
     /// Exact counts per value of the list's main dimensions under the
@@ -364,6 +380,7 @@ async fn list<C: Collection>(
     let xlsx_name = file_name.clone();
     let stream_names = names.clone();
     let (prepared, served_from_store) = (state.prepared.clone(), state.revision.prepared_lists.clone());
+    let indexed_lists = state.revision.indexed_lists.clone();
     let body = state
         .db_at(move |c, seen| {
             let filter = C::filter(c, &names, filters)?;
@@ -390,10 +407,34 @@ async fn list<C: Collection>(
                     })
                     .collect();
                 let ids: Vec<String> = keys.into_iter().map(|(_, id)| id).collect();
-                let records = prepared.list_records(r.id, &r.content_hash, C::PATH, &ids, |i| places[i])?;
+                let start = pagination::LIST_START.to_vec();
+                let records = prepared.list_records(r.id, &r.content_hash, C::PATH, &ids, |i| places[i], start)?;
                 served_from_store.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 Some(records)
             };
+            // Filtered by kept filters alone, in the default order: the store answers.
+            let default_order = page.sort == <C::Sort as SortField>::FIELDS[0].1 && !page.desc;
+            let indexed = C::indexed_filter(&filter).filter(|_| default_order && wanted.is_none());
+            if let (Some(r), Some(filters)) = (store, indexed) {
+                let after = match &page.after {
+                    None => Some(None),
+                    Some((SortValue::Int(s), _)) => Some(Some(*s)),
+                    Some(_) => None,
+                };
+                let found = after.and_then(|after| {
+                    let max = usize::try_from(limit).ok()?;
+                    let start = pagination::LIST_START.to_vec();
+                    prepared.indexed_page(r.id, &r.content_hash, C::PATH, &filters, after, max, start)
+                });
+                if let Some(found) = found {
+                    let last = found.last_id.unwrap_or_default();
+                    let key = |p: &u32| (SortValue::Int(i64::from(*p) + 1), last.clone());
+                    let (_, next) = pagination::finish(found.places, limit, &label, &a, key);
+                    served_from_store.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    indexed_lists.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    return Ok((Body::Written(found.records, None), found.total, next));
+                }
+            }
             if store.is_some() {
                 if let Some(thin) = C::thin_page(c, &filter, &page) {
                     let (keys, total) = thin?.map_err(|_| pagination::bad_cursor())?;
@@ -577,8 +618,8 @@ fn facets_asked<C: Collection>(
 enum Body<T> {
     /// Records or a detail, and a list's facets when asked for.
     Json(T, Option<Facets>),
-    /// A list's records already written as JSON (prepared), and its facets.
-    Written(Vec<Vec<u8>>, Option<Facets>),
+    /// A list's records already written as JSON (prepared) after `LIST_START`, and its facets.
+    Written(Vec<u8>, Option<Facets>),
     Csv(CsvFile),
     /// A spreadsheet's bytes and its file's name.
     Xlsx(Vec<u8>, String),
@@ -685,6 +726,13 @@ fn record_page<C: Collection>(
     pages::html(actix_web::http::StatusCode::OK, &page)
 }
 
+/// The filters given, as `(filter, value)` pairs: `None` when none is
+/// (an unfiltered list is no filtered list; see [`Collection::indexed_filter`]).
+pub fn indexed<const N: usize>(filters: [(&'static str, &Option<String>); N]) -> Option<Vec<(&'static str, String)>> {
+    let given: Vec<_> = filters.into_iter().filter_map(|(name, v)| Some((name, v.clone()?))).collect();
+    (!given.is_empty()).then_some(given)
+}
+
 /// What is prepared of one record: the kind, its id, the body and (for a
 /// CSV) its file's name.
 type Prepared = (Kind, String, Vec<u8>, Option<String>);
@@ -704,12 +752,15 @@ pub fn prepare<C: Collection>(
     let (mut page, _) = pagination::page::<C::Sort>(&args, &paging)?;
     page.limit = 500;
     let revision = w.revision;
+    // Whether the n-th record written has seq n (from 1), which the kept
+    // filters' places rely on (`indexed_page`): when not, none are kept.
+    let (mut dense, mut count) = (true, 0i64);
     loop {
         if w.stopped() {
             return Err(ApiError::Internal("the server is stopping".into()));
         }
         let mut conn = pool.get()?;
-        let (details, next) = crate::db::read_snapshot(&mut conn, |c| {
+        let (details, next, seqs) = crate::db::read_snapshot(&mut conn, |c| {
             if crate::models::revision::current(c)?.map(|r| r.id) != Some(revision) {
                 return Err(ApiError::Internal(format!("revision {revision} is not the current one any more")));
             }
@@ -720,7 +771,7 @@ pub fn prepare<C: Collection>(
             // Each record as a list page's `data` holds it.
             let mut listed = C::chunk(c, &filter, &page)?.map_err(|_| pagination::bad_cursor())?;
             listed.truncate(rows.len());
-            let ids: Vec<String> = listed.iter().map(|r| C::key(page.sort, r).1).collect();
+            let (seqs, ids): (Vec<SortValue>, Vec<String>) = listed.iter().map(|r| C::key(page.sort, r)).unzip();
             for (id, record) in ids.into_iter().zip(C::records(c, listed)?) {
                 let body = serde_json::to_vec(&record).map_err(|e| ApiError::Internal(e.to_string()))?;
                 details.push((Kind::ListRecord, id, body, None));
@@ -754,15 +805,31 @@ pub fn prepare<C: Collection>(
                 let body = serde_json::to_vec(&detail).map_err(|e| ApiError::Internal(e.to_string()))?;
                 details.push((Kind::Detail, id, body, None));
             }
-            Ok((details, next))
+            Ok((details, next, seqs))
         })?;
         drop(conn);
+        for seq in seqs {
+            count += 1;
+            dense &= seq == SortValue::Int(count);
+        }
         for (kind, id, body, name) in details {
             w.put(C::PATH, kind, id, body, name)?;
         }
         match next {
             Some(after) => page.after = Some(after),
-            None => return Ok(()),
+            None => break,
         }
     }
+    // The kept filters' places, read in one transaction of this revision.
+    for filter in C::INDEXED.iter().filter(|_| dense) {
+        let mut conn = pool.get()?;
+        let values = crate::db::read_snapshot(&mut conn, |c| {
+            if crate::models::revision::current(c)?.map(|r| r.id) != Some(revision) {
+                return Err(ApiError::Internal(format!("revision {revision} is not the current one any more")));
+            }
+            Ok(C::index_values(c, filter)?)
+        })?;
+        w.put_index(C::PATH, filter, &values)?;
+    }
+    Ok(())
 }

@@ -12,6 +12,12 @@
 //! position from 1 in every table, so a page in that order finds each of
 //! its records with one array read (the map is the fallback).
 //!
+//! Per collection and filter (`plan`, `status`, `institution`), each value's
+//! records are kept as their places in that order (u32 each, ascending), so
+//! that a first-time page filtered by such values alone, in the default
+//! order, is read here without the database: its places are the
+//! intersection of the values' places, its total their number.
+//!
 //! The file, written once and renamed into place, never changes:
 //! `[magic][per record: id, id length (u8), body…][per collection: its fst, its places (u64 LE each)…]
 //! [contents as JSON][its length: u64 LE][magic]`.
@@ -46,6 +52,10 @@ struct Contents {
     /// Per collection: its map's offset and length, and its places'
     /// offset and number.
     maps: BTreeMap<String, (u64, u64, u64, u64)>,
+    /// Per `collection/filter`: the map (offset, length) from each value to
+    /// its places (offset << 24 | how many).
+    #[serde(default)]
+    indexes: BTreeMap<String, (u64, u64)>,
 }
 
 /// The ids of the collection being written, gathered to be sorted: the map
@@ -131,6 +141,34 @@ impl ListFileWriter {
         Ok(())
     }
 
+    /// Keep the places of `collection`'s records (their positions in its
+    /// default order, from 0, ascending) per value of `filter`. A value with
+    /// more places than a map value holds is left out, and so is the whole
+    /// filter then (its lists are read from the database).
+    pub fn put_index(
+        &mut self,
+        collection: &str,
+        filter: &str,
+        values: &BTreeMap<String, Vec<u32>>,
+    ) -> Result<(), String> {
+        if values.values().any(|p| p.len() > MAX_LEN || !p.is_sorted()) {
+            return Ok(());
+        }
+        let mut map = fst::MapBuilder::memory();
+        for (value, places) in values {
+            map.insert(value, (self.offset << LEN_BITS) | places.len() as u64).map_err(|e| e.to_string())?;
+            for p in places {
+                self.out.write_all(&p.to_le_bytes()).map_err(|e| e.to_string())?;
+            }
+            self.offset += 4 * places.len() as u64;
+        }
+        let bytes = map.into_inner().map_err(|e| e.to_string())?;
+        self.out.write_all(&bytes).map_err(|e| e.to_string())?;
+        self.contents.indexes.insert(format!("{collection}/{filter}"), (self.offset, bytes.len() as u64));
+        self.offset += bytes.len() as u64;
+        Ok(())
+    }
+
     /// Write the maps and the contents (with `about`), and put it all on disk.
     pub fn finish(mut self, about: &[(&str, String)]) -> Result<(), String> {
         self.end_collection()?;
@@ -170,6 +208,47 @@ pub struct ListFile {
     map: Arc<memmap2::Mmap>,
     about: BTreeMap<String, String>,
     collections: BTreeMap<String, Collection>,
+    /// Per `collection/filter`: each value's places.
+    indexes: BTreeMap<String, fst::Map<Part>>,
+}
+
+/// A value's places: positions in the collection's default order, ascending.
+#[derive(Clone, Copy)]
+pub struct Places<'a>(&'a [u8]);
+
+impl Places<'_> {
+    pub fn len(&self) -> usize {
+        self.0.len() / 4
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> u32 {
+        u32::from_le_bytes(self.0[4 * i..4 * i + 4].try_into().expect("4 bytes"))
+    }
+
+    /// How many of these come before the first for which `pred` is false
+    /// (`pred` true, then false, as `slice::partition_point`).
+    pub fn partition_point(&self, pred: impl Fn(u32) -> bool) -> usize {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if pred(self.get(mid)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// Whether `place` is one of these (a binary search).
+    pub fn contains(&self, place: u32) -> bool {
+        let at = self.partition_point(|p| p < place);
+        at < self.len() && self.get(at) == place
+    }
 }
 
 impl ListFile {
@@ -199,7 +278,13 @@ impl ListFile {
             let fst = fst::Map::new(part).map_err(|e| format!("{}: {e}", path.display()))?;
             collections.insert(name, Collection { map: fst, places: (places_at as usize, places as usize) });
         }
-        Ok(ListFile { map, about: contents.about, collections })
+        let mut indexes = BTreeMap::new();
+        for (name, (at, len)) in contents.indexes {
+            let (start, end) = within(at, len).ok_or_else(bad)?;
+            let part = Part { map: map.clone(), start, end };
+            indexes.insert(name, fst::Map::new(part).map_err(|e| format!("{}: {e}", path.display()))?);
+        }
+        Ok(ListFile { map, about: contents.about, collections, indexes })
     }
 
     /// What the file was written for (`revision`, `content_hash`, …).
@@ -217,9 +302,35 @@ impl ListFile {
         self.body(c.map.get(id)?)
     }
 
+    /// The places of `collection`'s records whose `filter` is `value`:
+    /// `None` when the filter is not kept, empty when no record has it.
+    pub fn places(&self, collection: &str, filter: &str, value: &str) -> Option<Places<'_>> {
+        let index = self.indexes.get(&format!("{collection}/{filter}"))?;
+        let Some(v) = index.get(value) else { return Some(Places(&[])) };
+        let (offset, n) = ((v >> LEN_BITS) as usize, (v & MAX_LEN as u64) as usize);
+        self.map.get(offset..offset + 4 * n).map(Places)
+    }
+
+    /// The id of the record at `collection`'s place `n`.
+    pub fn id_at(&self, collection: &str, n: usize) -> Option<&str> {
+        let (kept, _) = self.place(self.collections.get(collection)?.places, n)?;
+        std::str::from_utf8(kept).ok()
+    }
+
+    /// The record at `collection`'s place `n`.
+    pub fn body_at(&self, collection: &str, n: usize) -> Option<&[u8]> {
+        let (_, value) = self.place(self.collections.get(collection)?.places, n)?;
+        self.body(value)
+    }
+
     /// The record at `collection`'s place `n`, if its id is `id`.
     fn at(&self, c: &Collection, n: usize, id: &str) -> Option<&[u8]> {
-        let (places_at, places) = c.places;
+        let (kept, value) = self.place(c.places, n)?;
+        (kept == id.as_bytes()).then(|| self.body(value)).flatten()
+    }
+
+    /// The id kept at place `n` of a collection's places, and the map value there.
+    fn place(&self, (places_at, places): (usize, usize), n: usize) -> Option<(&[u8], u64)> {
         if n >= places {
             return None;
         }
@@ -230,8 +341,7 @@ impl ListFile {
         }
         let start = (value >> LEN_BITS) as usize;
         let id_len = usize::from(*self.map.get(start.checked_sub(1)?)?);
-        let kept = self.map.get(start.checked_sub(1 + id_len)?..start - 1)?;
-        (kept == id.as_bytes()).then(|| self.body(value)).flatten()
+        Some((self.map.get(start.checked_sub(1 + id_len)?..start - 1)?, value))
     }
 
     /// The bytes a map value points at.
@@ -278,6 +388,33 @@ mod tests {
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
         assert!(ListFile::open(&path).is_err());
+    }
+
+    /// A filter's places come back per value; a value no record has is
+    /// empty, a filter not kept is `None`.
+    #[test]
+    fn places_are_kept_per_filter_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let mut w = ListFileWriter::create(&path).unwrap();
+        for id in ["m-1", "m-2", "m-3"] {
+            w.put("milestones", id, b"{}").unwrap();
+        }
+        let values = BTreeMap::from([("p-1".to_string(), vec![0, 2]), ("p-2".to_string(), vec![1])]);
+        w.put_index("milestones", "plan", &values).unwrap();
+        w.put_index("milestones", "status", &BTreeMap::from([("x".to_string(), vec![2, 1])])).unwrap();
+        w.finish(&[]).unwrap();
+        let f = ListFile::open(&path).unwrap();
+        let p = f.places("milestones", "plan", "p-1").unwrap();
+        assert_eq!((p.len(), p.get(0), p.get(1)), (2, 0, 2));
+        assert!(p.contains(2) && p.contains(0) && !p.contains(1) && !p.contains(3));
+        assert_eq!((p.partition_point(|x| x < 1), p.partition_point(|x| x < 3)), (1, 2));
+        assert!(f.places("milestones", "plan", "p-3").unwrap().is_empty());
+        assert!(f.places("milestones", "status", "x").is_none(), "places out of order: not kept");
+        assert!(f.places("commitments", "plan", "p-1").is_none());
+        assert_eq!(f.id_at("milestones", 2), Some("m-3"));
+        assert_eq!(f.body_at("milestones", 2), Some(&b"{}"[..]));
+        assert_eq!(f.id_at("milestones", 3), None);
     }
 
     /// The same id twice in one collection is an error, not a silent pick.

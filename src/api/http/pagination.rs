@@ -187,6 +187,9 @@ pub fn bad_cursor() -> ApiError {
     ApiError::bad("cursor", "does not fit this sort order; use the `next` link as given")
 }
 
+/// How a list page's JSON starts: `data` is the envelope's first field.
+pub const LIST_START: &[u8] = b"{\"data\":[";
+
 /// A page of a list.
 #[derive(Serialize, ToSchema)]
 pub struct ListPage<T: ToSchema> {
@@ -269,27 +272,18 @@ impl Position {
     }
 
     /// The page as JSON, from its records already written as JSON (each as
-    /// `serde_json` writes a `T`): the same bytes as [`Position::json_with_facets`].
+    /// `serde_json` writes a `T`, separated by commas) after [`LIST_START`]:
+    /// the same bytes as [`Position::json_with_facets`].
     pub fn json_of_written<T: Serialize + ToSchema>(
         &self,
-        records: Vec<Vec<u8>>,
+        mut body: Vec<u8>,
         facets: Option<Facets>,
     ) -> Result<HttpResponse, ApiError> {
         let empty = serde_json::to_vec(&self.envelope(Vec::<T>::new(), facets)).unwrap_or_default();
-        // `data` is the envelope's first field: `{"data":[]` starts it.
-        const START: &[u8] = b"{\"data\":[";
-        if !empty.starts_with(START) {
+        if !empty.starts_with(LIST_START) || !body.starts_with(LIST_START) {
             return Err(ApiError::Internal("a list envelope that does not start with `data`".into()));
         }
-        let mut body = Vec::with_capacity(empty.len() + records.iter().map(|r| r.len() + 1).sum::<usize>());
-        body.extend_from_slice(START);
-        for (i, r) in records.iter().enumerate() {
-            if i > 0 {
-                body.push(b',');
-            }
-            body.extend_from_slice(r);
-        }
-        body.extend_from_slice(&empty[START.len()..]);
+        body.extend_from_slice(&empty[LIST_START.len()..]);
         Ok(self.stamp(super::negotiate::json_bytes(body)))
     }
 

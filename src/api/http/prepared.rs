@@ -56,7 +56,7 @@ diesel::table! {
 const BATCH: usize = 2000;
 
 /// The layout of a store: one written by a build with another is not used.
-const FORMAT: &str = "5";
+const FORMAT: &str = "6";
 
 /// Each store adopted gets a new number, so that a worker thread's open
 /// connection to an older one is replaced.
@@ -111,6 +111,17 @@ impl Kind {
     }
 }
 
+/// A list page found in the store by its filters' places (see [`Prepared::indexed_page`]).
+pub struct IndexedPage {
+    /// Up to `limit + 1` places: one more than the page shows says another page follows.
+    pub places: Vec<u32>,
+    pub total: i64,
+    /// The id of the page's last record when another page follows.
+    pub last_id: Option<String>,
+    /// The page's records, after what `out` held.
+    pub records: Vec<u8>,
+}
+
 /// What prepared items there are, for `/v1/health` and logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
@@ -154,9 +165,10 @@ impl Prepared {
     }
 
     /// The list records of `ids` of `collection` as of revision `number`,
-    /// in the order asked: all of them, or `None` when any is missing (or
-    /// the store is not this revision's). `places`: where each is thought
-    /// to be (see [`ListFile::get`]).
+    /// appended to `out` in the order asked, separated by commas: all of
+    /// them, or `None` when any is missing (or the store is not this
+    /// revision's). `places`: where each is thought to be (see
+    /// [`ListFile::get`]).
     pub fn list_records(
         &self,
         number: i32,
@@ -164,12 +176,85 @@ impl Prepared {
         collection: &str,
         ids: &[String],
         places: impl Fn(usize) -> Option<usize>,
-    ) -> Option<Vec<Vec<u8>>> {
+        mut out: Vec<u8>,
+    ) -> Option<Vec<u8>> {
         let store = self.ready.read().ok()?.clone()?;
         if store.revision != number || store.content_hash != content_hash {
             return None;
         }
-        ids.iter().enumerate().map(|(i, id)| store.lists.get(collection, id, places(i)).map(<[u8]>::to_vec)).collect()
+        let records: Vec<&[u8]> =
+            ids.iter().enumerate().map(|(i, id)| store.lists.get(collection, id, places(i))).collect::<Option<_>>()?;
+        out.reserve(records.iter().map(|r| r.len() + 1).sum());
+        for (i, r) in records.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(r);
+        }
+        Some(out)
+    }
+
+    /// A page of `collection` in its default order (`seq`) whose records
+    /// have every `(filter, value)` of `filters`, found in the store alone,
+    /// appended to `out` as [`Prepared::list_records`] does: the places of
+    /// up to `limit + 1` records after `after` (a seq; a place is its seq
+    /// less one), how many records match in all, and the records of the
+    /// first `limit` of them. `None` when the store is not this revision's or
+    /// does not keep one of these filters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn indexed_page(
+        &self,
+        number: i32,
+        content_hash: &str,
+        collection: &str,
+        filters: &[(&str, String)],
+        after: Option<i64>,
+        limit: usize,
+        mut out: Vec<u8>,
+    ) -> Option<IndexedPage> {
+        let store = self.ready.read().ok()?.clone()?;
+        if store.revision != number || store.content_hash != content_hash || filters.is_empty() {
+            return None;
+        }
+        let lists = &store.lists;
+        let mut sets: Vec<_> = filters.iter().map(|(f, v)| lists.places(collection, f, v)).collect::<Option<_>>()?;
+        // The fewest first: each of its places is looked for in the others.
+        sets.sort_by_key(|p| p.len());
+        let (first, rest) = sets.split_first()?;
+        let start = after.map_or(0, |s| s.max(0));
+        let mut places: Vec<u32> = Vec::new();
+        let total = if rest.is_empty() {
+            // One filter: its places are the matches; the page starts where the cursor is.
+            let from = first.partition_point(|p| i64::from(p) < start);
+            places.extend((from..first.len().min(from + limit + 1)).map(|i| first.get(i)));
+            first.len()
+        } else {
+            let mut total = 0;
+            for place in (0..first.len()).map(|i| first.get(i)) {
+                if rest.iter().all(|p| p.contains(place)) {
+                    total += 1;
+                    if i64::from(place) >= start && places.len() <= limit {
+                        places.push(place);
+                    }
+                }
+            }
+            total
+        };
+        let shown = &places[..places.len().min(limit)];
+        // The last shown record's id, for the next page's cursor.
+        let last_id = match (places.len() > limit, shown.last()) {
+            (true, Some(p)) => Some(lists.id_at(collection, *p as usize)?.to_string()),
+            _ => None,
+        };
+        let bodies: Vec<&[u8]> = shown.iter().map(|p| lists.body_at(collection, *p as usize)).collect::<Option<_>>()?;
+        out.reserve(bodies.iter().map(|b| b.len() + 1).sum());
+        for (i, body) in bodies.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(body);
+        }
+        Some(IndexedPage { places, total: i64::try_from(total).ok()?, last_id, records: out })
     }
 
     /// Run `query` on this thread's connection to the store of revision
@@ -404,6 +489,16 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Keep `collection`'s places per value of `filter` (see [`ListFileWriter::put_index`]).
+    pub fn put_index(
+        &mut self,
+        collection: &str,
+        filter: &str,
+        values: &std::collections::BTreeMap<String, Vec<u32>>,
+    ) -> Result<(), ApiError> {
+        self.lists.put_index(collection, filter, values).map_err(ApiError::Internal)
+    }
+
     /// Whether the server is stopping: the writing ends unfinished.
     pub fn stopped(&self) -> bool {
         self.stop.load(Ordering::Acquire)
@@ -512,13 +607,13 @@ mod tests {
         // List records: in the order asked, all or nothing, this revision's only.
         let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
-            p.list_records(1, "abc", "plans", &ids(&["p-2", "p-1"]), |_| None),
-            Some(vec![b"{\"id\":\"p-2\"}".to_vec(), b"{\"id\":\"p-1\"}".to_vec()])
+            p.list_records(1, "abc", "plans", &ids(&["p-2", "p-1"]), |_| None, b"[".to_vec()),
+            Some(b"[{\"id\":\"p-2\"},{\"id\":\"p-1\"}".to_vec())
         );
-        assert_eq!(p.list_records(1, "abc", "plans", &ids(&[]), |_| None), Some(vec![]));
-        assert_eq!(p.list_records(1, "abc", "plans", &ids(&["p-1", "p-3"]), |_| None), None);
-        assert_eq!(p.list_records(1, "abc", "commitments", &ids(&["p-1"]), |_| None), None);
-        assert_eq!(p.list_records(2, "abc", "plans", &ids(&["p-1"]), |_| None), None);
+        assert_eq!(p.list_records(1, "abc", "plans", &ids(&[]), |_| None, Vec::new()), Some(vec![]));
+        assert_eq!(p.list_records(1, "abc", "plans", &ids(&["p-1", "p-3"]), |_| None, Vec::new()), None);
+        assert_eq!(p.list_records(1, "abc", "commitments", &ids(&["p-1"]), |_| None, Vec::new()), None);
+        assert_eq!(p.list_records(2, "abc", "plans", &ids(&["p-1"]), |_| None, Vec::new()), None);
         assert!(p.is_ready(1, "abc") && !p.is_ready(1, "other") && !p.is_ready(2, "abc"));
         let files: Vec<_> = std::fs::read_dir(dir.path().join("prepared")).unwrap().flatten().collect();
         assert_eq!(files.len(), 2, "the SQLite file and the list records' file; no partial file is left");

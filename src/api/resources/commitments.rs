@@ -1,10 +1,12 @@
 //! `/v1/commitments`: commitments (compromisos, resultados, logros).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::{assemble, references};
-use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows};
+use crate::api::http::collection::{indexed, ChunkRows, Collection, Docs, NoParams, PageRows};
 use crate::api::http::error::ApiError;
 use crate::api::http::pagination::{Kind, SortField};
 use crate::api::http::params::{Percent, Since, Terms};
@@ -108,6 +110,22 @@ impl Collection for Commitments {
 
     fn facets(c: &mut DbConnection, f: &CommitmentFilter) -> diesel::QueryResult<crate::models::list::Facets> {
         models::commitment::facets(c, f)
+    }
+
+    const INDEXED: &'static [&'static str] = &["plan", "status", "institution"];
+
+    fn index_values(c: &mut DbConnection, filter: &str) -> diesel::QueryResult<BTreeMap<String, Vec<u32>>> {
+        models::commitment::places_by(c, filter)
+    }
+
+    fn indexed_filter(f: &CommitmentFilter) -> Option<Vec<(&'static str, String)>> {
+        let only = CommitmentFilter {
+            plan: f.plan.clone(),
+            status: f.status.clone(),
+            institution: f.institution.clone(),
+            ..Default::default()
+        };
+        indexed([("plan", &f.plan), ("status", &f.status), ("institution", &f.institution)]).filter(|_| *f == only)
     }
 
     fn thin_page(c: &mut DbConnection, f: &CommitmentFilter, page: &Page<CommitmentSort>) -> Option<ThinPage> {

@@ -1,10 +1,12 @@
 //! `/v1/milestones`: milestones (hitos, acciones, metas).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::{assemble, references};
-use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows};
+use crate::api::http::collection::{indexed, ChunkRows, Collection, Docs, NoParams, PageRows};
 use crate::api::http::error::ApiError;
 use crate::api::http::pagination::{Kind, SortField};
 use crate::api::http::params::{Day, Percent, Since, Terms};
@@ -149,6 +151,17 @@ impl Collection for Milestones {
 
     fn facets(c: &mut DbConnection, f: &MilestoneFilter) -> diesel::QueryResult<crate::models::list::Facets> {
         models::milestone::facets(c, f)
+    }
+
+    const INDEXED: &'static [&'static str] = &["plan", "status"];
+
+    fn index_values(c: &mut DbConnection, filter: &str) -> diesel::QueryResult<BTreeMap<String, Vec<u32>>> {
+        models::milestone::places_by(c, filter)
+    }
+
+    fn indexed_filter(f: &MilestoneFilter) -> Option<Vec<(&'static str, String)>> {
+        let only = MilestoneFilter { plan: f.plan.clone(), status: f.status.clone(), ..Default::default() };
+        indexed([("plan", &f.plan), ("status", &f.status)]).filter(|_| *f == only)
     }
 
     fn thin_page(c: &mut DbConnection, f: &MilestoneFilter, page: &Page<MilestoneSort>) -> Option<ThinPage> {

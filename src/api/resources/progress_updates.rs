@@ -1,10 +1,12 @@
 //! `/v1/progress-updates`: dated progress reports (avances).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::{assemble, references};
-use crate::api::http::collection::{ChunkRows, Collection, Docs, NoParams, PageRows};
+use crate::api::http::collection::{indexed, ChunkRows, Collection, Docs, NoParams, PageRows};
 use crate::api::http::error::ApiError;
 use crate::api::http::pagination::{Kind, SortField};
 use crate::api::http::params::{Day, Percent, Since, Terms};
@@ -119,6 +121,20 @@ impl Collection for ProgressUpdates {
 
     fn facets(c: &mut DbConnection, f: &ProgressUpdateFilter) -> diesel::QueryResult<crate::models::list::Facets> {
         models::progress_update::facets(c, f)
+    }
+
+    const INDEXED: &'static [&'static str] = &["plan"];
+
+    fn index_values(c: &mut DbConnection, filter: &str) -> diesel::QueryResult<BTreeMap<String, Vec<u32>>> {
+        match filter {
+            "plan" => models::progress_update::places_by_plan(c),
+            _ => Ok(BTreeMap::new()),
+        }
+    }
+
+    fn indexed_filter(f: &ProgressUpdateFilter) -> Option<Vec<(&'static str, String)>> {
+        let only = ProgressUpdateFilter { plan: f.plan.clone(), ..Default::default() };
+        indexed([("plan", &f.plan)]).filter(|_| *f == only)
     }
 
     fn thin_page(c: &mut DbConnection, f: &ProgressUpdateFilter, page: &Page<ProgressUpdateSort>) -> Option<ThinPage> {

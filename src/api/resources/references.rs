@@ -12,13 +12,15 @@ use crate::db::DbConnection;
 use crate::models::names::NameIndex;
 use crate::schema::{commitments, milestones, plans};
 
+/// Whether the record exists (on the backend's own connection, prepared once: every filtered list asks).
 fn exists(conn: &mut DbConnection, name: &str, value: &str) -> QueryResult<bool> {
-    let found: i64 = match name {
-        "plan" => plans::table.filter(plans::id.eq(value)).count().get_result(conn)?,
-        "commitment" => commitments::table.filter(commitments::id.eq(value)).count().get_result(conn)?,
-        _ => milestones::table.filter(milestones::id.eq(value)).count().get_result(conn)?,
+    use crate::db::native::first;
+    let found: Option<String> = match name {
+        "plan" => first!(conn, plans::table.find(value).select(plans::id))?,
+        "commitment" => first!(conn, commitments::table.find(value).select(commitments::id))?,
+        _ => first!(conn, milestones::table.find(value).select(milestones::id))?,
     };
-    Ok(found > 0)
+    Ok(found.is_some())
 }
 
 /// `value` as a filter on `name` (plan, commitment or milestone): the id of
