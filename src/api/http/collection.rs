@@ -733,6 +733,14 @@ pub fn indexed<const N: usize>(filters: [(&'static str, &Option<String>); N]) ->
     (!given.is_empty()).then_some(given)
 }
 
+/// Preparing stops when the revision being prepared is no longer the current one.
+fn still_current(c: &mut DbConnection, revision: i32) -> Result<(), ApiError> {
+    if crate::models::revision::current(c)?.map(|r| r.id) != Some(revision) {
+        return Err(ApiError::Internal(format!("revision {revision} is not the current one any more")));
+    }
+    Ok(())
+}
+
 /// What is prepared of one record: the kind, its id, the body and (for a
 /// CSV) its file's name.
 type Prepared = (Kind, String, Vec<u8>, Option<String>);
@@ -761,9 +769,7 @@ pub fn prepare<C: Collection>(
         }
         let mut conn = pool.get()?;
         let (details, next, seqs) = crate::db::read_snapshot(&mut conn, |c| {
-            if crate::models::revision::current(c)?.map(|r| r.id) != Some(revision) {
-                return Err(ApiError::Internal(format!("revision {revision} is not the current one any more")));
-            }
+            still_current(c, revision)?;
             let filter = C::filter(c, names, params::from_query(&args)?)?;
             let mut rows = C::chunk(c, &filter, &page)?.map_err(|_| pagination::bad_cursor())?;
             let next = stream::split_last(&mut rows, page.limit, |r| C::key(page.sort, r));
@@ -805,7 +811,7 @@ pub fn prepare<C: Collection>(
                 let body = serde_json::to_vec(&detail).map_err(|e| ApiError::Internal(e.to_string()))?;
                 details.push((Kind::Detail, id, body, None));
             }
-            Ok((details, next, seqs))
+            Ok::<_, ApiError>((details, next, seqs))
         })?;
         drop(conn);
         for seq in seqs {
@@ -824,10 +830,8 @@ pub fn prepare<C: Collection>(
     for filter in C::INDEXED.iter().filter(|_| dense) {
         let mut conn = pool.get()?;
         let values = crate::db::read_snapshot(&mut conn, |c| {
-            if crate::models::revision::current(c)?.map(|r| r.id) != Some(revision) {
-                return Err(ApiError::Internal(format!("revision {revision} is not the current one any more")));
-            }
-            Ok(C::index_values(c, filter)?)
+            still_current(c, revision)?;
+            Ok::<_, ApiError>(C::index_values(c, filter)?)
         })?;
         w.put_index(C::PATH, filter, &values)?;
     }

@@ -155,6 +155,12 @@ impl Prepared {
         .flatten()
     }
 
+    /// The store in use, when it is revision `number`'s (with this content hash).
+    fn store_of(&self, number: i32, content_hash: &str) -> Option<Arc<Store>> {
+        let store = self.ready.read().ok()?.clone()?;
+        (store.revision == number && store.content_hash == content_hash).then_some(store)
+    }
+
     /// Whether the store of revision `number` (with this content hash) is in use.
     pub fn is_ready(&self, number: i32, content_hash: &str) -> bool {
         self.ready
@@ -178,19 +184,10 @@ impl Prepared {
         places: impl Fn(usize) -> Option<usize>,
         mut out: Vec<u8>,
     ) -> Option<Vec<u8>> {
-        let store = self.ready.read().ok()?.clone()?;
-        if store.revision != number || store.content_hash != content_hash {
-            return None;
-        }
+        let store = self.store_of(number, content_hash)?;
         let records: Vec<&[u8]> =
             ids.iter().enumerate().map(|(i, id)| store.lists.get(collection, id, places(i))).collect::<Option<_>>()?;
-        out.reserve(records.iter().map(|r| r.len() + 1).sum());
-        for (i, r) in records.into_iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(r);
-        }
+        join(&mut out, &records);
         Some(out)
     }
 
@@ -212,10 +209,7 @@ impl Prepared {
         limit: usize,
         mut out: Vec<u8>,
     ) -> Option<IndexedPage> {
-        let store = self.ready.read().ok()?.clone()?;
-        if store.revision != number || store.content_hash != content_hash || filters.is_empty() {
-            return None;
-        }
+        let store = self.store_of(number, content_hash)?;
         let lists = &store.lists;
         let mut sets: Vec<_> = filters.iter().map(|(f, v)| lists.places(collection, f, v)).collect::<Option<_>>()?;
         // The fewest first: each of its places is looked for in the others.
@@ -247,13 +241,7 @@ impl Prepared {
             _ => None,
         };
         let bodies: Vec<&[u8]> = shown.iter().map(|p| lists.body_at(collection, *p as usize)).collect::<Option<_>>()?;
-        out.reserve(bodies.iter().map(|b| b.len() + 1).sum());
-        for (i, body) in bodies.into_iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(body);
-        }
+        join(&mut out, &bodies);
         Some(IndexedPage { places, total: i64::try_from(total).ok()?, last_id, records: out })
     }
 
@@ -266,10 +254,7 @@ impl Prepared {
         content_hash: &str,
         query: impl FnOnce(&mut SqliteConnection) -> QueryResult<T>,
     ) -> Option<T> {
-        let store = self.ready.read().ok()?.clone()?;
-        if store.revision != number || store.content_hash != content_hash {
-            return None;
-        }
+        let store = self.store_of(number, content_hash)?;
         OPEN.with(|open| {
             let mut open = open.borrow_mut();
             if open.as_ref().map(|(g, _)| *g) != Some(store.generation) {
@@ -519,6 +504,17 @@ impl Writer<'_> {
             Ok::<_, diesel::result::Error>(())
         })?;
         Ok(())
+    }
+}
+
+/// Append `records` to `out`, separated by commas (as a JSON array's elements).
+fn join(out: &mut Vec<u8>, records: &[&[u8]]) {
+    out.reserve(records.iter().map(|r| r.len() + 1).sum());
+    for (i, r) in records.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(r);
     }
 }
 
