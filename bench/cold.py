@@ -372,7 +372,34 @@ def settle(server, quick=0.5, at_most=900):
         time.sleep(1)
 
 
+def busy_share(window=0.5):
+    """The share of the machine's CPU time spent working over `window` seconds (/proc/stat)."""
+    def sample():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v), v[3] + v[4]  # all, idle + iowait
+    (t0, i0), _ = sample(), time.sleep(window)
+    t1, i1 = sample()
+    return 1 - (i1 - i0) / max(t1 - t0, 1)
+
+
+def quiet(at_most=900, most=0.15):
+    """Wait until the machine is idle: a server answering its probe (settle)
+    may still be burning a core on the abandoned requests of its last run
+    (Datasette takes 2-3 s per HTML page, so the 64 a run leaves queued
+    kept a core busy well into the next server's run), which would be
+    measured as the next server's slowness."""
+    began = time.monotonic()
+    while busy_share() > most:
+        if time.monotonic() - began > at_most:
+            die(f"the machine did not go idle within {at_most} s")
+    waited = time.monotonic() - began
+    if waited > 5:
+        stage(f"waited {waited:.0f} s for the machine to go idle (a server still busy with an earlier run)")
+
+
 def wrk(server, name, seconds, out=None):
+    quiet()
     settle(server)
     cmd = ["wrk", f"-t{Env.threads}", f"-c{Env.conns}", f"-d{seconds}s", "--timeout", "10s", "--latency",
            "-s", os.path.join(os.path.dirname(os.path.abspath(__file__)), "walk.lua"),

@@ -66,6 +66,8 @@ pub struct RevisionWatch {
     /// Those of them whose records were also found in the prepared items
     /// (filtered by kept filters alone), without the database's list query.
     pub indexed_lists: Arc<AtomicU64>,
+    /// Record pages for people answered from the prepared pages (observability and tests).
+    pub prepared_pages: Arc<AtomicU64>,
     /// The background poll, stopped by [`RevisionWatch::stop_polling`].
     poller: Arc<Mutex<Option<Poller>>>,
     /// The database's random secret (`deployment_secrets`), read with the

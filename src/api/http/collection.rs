@@ -654,18 +654,22 @@ async fn item<C: Collection>(
     };
     if preparable && args.pairs().is_empty() {
         if let Some(rev) = super::consistency::peek().or_else(|| state.revision.get()) {
-            let csv = matches!(site, Site::Api) && repr.format == Format::Csv;
-            if let Some((body, name)) = state.prepared.get(&rev, C::PATH, csv, &id) {
+            let found = match site {
+                Site::Page(lang) => state.prepared.page(&rev, C::PATH, lang.code(), &id).map(|page| {
+                    state.revision.prepared_pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    pages::html_bytes(actix_web::http::StatusCode::OK, page)
+                }),
+                Site::Api => {
+                    state.prepared.get(&rev, C::PATH, repr.format == Format::Csv, &id).map(|(body, name)| match name {
+                        Some(name) => super::negotiate::csv_response(&name, body),
+                        None => super::negotiate::json_bytes(body),
+                    })
+                }
+            };
+            if let Some(response) = found {
                 // The response is now built from that revision.
                 let _ = state.served_revision();
-                return match (site, name) {
-                    (Site::Page(lang), _) => {
-                        let detail = serde_json::from_slice(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
-                        record_page::<C>(lang, &req, &state, detail)
-                    }
-                    (Site::Api, Some(name)) => Ok(super::negotiate::csv_response(&name, body)),
-                    (Site::Api, None) => Ok(super::negotiate::json_bytes(body)),
-                };
+                return Ok(response);
             }
         }
     }
@@ -713,17 +717,22 @@ fn record_page<C: Collection>(
     detail: serde_json::Value,
 ) -> Result<HttpResponse, ApiError> {
     let id = req.match_info().get("id").unwrap_or_default();
-    let help = column_help::<C>();
-    let page = pages::record::RecordContext {
-        lang,
-        base: &state.config.public_url,
-        api_path: C::PATH,
-        names: page_names::<C>(),
-        id,
-        help: &help,
-    }
-    .page(detail);
-    pages::html(actix_web::http::StatusCode::OK, &page)
+    let page = record_html::<C>(lang, &state.config.public_url, id, &column_help::<C>(), detail)?;
+    Ok(pages::html_bytes(actix_web::http::StatusCode::OK, page))
+}
+
+/// The HTML of record `id`'s page, from its detail as JSON values
+/// (`help`: [`column_help`]); `base`: the public URL.
+fn record_html<C: Collection>(
+    lang: Lang,
+    base: &str,
+    id: &str,
+    help: &dyn Fn(&str, Lang) -> Option<String>,
+    detail: serde_json::Value,
+) -> Result<String, ApiError> {
+    let page =
+        pages::record::RecordContext { lang, base, api_path: C::PATH, names: page_names::<C>(), id, help }.page(detail);
+    pages::render(&page)
 }
 
 /// The filters given, as `(filter, value)` pairs: `None` when none is
@@ -760,6 +769,7 @@ pub fn prepare<C: Collection>(
     let (mut page, _) = pagination::page::<C::Sort>(&args, &paging)?;
     page.limit = 500;
     let revision = w.revision;
+    let (help, base) = (column_help::<C>(), w.public_url.clone());
     // Whether the n-th record written has seq n (from 1), which the kept
     // filters' places rely on (`indexed_page`): when not, none are kept.
     let (mut dense, mut count) = (true, 0i64);
@@ -768,7 +778,7 @@ pub fn prepare<C: Collection>(
             return Err(ApiError::Internal("the server is stopping".into()));
         }
         let mut conn = pool.get()?;
-        let (details, next, seqs) = crate::db::read_snapshot(&mut conn, |c| {
+        let (mut details, next, seqs) = crate::db::read_snapshot(&mut conn, |c| {
             still_current(c, revision)?;
             let filter = C::filter(c, names, params::from_query(&args)?)?;
             let mut rows = C::chunk(c, &filter, &page)?.map_err(|_| pagination::bad_cursor())?;
@@ -814,6 +824,28 @@ pub fn prepare<C: Collection>(
             Ok::<_, ApiError>((details, next, seqs))
         })?;
         drop(conn);
+        if C::PAGE_SHOWS_DETAIL {
+            // The records' pages in both languages, drawn from their JSON
+            // details as a page is drawn from a detail; on every core, as
+            // drawing is most of the preparing.
+            use rayon::prelude::*;
+            let pages = details
+                .par_iter()
+                .filter(|(kind, ..)| *kind == Kind::Detail)
+                .map(|(_, id, body, _)| {
+                    let value: serde_json::Value =
+                        serde_json::from_slice(body).map_err(|e| ApiError::Internal(e.to_string()))?;
+                    [Lang::Es, Lang::En]
+                        .map(|lang| {
+                            let page = record_html::<C>(lang, &base, id, &help, value.clone())?;
+                            Ok((Kind::Page(lang.code()), id.clone(), page.into_bytes(), None))
+                        })
+                        .into_iter()
+                        .collect::<Result<Vec<Prepared>, ApiError>>()
+                })
+                .collect::<Result<Vec<_>, ApiError>>()?;
+            details.extend(pages.into_iter().flatten());
+        }
         for seq in seqs {
             count += 1;
             dense &= seq == SortValue::Int(count);

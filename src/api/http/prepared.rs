@@ -21,6 +21,7 @@
 //! walk per record instead of two B-tree seeks through diesel).
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -45,6 +46,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The dictionary each kind of compressed record was packed with
+    /// (`plans.page.es`: the first such page written, as raw content).
+    dictionaries (kind) {
+        kind -> Text,
+        bytes -> Binary,
+    }
+}
+
+diesel::table! {
     /// What the store was written for: `revision`, `content_hash`, `public_url`.
     about (name) {
         name -> Text,
@@ -56,7 +66,7 @@ diesel::table! {
 const BATCH: usize = 2000;
 
 /// The layout of a store: one written by a build with another is not used.
-const FORMAT: &str = "6";
+const FORMAT: &str = "7";
 
 /// Each store adopted gets a new number, so that a worker thread's open
 /// connection to an older one is replaced.
@@ -76,6 +86,8 @@ struct Store {
     records: u64,
     /// The list records, in a file of their own beside the SQLite file.
     lists: ListFile,
+    /// The dictionaries of the compressed kinds, by kind (`plans.page.es`).
+    dictionaries: HashMap<String, Vec<u8>>,
 }
 
 /// The prepared items of the revision being served, when they are written.
@@ -98,6 +110,9 @@ pub enum Kind {
     Csv,
     /// The record's JSON in a list page's `data`.
     ListRecord,
+    /// The record's page for people, in a language (its code: `es`): kept
+    /// compressed (see [`Writer::put`]).
+    Page(&'static str),
 }
 
 impl Kind {
@@ -107,6 +122,7 @@ impl Kind {
             Kind::Detail => collection.to_string(),
             Kind::Csv => format!("{collection}.csv"),
             Kind::ListRecord => format!("{collection}.list"),
+            Kind::Page(lang) => format!("{collection}.page.{lang}"),
         }
     }
 }
@@ -151,8 +167,19 @@ impl Prepared {
                 // No `LIMIT`: a key finds one row at most.
                 .get_result::<(Vec<u8>, Option<String>)>(conn)
                 .optional()
-        })
-        .flatten()
+        })?
+        .1
+    }
+
+    /// The page of `collection/id` in language `lang` (its code) as of `rev`, when it is prepared.
+    pub fn page(&self, rev: &Revision, collection: &str, lang: &'static str, id: &str) -> Option<Vec<u8>> {
+        let kind = Kind::Page(lang).key(collection);
+        let (store, packed) = self.read(rev.number, &rev.content_hash, |conn| {
+            items::table.find((&kind, id)).select(items::body).get_result::<Vec<u8>>(conn).optional()
+        })?;
+        lz4_flex::block::decompress_size_prepended_with_dict(&packed?, store.dictionaries.get(&kind)?)
+            .map_err(|e| log::warn!("{kind} {id} in {}: {e}", store.path.display()))
+            .ok()
     }
 
     /// The store in use, when it is revision `number`'s (with this content hash).
@@ -246,14 +273,14 @@ impl Prepared {
     }
 
     /// Run `query` on this thread's connection to the store of revision
-    /// `number`, when that store is in use; errors are logged and read as
-    /// "not prepared".
+    /// `number`, when that store is in use, and hand back the store with
+    /// its answer; errors are logged and read as "not prepared".
     fn read<T>(
         &self,
         number: i32,
         content_hash: &str,
         query: impl FnOnce(&mut SqliteConnection) -> QueryResult<T>,
-    ) -> Option<T> {
+    ) -> Option<(Arc<Store>, T)> {
         let store = self.store_of(number, content_hash)?;
         OPEN.with(|open| {
             let mut open = open.borrow_mut();
@@ -268,7 +295,9 @@ impl Prepared {
                 }
             }
             let (_, conn) = open.as_mut()?;
-            query(conn).map_err(|e| log::warn!("cannot read the prepared items {}: {e}", store.path.display())).ok()
+            let found =
+                query(conn).map_err(|e| log::warn!("cannot read the prepared items {}: {e}", store.path.display()));
+            Some((store.clone(), found.ok()?))
         })
     }
 
@@ -356,11 +385,23 @@ impl Prepared {
             )
             .execute(&mut conn)
             .map_err(|e| e.to_string())?;
+            diesel::sql_query("CREATE TABLE dictionaries (kind TEXT PRIMARY KEY, bytes BLOB NOT NULL)")
+                .execute(&mut conn)
+                .map_err(|e| e.to_string())?;
             diesel::sql_query("CREATE TABLE about (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
                 .execute(&mut conn)
                 .map_err(|e| e.to_string())?;
             let lists = ListFileWriter::create(&lists_temp)?;
-            let mut w = Writer { conn, lists, pending: Vec::new(), records: 0, stop, revision: rev.number };
+            let mut w = Writer {
+                conn,
+                lists,
+                pending: Vec::new(),
+                dictionaries: HashMap::new(),
+                records: 0,
+                stop,
+                revision: rev.number,
+                public_url: self.public_url.clone(),
+            };
             fill(&mut w).map_err(|e| e.to_string())?;
             w.flush().map_err(|e| e.to_string())?;
             diesel::sql_query("CREATE UNIQUE INDEX items_key ON items (collection, id)")
@@ -421,6 +462,7 @@ impl Prepared {
             return Err("written in another layout, or for another revision or public URL".into());
         }
         let records = value("records").and_then(|r| r.parse().ok()).unwrap_or(0);
+        let dictionaries: Vec<(String, Vec<u8>)> = dictionaries::table.load(&mut conn).map_err(|e| e.to_string())?;
         let lists = ListFile::open(&lists_name(path))?;
         for name in ["format", "revision", "content_hash", "public_url"] {
             if lists.about(name) != value(name) {
@@ -434,6 +476,7 @@ impl Prepared {
             generation: GENERATION.fetch_add(1, Ordering::Relaxed),
             records,
             lists,
+            dictionaries: dictionaries.into_iter().collect(),
         };
         *self.ready.write().map_err(|_| "lock poisoned".to_string())? = Some(Arc::new(store));
         Ok(())
@@ -445,15 +488,26 @@ pub struct Writer<'a> {
     conn: SqliteConnection,
     lists: ListFileWriter,
     pending: Vec<(String, String, Vec<u8>, Option<String>)>,
+    /// The dictionary of each compressed kind.
+    dictionaries: HashMap<String, Vec<u8>>,
     records: u64,
     stop: &'a AtomicBool,
     /// The revision being prepared: every read must see it.
     pub revision: i32,
+    /// The public URL the store is written for: pages' links are built on it.
+    pub public_url: String,
 }
 
 impl Writer<'_> {
     /// Keep what `kind` says of `collection/id`: its JSON detail, its CSV
-    /// (with its file's `name`) or its list record.
+    /// (with its file's `name`), its list record or its page. A page is
+    /// kept compressed (LZ4, its size first) against the first page of its
+    /// kind written, which is kept as that kind's dictionary: a
+    /// collection's pages share their frame, labels and help, so each
+    /// keeps little more than its own data. LZ4 rather than zstd: zstd
+    /// kept pages a third smaller, but reading one back cost 127 k
+    /// instructions (its entropy tables are built again for every page),
+    /// as much as the rest of the request.
     pub fn put(
         &mut self,
         collection: &str,
@@ -465,9 +519,23 @@ impl Writer<'_> {
         if kind == Kind::ListRecord {
             return self.lists.put(collection, &id, &body).map_err(ApiError::Internal);
         }
+        let key = kind.key(collection);
+        let body = match kind {
+            Kind::Page(_) => {
+                if !self.dictionaries.contains_key(&key) {
+                    diesel::insert_into(dictionaries::table)
+                        .values((dictionaries::kind.eq(&key), dictionaries::bytes.eq(&body)))
+                        .execute(&mut self.conn)?;
+                    self.dictionaries.insert(key.clone(), body.clone());
+                }
+                let dictionary = self.dictionaries.get(&key).map_or(&[][..], Vec::as_slice);
+                lz4_flex::block::compress_prepend_size_with_dict(&body, dictionary)
+            }
+            _ => body,
+        };
         // Records are counted by their JSON detail.
         self.records += u64::from(kind == Kind::Detail);
-        self.pending.push((kind.key(collection), id, body, name));
+        self.pending.push((key, id, body, name));
         if self.pending.len() >= BATCH {
             self.flush()?;
         }
@@ -577,6 +645,14 @@ mod tests {
     /// A store is written, renamed into place and read back by key, only
     /// for the revision it was written for; a second server on the same
     /// folder adopts it without writing it again.
+    /// Pages of two languages, the first of each a dictionary for the next.
+    const PAGES: [(&str, &str, &str); 4] = [
+        ("p-1", "es", "<!doctype html><title>Plan de acción · niños</title><p>Avance 50 %</p>"),
+        ("p-1", "en", "<!doctype html><title>Action plan · niños</title><p>Progress 50 %</p>"),
+        ("p-2", "es", "<!doctype html><title>Plan de acción · niñas</title><p>Sin datos</p>"),
+        ("p-2", "en", ""),
+    ];
+
     #[test]
     fn a_store_is_read_back_for_its_revision_only() {
         let dir = tempfile::tempdir().unwrap();
@@ -588,7 +664,12 @@ mod tests {
             w.put("plans", Kind::Csv, "p-1".into(), b"id\np-1\n".to_vec(), Some("p-1".into()))?;
             w.put("plans", Kind::Detail, "p-2".into(), b"{}".to_vec(), None)?;
             w.put("plans", Kind::ListRecord, "p-1".into(), b"{\"id\":\"p-1\"}".to_vec(), None)?;
-            w.put("plans", Kind::ListRecord, "p-2".into(), b"{\"id\":\"p-2\"}".to_vec(), None)
+            w.put("plans", Kind::ListRecord, "p-2".into(), b"{\"id\":\"p-2\"}".to_vec(), None)?;
+            // Pages: the first of a kind is its dictionary, and read back like the others.
+            for (id, lang, page) in PAGES {
+                w.put("plans", Kind::Page(lang), id.into(), page.as_bytes().to_vec(), None)?;
+            }
+            Ok(())
         });
         watch.stop_polling();
         assert_eq!(p.status(), Some(Status { revision: 1, records: 2 }));
@@ -611,6 +692,12 @@ mod tests {
         assert_eq!(p.list_records(1, "abc", "commitments", &ids(&["p-1"]), |_| None, Vec::new()), None);
         assert_eq!(p.list_records(2, "abc", "plans", &ids(&["p-1"]), |_| None, Vec::new()), None);
         assert!(p.is_ready(1, "abc") && !p.is_ready(1, "other") && !p.is_ready(2, "abc"));
+        for (id, lang, page) in PAGES {
+            assert_eq!(p.page(&r1, "plans", lang, id).unwrap(), page.as_bytes(), "{id} {lang}");
+        }
+        assert_eq!(p.page(&r1, "plans", "es", "p-3"), None);
+        assert_eq!(p.page(&r1, "commitments", "es", "p-1"), None);
+        assert_eq!(p.page(&rev(2, "abc"), "plans", "es", "p-1"), None);
         let files: Vec<_> = std::fs::read_dir(dir.path().join("prepared")).unwrap().flatten().collect();
         assert_eq!(files.len(), 2, "the SQLite file and the list records' file; no partial file is left");
 

@@ -203,11 +203,20 @@ pub const PAGE_CSP: &str = "default-src 'none'; style-src 'self' 'unsafe-inline'
 
 /// A rendered page as a response.
 pub fn html(status: StatusCode, page: &impl Template) -> Result<HttpResponse, ApiError> {
-    let body = page.render().map_err(|e| ApiError::Internal(format!("template: {e}")))?;
-    Ok(HttpResponse::build(status)
+    Ok(html_bytes(status, render(page)?))
+}
+
+/// A page's HTML.
+pub fn render(page: &impl Template) -> Result<String, ApiError> {
+    page.render().map_err(|e| ApiError::Internal(format!("template: {e}")))
+}
+
+/// A page already written (`body`, its HTML), as [`html`] answers it.
+pub fn html_bytes(status: StatusCode, body: impl actix_web::body::MessageBody + 'static) -> HttpResponse {
+    HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_CSP))
-        .body(body))
+        .body(body)
 }
 
 #[derive(Template)]
