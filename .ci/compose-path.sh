@@ -26,7 +26,7 @@ trap cleanup EXIT
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db"
 export READER_DATABASE_URL="postgres://$reader@127.0.0.1:5432/$db"
 export HOST=127.0.0.1
-export PORT=$((20000 + RANDOM % 20000))
+export PORT=$(bench/free-port)
 export RUST_LOG=info
 export GAGT_DATA_DIR="$data_dir"
 
@@ -37,7 +37,7 @@ psql -q "$admin" -c "CREATE ROLE $reader LOGIN IN ROLE gagt_reader"
 "$bin" import data/canonical | grep -q unchanged
 DATABASE_URL="$READER_DATABASE_URL" "$bin" serve --no-bundled-import &
 pid=$!
-for _ in $(seq 1 50); do curl -fs "http://$HOST:$PORT/readyz" >/dev/null && break; sleep 0.2; done
+for _ in $(seq 1 50); do curl -fs --max-time 5 "http://$HOST:$PORT/readyz" >/dev/null && break; sleep 0.2; done
 curl -fs "http://$HOST:$PORT/readyz"
 echo
 plans=$(curl -fs "http://$HOST:$PORT/v1/plans" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')

@@ -16,7 +16,7 @@ cargo build --quiet
 bin="$CARGO_TARGET_DIR/debug/gobierno-abierto-gt"
 
 data_dir="$(mktemp -d)"
-port=$((20000 + RANDOM % 20000))
+port=$(bench/free-port)
 pid=""
 cleanup() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
@@ -28,7 +28,7 @@ trap cleanup EXIT
 # only turn generated traffic into 429s.
 RUST_LOG=warn "$bin" --data-dir "$data_dir" serve --port "$port" --rate-limit-per-minute 0 &
 pid=$!
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
+for _ in $(seq 1 100); do curl -fs --max-time 5 "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
 curl -fs "http://127.0.0.1:$port/readyz" >/dev/null
 
 # Every check about what the server answers: no server errors, documented

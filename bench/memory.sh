@@ -14,7 +14,7 @@ HOLD=$1; DUR=$2; LABEL=$3; shift 3
 BIN=${BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/gagt-target}/release/gobierno-abierto-gt}
 WORK=$(mktemp -d /tmp/memexp.XXXX)
 ulimit -n $(ulimit -Hn)
-PORT=$((30000 + RANDOM % 10000)); API=http://127.0.0.1:$PORT
+PORT=$(bench/free-port); API=http://127.0.0.1:$PORT
 env "$@" RUST_LOG=warn $BIN --data-dir $WORK/data serve --port $PORT --workers 2 --rate-limit-per-minute 0 --keep-alive-s 120 > $WORK/server.log 2>&1 &
 S=$!
 for _ in $(seq 1 100); do curl -fs -o /dev/null $API/readyz && break; sleep 0.2; done

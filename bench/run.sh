@@ -67,7 +67,7 @@ psql -q "$PG_ADMIN" -c "CHECKPOINT"
 sync; sleep 5   # let the imports' writeback settle before timing requests
 
 stage "cold start"
-PORT=$((30000 + RANDOM % 10000))
+PORT=$(bench/free-port 2)
 start=$(date +%s.%N)
 # One client address drives all the load: no rate limit here.
 "$BIN" --data-dir "$WORK/sqlite" serve --port "$PORT" --no-bundled-import --workers 2 --pool-size 8 \

@@ -26,7 +26,7 @@ export RUST_LOG=warn DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
 psql -q "$ADMIN" -c "CREATE DATABASE $DB"
 "$BIN" --data-dir "$WORK/importer" import tests/fixtures/small >/dev/null
 psql -q "$ADMIN" -c "CREATE ROLE $READER LOGIN IN ROLE gagt_reader"
-BASE=$((40000 + RANDOM % 10000))
+BASE=$(bench/free-port 3)
 for i in 1 2; do
     DATABASE_URL="postgres://$READER@127.0.0.1:5432/$DB" \
         "$BIN" --data-dir "$WORK/api$i" serve --port $((BASE + i)) --no-bundled-import --revision-poll-ms 500 &

@@ -24,7 +24,7 @@ cleanup() {
 trap cleanup EXIT
 # Each process needs a descriptor per connection: raise the soft limit to the hard one.
 ulimit -n "$(ulimit -Hn)"
-PORT=$((30000 + RANDOM % 10000))
+PORT=$(bench/free-port)
 API="http://127.0.0.1:$PORT"
 # One client address drives everything: no rate limit here.
 RUST_LOG=warn "$BIN" --data-dir "$WORK/data" serve --port "$PORT" --workers 2 --rate-limit-per-minute 0 \

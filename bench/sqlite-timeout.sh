@@ -19,7 +19,7 @@ trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 export RUST_LOG=warn
 "$BIN" generate --scale "$SCALE" --out "$WORK/data" | tail -1
 "$BIN" --data-dir "$WORK/db" import "$WORK/data" | tail -1
-PORT=$((30000 + RANDOM % 10000)); API=http://127.0.0.1:$PORT
+PORT=$(bench/free-port); API=http://127.0.0.1:$PORT
 start() { # timeout_ms
     "$BIN" --data-dir "$WORK/db" serve --port $PORT --workers 2 --rate-limit-per-minute 0 \
         --statement-timeout-ms "$1" > "$WORK/server.log" 2>&1 &
