@@ -717,7 +717,7 @@ fn record_page<C: Collection>(
     detail: serde_json::Value,
 ) -> Result<HttpResponse, ApiError> {
     let id = req.match_info().get("id").unwrap_or_default();
-    let page = record_html::<C>(lang, &state.config.public_url, id, &column_help::<C>(), detail)?;
+    let page = record_html::<C>(lang, &state.config.public_url, id, &column_help::<C>(), &detail)?;
     Ok(pages::html_bytes(actix_web::http::StatusCode::OK, page))
 }
 
@@ -728,7 +728,7 @@ fn record_html<C: Collection>(
     base: &str,
     id: &str,
     help: &dyn Fn(&str, Lang) -> Option<String>,
-    detail: serde_json::Value,
+    detail: &serde_json::Value,
 ) -> Result<String, ApiError> {
     let page =
         pages::record::RecordContext { lang, base, api_path: C::PATH, names: page_names::<C>(), id, help }.page(detail);
@@ -837,7 +837,7 @@ pub fn prepare<C: Collection>(
                         serde_json::from_slice(body).map_err(|e| ApiError::Internal(e.to_string()))?;
                     [Lang::Es, Lang::En]
                         .map(|lang| {
-                            let page = record_html::<C>(lang, &base, id, &help, value.clone())?;
+                            let page = record_html::<C>(lang, &base, id, &help, &value)?;
                             Ok((Kind::Page(lang.code()), id.clone(), page.into_bytes(), None))
                         })
                         .into_iter()

@@ -272,11 +272,11 @@ pub struct RecordContext<'a> {
 }
 
 impl RecordContext<'_> {
-    pub fn page(self, detail: Value) -> RecordPage {
+    pub fn page(self, detail: &Value) -> RecordPage {
         let RecordContext { lang, base, api_path, names, id, help } = self;
         let (mut fields, mut tables) = (Vec::new(), Vec::new());
         let mut lines = Vec::new();
-        if let Value::Object(o) = &detail {
+        if let Value::Object(o) = detail {
             // A source document's text is shown as numbered lines, with
             // links to the stretches before and after (`more_lines`), not
             // the API's `next_lines`.
@@ -318,10 +318,10 @@ impl RecordContext<'_> {
             Alternate { media: "application/json", href: json.clone() },
             Alternate { media: "text/csv", href: csv.clone() },
         ];
-        let charts = super::charts::of_record(lang, api_path, id, &detail);
-        let json_ld = json_ld(api_path, &detail, &heading, &frame.canonical, base, lang);
+        let charts = super::charts::of_record(lang, api_path, id, detail);
+        let json_ld = json_ld(api_path, detail, &heading, &frame.canonical, base, lang);
         let oembed = super::embeds::discovery(lang, api_path, id, base);
-        let more_lines = more_lines(lang, &path(lang), &detail);
+        let more_lines = more_lines(lang, &path(lang), detail);
         RecordPage { frame, heading, fields, tables, lines, json, csv, charts, more_lines, oembed, json_ld }
     }
 }
