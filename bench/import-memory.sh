@@ -6,6 +6,7 @@
 # Usage: bench/import-memory.sh BIN INPUT_DIR [OUT_LOG]
 #   e.g. bench/import-memory.sh target/release/gobierno-abierto-gt /tmp/s100/data
 # Prints the log with `rss` lines interleaved (sampled to a file of their own, merged by time), then the peak and when it came.
+# KEEP=1 keeps the data folder (its database and snapshot files) and prints where it is.
 set -u
 BIN=$1; INPUT=$2; OUT=${3:-$(mktemp /tmp/import-memory.XXXX.log)}
 WORK=$(mktemp -d /tmp/import-memory.XXXX)
@@ -24,7 +25,7 @@ while kill -0 $P 2>/dev/null; do
 done
 wait $P; rc=$?
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
-rm -rf "$WORK"
+if [ "${KEEP:-0}" = 1 ]; then echo "data folder kept: $WORK"; else rm -rf "$WORK"; fi
 # The samples beside the log lines, in time order (both start with the UTC time).
 sort -s -k1,1 "$OUT" "$OUT.rss" > "$OUT.merged" && mv "$OUT.merged" "$OUT" && rm -f "$OUT.rss"
 echo "log: $OUT"

@@ -61,18 +61,18 @@ pub fn hash_records(tables: &[Published]) -> Vec<Record> {
     for (kind, (table, _)) in RECORD_TYPES.iter().enumerate() {
         let Some(t) = tables.iter().find(|t| t.table == *table) else { continue };
         let id_col = t.columns.iter().position(|c| c == "id");
-        let hashed: Vec<Record> = t
-            .rows
-            .par_iter()
+        let hashed: Vec<Record> = (0..t.rows.len())
+            .into_par_iter()
             .with_min_len(1024)
-            .map(|row| {
+            .map(|i| {
+                let row = t.rows.get(i);
                 let id: Arc<str> = match id_col.map(|i| &row[i]) {
                     Some(Cell::String(s)) => s.clone(),
                     Some(_) => "".into(),
                     // No id column: the row's texts joined make its key.
                     None => row.iter().map(|v| v.as_str().unwrap_or_default()).collect::<Vec<_>>().join("|").into(),
                 };
-                let hash = Sha256::digest(serde_json::to_vec(row).unwrap_or_default()).into();
+                let hash = Sha256::digest(serde_json::to_vec(&*row).unwrap_or_default()).into();
                 Record { kind: kind as u8, id, hash }
             })
             .collect();

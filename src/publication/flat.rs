@@ -6,89 +6,106 @@
 //! dictionary like every other table's.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use super::Cell;
-
-use super::Published;
+use super::{Cell, Published, Rows};
 
 /// The flat tables, after the normalised ones.
 pub const FLAT_TABLES: &[&str] = &["flat_commitments", "flat_milestones", "flat_progress_updates"];
 
-/// A published table's rows as maps from column name to cell.
+/// A published table's rows and where each column is.
+#[derive(Clone)]
 struct Table<'a> {
-    columns: HashMap<&'a str, usize>,
-    rows: &'a [Vec<Cell>],
+    columns: HashMap<String, usize>,
+    rows: Rows<'a>,
 }
 
 impl<'a> Table<'a> {
-    fn of(tables: &'a [Published], name: &str) -> Table<'a> {
+    fn of(tables: &[Published<'a>], name: &str) -> Table<'a> {
         match tables.iter().find(|t| t.table == name) {
-            Some(t) => {
-                Table { columns: t.columns.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect(), rows: &t.rows }
-            }
-            None => Table { columns: HashMap::new(), rows: &[] },
+            Some(t) => Table {
+                columns: t.columns.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect(),
+                rows: t.rows.clone(),
+            },
+            None => Table { columns: HashMap::new(), rows: Vec::new().into() },
         }
     }
 
-    fn get<'r>(&self, row: &'r [Cell], column: &str) -> &'r Cell {
-        self.columns.get(column).and_then(|&i| row.get(i)).unwrap_or(&Cell::Null)
+    fn at(&self, column: &str) -> Option<usize> {
+        self.columns.get(column).copied()
     }
 
-    fn text<'r>(&self, row: &'r [Cell], column: &str) -> &'r str {
-        self.get(row, column).as_str().unwrap_or("")
+    /// Each row's place by its `id`.
+    fn by_id(&self) -> HashMap<Arc<str>, usize> {
+        let Some(id) = self.at("id") else { return HashMap::new() };
+        self.rows.iter().enumerate().filter_map(|(i, r)| Some((Arc::from(r[id].as_str()?), i))).collect()
     }
+}
 
-    /// Rows by their `id`.
-    fn by_id(&self) -> HashMap<&'a str, &'a [Cell]> {
-        self.rows.iter().map(|r| (self.text(r, "id"), r.as_slice())).collect()
-    }
+/// The cell at `at` of `row`, null when there is no such column.
+fn get(row: &[Cell], at: Option<usize>) -> &Cell {
+    at.and_then(|i| row.get(i)).unwrap_or(&Cell::Null)
+}
+
+fn text(row: &[Cell], at: Option<usize>) -> &str {
+    get(row, at).as_str().unwrap_or("")
 }
 
 /// Institutions of each record by role, as `Name (ACRONYM)` joined with ` | `.
 /// Each list is joined once and shared by every row that shows it.
 struct Roles {
-    by_subject: HashMap<(String, String, bool), Cell>,
+    /// By subject type, then other (0) or responsible (1): each subject's list.
+    by_subject: HashMap<String, [HashMap<String, Cell>; 2]>,
 }
 
 impl Roles {
     fn new(tables: &[Published]) -> Roles {
         let institutions = Table::of(tables, "institutions");
-        let names: HashMap<&str, String> = institutions
+        let (id, name, acronym) = (institutions.at("id"), institutions.at("name"), institutions.at("acronym"));
+        let names: HashMap<String, String> = institutions
             .rows
             .iter()
             .map(|r| {
-                let name = institutions.text(r, "name");
-                let label = match institutions.text(r, "acronym") {
+                let name = text(&r, name);
+                let label = match text(&r, acronym) {
                     "" => name.to_string(),
                     acronym => format!("{name} ({acronym})"),
                 };
-                (institutions.text(r, "id"), label)
+                (text(&r, id).to_string(), label)
             })
             .collect();
         let roles = Table::of(tables, "institution_roles");
-        let mut by_subject: HashMap<(String, String, bool), Vec<String>> = HashMap::new();
-        for r in roles.rows {
-            let role = roles.text(r, "role");
+        let (role, institution) = (roles.at("role"), roles.at("institution_id"));
+        let (subject_type, subject_id) = (roles.at("subject_type"), roles.at("subject_id"));
+        let mut lists: HashMap<String, [HashMap<String, Vec<String>>; 2]> = HashMap::new();
+        for r in roles.rows.iter() {
+            let role = text(&r, role);
             if role == "mentioned" {
                 continue;
             }
-            let Some(name) = names.get(roles.text(r, "institution_id")) else { continue };
-            let key = (
-                roles.text(r, "subject_type").to_string(),
-                roles.text(r, "subject_id").to_string(),
-                role == "responsible",
-            );
-            let list = by_subject.entry(key).or_default();
+            let Some(name) = names.get(text(&r, institution)) else { continue };
+            let list = lists.entry(text(&r, subject_type).to_string()).or_default()[usize::from(role == "responsible")]
+                .entry(text(&r, subject_id).to_string())
+                .or_default();
             if !list.contains(name) {
                 list.push(name.clone());
             }
         }
-        Roles { by_subject: by_subject.into_iter().map(|(k, names)| (k, Cell::from(names.join(" | ")))).collect() }
+        let joined = |subjects: HashMap<String, Vec<String>>| {
+            subjects.into_iter().map(|(id, names)| (id, Cell::from(names.join(" | ")))).collect()
+        };
+        let by_subject =
+            lists.into_iter().map(|(k, [other, responsible])| (k, [joined(other), joined(responsible)])).collect();
+        Roles { by_subject }
     }
 
     /// The responsible institutions (or every other one taking part).
     fn of(&self, subject_type: &str, id: &str, responsible: bool) -> Cell {
-        self.by_subject.get(&(subject_type.to_string(), id.to_string(), responsible)).cloned().unwrap_or(Cell::Null)
+        self.by_subject
+            .get(subject_type)
+            .and_then(|m| m[usize::from(responsible)].get(id))
+            .cloned()
+            .unwrap_or(Cell::Null)
     }
 }
 
@@ -102,61 +119,119 @@ fn gap(reported: &Cell, computed: &Cell) -> Cell {
     }
 }
 
-/// The flat tables of the published normalised ones, in [`FLAT_TABLES`] order,
-/// with the dictionary's columns.
-pub fn flat(tables: &[Published]) -> Vec<Published> {
-    let plans = Table::of(tables, "plans");
-    let commitments = Table::of(tables, "commitments");
-    let milestones = Table::of(tables, "milestones");
+/// Where a flat column's cell comes from.
+#[derive(Clone, Copy)]
+enum Pick {
+    /// The record's own column (or null).
+    Own(Option<usize>),
+    PlanTitle,
+    Commitment(Option<usize>),
+    Milestone(Option<usize>),
+    /// The institutions of the record (`false`: of its milestone), responsible or not.
+    Roles {
+        own: bool,
+        responsible: bool,
+    },
+    Gap(Option<usize>, Option<usize>),
+}
+
+/// A parent table and its rows by id.
+struct Parent<'a> {
+    table: Table<'a>,
+    by_id: HashMap<Arc<str>, usize>,
+}
+
+impl Parent<'_> {
+    fn cell(&self, id: &str, at: Option<usize>) -> Cell {
+        self.by_id.get(id).map_or(Cell::Null, |&i| get(&self.table.rows.get(i), at).clone())
+    }
+}
+
+/// How one flat table's rows are made from its record's row and its parents'.
+struct Flat<'a> {
+    source: Table<'a>,
+    subject: &'static str,
+    picks: Vec<Pick>,
+    /// The record's `id`, `plan_id`, `commitment_id` and `milestone_id` columns.
+    keys: [Option<usize>; 4],
+    plans: Arc<Parent<'a>>,
+    commitments: Arc<Parent<'a>>,
+    milestones: Arc<Parent<'a>>,
+    roles: Arc<Roles>,
+}
+
+impl Flat<'_> {
+    fn row(&self, i: usize) -> Vec<Cell> {
+        let r = self.source.rows.get(i);
+        let [id, plan, commitment, milestone] = self.keys.map(|at| text(&r, at));
+        self.picks
+            .iter()
+            .map(|pick| match *pick {
+                Pick::Own(at) => get(&r, at).clone(),
+                Pick::PlanTitle => self.plans.cell(plan, self.plans.table.at("title")),
+                Pick::Commitment(at) => self.commitments.cell(commitment, at),
+                Pick::Milestone(at) => self.milestones.cell(milestone, at),
+                Pick::Roles { own: true, responsible } => self.roles.of(self.subject, id, responsible),
+                Pick::Roles { own: false, responsible } => self.roles.of("milestone", milestone, responsible),
+                Pick::Gap(reported, computed) => gap(get(&r, reported), get(&r, computed)),
+            })
+            .collect()
+    }
+}
+
+/// The flat tables of the published normalised ones, in [`FLAT_TABLES`]
+/// order, with the dictionary's columns; their rows are made when read
+/// (a flat row shares its texts with the rows it is made of).
+pub fn flat<'a>(tables: &[Published<'a>]) -> Vec<Published<'a>> {
+    let parent = |name: &str| {
+        let table = Table::of(tables, name);
+        Arc::new(Parent { by_id: table.by_id(), table })
+    };
+    let (plans, commitments, milestones) = (parent("plans"), parent("commitments"), parent("milestones"));
     let updates = Table::of(tables, "progress_updates");
-    let (plan_by_id, commitment_by_id, milestone_by_id) = (plans.by_id(), commitments.by_id(), milestones.by_id());
-    let roles = Roles::new(tables);
-    let plan_title = |id: &str| plan_by_id.get(id).map_or(Cell::Null, |p| plans.get(p, "title").clone());
-    let commitment =
-        |id: &str, column: &str| commitment_by_id.get(id).map_or(Cell::Null, |c| commitments.get(c, column).clone());
-    let milestone =
-        |id: &str, column: &str| milestone_by_id.get(id).map_or(Cell::Null, |m| milestones.get(m, column).clone());
+    let roles = Arc::new(Roles::new(tables));
     FLAT_TABLES
         .iter()
         .map(|&table| {
             let columns: Vec<String> = super::dictionary::public(table).iter().map(|c| c.column.clone()).collect();
             let (source, subject) = match table {
-                "flat_commitments" => (&commitments, "commitment"),
-                "flat_milestones" => (&milestones, "milestone"),
-                _ => (&updates, "progress_update"),
+                "flat_commitments" => (commitments.table.clone(), "commitment"),
+                "flat_milestones" => (milestones.table.clone(), "milestone"),
+                _ => (updates.clone(), "progress_update"),
             };
-            let rows = source
-                .rows
+            let picks = columns
                 .iter()
-                .map(|r| {
-                    let id = source.text(r, "id");
-                    let (plan, commitment_id) = (source.text(r, "plan_id"), source.text(r, "commitment_id"));
-                    let milestone_id = source.text(r, "milestone_id");
-                    columns
-                        .iter()
-                        .map(|c| match (subject, c.as_str()) {
-                            (_, "plan_title") => plan_title(plan),
-                            (_, "commitment_number") => commitment(commitment_id, "number"),
-                            (_, "commitment_title") => commitment(commitment_id, "title"),
-                            ("commitment", "responsible_institutions") => roles.of("commitment", id, true),
-                            ("commitment", "other_institutions") => roles.of("commitment", id, false),
-                            ("commitment", "reported_minus_computed") => {
-                                gap(source.get(r, "reported_progress"), source.get(r, "computed_progress"))
-                            }
-                            ("milestone", "responsible_institutions") => roles.of("milestone", id, true),
-                            ("milestone", "other_institutions") => roles.of("milestone", id, false),
-                            ("progress_update", "milestone_code") => milestone(milestone_id, "code"),
-                            ("progress_update", "milestone_description") => milestone(milestone_id, "description"),
-                            ("progress_update", "milestone_end_date") => milestone(milestone_id, "end_date"),
-                            ("progress_update", "milestone_status") => milestone(milestone_id, "status"),
-                            ("progress_update", "responsible_institutions") => {
-                                roles.of("milestone", milestone_id, true)
-                            }
-                            (_, other) => source.get(r, other).clone(),
-                        })
-                        .collect()
+                .map(|c| match (subject, c.as_str()) {
+                    (_, "plan_title") => Pick::PlanTitle,
+                    (_, "commitment_number") => Pick::Commitment(commitments.table.at("number")),
+                    (_, "commitment_title") => Pick::Commitment(commitments.table.at("title")),
+                    ("commitment" | "milestone", "responsible_institutions") => {
+                        Pick::Roles { own: true, responsible: true }
+                    }
+                    ("commitment" | "milestone", "other_institutions") => Pick::Roles { own: true, responsible: false },
+                    ("commitment", "reported_minus_computed") => {
+                        Pick::Gap(source.at("reported_progress"), source.at("computed_progress"))
+                    }
+                    ("progress_update", "milestone_code") => Pick::Milestone(milestones.table.at("code")),
+                    ("progress_update", "milestone_description") => Pick::Milestone(milestones.table.at("description")),
+                    ("progress_update", "milestone_end_date") => Pick::Milestone(milestones.table.at("end_date")),
+                    ("progress_update", "milestone_status") => Pick::Milestone(milestones.table.at("status")),
+                    ("progress_update", "responsible_institutions") => Pick::Roles { own: false, responsible: true },
+                    (_, other) => Pick::Own(source.at(other)),
                 })
                 .collect();
+            let keys = ["id", "plan_id", "commitment_id", "milestone_id"].map(|k| source.at(k));
+            let flat = Flat {
+                picks,
+                keys,
+                subject,
+                plans: plans.clone(),
+                commitments: commitments.clone(),
+                milestones: milestones.clone(),
+                roles: roles.clone(),
+                source,
+            };
+            let rows = Rows::made(flat.source.rows.len(), move |i| flat.row(i));
             Published { table, columns, rows }
         })
         .collect()

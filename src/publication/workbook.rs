@@ -4,7 +4,7 @@
 //! and dates, and ids kept as text. The snapshot's workbooks and every
 //! list's `format=xlsx` are written here (with `rust_xlsxwriter`).
 
-use super::Cell;
+use super::{Cell, Rows};
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use super::{dictionary, labels};
@@ -71,7 +71,21 @@ impl Column {
 pub struct Sheet<'a> {
     pub name: String,
     pub columns: Vec<Column>,
-    pub rows: Vec<&'a [Cell]>,
+    /// The table's rows (made one at a time as the sheet is written, for a made table).
+    pub rows: Rows<'a>,
+    /// Which of them, in order (`None`: all).
+    pub picked: Option<Vec<usize>>,
+}
+
+impl Sheet<'_> {
+    fn len(&self) -> usize {
+        self.picked.as_ref().map_or(self.rows.len(), Vec::len)
+    }
+
+    /// The rows of `range` of the sheet's rows.
+    fn part(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = std::borrow::Cow<'_, [Cell]>> + '_ {
+        range.map(|i| self.rows.get(self.picked.as_ref().map_or(i, |p| p[i])))
+    }
 }
 
 /// The cell formats of a workbook, made once.
@@ -112,13 +126,13 @@ pub fn write(about: &About, sheets: &[Sheet]) -> Result<Workbook, XlsxError> {
     let f = Formats::new();
     about_sheet(wb.add_worksheet(), about, sheets, &f)?;
     for sheet in sheets {
-        let parts = sheet.rows.len().div_ceil(MAX_ROWS).max(1);
+        let parts = sheet.len().div_ceil(MAX_ROWS).max(1);
         for i in 0..parts {
             let name = if i == 0 { sheet.name.clone() } else { format!("{} ({})", sheet.name, i + 1) };
-            let end = sheet.rows.len().min((i + 1) * MAX_ROWS);
+            let (start, end) = (i * MAX_ROWS, sheet.len().min((i + 1) * MAX_ROWS));
             let ws = wb.add_worksheet_with_constant_memory()?;
             ws.set_name(&name)?;
-            data_sheet(ws, &sheet.columns, &sheet.rows[i * MAX_ROWS..end], &f)?;
+            data_sheet(ws, &sheet.columns, end - start, || sheet.part(start..end), &f)?;
         }
     }
     Ok(wb)
@@ -145,7 +159,7 @@ fn about_sheet(ws: &mut Worksheet, about: &About, sheets: &[Sheet], f: &Formats)
         ("Licencia / License", about.license.clone()),
         ("Cómo citar / Citation", about.citation.clone()),
         ("Fuente / Source", about.url.clone()),
-        ("Filas / Rows", sheets.iter().map(|s| format!("{}: {}", s.name, s.rows.len())).collect::<Vec<_>>().join("; ")),
+        ("Filas / Rows", sheets.iter().map(|s| format!("{}: {}", s.name, s.len())).collect::<Vec<_>>().join("; ")),
     ];
     for (i, (key, value)) in facts.iter().enumerate() {
         let row = 2 + i as u32;
@@ -177,9 +191,16 @@ fn about_sheet(ws: &mut Worksheet, about: &About, sheets: &[Sheet], f: &Formats)
 
 /// A data sheet: header row frozen and filterable, widths from the header
 /// and the first rows, each cell as its column's type.
-fn data_sheet(ws: &mut Worksheet, columns: &[Column], rows: &[&[Cell]], f: &Formats) -> Result<(), XlsxError> {
+fn data_sheet<'r, I: Iterator<Item = std::borrow::Cow<'r, [Cell]>>>(
+    ws: &mut Worksheet,
+    columns: &[Column],
+    len: usize,
+    rows: impl Fn() -> I,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let sample: Vec<_> = rows().take(200).collect();
     for (c, col) in columns.iter().enumerate() {
-        let sample = rows.iter().take(200).filter_map(|r| r.get(c)).map(shown_width).max().unwrap_or(0);
+        let sample = sample.iter().filter_map(|r| r.get(c)).map(shown_width).max().unwrap_or(0);
         let width = match col.kind {
             FieldType::Date => 11,
             FieldType::Datetime => 17,
@@ -192,9 +213,10 @@ fn data_sheet(ws: &mut Worksheet, columns: &[Column], rows: &[&[Cell]], f: &Form
     }
     ws.set_freeze_panes(1, 0)?;
     if !columns.is_empty() {
-        ws.autofilter(0, 0, rows.len() as u32, columns.len() as u16 - 1)?;
+        ws.autofilter(0, 0, len as u32, columns.len() as u16 - 1)?;
     }
-    for (r, row) in rows.iter().enumerate() {
+    drop(sample);
+    for (r, row) in rows().enumerate() {
         for (c, (v, col)) in row.iter().zip(columns).enumerate() {
             cell(ws, r as u32 + 1, c as u16, v, col.kind, f)?;
         }

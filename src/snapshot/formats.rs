@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{dictionary, Error, FileEntry, Published, PACKAGE_NAME, TABLES};
 use crate::config::Config;
 use crate::publication::workbook;
-use crate::publication::Cell;
+use crate::publication::{Cell, Rows};
 use crate::revision::Revision;
 
 /// Deflate level of the ZIP and XLSX containers: Excel's own level, about a
@@ -27,12 +27,7 @@ pub(super) fn cell_text(v: &Cell) -> std::borrow::Cow<'_, str> {
 
 /// A table as CSV: the plain file, or the Excel variant (a byte-order mark
 /// and CRLF line ends, so that Excel reads UTF-8 and Spanish text intact).
-pub(super) fn write_csv(
-    columns: &[String],
-    rows: &[Vec<Cell>],
-    excel: bool,
-    mut out: impl Write,
-) -> std::io::Result<()> {
+pub(super) fn write_csv(columns: &[String], rows: &Rows, excel: bool, mut out: impl Write) -> std::io::Result<()> {
     if excel {
         out.write_all(b"\xEF\xBB\xBF")?;
     }
@@ -41,8 +36,8 @@ pub(super) fn write_csv(
         .terminator(if excel { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
         .from_writer(out);
     w.write_record(columns)?;
-    for row in rows {
-        for v in row {
+    for row in rows.iter() {
+        for v in row.iter() {
             w.write_field(cell_text(v).as_bytes())?;
         }
         w.write_record(None::<&[u8]>)?;
@@ -67,7 +62,7 @@ impl Serialize for JsonRow<'_> {
 /// The table as one JSON array and as NDJSON (one object per line), in one pass.
 pub(super) fn write_json(
     columns: &[String],
-    rows: &[Vec<Cell>],
+    rows: &Rows,
     mut json: impl Write,
     mut nd: impl Write,
 ) -> std::io::Result<()> {
@@ -75,7 +70,7 @@ pub(super) fn write_json(
     json.write_all(b"[")?;
     for (i, row) in rows.iter().enumerate() {
         line.clear();
-        serde_json::to_writer(&mut line, &JsonRow(columns, row))?;
+        serde_json::to_writer(&mut line, &JsonRow(columns, &row))?;
         if i > 0 {
             json.write_all(b",")?;
         }
@@ -236,11 +231,7 @@ pub(super) fn workbook(
 ) -> Result<rust_xlsxwriter::Workbook, Error> {
     let sheets: Vec<workbook::Sheet> = tables
         .iter()
-        .map(|t| workbook::Sheet {
-            name: t.table.to_string(),
-            columns: columns(t),
-            rows: t.rows.iter().map(Vec::as_slice).collect(),
-        })
+        .map(|t| workbook::Sheet { name: t.table.to_string(), columns: columns(t), rows: t.rows.clone(), picked: None })
         .collect();
     let title = "Gobierno Abierto Guatemala: todas las tablas".to_string();
     workbook::write(&about(config, rev, title, format!("{}/v1/downloads", config.public_url)), &sheets)
@@ -248,7 +239,7 @@ pub(super) fn workbook(
 }
 
 /// Each table's rows of a plan (their positions).
-type ByPlan<'t> = std::collections::HashMap<&'t str, Vec<usize>>;
+type ByPlan = std::collections::HashMap<std::sync::Arc<str>, Vec<usize>>;
 
 /// One workbook per plan, with the plan's rows of [`PLAN_TABLES`]: the
 /// plans (id, title) in plan order, and each one's workbook on demand (so
@@ -257,11 +248,11 @@ pub(super) struct PlanBooks<'a> {
     config: &'a Config,
     rev: &'a Revision,
     pub plans: Vec<(String, String)>,
-    by_plan: Vec<(&'a Published, ByPlan<'a>)>,
+    by_plan: Vec<(&'a Published<'a>, ByPlan)>,
 }
 
 impl<'a> PlanBooks<'a> {
-    pub fn new(config: &'a Config, tables: &'a [Published], rev: &'a Revision) -> PlanBooks<'a> {
+    pub fn new(config: &'a Config, tables: &'a [Published<'a>], rev: &'a Revision) -> PlanBooks<'a> {
         let column = |t: &Published, name: &str| t.columns.iter().position(|c| c == name);
         let plans = tables
             .iter()
@@ -269,7 +260,7 @@ impl<'a> PlanBooks<'a> {
             .map(|t| {
                 let (id, title) = (column(t, "id"), column(t, "title"));
                 let text = |r: &[Cell], i: Option<usize>| i.and_then(|i| r[i].as_str()).unwrap_or_default().to_string();
-                t.rows.iter().map(|r| (text(r, id), text(r, title))).collect()
+                t.rows.iter().map(|r| (text(&r, id), text(&r, title))).collect()
             })
             .unwrap_or_default();
         // Each table's rows by plan, found once.
@@ -280,8 +271,8 @@ impl<'a> PlanBooks<'a> {
                 let at = column(t, "plan_id")?;
                 let mut rows = ByPlan::default();
                 for (i, r) in t.rows.iter().enumerate() {
-                    if let Some(plan) = r[at].as_str() {
-                        rows.entry(plan).or_default().push(i);
+                    if let Cell::String(plan) = &r[at] {
+                        rows.entry(plan.clone()).or_default().push(i);
                     }
                 }
                 Some((t, rows))
@@ -298,7 +289,8 @@ impl<'a> PlanBooks<'a> {
             .map(|(t, rows)| workbook::Sheet {
                 name: t.table.to_string(),
                 columns: columns(t),
-                rows: rows.get(id).into_iter().flatten().map(|i| t.rows[*i].as_slice()).collect(),
+                rows: t.rows.clone(),
+                picked: Some(rows.get(id).cloned().unwrap_or_default()),
             })
             .collect();
         workbook::write(
@@ -327,9 +319,9 @@ mod tests {
         let long = Published {
             table: "progress_updates",
             columns: vec!["id".into()],
-            rows: vec![vec![Cell::Null]; workbook::MAX_ROWS + 3],
+            rows: vec![vec![Cell::Null]; workbook::MAX_ROWS + 3].into(),
         };
-        let short = Published { table: "plans", columns: vec!["id".into()], rows: vec![vec![Cell::from("p")]] };
+        let short = Published { table: "plans", columns: vec!["id".into()], rows: vec![vec![Cell::from("p")]].into() };
         let bytes = workbook(&config, &[long, short], &rev).unwrap().save_to_buffer().expect("an XLSX");
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
         let mut workbook = String::new();

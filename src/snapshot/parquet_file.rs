@@ -101,9 +101,9 @@ fn text(v: &Cell) -> Option<ByteArray> {
 
 /// One column of one row group: the values present, and a definition level
 /// per row (1 present, 0 null).
-fn write_values<T: DataType>(
+fn write_values<T: DataType, R: AsRef<[Cell]>>(
     w: &mut ColumnWriterImpl<'_, T>,
-    rows: &[Vec<Cell>],
+    rows: &[R],
     at: usize,
     convert: impl Fn(&Cell) -> Option<T::T>,
     cell: impl Fn(usize) -> String,
@@ -111,7 +111,7 @@ fn write_values<T: DataType>(
     let mut values = Vec::with_capacity(rows.len());
     let mut levels = Vec::with_capacity(rows.len());
     for (r, row) in rows.iter().enumerate() {
-        match row.get(at).filter(|v| !v.is_null()) {
+        match row.as_ref().get(at).filter(|v| !v.is_null()) {
             None => levels.push(0),
             Some(v) => {
                 let value = convert(v).ok_or_else(|| ParquetError::General(format!("{}: `{v}`", cell(r))))?;
@@ -135,7 +135,9 @@ pub(super) fn write_parquet<W: Write + Send>(t: &Published, out: W) -> Result<W,
         .set_compression(Compression::SNAPPY)
         .build();
     let mut writer = SerializedFileWriter::new(out, schema, Arc::new(properties))?;
-    for (g, rows) in t.rows.chunks(ROW_GROUP_ROWS).enumerate() {
+    // Each row group's rows made once (made tables), then read column by column.
+    for (g, rows) in t.rows.pieces(ROW_GROUP_ROWS).enumerate() {
+        let rows = rows.as_slice();
         let mut group = writer.next_row_group()?;
         let mut at = 0;
         while let Some(mut column) = group.next_column()? {

@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use crate::publication::Cell;
+use crate::publication::{Cell, Rows};
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Double, Nullable, Text};
 use diesel::sqlite::{Sqlite, SqliteConnection};
@@ -64,15 +64,15 @@ fn create_table(t: &Published) -> String {
 
 /// Insert rows as they were published: JSON numbers stay numbers, booleans
 /// become 0 and 1, null stays NULL.
-fn insert(conn: &mut SqliteConnection, table: &str, columns: &[String], rows: &[Vec<Cell>]) -> Result<(), BoxedError> {
+fn insert(conn: &mut SqliteConnection, table: &str, columns: &[String], rows: &Rows) -> Result<(), BoxedError> {
     let names: Vec<String> = columns.iter().map(|c| quoted(c)).collect();
     let one = format!("({})", vec!["?"; columns.len()].join(", "));
     let per_insert = (BINDS_PER_INSERT / columns.len().max(1)).max(1);
-    for chunk in rows.chunks(per_insert) {
+    for chunk in rows.pieces(per_insert) {
         let values = vec![one.as_str(); chunk.len()].join(", ");
         let sql = format!("INSERT INTO {} ({}) VALUES {values}", quoted(table), names.join(", "));
         let mut q = diesel::sql_query(sql).into_boxed::<Sqlite>();
-        for v in chunk.iter().flatten() {
+        for v in chunk.iter().flat_map(|row| row.iter()) {
             q = match v {
                 Cell::Null => q.bind::<Nullable<Text>, _>(None::<&str>),
                 Cell::Bool(b) => q.bind::<BigInt, _>(i64::from(*b)),
@@ -159,8 +159,8 @@ pub(super) fn write_sqlite(
         }
         let columns = ["table_name", "column_name", "type", "refers_to", "description_es", "description_en"];
         let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
-        insert(conn, "dictionary", &columns, &dictionary_rows(tables))?;
-        insert(conn, "about", &["key".into(), "value".into()], &about(config, rev))?;
+        insert(conn, "dictionary", &columns, &dictionary_rows(tables).into())?;
+        insert(conn, "about", &["key".into(), "value".into()], &about(config, rev).into())?;
         Ok(())
     })?;
     Ok(())

@@ -105,8 +105,8 @@ pub fn from_csv(rev: &Revision, config: &Config, what: Described, csv: &[u8]) ->
     }
     let columns: Vec<Column> = what.fields.iter().map(|f| Column::of(&what.table, f, what.spanish)).collect();
     let about = crate::snapshot::about(config, rev, what.title, what.url);
-    let rows = rows.iter().map(Vec::as_slice).collect();
-    let sheet = workbook::Sheet { name: what.sheet.chars().take(31).collect(), columns, rows };
+    let sheet =
+        workbook::Sheet { name: what.sheet.chars().take(31).collect(), columns, rows: rows.into(), picked: None };
     let mut wb = workbook::write(&about, &[sheet]).map_err(|e| internal(&e))?;
     wb.save_to_buffer().map_err(|e| internal(&e))
 }

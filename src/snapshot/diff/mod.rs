@@ -24,6 +24,7 @@ use super::formats::{primary_key, JsonRow};
 use super::{manifest, revision_dir, FileEntry, Published};
 use crate::config::Config;
 use crate::publication::Cell;
+use crate::publication::Rows;
 
 mod write;
 
@@ -47,7 +48,7 @@ struct TableDiff<'a> {
     table: String,
     /// Its columns in this revision (none when this revision no longer has it).
     columns: &'a [String],
-    rows: &'a [Vec<Cell>],
+    rows: Rows<'a>,
     key: Vec<String>,
     changes: Vec<Change>,
     /// Its NDJSON file would be the old one byte for byte: the same rows,
@@ -72,7 +73,7 @@ impl Diff<'_> {
 /// The changes from the previous revision's snapshot, or `None` when there
 /// is none to compare with (the first revision, or its files are not on
 /// disk or do not match their checksums: logged).
-pub fn from_previous<'a>(config: &Config, revision: i32, tables: &'a [Published]) -> Option<Diff<'a>> {
+pub fn from_previous<'a>(config: &Config, revision: i32, tables: &'a [Published<'a>]) -> Option<Diff<'a>> {
     let from = revision - 1;
     if from < 1 {
         return None;
@@ -91,9 +92,9 @@ pub fn from_previous<'a>(config: &Config, revision: i32, tables: &'a [Published]
     let gone: Vec<(&str, &FileEntry)> = gone.collect();
     let compared = tables
         .iter()
-        .map(|t| compare(&dir, t.table, &t.columns, &t.rows, old(t.table)))
+        .map(|t| compare(&dir, t.table, &t.columns, t.rows.clone(), old(t.table)))
         // Tables only the previous revision had: every row deleted.
-        .chain(gone.into_iter().map(|(table, f)| compare(&dir, table, &[], &[], Some(f))));
+        .chain(gone.into_iter().map(|(table, f)| compare(&dir, table, &[], Vec::new().into(), Some(f))));
     for table in compared {
         match table {
             Ok(t) => diff.tables.push(t),
@@ -112,7 +113,7 @@ fn compare<'a>(
     dir: &Path,
     table: &str,
     columns: &'a [String],
-    rows: &'a [Vec<Cell>],
+    rows: Rows<'a>,
     old: Option<&FileEntry>,
 ) -> io::Result<TableDiff<'a>> {
     let mut key: Vec<String> = primary_key(table, columns).into_iter().map(String::from).collect();
@@ -121,8 +122,8 @@ fn compare<'a>(
         // No declared key among the columns: the whole row is its own key.
         (key, at) = (columns.to_vec(), (0..columns.len()).collect());
     }
-    let index: HashMap<Vec<&Cell>, usize> =
-        rows.iter().enumerate().map(|(i, r)| (at.iter().map(|&c| &r[c]).collect(), i)).collect();
+    let index: HashMap<Vec<Cell>, usize> =
+        rows.iter().enumerate().map(|(i, r)| (at.iter().map(|&c| r[c].clone()).collect(), i)).collect();
     let mut seen = vec![false; rows.len()];
     let mut changes = Vec::new();
     let (mut lines, mut in_order) = (0usize, true);
@@ -136,14 +137,15 @@ fn compare<'a>(
             // the same row is written as the same bytes.
             let k = KeyFields(&key).deserialize(&mut serde_json::Deserializer::from_slice(line))?;
             lines += 1;
-            match index.get(&k.iter().collect::<Vec<_>>()) {
+            match index.get(&k) {
                 Some(&i) if !seen[i] => {
                     seen[i] = true;
                     new.clear();
-                    serde_json::to_writer(&mut new, &JsonRow(columns, &rows[i]))?;
+                    let row = rows.get(i);
+                    serde_json::to_writer(&mut new, &JsonRow(columns, &row))?;
                     in_order &= i + 1 == lines && new == line;
                     if new != line {
-                        let fields = changed(columns, &rows[i], serde_json::from_slice(line)?);
+                        let fields = changed(columns, &row, serde_json::from_slice(line)?);
                         if !fields.is_empty() {
                             changes.push(Change { key: k, what: What::Updated(fields) });
                         }
@@ -161,7 +163,7 @@ fn compare<'a>(
         .iter()
         .enumerate()
         .filter(|(_, seen)| !**seen)
-        .map(|(i, _)| Change { key: at.iter().map(|&c| rows[i][c].clone()).collect(), what: What::Created(i) });
+        .map(|(i, _)| Change { key: at.iter().map(|&c| rows.get(i)[c].clone()).collect(), what: What::Created(i) });
     changes.extend(created);
     changes.sort_by(|a, b| compare_keys(&a.key, &b.key));
     // An empty table's file still has its columns to tell (CSV headers, Parquet schema).
@@ -310,7 +312,7 @@ mod tests {
     fn old_file(dir: &Path, columns: &[&str], rows: &[Vec<Cell>]) -> FileEntry {
         let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
         let mut nd = Vec::new();
-        crate::snapshot::formats::write_json(&columns, rows, io::sink(), &mut nd).unwrap();
+        crate::snapshot::formats::write_json(&columns, &rows.to_vec().into(), io::sink(), &mut nd).unwrap();
         std::fs::write(dir.join("t.ndjson"), &nd).unwrap();
         FileEntry {
             name: "t.ndjson".into(),
@@ -346,7 +348,7 @@ mod tests {
             cells(vec![json!(2), json!("z")]),
             cells(vec![json!(1), json!("new")]),
         ];
-        let t = compare(dir.path(), "t", &columns, &rows, Some(&file)).unwrap();
+        let t = compare(dir.path(), "t", &columns, rows.into(), Some(&file)).unwrap();
         assert_eq!(
             ndjson(vec![t]),
             [
@@ -365,7 +367,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut file =
             old_file(dir.path(), &["id", "a"], &[cells(vec![json!("b"), json!(1)]), cells(vec![json!("a"), json!(2)])]);
-        let t = compare(dir.path(), "t", &[], &[], Some(&file)).unwrap();
+        let t = compare(dir.path(), "t", &[], Vec::new().into(), Some(&file)).unwrap();
         assert_eq!(
             ndjson(vec![t]),
             [
@@ -376,6 +378,6 @@ mod tests {
             .join("\n")
         );
         file.sha256 = "0".repeat(64);
-        assert!(compare(dir.path(), "t", &[], &[], Some(&file)).is_err());
+        assert!(compare(dir.path(), "t", &[], Vec::new().into(), Some(&file)).is_err());
     }
 }

@@ -55,10 +55,15 @@ impl Diff<'_> {
         let mut line = Vec::with_capacity(1024);
         for t in &self.tables {
             for c in &t.changes {
-                let (kind, old, new) = match &c.what {
-                    What::Created(i) => (ChangeKind::Created, Side::Null, Side::Row(JsonRow(t.columns, &t.rows[*i]))),
-                    What::Updated(f) => (ChangeKind::Updated, Side::Fields(f, true), Side::Fields(f, false)),
-                    What::Deleted(row) => (ChangeKind::Deleted, Side::Map(row), Side::Null),
+                let created = match &c.what {
+                    What::Created(i) => Some(t.rows.get(*i)),
+                    _ => None,
+                };
+                let (kind, old, new) = match (&c.what, &created) {
+                    (_, Some(row)) => (ChangeKind::Created, Side::Null, Side::Row(JsonRow(t.columns, row))),
+                    (What::Updated(f), _) => (ChangeKind::Updated, Side::Fields(f, true), Side::Fields(f, false)),
+                    (What::Deleted(row), _) => (ChangeKind::Deleted, Side::Map(row), Side::Null),
+                    (What::Created(_), None) => unreachable!("a created row is made above"),
                 };
                 line.clear();
                 let mut m = serde_json::Serializer::new(&mut line);
@@ -95,7 +100,7 @@ impl Diff<'_> {
                 };
                 match &c.what {
                     What::Created(i) => {
-                        for (col, v) in t.columns.iter().zip(&t.rows[*i]) {
+                        for (col, v) in t.columns.iter().zip(t.rows.get(*i).iter()) {
                             field(ChangeKind::Created, col, &Cell::Null, v)?;
                         }
                     }

@@ -130,7 +130,8 @@ read_only_bundled!(sqlite_percentages_read_back_as_written, |app| {
 // the same bytes, the Parquet files and the database included.
 read_only!(a_snapshot_written_twice_is_the_same_bytes, |app| {
     let mut conn = gagt::db::open_for_writing(&app.db.url).unwrap();
-    let tables = gagt::snapshot::publish(&gagt::import::export::load(&mut conn).unwrap());
+    let dataset = gagt::import::export::load(&mut conn).unwrap();
+    let tables = gagt::snapshot::publish(&dataset);
     let rev = app.watch.get().unwrap();
     let files = |_: u8| {
         let dir = tempfile::tempdir().unwrap();
