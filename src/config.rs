@@ -76,8 +76,8 @@ pub struct Config {
     /// The key cursors are signed with; None: the database's own random
     /// secret (`deployment_secrets`), shared by every replica serving it.
     pub cursor_key: Option<String>,
-    /// Where each revision's records are prepared as their JSON detail;
-    /// None: items are always built from the database.
+    /// Where each revision's records are prepared (JSON detail, CSV, list
+    /// record, page per language); None: items are always built from the database.
     pub prepared_dir: Option<PathBuf>,
 }
 
@@ -183,8 +183,9 @@ pub struct ServeArgs {
     /// replicas; set the same key on replicas that have databases of their own).
     #[arg(long, env = "GAGT_CURSOR_KEY", hide_env_values = true)]
     pub cursor_key: Option<String>,
-    /// Do not prepare each record's JSON detail per revision (in DATA_DIR/prepared, written in the background
-    /// after a revision appears; first-time item reads are then one key lookup).
+    /// Do not prepare each record's JSON detail, CSV, list record and pages per revision (in DATA_DIR/prepared,
+    /// written in the background after a revision appears; first-time item reads and pages are then one key
+    /// lookup).
     #[arg(long, env = "NO_PREPARED_ITEMS")]
     pub no_prepared_items: bool,
 }

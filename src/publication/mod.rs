@@ -41,16 +41,38 @@ pub const TABLES: &[&str] = &[
     "flat_progress_updates",
 ];
 
+/// What publishing does to a column's cells beyond copying them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    Plain,
+    /// Hundredths of a percent, published as a decimal.
+    Hundredths,
+    /// A stored JSON list, published one item per line.
+    List,
+}
+
+/// Each column's rule, decided once per table.
+fn rules(columns: &[String]) -> Vec<Rule> {
+    columns
+        .iter()
+        .map(|c| match c.as_str() {
+            c if dictionary::HUNDREDTHS.contains(&c) => Rule::Hundredths,
+            "expected_results" => Rule::List,
+            _ => Rule::Plain,
+        })
+        .collect()
+}
+
 /// A cell as published (hundredths become decimals, an empty text is
 /// null, a stored list one item per line).
-fn publish_cell(column: &str, cell: Cell) -> Cell {
+fn publish_cell(rule: Rule, cell: Cell) -> Cell {
     match cell {
-        Cell::Number(n) if dictionary::HUNDREDTHS.contains(&column) => {
+        Cell::Number(n) if rule == Rule::Hundredths => {
             n.as_i64().map(|h| Cell::Number(crate::percent::to_number(h as i32))).unwrap_or(Cell::Null)
         }
         Cell::String(s) if s.is_empty() => Cell::Null,
         // A list in one cell: one item per line.
-        Cell::String(s) if column == "expected_results" => {
+        Cell::String(s) if rule == Rule::List => {
             let items = crate::text::json_list(&s);
             if items.is_empty() {
                 Cell::Null
@@ -71,8 +93,9 @@ pub struct Published<'a> {
 }
 
 /// The tables whose rows are made when read rather than kept: the million
-/// progress updates at scale 100 (the flat tables are always made).
-const MADE: &[&str] = &["progress_updates"];
+/// progress updates at scale 100, and the tables no other table's rows are
+/// made from (the flat tables are always made; their parents are kept).
+const MADE: &[&str] = &["progress_updates", "institution_roles", "quality_findings", "institution_plan_rollups"];
 
 /// Every published table of a dataset, in [`TABLES`] order; kept rows are
 /// converted on all cores.
@@ -101,10 +124,14 @@ fn public_columns(table: &str) -> Vec<String> {
 /// The rows of `table` made from the dataset when read.
 fn made_rows<'a>(ds: &'a Dataset, table: &str, columns: Vec<String>) -> Rows<'a> {
     fn made<'a, T: Serialize + Sync>(rows: &'a [T], columns: Vec<String>) -> Rows<'a> {
-        Rows::made(rows.len(), move |i| cells_of(&rows[i], &columns, publish_cell))
+        let rules = rules(&columns);
+        Rows::made(rows.len(), move |i| cells_of(&rows[i], &columns, |c, cell| publish_cell(rules[c], cell)))
     }
     match table {
         "progress_updates" => made(&ds.progress_updates, columns),
+        "institution_roles" => made(&ds.roles, columns),
+        "quality_findings" => made(&ds.findings, columns),
+        "institution_plan_rollups" => made(&ds.plan_rollups, columns),
         _ => kept_rows(ds, table, &columns).into(),
     }
 }
@@ -119,7 +146,11 @@ pub fn table_rows(ds: &Dataset, table: &str) -> (Vec<String>, Vec<Vec<Cell>>) {
 /// The rows of `table`, converted on all cores.
 fn kept_rows(ds: &Dataset, table: &str, columns: &[String]) -> Vec<Vec<Cell>> {
     fn values<T: Serialize + Sync>(rows: &[T], columns: &[String]) -> Vec<Vec<Cell>> {
-        rows.par_iter().with_min_len(1024).map(|r| cells_of(r, columns, publish_cell)).collect()
+        let rules = rules(columns);
+        rows.par_iter()
+            .with_min_len(1024)
+            .map(|r| cells_of(r, columns, |c, cell| publish_cell(rules[c], cell)))
+            .collect()
     }
     match table {
         "plans" => values(&ds.plans, columns),
@@ -178,7 +209,10 @@ mod tests {
             for (row, value) in kept.iter().zip(&values) {
                 let expected: Vec<Cell> = columns
                     .iter()
-                    .map(|c| publish_cell(c, Cell::from(value.get(c).cloned().unwrap_or(serde_json::Value::Null))))
+                    .zip(rules(&columns))
+                    .map(|(c, rule)| {
+                        publish_cell(rule, Cell::from(value.get(c).cloned().unwrap_or(serde_json::Value::Null)))
+                    })
                     .collect();
                 assert_eq!(row, &expected, "{table}");
             }

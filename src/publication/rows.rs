@@ -85,8 +85,9 @@ impl From<Vec<Vec<Cell>>> for Rows<'_> {
 }
 
 /// `row`'s fields as cells, in the order of `columns` (a column the row
-/// does not have is null), each as published by `publish` (column, cell).
-pub fn cells_of<T: Serialize>(row: &T, columns: &[String], publish: impl Fn(&str, Cell) -> Cell) -> Vec<Cell> {
+/// does not have is null), each as published by `publish` (the column's
+/// place, the cell).
+pub fn cells_of<T: Serialize>(row: &T, columns: &[String], publish: impl Fn(usize, Cell) -> Cell) -> Vec<Cell> {
     let mut out = vec![Cell::Null; columns.len()];
     let fast = row.serialize(RowCells { columns, out: &mut out, next: 0 }).is_ok();
     if !fast {
@@ -99,9 +100,9 @@ pub fn cells_of<T: Serialize>(row: &T, columns: &[String], publish: impl Fn(&str
             *cell = Cell::from(object.swap_remove(c).unwrap_or(Value::Null));
         }
     }
-    for (cell, c) in out.iter_mut().zip(columns) {
+    for (i, cell) in out.iter_mut().enumerate() {
         if !cell.is_null() {
-            *cell = publish(c, std::mem::replace(cell, Cell::Null));
+            *cell = publish(i, std::mem::replace(cell, Cell::Null));
         }
     }
     out
@@ -355,7 +356,7 @@ mod tests {
             ["flag", "id", "absent", "n", "big", "share", "nan", "maybe", "none", "kind", "_hidden"]
                 .map(String::from)
                 .to_vec();
-        let as_is = |_: &str, c: Cell| c;
+        let as_is = |_: usize, c: Cell| c;
         let value = serde_json::to_value(&row).unwrap();
         let expected: Vec<Cell> =
             columns.iter().map(|c| Cell::from(value.get(c).cloned().unwrap_or(Value::Null))).collect();
@@ -367,7 +368,7 @@ mod tests {
         let columns = vec!["list".to_string(), "id".to_string()];
         assert_eq!(cells_of(&nested, &columns, as_is), vec![Cell::from("[1,2]"), Cell::from("a")]);
         // What `publish` makes of a cell is applied to every cell but nulls.
-        let upper = |_: &str, c: Cell| Cell::from(c.as_str().unwrap_or("?").to_uppercase());
+        let upper = |_: usize, c: Cell| Cell::from(c.as_str().unwrap_or("?").to_uppercase());
         assert_eq!(cells_of(&nested, &columns, upper), vec![Cell::from("[1,2]"), Cell::from("A")]);
     }
 
