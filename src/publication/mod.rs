@@ -121,19 +121,36 @@ fn public_columns(table: &str) -> Vec<String> {
     dictionary::public(table).iter().map(|c| c.column.clone()).collect()
 }
 
+/// `$then` with `$rows` bound to the dataset's rows of `$table` (a slice of
+/// its row type), or `$none` for a table the dataset has no rows of (the
+/// flat ones): the one place a table's name meets its rows.
+macro_rules! with_rows {
+    ($ds:expr, $table:expr, |$rows:ident| $then:expr, $none:expr) => {
+        with_rows!(@arms $ds, $table, $rows, $then, $none;
+            "plans" plans, "commitments" commitments, "milestones" milestones,
+            "progress_updates" progress_updates, "institutions" institutions, "institution_roles" roles,
+            "institution_aliases" aliases, "plan_sections" sections, "plan_participants" participants,
+            "plan_risks" risks, "quality_findings" findings, "source_documents" source_documents,
+            "source_headings" headings, "institution_plan_rollups" plan_rollups, "retired_ids" retired)
+    };
+    (@arms $ds:expr, $table:expr, $rows:ident, $then:expr, $none:expr; $($name:literal $field:ident),*) => {
+        match $table {
+            $($name => {
+                let $rows = &$ds.$field[..];
+                $then
+            })*
+            _ => $none,
+        }
+    };
+}
+
 /// The rows of `table` made from the dataset when read.
 fn made_rows<'a>(ds: &'a Dataset, table: &str, columns: Vec<String>) -> Rows<'a> {
     fn made<'a, T: Serialize + Sync>(rows: &'a [T], columns: Vec<String>) -> Rows<'a> {
         let rules = rules(&columns);
         Rows::made(rows.len(), move |i| cells_of(&rows[i], &columns, |c, cell| publish_cell(rules[c], cell)))
     }
-    match table {
-        "progress_updates" => made(&ds.progress_updates, columns),
-        "institution_roles" => made(&ds.roles, columns),
-        "quality_findings" => made(&ds.findings, columns),
-        "institution_plan_rollups" => made(&ds.plan_rollups, columns),
-        _ => kept_rows(ds, table, &columns).into(),
-    }
+    with_rows!(ds, table, |rows| made(rows, columns), Vec::new().into())
 }
 
 /// Published rows of a table: (column names, rows of cells).
@@ -152,24 +169,7 @@ fn kept_rows(ds: &Dataset, table: &str, columns: &[String]) -> Vec<Vec<Cell>> {
             .map(|r| cells_of(r, columns, |c, cell| publish_cell(rules[c], cell)))
             .collect()
     }
-    match table {
-        "plans" => values(&ds.plans, columns),
-        "commitments" => values(&ds.commitments, columns),
-        "milestones" => values(&ds.milestones, columns),
-        "progress_updates" => values(&ds.progress_updates, columns),
-        "institutions" => values(&ds.institutions, columns),
-        "institution_roles" => values(&ds.roles, columns),
-        "institution_aliases" => values(&ds.aliases, columns),
-        "plan_sections" => values(&ds.sections, columns),
-        "plan_participants" => values(&ds.participants, columns),
-        "plan_risks" => values(&ds.risks, columns),
-        "quality_findings" => values(&ds.findings, columns),
-        "source_documents" => values(&ds.source_documents, columns),
-        "source_headings" => values(&ds.headings, columns),
-        "institution_plan_rollups" => values(&ds.plan_rollups, columns),
-        "retired_ids" => values(&ds.retired, columns),
-        _ => vec![],
-    }
+    with_rows!(ds, table, |rows| values(rows, columns), vec![])
 }
 
 #[cfg(test)]
@@ -192,20 +192,15 @@ mod tests {
             let published = tables.iter().find(|t| t.table == *table).expect("published");
             assert_eq!(published.rows.len(), kept.len(), "{table}");
             assert!(published.rows.iter().zip(&kept).all(|(a, b)| *a == b[..]), "{table}");
-            let values: Vec<serde_json::Value> = match *table {
-                "plans" => ds.plans.iter().map(|r| serde_json::to_value(r).unwrap()).collect(),
-                "commitments" => ds.commitments.iter().map(|r| serde_json::to_value(r).unwrap()).collect(),
-                "milestones" => ds.milestones.iter().map(|r| serde_json::to_value(r).unwrap()).collect(),
-                "progress_updates" => ds.progress_updates.iter().map(|r| serde_json::to_value(r).unwrap()).collect(),
-                "institutions" => ds.institutions.iter().map(|r| serde_json::to_value(r).unwrap()).collect(),
-                "institution_roles" => ds.roles.iter().map(|r| serde_json::to_value(r).unwrap()).collect(),
-                "quality_findings" => ds.findings.iter().map(|r| serde_json::to_value(r).unwrap()).collect(),
-                "institution_plan_rollups" => {
-                    ds.plan_rollups.iter().map(|r| serde_json::to_value(r).unwrap()).collect()
-                }
-                _ => continue,
-            };
-            assert!(!values.is_empty(), "{table}");
+            let values: Vec<serde_json::Value> = with_rows!(
+                ds,
+                *table,
+                |rows| rows.iter().map(|r| serde_json::to_value(r).unwrap()).collect(),
+                continue
+            );
+            if ["plans", "commitments", "milestones", "progress_updates", "quality_findings"].contains(table) {
+                assert!(!values.is_empty(), "{table}");
+            }
             for (row, value) in kept.iter().zip(&values) {
                 let expected: Vec<Cell> = columns
                     .iter()

@@ -210,6 +210,13 @@ impl<'c> ser::Serializer for RowCells<'c> {
     }
 }
 
+/// Smaller numbers serialised as the widest of their kind, as `serde_json` does.
+macro_rules! widen {
+    ($($name:ident($ty:ty) => $wide:ident;)*) => {
+        $(fn $name(self, v: $ty) -> Result<Cell, NotFlat> { self.$wide(v.into()) })*
+    };
+}
+
 /// Serialises one scalar as the cell `serde_json::to_value` would give.
 struct CellOf;
 
@@ -227,32 +234,16 @@ impl ser::Serializer for CellOf {
     fn serialize_bool(self, v: bool) -> Result<Cell, NotFlat> {
         Ok(Cell::Bool(v))
     }
-    fn serialize_i8(self, v: i8) -> Result<Cell, NotFlat> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i16(self, v: i16) -> Result<Cell, NotFlat> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i32(self, v: i32) -> Result<Cell, NotFlat> {
-        self.serialize_i64(v.into())
+    widen! {
+        serialize_i8(i8) => serialize_i64; serialize_i16(i16) => serialize_i64; serialize_i32(i32) => serialize_i64;
+        serialize_u8(u8) => serialize_u64; serialize_u16(u16) => serialize_u64; serialize_u32(u32) => serialize_u64;
+        serialize_f32(f32) => serialize_f64;
     }
     fn serialize_i64(self, v: i64) -> Result<Cell, NotFlat> {
         Ok(Cell::Number(v.into()))
     }
-    fn serialize_u8(self, v: u8) -> Result<Cell, NotFlat> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u16(self, v: u16) -> Result<Cell, NotFlat> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u32(self, v: u32) -> Result<Cell, NotFlat> {
-        self.serialize_u64(v.into())
-    }
     fn serialize_u64(self, v: u64) -> Result<Cell, NotFlat> {
         Ok(Cell::Number(v.into()))
-    }
-    fn serialize_f32(self, v: f32) -> Result<Cell, NotFlat> {
-        self.serialize_f64(v.into())
     }
     fn serialize_f64(self, v: f64) -> Result<Cell, NotFlat> {
         Ok(Number::from_f64(v).map_or(Cell::Null, Cell::Number))

@@ -23,8 +23,7 @@ use sha2::{Digest, Sha256};
 use super::formats::{primary_key, JsonRow};
 use super::{manifest, revision_dir, FileEntry, Published};
 use crate::config::Config;
-use crate::publication::Cell;
-use crate::publication::Rows;
+use crate::publication::{Cell, Rows};
 
 mod write;
 
