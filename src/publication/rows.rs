@@ -153,23 +153,51 @@ impl ser::SerializeStruct for RowCells<'_> {
     }
 }
 
-/// Only `serialize_struct` is taken: a row is a struct.
+/// Methods that refuse what they are given (neither serializer takes it).
 macro_rules! refuse {
     ($($name:ident($($arg:ty),*) -> $ret:ty;)*) => {
         $(fn $name(self, $(_: $arg),*) -> Result<$ret, NotFlat> { Err(NotFlat) })*
     };
 }
 
+/// Lists, maps, tuples and enum variants with data: neither a row nor a
+/// scalar, so both serializers refuse them.
+macro_rules! refuse_compounds {
+    ($ok:ty) => {
+        type SerializeSeq = Impossible<$ok, NotFlat>;
+        type SerializeTuple = Impossible<$ok, NotFlat>;
+        type SerializeTupleStruct = Impossible<$ok, NotFlat>;
+        type SerializeTupleVariant = Impossible<$ok, NotFlat>;
+        type SerializeMap = Impossible<$ok, NotFlat>;
+        type SerializeStructVariant = Impossible<$ok, NotFlat>;
+
+        refuse! {
+            serialize_bytes(&[u8]) -> $ok;
+            serialize_seq(Option<usize>) -> Self::SerializeSeq;
+            serialize_tuple(usize) -> Self::SerializeTuple;
+            serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
+            serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
+            serialize_map(Option<usize>) -> Self::SerializeMap;
+            serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
+        }
+
+        fn serialize_newtype_variant<V: ?Sized + Serialize>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &V,
+        ) -> Result<$ok, NotFlat> {
+            Err(NotFlat)
+        }
+    };
+}
+
 impl<'c> ser::Serializer for RowCells<'c> {
     type Ok = ();
     type Error = NotFlat;
-    type SerializeSeq = Impossible<(), NotFlat>;
-    type SerializeTuple = Impossible<(), NotFlat>;
-    type SerializeTupleStruct = Impossible<(), NotFlat>;
-    type SerializeTupleVariant = Impossible<(), NotFlat>;
-    type SerializeMap = Impossible<(), NotFlat>;
     type SerializeStruct = RowCells<'c>;
-    type SerializeStructVariant = Impossible<(), NotFlat>;
+    refuse_compounds!(());
 
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<RowCells<'c>, NotFlat> {
         Ok(self)
@@ -180,15 +208,9 @@ impl<'c> ser::Serializer for RowCells<'c> {
         serialize_i8(i8) -> (); serialize_i16(i16) -> (); serialize_i32(i32) -> (); serialize_i64(i64) -> ();
         serialize_u8(u8) -> (); serialize_u16(u16) -> (); serialize_u32(u32) -> (); serialize_u64(u64) -> ();
         serialize_f32(f32) -> (); serialize_f64(f64) -> (); serialize_char(char) -> ();
-        serialize_str(&str) -> (); serialize_bytes(&[u8]) -> (); serialize_none() -> (); serialize_unit() -> ();
+        serialize_str(&str) -> (); serialize_none() -> (); serialize_unit() -> ();
         serialize_unit_struct(&'static str) -> ();
         serialize_unit_variant(&'static str, u32, &'static str) -> ();
-        serialize_seq(Option<usize>) -> Self::SerializeSeq;
-        serialize_tuple(usize) -> Self::SerializeTuple;
-        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
-        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
-        serialize_map(Option<usize>) -> Self::SerializeMap;
-        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
     }
 
     fn serialize_some<V: ?Sized + Serialize>(self, _: &V) -> Result<(), NotFlat> {
@@ -196,16 +218,6 @@ impl<'c> ser::Serializer for RowCells<'c> {
     }
 
     fn serialize_newtype_struct<V: ?Sized + Serialize>(self, _: &'static str, _: &V) -> Result<(), NotFlat> {
-        Err(NotFlat)
-    }
-
-    fn serialize_newtype_variant<V: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &V,
-    ) -> Result<(), NotFlat> {
         Err(NotFlat)
     }
 }
@@ -223,13 +235,8 @@ struct CellOf;
 impl ser::Serializer for CellOf {
     type Ok = Cell;
     type Error = NotFlat;
-    type SerializeSeq = Impossible<Cell, NotFlat>;
-    type SerializeTuple = Impossible<Cell, NotFlat>;
-    type SerializeTupleStruct = Impossible<Cell, NotFlat>;
-    type SerializeTupleVariant = Impossible<Cell, NotFlat>;
-    type SerializeMap = Impossible<Cell, NotFlat>;
     type SerializeStruct = Impossible<Cell, NotFlat>;
-    type SerializeStructVariant = Impossible<Cell, NotFlat>;
+    refuse_compounds!(Cell);
 
     fn serialize_bool(self, v: bool) -> Result<Cell, NotFlat> {
         Ok(Cell::Bool(v))
@@ -274,24 +281,7 @@ impl ser::Serializer for CellOf {
     }
 
     refuse! {
-        serialize_bytes(&[u8]) -> Cell;
-        serialize_seq(Option<usize>) -> Self::SerializeSeq;
-        serialize_tuple(usize) -> Self::SerializeTuple;
-        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
-        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
-        serialize_map(Option<usize>) -> Self::SerializeMap;
         serialize_struct(&'static str, usize) -> Self::SerializeStruct;
-        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
-    }
-
-    fn serialize_newtype_variant<V: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &V,
-    ) -> Result<Cell, NotFlat> {
-        Err(NotFlat)
     }
 }
 
