@@ -21,7 +21,7 @@ use super::dataset::Dataset;
 
 mod institutions;
 mod sources;
-use crate::models::MilestoneRow;
+use crate::models::{MilestoneRow, ProgressUpdateRow};
 use crate::text::{fold, json_list};
 use crate::vocabulary::{RoleOrigin, RoleSubject, Status};
 
@@ -46,6 +46,18 @@ fn mean(values: &[i32]) -> Option<i32> {
 fn search_text(parts: &[Option<&str>]) -> String {
     let joined: Vec<&str> = parts.iter().flatten().copied().collect();
     fold(&joined.join(" "))
+}
+
+/// A progress update's folded search text, made as the update is written
+/// (`import::sync::SyncRow`): the dataset does not hold it.
+pub fn progress_update_search_text(u: &ProgressUpdateRow) -> String {
+    search_text(&[Some(&u.description), u.verification.as_deref()])
+}
+
+/// A milestone's folded search text, made as it is written (as above).
+pub fn milestone_search_text(m: &MilestoneRow) -> String {
+    let results = json_list(&m.expected_results).join(" ");
+    search_text(&[Some(&m.code), Some(&m.description), Some(&results), m.term.as_deref()])
 }
 
 /// What a milestone adds to a rollup: counts per status, overdue, and its
@@ -90,12 +102,7 @@ pub fn compute(ds: &mut Dataset) {
     let commitment_plan: HashMap<String, String> =
         ds.commitments.iter().map(|c| (c.id.clone(), c.plan_id.clone())).collect();
     ds.progress_updates.par_iter_mut().with_min_len(1024).for_each(|u| {
-        u.search_text = search_text(&[Some(&u.description), u.verification.as_deref()]);
         u.links = super::platform::links(&u.description).join("\n");
-    });
-    ds.milestones.par_iter_mut().with_min_len(1024).for_each(|m| {
-        let results = json_list(&m.expected_results).join(" ");
-        m.search_text = search_text(&[Some(&m.code), Some(&m.description), Some(&results), m.term.as_deref()]);
     });
     for s in &mut ds.sections {
         s.search_text = search_text(&[Some(&s.title), Some(&s.body)]);
