@@ -11,28 +11,50 @@ use diesel::QueryResult;
 use rayon::prelude::*;
 
 use crate::db::DbConnection;
+use crate::models::source_document::{NewLineRecord, SourceLineRecordRow};
 use crate::models::*;
 
-/// A dataset row as its table's sync compares and writes it. Most rows are
-/// held as written; a row may leave empty a column that is a function of
-/// its others and fill it only as it is written (the folded search text of
-/// progress updates and milestones: about 300 MB at scale 100, read by
-/// nothing else).
-pub trait SyncRow: Clone + PartialEq + Sync + Sized {
+/// A dataset row as its table's sync compares and writes it: as the
+/// table's row (`Stored`) for most tables, or lighter than it: a column that
+/// is a function of the row's others and that only the database reads is
+/// left empty and made as the row is written (the folded search text of
+/// progress updates and milestones: about 300 MB at scale 100), and a row
+/// may borrow its text from the dataset (the 1.1 M source-line records).
+pub trait SyncRow: Sync + Sized {
+    /// The table's row, as read back and written.
+    type Stored: Clone + Send;
+
     /// Whether `stored`, read back from the table, holds this row's content
     /// (`stored` may be changed while comparing, and is given back as read).
-    fn same_as_stored(&self, stored: &mut Self) -> bool {
-        self == stored
-    }
+    fn same_as_stored(&self, stored: &mut Self::Stored) -> bool;
 
-    /// `rows` as written.
-    fn written(rows: &[Self]) -> Cow<'_, [Self]> {
-        Cow::Borrowed(rows)
+    /// The row as written.
+    fn stored(&self) -> Self::Stored;
+
+    /// `rows` as written (made on all cores, unless held as written).
+    fn written(rows: &[Self]) -> Cow<'_, [Self::Stored]> {
+        Cow::Owned(rows.par_iter().with_min_len(1024).map(Self::stored).collect())
     }
 }
 
 macro_rules! held_as_written {
-    ($($Row:ty),+ $(,)?) => { $(impl SyncRow for $Row {})+ };
+    ($($Row:ty),+ $(,)?) => {$(
+        impl SyncRow for $Row {
+            type Stored = Self;
+
+            fn same_as_stored(&self, stored: &mut Self) -> bool {
+                self == stored
+            }
+
+            fn stored(&self) -> Self {
+                self.clone()
+            }
+
+            fn written(rows: &[Self]) -> Cow<'_, [Self]> {
+                Cow::Borrowed(rows)
+            }
+        }
+    )+};
 }
 
 held_as_written!(
@@ -56,6 +78,8 @@ held_as_written!(
 macro_rules! searched_as_written {
     ($($Row:ty => $text:path),+ $(,)?) => {$(
         impl SyncRow for $Row {
+            type Stored = Self;
+
             fn same_as_stored(&self, stored: &mut Self) -> bool {
                 let text = std::mem::take(&mut stored.search_text);
                 let same = self == stored;
@@ -63,8 +87,8 @@ macro_rules! searched_as_written {
                 same
             }
 
-            fn written(rows: &[Self]) -> Cow<'_, [Self]> {
-                Cow::Owned(rows.par_iter().with_min_len(1024).map(|r| Self { search_text: $text(r), ..r.clone() }).collect())
+            fn stored(&self) -> Self {
+                Self { search_text: $text(self), ..self.clone() }
             }
         }
     )+};
@@ -74,6 +98,26 @@ searched_as_written!(
     ProgressUpdateRow => super::derive::progress_update_search_text,
     MilestoneRow => super::derive::milestone_search_text,
 );
+
+/// A source-line record borrowed from the dataset.
+impl SyncRow for NewLineRecord<'_> {
+    type Stored = SourceLineRecordRow;
+
+    fn same_as_stored(&self, s: &mut SourceLineRecordRow) -> bool {
+        (self.document_id, self.line, self.last_line, self.record_type, self.record_id)
+            == (s.document_id.as_str(), s.line, s.last_line, s.record_type.as_str(), s.record_id.as_str())
+    }
+
+    fn stored(&self) -> SourceLineRecordRow {
+        SourceLineRecordRow {
+            document_id: self.document_id.to_string(),
+            line: self.line,
+            last_line: self.last_line,
+            record_type: self.record_type.to_string(),
+            record_id: self.record_id.to_string(),
+        }
+    }
+}
 
 /// Rows written at a time when a table is written whole (each piece made
 /// as written, [`SyncRow::written`], then inserted in batches).
@@ -152,7 +196,7 @@ macro_rules! sync_table {
         $crate::import::sync::sync_table!(@sync $conn, $table, $Row, $rows, [$($key),+], searchable)
     };
     (@sync $conn:expr, $table:ident, $Row:ty, $rows:expr, [$($key:ident),+], $kind:ident) => {{
-        let fresh: &[$Row] = &$rows[..];
+        let fresh = &$rows[..];
         let conn: &mut $crate::db::DbConnection = $conn;
         (|| -> diesel::QueryResult<$crate::import::sync::Synced> {
             use diesel::prelude::*;
@@ -160,14 +204,14 @@ macro_rules! sync_table {
             // The dataset's rows by key, not yet matched by a stored row;
             // made at the first stored row (an empty table needs none: at
             // scale 100 the record versions' keys alone take 250 MB).
-            let mut wanted: Option<std::collections::HashMap<_, &$Row>> = None;
+            let mut wanted: Option<std::collections::HashMap<_, &_>> = None;
             // Stored rows that differ from the dataset's or are gone from it.
             let mut stale: Vec<$Row> = Vec::new();
             // Each stored row against the dataset's: true once there are
             // too many changes for row-by-row.
             let mut visit = |row: $Row| {
-                let wanted = wanted.get_or_insert_with(|| fresh.iter().map(|r| (($(r.$key.clone(),)+), r)).collect());
-                let key = ($(row.$key.clone(),)+);
+                let wanted = wanted.get_or_insert_with(|| fresh.iter().map(|r| (($(r.$key.to_owned(),)+), r)).collect());
+                let key = ($(row.$key.to_owned(),)+);
                 let mut row = row;
                 match wanted.get(&key) {
                     Some(f) if $crate::import::sync::SyncRow::same_as_stored(*f, &mut row) => {
@@ -182,17 +226,20 @@ macro_rules! sync_table {
             whole = whole || stale.len() + wanted.as_ref().map_or(fresh.len(), |w| w.len()) > limit;
             let fresh_rows: Vec<$Row> = match (whole, &wanted) {
                 (true, _) => Vec::new(),
-                (false, None) => fresh.to_vec(),
-                (false, Some(w)) => fresh.iter().filter(|r| w.contains_key(&($(r.$key.clone(),)+))).cloned().collect(),
+                (false, None) => fresh.iter().map($crate::import::sync::SyncRow::stored).collect(),
+                (false, Some(w)) => fresh
+                    .iter()
+                    .filter(|r| w.contains_key(&($(r.$key.to_owned(),)+)))
+                    .map($crate::import::sync::SyncRow::stored)
+                    .collect(),
             };
-            let fresh_rows = <$Row as $crate::import::sync::SyncRow>::written(&fresh_rows).into_owned();
             let done = if whole { 0 } else { fresh.len() - fresh_rows.len() };
             $crate::progress::advance($crate::progress::Step::Write, done as u64);
             let synced = if whole {
                 let deleted = diesel::delete($table::table).execute(&mut *conn)?;
                 let mut inserted = 0;
                 for piece in fresh.chunks($crate::import::sync::WRITE_PIECE) {
-                    let piece = <$Row as $crate::import::sync::SyncRow>::written(piece);
+                    let piece = $crate::import::sync::SyncRow::written(piece);
                     inserted += $crate::db::backend::insert_batches!(&mut *conn, $table::table, piece)?;
                 }
                 $crate::import::sync::sync_table!(@refill $kind, conn, $table);

@@ -2,8 +2,6 @@
 //! the dataset's rows (`sync`: only what changed is written) and records the
 //! revision, or nothing at all.
 
-use std::collections::HashMap;
-
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -14,7 +12,7 @@ use crate::db::backend::insert_batches;
 use crate::db::DbConnection;
 use crate::models::change;
 use crate::models::list::FacetCountRow;
-use crate::models::source_document::{LineKey, NewLineRecord, SourceLineRecordRow};
+use crate::models::source_document::{NewLineRecord, SourceLineRecordRow};
 use crate::models::{self, *};
 use crate::publication::Published;
 use crate::revision::Revision;
@@ -209,55 +207,6 @@ fn line_records(ds: &Dataset) -> Vec<NewLineRecord<'_>> {
     out
 }
 
-/// Bring `source_line_records` to [`line_records`] as `sync_table!` brings
-/// the other tables to theirs (only what differs, or the table again whole
-/// when most of it does), from rows borrowed from the dataset rather than
-/// owned: the table is as long as the records (1.1 M rows at scale 100).
-fn sync_line_records(c: &mut DbConnection, ds: &Dataset) -> QueryResult<sync::Synced> {
-    use crate::import::sync::each_stored;
-    let fresh = line_records(ds);
-    crate::progress::grow(crate::progress::Step::Write, fresh.len() as u64);
-    let limit = sync::row_by_row_limit(fresh.len());
-    // Each fresh row's place by key, made at the first stored row; and
-    // whether a stored row holds it already.
-    let mut wanted: Option<HashMap<LineKey, usize>> = None;
-    let mut held = vec![false; fresh.len()];
-    let mut stale: Vec<SourceLineRecordRow> = Vec::new();
-    let mut visit = |row: SourceLineRecordRow| {
-        let wanted = wanted.get_or_insert_with(|| fresh.iter().enumerate().map(|(i, r)| (r.key(), i)).collect());
-        let key = (row.document_id.as_str(), row.line, row.record_type.as_str(), row.record_id.as_str());
-        match wanted.get(&key).copied() {
-            Some(i) if !held[i] && fresh[i].last_line == row.last_line => held[i] = true,
-            _ => stale.push(row),
-        }
-        stale.len() > limit
-    };
-    let mut whole = each_stored!(&mut *c, source_line_records, SourceLineRecordRow, &mut visit)?;
-    let kept = held.iter().filter(|h| **h).count();
-    whole = whole || stale.len() + (fresh.len() - kept) > limit;
-    let synced = if whole {
-        let deleted = diesel::delete(source_line_records::table).execute(c)?;
-        let mut inserted = 0;
-        for piece in fresh.chunks(sync::WRITE_PIECE) {
-            let piece: Vec<SourceLineRecordRow> = piece.iter().map(NewLineRecord::owned).collect();
-            inserted += insert_batches!(c, source_line_records::table, piece)?;
-        }
-        sync::Synced { deleted, inserted, whole }
-    } else {
-        crate::progress::advance(crate::progress::Step::Write, kept as u64);
-        for row in &stale {
-            let key = (row.document_id.clone(), row.line, row.record_type.clone(), row.record_id.clone());
-            diesel::delete(source_line_records::table.find(key)).execute(c)?;
-        }
-        let new: Vec<SourceLineRecordRow> =
-            fresh.iter().zip(&held).filter(|(_, h)| !**h).map(|(r, _)| r.owned()).collect();
-        let inserted = insert_batches!(c, source_line_records::table, new)?;
-        sync::Synced { deleted: stale.len(), inserted, whole }
-    };
-    log::debug!("import: source_line_records: {synced:?}");
-    Ok(synced)
-}
-
 fn write_rows(
     c: &mut DbConnection,
     ds: &Dataset,
@@ -297,7 +246,11 @@ fn write_rows(
         sync_table!(c, institution_plan_rollups, InstitutionPlanRollupRow, ds.plan_rollups, [institution_id, plan_id])?;
         sync_table!(c, source_headings, SourceHeadingRow, ds.headings, [id])?;
         sync_table!(c, retired_ids, RetiredIdRow, ds.retired, [record_type, record_id])?;
-        sync_line_records(c, ds)?;
+        // Borrowed from the dataset, made owned a piece at a time (1.1 M rows at scale 100).
+        let lines = line_records(ds);
+        crate::progress::grow(crate::progress::Step::Write, lines.len() as u64);
+        sync_table!(c, source_line_records, SourceLineRecordRow, lines, [document_id, line, record_type, record_id])?;
+        drop(lines);
         log::debug!("import: rows written at {:.2} s", started.elapsed().as_secs_f64());
         diesel::delete(facet_counts::table).execute(c)?;
         insert_batches!(c, facet_counts::table, &whole_facets(c)?)?;

@@ -145,13 +145,10 @@ pub struct SourceLineRecordRow {
     pub record_id: String,
 }
 
-/// A line record's primary key: document, line, record type and id.
-pub type LineKey<'a> = (&'a str, i32, &'a str, &'a str);
-
 /// A row of `source_line_records` as an import makes it, borrowed from the
 /// dataset (1.1 M of them at scale 100: owned, they took 260 MB at the
 /// import's peak; borrowed, 56 bytes each), made owned a piece at a time
-/// to be written.
+/// to be written (`import::sync::SyncRow`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NewLineRecord<'a> {
     pub document_id: &'a str,
@@ -173,22 +170,6 @@ impl<'a> NewLineRecord<'a> {
             record_type,
             record_id,
         })
-    }
-
-    /// The row to write.
-    pub fn owned(&self) -> SourceLineRecordRow {
-        SourceLineRecordRow {
-            document_id: self.document_id.to_string(),
-            line: self.line,
-            last_line: self.last_line,
-            record_type: self.record_type.to_string(),
-            record_id: self.record_id.to_string(),
-        }
-    }
-
-    /// Its primary key.
-    pub fn key(&self) -> LineKey<'a> {
-        (self.document_id, self.line, self.record_type, self.record_id)
     }
 }
 
