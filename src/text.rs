@@ -119,6 +119,14 @@ pub fn cell_chars(s: &str) -> usize {
     s.encode_utf16().count()
 }
 
+/// Every http(s) link in a text, trailing punctuation removed.
+pub fn links(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+        .map(|w| w.trim_end_matches(['.', ',', ';', ')', '"', '”']).to_string())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

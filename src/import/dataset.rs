@@ -1,5 +1,6 @@
 //! The dataset in memory: every table's rows, validated, derived columns filled.
 
+use super::updates::ProgressUpdates;
 use crate::models::*;
 
 /// Everything in a canonical directory, validated, with derived columns filled.
@@ -14,7 +15,8 @@ pub struct Dataset {
     pub risks: Vec<PlanRiskRow>,
     pub commitments: Vec<CommitmentRow>,
     pub milestones: Vec<MilestoneRow>,
-    pub progress_updates: Vec<ProgressUpdateRow>,
+    /// Held compactly, each row made when read (a million at scale 100).
+    pub progress_updates: ProgressUpdates,
     pub roles: Vec<InstitutionRoleRow>,
     pub headings: Vec<SourceHeadingRow>,
     pub retired: Vec<RetiredIdRow>,

@@ -280,7 +280,8 @@ pub fn load(conn: &mut DbConnection) -> QueryResult<Dataset> {
         progress_updates: progress_updates::table
             .order(progress_updates::seq)
             .select(ProgressUpdateRow::as_select())
-            .load(conn)?,
+            .load::<ProgressUpdateRow>(conn)?
+            .into(),
         roles: institution_roles::table
             .order(institution_roles::seq)
             .select(InstitutionRoleRow::as_select())

@@ -99,14 +99,15 @@ fn subjects(ds: &Dataset) -> Vec<Subject<'_>> {
             s.texts.extend(crate::text::json_list(&m.expected_results).into_iter().map(Cow::Owned));
         }
     }
-    for u in &ds.progress_updates {
+    let updates = &ds.progress_updates;
+    for i in 0..updates.len() {
         add(
             &mut out,
             RoleSubject::ProgressUpdate,
-            &u.id,
-            &u.source_document,
-            &u.source_location,
-            vec![Some(&u.description)],
+            updates.id(i),
+            updates.source_document(i),
+            updates.source_location(i),
+            vec![Some(updates.description(i))],
         );
     }
     out

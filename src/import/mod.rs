@@ -17,6 +17,7 @@ pub mod problem;
 pub mod quality;
 pub mod report;
 pub mod sync;
+pub mod updates;
 pub mod versions;
 pub mod write;
 

@@ -5,11 +5,13 @@
 //! changes, writing it again whole is cheaper, and that is what happens.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use diesel::connection::SimpleConnection;
 use diesel::QueryResult;
 use rayon::prelude::*;
 
+use super::updates::ProgressUpdates;
 use crate::db::DbConnection;
 use crate::models::source_document::{NewLineRecord, SourceLineRecordRow};
 use crate::models::*;
@@ -119,6 +121,61 @@ impl SyncRow for NewLineRecord<'_> {
     }
 }
 
+/// A table's rows in the dataset, as its sync reads them: a list, or the
+/// progress updates' compact table (whose rows are made when read).
+pub trait Fresh: Sync {
+    type Row: SyncRow + Clone;
+
+    fn len(&self) -> usize;
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Row `i`.
+    fn row(&self, i: usize) -> Cow<'_, Self::Row>;
+
+    /// The rows of `range` as written.
+    fn written(&self, range: Range<usize>) -> Cow<'_, [<Self::Row as SyncRow>::Stored]>;
+}
+
+impl<T: SyncRow + Clone> Fresh for Vec<T> {
+    type Row = T;
+
+    fn len(&self) -> usize {
+        self.len()
+    }
+
+    fn row(&self, i: usize) -> Cow<'_, T> {
+        Cow::Borrowed(&self[i])
+    }
+
+    fn written(&self, range: Range<usize>) -> Cow<'_, [T::Stored]> {
+        T::written(&self[range])
+    }
+}
+
+impl Fresh for ProgressUpdates {
+    type Row = ProgressUpdateRow;
+
+    fn len(&self) -> usize {
+        self.len()
+    }
+
+    fn row(&self, i: usize) -> Cow<'_, ProgressUpdateRow> {
+        Cow::Owned(self.get(i))
+    }
+
+    fn written(&self, range: Range<usize>) -> Cow<'_, [ProgressUpdateRow]> {
+        let made = |i| {
+            let mut row = self.get(i);
+            row.search_text = super::derive::progress_update_search_text(&row);
+            row
+        };
+        Cow::Owned(range.into_par_iter().with_min_len(1024).map(made).collect())
+    }
+}
+
 /// Rows written at a time when a table is written whole (each piece made
 /// as written, [`SyncRow::written`], then inserted in batches).
 pub const WRITE_PIECE: usize = 20_000;
@@ -196,25 +253,32 @@ macro_rules! sync_table {
         $crate::import::sync::sync_table!(@sync $conn, $table, $Row, $rows, [$($key),+], searchable)
     };
     (@sync $conn:expr, $table:ident, $Row:ty, $rows:expr, [$($key:ident),+], $kind:ident) => {{
-        let fresh = &$rows[..];
+        use $crate::import::sync::{Fresh, SyncRow};
+        let fresh = &$rows;
+        let n = Fresh::len(fresh);
         let conn: &mut $crate::db::DbConnection = $conn;
         (|| -> diesel::QueryResult<$crate::import::sync::Synced> {
             use diesel::prelude::*;
-            let limit = $crate::import::sync::row_by_row_limit(fresh.len());
-            // The dataset's rows by key, not yet matched by a stored row;
-            // made at the first stored row (an empty table needs none: at
-            // scale 100 the record versions' keys alone take 250 MB).
-            let mut wanted: Option<std::collections::HashMap<_, &_>> = None;
+            let limit = $crate::import::sync::row_by_row_limit(n);
+            // The dataset's rows' places by key, not yet matched by a stored
+            // row; made at the first stored row (an empty table needs none:
+            // at scale 100 the record versions' keys alone take 250 MB).
+            let mut wanted: Option<std::collections::HashMap<_, usize>> = None;
             // Stored rows that differ from the dataset's or are gone from it.
             let mut stale: Vec<$Row> = Vec::new();
             // Each stored row against the dataset's: true once there are
             // too many changes for row-by-row.
             let mut visit = |row: $Row| {
-                let wanted = wanted.get_or_insert_with(|| fresh.iter().map(|r| (($(r.$key.to_owned(),)+), r)).collect());
+                let wanted = wanted.get_or_insert_with(|| {
+                    (0..n).map(|i| {
+                        let r = Fresh::row(fresh, i);
+                        (($(r.$key.to_owned(),)+), i)
+                    }).collect()
+                });
                 let key = ($(row.$key.to_owned(),)+);
                 let mut row = row;
                 match wanted.get(&key) {
-                    Some(f) if $crate::import::sync::SyncRow::same_as_stored(*f, &mut row) => {
+                    Some(&i) if SyncRow::same_as_stored(&*Fresh::row(fresh, i), &mut row) => {
                         wanted.remove(&key);
                     }
                     _ => stale.push(row),
@@ -223,23 +287,23 @@ macro_rules! sync_table {
             };
             let mut whole = $crate::import::sync::each_stored!(&mut *conn, $table, $Row, &mut visit)?;
             // What is left to insert: changed rows and new ones, in the dataset's order.
-            whole = whole || stale.len() + wanted.as_ref().map_or(fresh.len(), |w| w.len()) > limit;
+            whole = whole || stale.len() + wanted.as_ref().map_or(n, |w| w.len()) > limit;
             let fresh_rows: Vec<$Row> = match (whole, &wanted) {
                 (true, _) => Vec::new(),
-                (false, None) => fresh.iter().map($crate::import::sync::SyncRow::stored).collect(),
-                (false, Some(w)) => fresh
-                    .iter()
-                    .filter(|r| w.contains_key(&($(r.$key.to_owned(),)+)))
-                    .map($crate::import::sync::SyncRow::stored)
-                    .collect(),
+                (false, None) => (0..n).map(|i| SyncRow::stored(&*Fresh::row(fresh, i))).collect(),
+                (false, Some(w)) => {
+                    let mut places: Vec<usize> = w.values().copied().collect();
+                    places.sort_unstable();
+                    places.into_iter().map(|i| SyncRow::stored(&*Fresh::row(fresh, i))).collect()
+                }
             };
-            let done = if whole { 0 } else { fresh.len() - fresh_rows.len() };
+            let done = if whole { 0 } else { n - fresh_rows.len() };
             $crate::progress::advance($crate::progress::Step::Write, done as u64);
             let synced = if whole {
                 let deleted = diesel::delete($table::table).execute(&mut *conn)?;
                 let mut inserted = 0;
-                for piece in fresh.chunks($crate::import::sync::WRITE_PIECE) {
-                    let piece = $crate::import::sync::SyncRow::written(piece);
+                for start in (0..n).step_by($crate::import::sync::WRITE_PIECE) {
+                    let piece = Fresh::written(fresh, start..n.min(start + $crate::import::sync::WRITE_PIECE));
                     inserted += $crate::db::backend::insert_batches!(&mut *conn, $table::table, piece)?;
                 }
                 $crate::import::sync::sync_table!(@refill $kind, conn, $table);

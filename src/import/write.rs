@@ -202,7 +202,9 @@ fn line_records(ds: &Dataset) -> Vec<NewLineRecord<'_>> {
     ds.plans.iter().for_each(|r| add(&r.source_document, &r.source_location, "plan", &r.id));
     ds.commitments.iter().for_each(|r| add(&r.source_document, &r.source_location, "commitment", &r.id));
     ds.milestones.iter().for_each(|r| add(&r.source_document, &r.source_location, "milestone", &r.id));
-    ds.progress_updates.iter().for_each(|r| add(&r.source_document, &r.source_location, "progress_update", &r.id));
+    let updates = &ds.progress_updates;
+    (0..updates.len())
+        .for_each(|i| add(updates.source_document(i), updates.source_location(i), "progress_update", updates.id(i)));
     ds.institutions.iter().for_each(|r| add(&r.source_document, &r.source_location, "institution", &r.id));
     out
 }

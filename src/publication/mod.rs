@@ -123,12 +123,13 @@ fn public_columns(table: &str) -> Vec<String> {
 
 /// `$then` with `$rows` bound to the dataset's rows of `$table` (a slice of
 /// its row type), or `$none` for a table the dataset has no rows of (the
-/// flat ones): the one place a table's name meets its rows.
+/// flat ones): the one place a table's name meets its rows (the progress
+/// updates, held compactly, are made row by row: see [`made_rows`]).
 macro_rules! with_rows {
     ($ds:expr, $table:expr, |$rows:ident| $then:expr, $none:expr) => {
         with_rows!(@arms $ds, $table, $rows, $then, $none;
             "plans" plans, "commitments" commitments, "milestones" milestones,
-            "progress_updates" progress_updates, "institutions" institutions, "institution_roles" roles,
+            "institutions" institutions, "institution_roles" roles,
             "institution_aliases" aliases, "plan_sections" sections, "plan_participants" participants,
             "plan_risks" risks, "quality_findings" findings, "source_documents" source_documents,
             "source_headings" headings, "institution_plan_rollups" plan_rollups, "retired_ids" retired)
@@ -150,6 +151,12 @@ fn made_rows<'a>(ds: &'a Dataset, table: &str, columns: Vec<String>) -> Rows<'a>
         let rules = rules(&columns);
         Rows::made(rows.len(), move |i| cells_of(&rows[i], &columns, |c, cell| publish_cell(rules[c], cell)))
     }
+    if table == "progress_updates" {
+        let (rules, updates) = (rules(&columns), &ds.progress_updates);
+        return Rows::made(updates.len(), move |i| {
+            cells_of(&updates.get(i), &columns, |c, cell| publish_cell(rules[c], cell))
+        });
+    }
     with_rows!(ds, table, |rows| made(rows, columns), Vec::new().into())
 }
 
@@ -168,6 +175,9 @@ fn kept_rows(ds: &Dataset, table: &str, columns: &[String]) -> Vec<Vec<Cell>> {
             .with_min_len(1024)
             .map(|r| cells_of(r, columns, |c, cell| publish_cell(rules[c], cell)))
             .collect()
+    }
+    if table == "progress_updates" {
+        return values(&ds.progress_updates.to_vec(), columns);
     }
     with_rows!(ds, table, |rows| values(rows, columns), vec![])
 }
@@ -192,12 +202,15 @@ mod tests {
             let published = tables.iter().find(|t| t.table == *table).expect("published");
             assert_eq!(published.rows.len(), kept.len(), "{table}");
             assert!(published.rows.iter().zip(&kept).all(|(a, b)| *a == b[..]), "{table}");
-            let values: Vec<serde_json::Value> = with_rows!(
-                ds,
-                *table,
-                |rows| rows.iter().map(|r| serde_json::to_value(r).unwrap()).collect(),
-                continue
-            );
+            let values: Vec<serde_json::Value> = match *table {
+                "progress_updates" => ds.progress_updates.iter().map(|r| serde_json::to_value(r).unwrap()).collect(),
+                _ => with_rows!(
+                    ds,
+                    *table,
+                    |rows| rows.iter().map(|r| serde_json::to_value(r).unwrap()).collect(),
+                    continue
+                ),
+            };
             if ["plans", "commitments", "milestones", "progress_updates", "quality_findings"].contains(table) {
                 assert!(!values.is_empty(), "{table}");
             }

@@ -7,16 +7,17 @@ use super::*;
 /// record cites, so that every provenance resolves to a line of text.
 pub(super) fn write_source(ds: &mut Dataset) {
     use sha2::{Digest, Sha256};
+    let updates = &ds.progress_updates;
     let locations = ds
         .institutions
         .iter()
-        .map(|r| &r.source_location)
-        .chain(ds.plans.iter().map(|r| &r.source_location))
-        .chain(ds.commitments.iter().map(|r| &r.source_location))
-        .chain(ds.milestones.iter().map(|r| &r.source_location))
-        .chain(ds.progress_updates.iter().map(|r| &r.source_location))
-        .chain(ds.roles.iter().map(|r| &r.source_location));
-    let last = locations.filter_map(|l| crate::import::canonical::parse_location(l)).map(|(_, b)| b).max().unwrap_or(1);
+        .map(|r| r.source_location.as_str())
+        .chain(ds.plans.iter().map(|r| r.source_location.as_str()))
+        .chain(ds.commitments.iter().map(|r| r.source_location.as_str()))
+        .chain(ds.milestones.iter().map(|r| r.source_location.as_str()))
+        .chain((0..updates.len()).map(|i| updates.source_location(i)))
+        .chain(ds.roles.iter().map(|r| r.source_location.as_str()));
+    let last = locations.filter_map(crate::import::canonical::parse_location).map(|(_, b)| b).max().unwrap_or(1);
     // A role's line names its institution, as in a real source.
     let names: std::collections::HashMap<&str, &str> =
         ds.institutions.iter().map(|i| (i.id.as_str(), i.name.as_str())).collect();
@@ -77,9 +78,7 @@ pub(super) fn renumber(ds: &mut Dataset) {
     for (i, r) in ds.milestones.iter_mut().enumerate() {
         r.seq = i as i32 + 1;
     }
-    for (i, r) in ds.progress_updates.iter_mut().enumerate() {
-        r.seq = i as i32 + 1;
-    }
+    ds.progress_updates.renumber();
     for (i, r) in ds.roles.iter_mut().enumerate() {
         r.seq = i as i32 + 1;
     }

@@ -515,7 +515,8 @@ fn every_body_named_anywhere_resolves_to_an_institution_linked_where_it_is_named
     for m in &ds.milestones {
         records.push((&m.source_document, span(&m.source_location), format!("milestone:{}", m.id)));
     }
-    for u in &ds.progress_updates {
+    let updates = ds.progress_updates.to_vec();
+    for u in &updates {
         records.push((&u.source_document, span(&u.source_location), format!("progress_update:{}", u.id)));
     }
     for p in &ds.plans {
@@ -638,7 +639,8 @@ fn every_text_is_byte_exact_with_its_source_lines() {
             push(format!("{} expected result", m.id), &m.source_document, &m.source_location, Some(&r));
         }
     }
-    for u in &ds.progress_updates {
+    let updates = ds.progress_updates.to_vec();
+    for u in &updates {
         push(format!("{} description", u.id), &u.source_document, &u.source_location, Some(&u.description));
         push(format!("{} verification", u.id), &u.source_document, &u.source_location, u.verification.as_deref());
     }

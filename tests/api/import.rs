@@ -422,9 +422,10 @@ fn an_import_writes_only_the_rows_that_changed(backend: Backend) {
     let mut ds = gagt::synthetic::generate(1);
     let before = tempfile::tempdir().unwrap();
     import::export::write_dir(&ds, before.path()).unwrap();
-    let edited = ds.progress_updates[5].id.clone();
-    ds.progress_updates[5].description = "Avance corregido: señalización bilingüe instalada".into();
-    let dropped = ds.progress_updates.pop().unwrap().id;
+    let (edited, dropped) = ds.progress_updates.modify(|rows| {
+        rows[5].description = "Avance corregido: señalización bilingüe instalada".into();
+        (rows[5].id.clone(), rows.pop().unwrap().id)
+    });
     let after = tempfile::tempdir().unwrap();
     import::export::write_dir(&ds, after.path()).unwrap();
 

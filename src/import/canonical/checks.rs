@@ -72,8 +72,9 @@ fn check_locations(
     for r in &ds.milestones {
         check("milestones.csv", r.seq, &r.source_document, &r.source_location);
     }
-    for r in &ds.progress_updates {
-        check("progress_updates.csv", r.seq, &r.source_document, &r.source_location);
+    let updates = &ds.progress_updates;
+    for i in 0..updates.len() {
+        check("progress_updates.csv", updates.seq(i), updates.source_document(i), updates.source_location(i));
     }
     for r in ds.roles.iter().filter(|r| r.origin == RoleOrigin::Curated) {
         check("institution_roles.csv", r.seq, &r.source_document, &r.source_location);
@@ -157,7 +158,7 @@ fn check_retired(ds: &Dataset, line_of: &dyn Fn(&str, i32) -> usize, problems: &
         .iter()
         .map(|r| ("commitment", r.id.as_str()))
         .chain(ds.milestones.iter().map(|r| ("milestone", r.id.as_str())))
-        .chain(ds.progress_updates.iter().map(|r| ("progress_update", r.id.as_str())))
+        .chain((0..ds.progress_updates.len()).map(|i| ("progress_update", ds.progress_updates.id(i))))
         .collect();
     for r in &ds.retired {
         if live.contains(&(r.record_type.as_str(), r.record_id.as_str())) {
@@ -201,8 +202,8 @@ pub(super) fn check_references(
     let plans = ids("plans.csv", &mut ds.plans.iter().map(|r| (r.id.as_str(), r.seq)), problems);
     let commitments = ids("commitments.csv", &mut ds.commitments.iter().map(|r| (r.id.as_str(), r.seq)), problems);
     let milestones = ids("milestones.csv", &mut ds.milestones.iter().map(|r| (r.id.as_str(), r.seq)), problems);
-    let updates =
-        ids("progress_updates.csv", &mut ds.progress_updates.iter().map(|r| (r.id.as_str(), r.seq)), problems);
+    let held = &ds.progress_updates;
+    let updates = ids("progress_updates.csv", &mut (0..held.len()).map(|i| (held.id(i), held.seq(i))), problems);
     let sections = ids("plan_sections.csv", &mut ds.sections.iter().map(|r| (r.id.as_str(), r.seq)), problems);
     let participants =
         ids("plan_participants.csv", &mut ds.participants.iter().map(|r| (r.id.as_str(), r.seq)), problems);
@@ -258,9 +259,10 @@ pub(super) fn check_references(
         refcheck("milestones.csv", r.seq, "commitment_id", &r.commitment_id, &commitments, "commitment");
         refcheck("milestones.csv", r.seq, "source_document", &r.source_document, &docs, "source document");
     }
-    for r in &ds.progress_updates {
-        refcheck("progress_updates.csv", r.seq, "milestone_id", &r.milestone_id, &milestones, "milestone");
-        refcheck("progress_updates.csv", r.seq, "source_document", &r.source_document, &docs, "source document");
+    for i in 0..held.len() {
+        let seq = held.seq(i);
+        refcheck("progress_updates.csv", seq, "milestone_id", held.milestone_id(i), &milestones, "milestone");
+        refcheck("progress_updates.csv", seq, "source_document", held.source_document(i), &docs, "source document");
     }
     for r in &ds.headings {
         refcheck("source_headings.csv", r.seq, "document_id", &r.document_id, &docs, "source document");

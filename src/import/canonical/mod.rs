@@ -175,28 +175,44 @@ fn read_dir_with(dir: &Path, report_file: Option<&str>) -> Result<Dataset, Vec<P
         TABLES.iter().filter_map(|(file, _, _)| std::fs::metadata(dir.join(file)).ok()).map(|m| m.len()).sum();
     crate::progress::begin(crate::progress::Step::Read, bytes);
     let mut raw: HashMap<&str, Vec<RawRow>> = HashMap::new();
-    // Files are parsed in parallel; problems and files keep the table order.
-    let read: Vec<_> = TABLES
-        .par_iter()
-        .map(|(file, required, columns)| {
+    // Files are parsed in parallel, the progress updates typed as they are
+    // read; problems and files keep the table order.
+    let ((updates, update_lines, mut update_problems), read) = rayon::join(
+        || {
             let mut problems = Vec::new();
-            let rows = read_table(dir, file, *required, columns, &mut problems);
-            (*file, rows, problems)
-        })
-        .collect();
+            let (updates, lines) = rows::progress_updates(dir, &mut problems);
+            (updates, lines, problems)
+        },
+        || {
+            TABLES
+                .par_iter()
+                .map(|(file, required, columns)| {
+                    let mut problems = Vec::new();
+                    let rows = match *file == rows::UPDATES {
+                        true => Vec::new(),
+                        false => read_table(dir, file, *required, columns, &mut problems),
+                    };
+                    (*file, rows, problems)
+                })
+                .collect::<Vec<_>>()
+        },
+    );
     for (file, rows, found) in read {
         raw.insert(file, rows);
         problems.extend(found);
+        if file == rows::UPDATES {
+            problems.append(&mut update_problems);
+        }
     }
     crate::progress::finish(crate::progress::Step::Read);
     log::debug!("read: files parsed in {:.2} s", started.elapsed().as_secs_f64());
-    let mut lines: HashMap<&'static str, Vec<usize>> = HashMap::new();
+    let mut lines: HashMap<&'static str, Vec<usize>> = HashMap::from([(rows::UPDATES, update_lines)]);
     let mut take = |name: &'static str| {
         let rows = raw.remove(name).unwrap_or_default();
         lines.insert(name, rows.iter().map(|(l, _)| *l).collect());
         rows
     };
-    let (mut ds, untyped_roles) = rows::typed(&mut take, &mut problems);
+    let (mut ds, untyped_roles) = rows::typed(&mut take, updates, &mut problems);
     log::debug!("read: rows typed in {:.2} s", started.elapsed().as_secs_f64());
     sources::read_sources(dir, &mut ds, &lines, &mut problems);
     let stale = report_file.and_then(|f| ds.source_documents.iter().find(|d| d.file_name == f)).map(|d| d.id.clone());

@@ -150,10 +150,25 @@ pub(super) fn read_table(
     columns: &'static [&'static str],
     problems: &mut Vec<Problem>,
 ) -> Vec<RawRow> {
+    let mut out = Vec::new();
+    read_each(dir, file, required, columns, problems, |line, rec, _| out.push((line, rec)));
+    out
+}
+
+/// Hand each record of one file to `each` (its line, its values, the
+/// problems), header checked; a missing optional file has none.
+pub(super) fn read_each(
+    dir: &Path,
+    file: &'static str,
+    required: bool,
+    columns: &'static [&'static str],
+    problems: &mut Vec<Problem>,
+    mut each: impl FnMut(usize, csv::StringRecord, &mut Vec<Problem>),
+) {
     let path = dir.join(file);
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return vec![],
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return,
         Err(e) => {
             problems.push(Problem {
                 file: file.into(),
@@ -161,7 +176,7 @@ pub(super) fn read_table(
                 field: "file".into(),
                 message: format!("cannot read: {e}"),
             });
-            return vec![];
+            return;
         }
     };
     let fail = |problems: &mut Vec<Problem>, line: usize, field: &str, message: String| {
@@ -169,14 +184,14 @@ pub(super) fn read_table(
     };
     if bytes.is_empty() {
         fail(problems, 0, "file", "is empty; expected a header row".into());
-        return vec![];
+        return;
     }
     let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(bytes.as_slice());
     let header: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(str::to_string).collect(),
         Err(e) => {
             fail(problems, 1, "header", format!("cannot read the header: {}", csv_reason(&e)));
-            return vec![];
+            return;
         }
     };
     if header != columns {
@@ -193,9 +208,8 @@ pub(super) fn read_table(
                 if unknown.is_empty() { "none".into() } else { unknown.join(",") }
             ),
         );
-        return vec![];
+        return;
     }
-    let mut out = Vec::new();
     // Bytes parsed, reported a megabyte at a time.
     let mut reported = 0usize;
     for result in rdr.records() {
@@ -207,7 +221,7 @@ pub(super) fn read_table(
                     reported = start;
                 }
                 problems.extend(crate::import::fields::check_record(file, line, &header, &rec, &bytes[start..]));
-                out.push((line, rec));
+                each(line, rec, problems);
             }
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
@@ -216,7 +230,6 @@ pub(super) fn read_table(
         }
     }
     crate::progress::advance(crate::progress::Step::Read, bytes.len().saturating_sub(reported) as u64);
-    out
 }
 
 fn csv_reason(e: &csv::Error) -> String {

@@ -4,8 +4,11 @@
 
 use std::collections::HashSet;
 
-use super::record::{RawRow, Record};
+use std::path::Path;
+
+use super::record::{read_each, RawRow, Record};
 use super::{Dataset, Problem, TABLES};
+use crate::import::updates::ProgressUpdates;
 use crate::models::*;
 use crate::vocabulary::*;
 
@@ -14,17 +17,19 @@ use crate::vocabulary::*;
 /// checked against no type (see `checks::check_references`).
 pub(super) fn typed(
     take: &mut impl FnMut(&'static str) -> Vec<RawRow>,
+    updates: ProgressUpdates,
     p: &mut Vec<Problem>,
 ) -> (Dataset, HashSet<i32>) {
     let mut ds = Dataset::default();
     macro_rules! each {
         ($file:expr, |$r:ident, $seq:ident| $body:block) => {{
-            let mut out = Vec::new();
+            // A list, or the progress updates' compact table.
+            let mut out = Default::default();
             let columns = TABLES.iter().find(|(f, _, _)| *f == $file).map_or(&[][..], |(_, _, c)| *c);
             for (i, (line, values)) in take($file).into_iter().enumerate() {
                 let $seq = i as i32 + 1;
                 let mut $r = Record { file: $file, line, columns, values, problems: p };
-                out.push($body);
+                Extend::extend(&mut out, Some($body));
             }
             out
         }};
@@ -208,31 +213,7 @@ pub(super) fn typed(
             overdue: None,
         }
     });
-    ds.progress_updates = each!("progress_updates.csv", |r, seq| {
-        let (sd, sl) = r.source();
-        let position = r.int("position");
-        if position.is_none() {
-            r.problem("position", "is required: the update's order within its milestone, from 1");
-        }
-        ProgressUpdateRow {
-            id: r.req("id"),
-            seq,
-            milestone_id: r.req("milestone_id"),
-            commitment_id: String::new(),
-            plan_id: String::new(),
-            position: position.unwrap_or(0),
-            reported_at: r.timestamp("reported_at"),
-            description: r.req("description"),
-            percent: r.percent("percent"),
-            percent_raw: r.opt("percent_raw"),
-            verification_line: r.boolean("verification_line"),
-            verification: r.opt("verification"),
-            links: String::new(),
-            source_document: sd,
-            source_location: sl,
-            search_text: String::new(),
-        }
-    });
+    ds.progress_updates = updates;
     // Roles whose subject_type was refused: their subject_id is checked
     // against no type (see `check_references`).
     let mut untyped_roles: HashSet<i32> = HashSet::new();
@@ -288,4 +269,46 @@ pub(super) fn typed(
         }
     });
     (ds, untyped_roles)
+}
+
+/// The file of the progress updates, which are typed as they are read.
+pub(super) const UPDATES: &str = "progress_updates.csv";
+
+/// The progress updates, typed as they are read (a million rows at scale
+/// 100 are never all held as text records), and each one's line.
+pub(super) fn progress_updates(dir: &Path, p: &mut Vec<Problem>) -> (ProgressUpdates, Vec<usize>) {
+    let (file, required, columns) = TABLES.iter().find(|(f, _, _)| *f == UPDATES).copied().expect("listed");
+    let (mut out, mut lines) = (ProgressUpdates::default(), Vec::new());
+    read_each(dir, file, required, columns, p, |line, values, problems| {
+        let mut r = Record { file, line, columns, values, problems };
+        out.push(progress_update(&mut r, out.len() as i32 + 1));
+        lines.push(line);
+    });
+    (out, lines)
+}
+
+fn progress_update(r: &mut Record, seq: i32) -> ProgressUpdateRow {
+    let (sd, sl) = r.source();
+    let position = r.int("position");
+    if position.is_none() {
+        r.problem("position", "is required: the update's order within its milestone, from 1");
+    }
+    ProgressUpdateRow {
+        id: r.req("id"),
+        seq,
+        milestone_id: r.req("milestone_id"),
+        commitment_id: String::new(),
+        plan_id: String::new(),
+        position: position.unwrap_or(0),
+        reported_at: r.timestamp("reported_at"),
+        description: r.req("description"),
+        percent: r.percent("percent"),
+        percent_raw: r.opt("percent_raw"),
+        verification_line: r.boolean("verification_line"),
+        verification: r.opt("verification"),
+        links: String::new(),
+        source_document: sd,
+        source_location: sl,
+        search_text: String::new(),
+    }
 }

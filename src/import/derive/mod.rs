@@ -15,8 +15,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rayon::prelude::*;
-
 use super::dataset::Dataset;
 
 mod institutions;
@@ -101,8 +99,10 @@ pub fn compute(ds: &mut Dataset) {
         ds.milestones.iter().map(|m| (m.id.clone(), m.commitment_id.clone())).collect();
     let commitment_plan: HashMap<String, String> =
         ds.commitments.iter().map(|c| (c.id.clone(), c.plan_id.clone())).collect();
-    ds.progress_updates.par_iter_mut().with_min_len(1024).for_each(|u| {
-        u.links = super::platform::links(&u.description).join("\n");
+    // Updates: each one's commitment and plan; their links from now on made from their descriptions.
+    ds.progress_updates.derive(|m| {
+        let c = milestone_parent.get(m)?;
+        Some((c.clone(), commitment_plan.get(c).cloned().unwrap_or_default()))
     });
     for s in &mut ds.sections {
         s.search_text = search_text(&[Some(&s.title), Some(&s.body)]);
@@ -120,26 +120,25 @@ pub fn compute(ds: &mut Dataset) {
         ]);
     }
 
-    // Updates: place them; each milestone's latest by time (then list order).
+    // Each milestone's latest update by time (then list order).
     let mut latest: HashMap<String, (String, i32, Option<i32>)> = HashMap::new();
     let mut update_count: HashMap<String, i32> = HashMap::new();
     let mut plan_as_of: HashMap<String, String> = HashMap::new();
-    for u in &mut ds.progress_updates {
-        u.commitment_id = milestone_parent.get(&u.milestone_id).cloned().unwrap_or_default();
-        u.plan_id = commitment_plan.get(&u.commitment_id).cloned().unwrap_or_default();
-        *update_count.entry(u.milestone_id.clone()).or_default() += 1;
-        let key = (u.reported_at.clone(), u.position);
-        match latest.get_mut(&u.milestone_id) {
-            Some(l) if (l.0.as_str(), l.1) >= (key.0.as_str(), key.1) => {}
-            Some(l) => *l = (key.0, key.1, u.percent),
+    let updates = &ds.progress_updates;
+    for i in 0..updates.len() {
+        let (milestone, at, position) = (updates.milestone_id(i), updates.reported_at(i), updates.position(i));
+        *update_count.entry(milestone.to_string()).or_default() += 1;
+        match latest.get_mut(milestone) {
+            Some(l) if (l.0.as_str(), l.1) >= (at, position) => {}
+            Some(l) => *l = (at.to_string(), position, updates.percent(i)),
             None => {
-                latest.insert(u.milestone_id.clone(), (key.0, key.1, u.percent));
+                latest.insert(milestone.to_string(), (at.to_string(), position, updates.percent(i)));
             }
         }
-        let day = u.reported_at.get(..10).unwrap_or(&u.reported_at).to_string();
-        let as_of = plan_as_of.entry(u.plan_id.clone()).or_default();
-        if day > *as_of {
-            *as_of = day;
+        let day = at.get(..10).unwrap_or(at);
+        let as_of = plan_as_of.entry(updates.plan_id(i).to_string()).or_default();
+        if day > as_of.as_str() {
+            *as_of = day.to_string();
         }
     }
     // Which plans publish any progress at all.
@@ -150,7 +149,7 @@ pub fn compute(ds: &mut Dataset) {
         .map(|p| p.id.clone())
         .collect();
     tracked.extend(ds.commitments.iter().filter(|c| c.reported_progress.is_some()).map(|c| c.plan_id.clone()));
-    tracked.extend(ds.progress_updates.iter().map(|u| u.plan_id.clone()));
+    tracked.extend((0..updates.len()).map(|i| updates.plan_id(i).to_string()));
     log::debug!("derive: updates placed in {:.2} s", started.elapsed().as_secs_f64());
 
     // Milestones.
@@ -220,8 +219,8 @@ pub fn compute(ds: &mut Dataset) {
         *commitment_count.entry(c.plan_id.as_str()).or_default() += 1;
     }
     let mut plan_updates: HashMap<&str, i32> = HashMap::new();
-    for u in &ds.progress_updates {
-        *plan_updates.entry(u.plan_id.as_str()).or_default() += 1;
+    for i in 0..ds.progress_updates.len() {
+        *plan_updates.entry(ds.progress_updates.plan_id(i)).or_default() += 1;
     }
     for p in &mut ds.plans {
         let t = of_plan.get(p.id.as_str()).cloned().unwrap_or_default();
@@ -249,8 +248,9 @@ pub fn compute(ds: &mut Dataset) {
     // Roles: the plan each belongs to.
     let milestone_plan: HashMap<String, String> =
         ds.milestones.iter().map(|m| (m.id.clone(), m.plan_id.clone())).collect();
+    let updates = &ds.progress_updates;
     let update_plan: HashMap<String, String> =
-        ds.progress_updates.iter().map(|u| (u.id.clone(), u.plan_id.clone())).collect();
+        (0..updates.len()).map(|i| (updates.id(i).to_string(), updates.plan_id(i).to_string())).collect();
     let part_plan: HashMap<String, String> = ds
         .sections
         .iter()

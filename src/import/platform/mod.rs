@@ -129,13 +129,7 @@ fn blank(c: char) -> bool {
     c == ' ' || c == '\t'
 }
 
-/// Every http(s) link in a text, trailing punctuation removed.
-pub fn links(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
-        .map(|w| w.trim_end_matches(['.', ',', ';', ')', '"', '”']).to_string())
-        .collect()
-}
+pub use crate::text::links;
 
 /// Parse a report's text. `file` names it in problems.
 pub fn parse(file: &str, text: &str) -> Result<Report, Vec<Problem>> {

@@ -53,14 +53,15 @@ fn texts(ds: &Dataset) -> Vec<Text<'_>> {
             text: &m.description,
         });
     }
-    for u in &ds.progress_updates {
+    let updates = &ds.progress_updates;
+    for i in 0..updates.len() {
         out.push(Text {
-            plan: &u.plan_id,
+            plan: updates.plan_id(i),
             record_type: FindingSubject::ProgressUpdate,
-            id: &u.id,
-            document: &u.source_document,
+            id: updates.id(i),
+            document: updates.source_document(i),
             field: "description",
-            text: &u.description,
+            text: updates.description(i),
         });
     }
     out

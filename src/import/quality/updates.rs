@@ -107,9 +107,10 @@ fn minutes(a: &Prepared, b: &Prepared) -> Option<i64> {
 }
 
 pub(super) fn check(ds: &Dataset, out: &mut Out) {
-    let mut of: HashMap<&str, Vec<&ProgressUpdateRow>> = HashMap::new();
-    for u in &ds.progress_updates {
-        of.entry(u.milestone_id.as_str()).or_default().push(u);
+    let updates = &ds.progress_updates;
+    let mut of: HashMap<&str, Vec<usize>> = HashMap::new();
+    for i in 0..updates.len() {
+        of.entry(updates.milestone_id(i)).or_default().push(i);
     }
     // Each milestone's findings on all cores, then in source order.
     let found: Vec<Out> = ds
@@ -119,7 +120,8 @@ pub(super) fn check(ds: &Dataset, out: &mut Out) {
         .map(|m| {
             let mut out = Out(Vec::new());
             if let Some(list) = of.get(m.id.as_str()) {
-                milestone(m, list, &mut out);
+                let rows: Vec<ProgressUpdateRow> = list.iter().map(|&i| updates.get(i)).collect();
+                milestone(m, &rows, &mut out);
             }
             out
         })
@@ -129,7 +131,7 @@ pub(super) fn check(ds: &Dataset, out: &mut Out) {
     }
 }
 
-fn milestone(m: &MilestoneRow, list: &[&ProgressUpdateRow], out: &mut Out) {
+fn milestone(m: &MilestoneRow, list: &[ProgressUpdateRow], out: &mut Out) {
     let mut listed: Vec<Prepared> = list
         .iter()
         .map(|u| {

@@ -90,9 +90,10 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
         }
         m
     };
+    let old_rows = ds.progress_updates.to_vec();
     let old_updates: HashMap<&str, Vec<&ProgressUpdateRow>> = {
         let mut m: HashMap<&str, Vec<&ProgressUpdateRow>> = HashMap::new();
-        for u in &ds.progress_updates {
+        for u in &old_rows {
             m.entry(u.milestone_id.as_str()).or_default().push(u);
         }
         m
@@ -312,7 +313,7 @@ pub fn apply(ds: &mut Dataset, plan: &str, document: &str, file: &str, report: &
     }
     splice(&mut ds.commitments, |c| c.plan_id == plan, commitments);
     splice(&mut ds.milestones, |m| old_commitments.contains(&m.commitment_id), milestones);
-    splice(&mut ds.progress_updates, |u| old_milestones.contains(&u.milestone_id), updates);
+    ds.progress_updates.modify(|rows| splice(rows, |u| old_milestones.contains(&u.milestone_id), updates));
     // Roles come from the report's lists; mentions curated by hand on a
     // record that is still there stay (its id did not change), and the
     // import checks that their line still names the institution.

@@ -38,7 +38,7 @@ pub(super) fn renumber(ds: &mut Dataset) {
     }
     each(&mut ds.commitments, |r, s| r.seq = s);
     each(&mut ds.milestones, |r, s| r.seq = s);
-    each(&mut ds.progress_updates, |r, s| r.seq = s);
+    ds.progress_updates.renumber();
     each(&mut ds.roles, |r, s| r.seq = s);
     each(&mut ds.retired, |r, s| r.seq = s);
     each(&mut ds.headings, |r, s| r.seq = s);
@@ -57,12 +57,13 @@ pub(super) fn relocate_mentions(ds: &mut Dataset, document: &str) {
     for a in &ds.aliases {
         names.entry(a.institution_id.as_str()).or_default().push(fold(&a.alias));
     }
+    let updates = &ds.progress_updates;
     let spans: HashMap<&str, &str> = ds
         .commitments
         .iter()
         .map(|c| (c.id.as_str(), c.source_location.as_str()))
         .chain(ds.milestones.iter().map(|m| (m.id.as_str(), m.source_location.as_str())))
-        .chain(ds.progress_updates.iter().map(|u| (u.id.as_str(), u.source_location.as_str())))
+        .chain((0..updates.len()).map(|i| (updates.id(i), updates.source_location(i))))
         .collect();
     let mut moved: Vec<(usize, String)> = Vec::new();
     for (k, r) in ds.roles.iter().enumerate() {
