@@ -34,7 +34,8 @@ pub const TYPES: &[&str] = &[
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Words to find, all of them, each as the start of a word (accents and case ignored): `informacion publ` finds "información pública".
-    #[param(value_type = String)]
+    /// Required: at most 200 characters, with at least one letter or digit.
+    #[param(value_type = String, required = true, min_length = 1, max_length = 200, pattern = "[0-9A-Za-zÀ-ÖØ-öø-ÿ]")]
     q: Option<Terms>,
     /// Only this record type: plan, commitment, milestone, progress_update, institution,
     /// plan_section, plan_participant or plan_risk.
