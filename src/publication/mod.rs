@@ -177,7 +177,10 @@ fn kept_rows(ds: &Dataset, table: &str, columns: &[String]) -> Vec<Vec<Cell>> {
             .collect()
     }
     if table == "progress_updates" {
-        return values(&ds.progress_updates.to_vec(), columns);
+        let rules = rules(columns);
+        let made =
+            ds.progress_updates.par_iter().map(|r| cells_of(&r, columns, |c, cell| publish_cell(rules[c], cell)));
+        return made.collect();
     }
     with_rows!(ds, table, |rows| values(rows, columns), vec![])
 }

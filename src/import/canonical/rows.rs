@@ -3,7 +3,6 @@
 //! reports every problem in the folder).
 
 use std::collections::HashSet;
-
 use std::path::Path;
 
 use super::record::{read_each, RawRow, Record};
