@@ -222,10 +222,12 @@ pub fn establish(
             if read_only {
                 setup.push_str("PRAGMA query_only = ON;");
             } else {
-                // Writing is the import: a large page cache keeps index and
-                // full-text builds in memory.
+                // Writing is the import: a page cache of 64 MB keeps the
+                // indexes being filled in memory (256 MB took about 200 MB
+                // more of the import's peak at scale 100 for a few seconds
+                // less: BENCHMARKS.md, "2026-12-07 (sixth session)").
                 setup.push_str(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -262144; \
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; \
                      PRAGMA temp_store = MEMORY;",
                 );
             }

@@ -25,6 +25,7 @@ struct Subject<'a> {
     texts: Vec<Cow<'a, str>>,
 }
 
+/// Every record's texts but the progress updates' (read one at a time: see [`find`]).
 fn subjects(ds: &Dataset) -> Vec<Subject<'_>> {
     let mut out = Vec::new();
     fn add<'a>(
@@ -99,17 +100,6 @@ fn subjects(ds: &Dataset) -> Vec<Subject<'_>> {
             s.texts.extend(crate::text::json_list(&m.expected_results).into_iter().map(Cow::Owned));
         }
     }
-    let updates = &ds.progress_updates;
-    for i in 0..updates.len() {
-        add(
-            &mut out,
-            RoleSubject::ProgressUpdate,
-            updates.id(i),
-            updates.source_document(i),
-            updates.source_location(i),
-            vec![Some(updates.description(i))],
-        );
-    }
     out
 }
 
@@ -143,40 +133,51 @@ pub fn find(ds: &mut Dataset) {
         .iter()
         .map(|d| (d.id.as_str(), crate::text::lines_of(&d.text).collect::<Vec<_>>()))
         .collect();
-    let found: Vec<Vec<InstitutionRoleRow>> = subjects(ds)
-        .par_iter()
-        .with_min_len(256)
-        .map(|s| {
-            let mut seen: HashSet<&str> = HashSet::new();
-            let mut rows = Vec::new();
-            for text in &s.texts {
-                for (start, end, k) in whole_words(&ac, text.as_ref()) {
-                    let (alias, institution) = aliases[k];
-                    if !seen.insert(institution) {
-                        continue;
-                    }
-                    let _ = (start, end);
-                    rows.push(InstitutionRoleRow {
-                        id: format!("{}:{}:mentioned:{institution}", s.kind, s.id),
-                        seq: 0,
-                        institution_id: institution.to_string(),
-                        role: Role::Mentioned,
-                        participant_group: None,
-                        subject_type: s.kind,
-                        subject_id: s.id.to_string(),
-                        plan_id: String::new(),
-                        source_document: s.document.to_string(),
-                        source_location: line_of(&lines, s.document, s.location, alias),
-                        origin: RoleOrigin::Text,
-                    });
+    let scan = |s: &Subject| {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut rows = Vec::new();
+        for text in &s.texts {
+            for (start, end, k) in whole_words(&ac, text.as_ref()) {
+                let (alias, institution) = aliases[k];
+                if !seen.insert(institution) {
+                    continue;
                 }
+                let _ = (start, end);
+                rows.push(InstitutionRoleRow {
+                    id: format!("{}:{}:mentioned:{institution}", s.kind, s.id),
+                    seq: 0,
+                    institution_id: institution.to_string(),
+                    role: Role::Mentioned,
+                    participant_group: None,
+                    subject_type: s.kind,
+                    subject_id: s.id.to_string(),
+                    plan_id: String::new(),
+                    source_document: s.document.to_string(),
+                    source_location: line_of(&lines, s.document, s.location, alias),
+                    origin: RoleOrigin::Text,
+                });
             }
-            rows
+        }
+        rows
+    };
+    let mut found: Vec<InstitutionRoleRow> = subjects(ds).par_iter().with_min_len(256).flat_map_iter(scan).collect();
+    // Then each progress update's description, read in place.
+    let updates = &ds.progress_updates;
+    let in_updates = (0..updates.len()).into_par_iter().with_min_len(256).flat_map_iter(|i| {
+        updates.with_description(i, |description| {
+            scan(&Subject {
+                kind: RoleSubject::ProgressUpdate,
+                id: updates.id(i),
+                document: updates.source_document(i),
+                location: updates.source_location(i),
+                texts: vec![Cow::Borrowed(description)],
+            })
         })
-        .collect();
+    });
+    found.par_extend(in_updates);
     let curated: HashSet<String> = ds.roles.iter().map(|r| r.id.clone()).collect();
     let start = ds.roles.len() as i32;
-    for row in found.into_iter().flatten() {
+    for row in found {
         if !curated.contains(&row.id) {
             ds.roles.push(row);
         }

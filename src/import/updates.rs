@@ -5,10 +5,14 @@
 //! about 400 bytes a row where a `ProgressUpdateRow` takes about 700 (twelve
 //! `String`s, the commitment and plan ids copied into each). A row is made
 //! when asked for ([`ProgressUpdates::get`]); the texts most passes need (ids,
-//! source, time) are read in place. Written by hand: a table of our own
-//! row's fields is all it is.
+//! source, time) are read in place. The long free texts (description,
+//! verification, links) are kept apart in blocks of 64 kB compressed with
+//! LZ4 once full ([`Blocks`]): they are most of a row's bytes and few passes
+//! read them. Written by hand: a table of our own row's fields is all it is.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
@@ -19,18 +23,95 @@ use crate::models::ProgressUpdateRow;
 /// the table never copies it.
 const CHUNK: usize = 1 << 20;
 
-/// The texts of a row, in this order.
+/// The short texts of a row, read in place, in this order.
 const ID: usize = 0;
 const MILESTONE: usize = 1;
 const REPORTED_AT: usize = 2;
-const DESCRIPTION: usize = 3;
-const PERCENT_RAW: usize = 4;
-const VERIFICATION: usize = 5;
-const LINKS: usize = 6;
-const DOCUMENT: usize = 7;
-const LOCATION: usize = 8;
-const SEARCH: usize = 9;
-const TEXTS: usize = 10;
+const PERCENT_RAW: usize = 3;
+const DOCUMENT: usize = 4;
+const LOCATION: usize = 5;
+const TEXTS: usize = 6;
+
+/// The long texts of a row, kept in [`Blocks`]: description (first),
+/// verification, links and search text.
+const DESCRIPTION: usize = 0;
+const LONG_TEXTS: usize = 4;
+
+/// A block of long texts is compressed once it holds this many bytes (a row
+/// never spans two blocks).
+const BLOCK: usize = 1 << 16;
+
+/// Tells one table's blocks from another's in the per-thread cache.
+static NEXT_BLOCKS: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// The block this thread read last, decompressed: (table, block, bytes).
+    /// Passes read rows in order, so each block is decompressed once a pass.
+    static LAST_BLOCK: RefCell<(u64, u32, Vec<u8>)> = const { RefCell::new((0, 0, Vec::new())) };
+}
+
+/// Texts appended one row at a time, in blocks compressed with LZ4 once
+/// full (about a fifth of the size on the generated data); the block being
+/// filled is kept as it is.
+struct Blocks {
+    /// Unique to this table (and made anew for a clone), for the cache.
+    uid: u64,
+    /// The full blocks: each one's size and compressed bytes.
+    sealed: Vec<(u32, Box<[u8]>)>,
+    open: Vec<u8>,
+}
+
+impl Default for Blocks {
+    fn default() -> Self {
+        Blocks { uid: NEXT_BLOCKS.fetch_add(1, Ordering::Relaxed), sealed: Vec::new(), open: Vec::new() }
+    }
+}
+
+impl Clone for Blocks {
+    fn clone(&self) -> Self {
+        // A clone may grow apart from this table: its blocks get a cache key of their own.
+        Blocks { sealed: self.sealed.clone(), open: self.open.clone(), ..Blocks::default() }
+    }
+}
+
+impl Blocks {
+    /// Append a row's texts: its block, start in the block and each text's end from the start.
+    fn push(&mut self, texts: [&str; LONG_TEXTS]) -> (u32, u32, [u32; LONG_TEXTS]) {
+        let len: usize = texts.iter().map(|t| t.len()).sum();
+        if !self.open.is_empty() && self.open.len() + len > BLOCK {
+            self.seal();
+        }
+        let start = self.open.len();
+        let mut ends = [0u32; LONG_TEXTS];
+        for (end, text) in ends.iter_mut().zip(texts) {
+            self.open.extend_from_slice(text.as_bytes());
+            *end = (self.open.len() - start) as u32;
+        }
+        (self.sealed.len() as u32, start as u32, ends)
+    }
+
+    fn seal(&mut self) {
+        let packed = lz4_flex::block::compress(&self.open).into_boxed_slice();
+        self.sealed.push((self.open.len() as u32, packed));
+        self.open.clear();
+    }
+
+    /// `read` given the bytes of block `block`.
+    fn with<R>(&self, block: u32, read: impl FnOnce(&[u8]) -> R) -> R {
+        let Some((size, packed)) = self.sealed.get(block as usize) else { return read(&self.open) };
+        LAST_BLOCK.with(|last| {
+            let mut last = last.borrow_mut();
+            let (uid, at, bytes) = &mut *last;
+            if (*uid, *at) != (self.uid, block) {
+                bytes.resize(*size as usize, 0);
+                let n = lz4_flex::block::decompress_into(packed, bytes).expect("a block compressed here");
+                debug_assert_eq!(n, *size as usize);
+                (*uid, *at) = (self.uid, block);
+            }
+            read(bytes)
+        })
+    }
+}
 
 const HAS_PERCENT_RAW: u8 = 1;
 const HAS_VERIFICATION: u8 = 2;
@@ -42,8 +123,12 @@ const NO_PERCENT: i32 = i32::MIN;
 struct Entry {
     chunk: u32,
     start: u32,
-    /// Each text's end, from `start`.
+    /// Each short text's end, from `start`.
     ends: [u32; TEXTS],
+    /// The long texts: their block, start in it and ends from the start.
+    block: u32,
+    long_start: u32,
+    long_ends: [u32; LONG_TEXTS],
     seq: i32,
     position: i32,
     percent: i32,
@@ -56,6 +141,7 @@ struct Entry {
 #[derive(Clone, Default)]
 pub struct ProgressUpdates {
     chunks: Vec<String>,
+    long: Blocks,
     rows: Vec<Entry>,
     /// (commitment id, plan id) pairs, each once.
     parents: Vec<(String, String)>,
@@ -104,14 +190,12 @@ impl ProgressUpdates {
             &row.id,
             &row.milestone_id,
             &row.reported_at,
-            &row.description,
             row.percent_raw.as_deref().unwrap_or(""),
-            row.verification.as_deref().unwrap_or(""),
-            &row.links,
             &row.source_document,
             &row.source_location,
-            &row.search_text,
         ];
+        let long = [&row.description, row.verification.as_deref().unwrap_or(""), &row.links, &row.search_text];
+        let (block, long_start, long_ends) = self.long.push(long);
         let len: usize = texts.iter().map(|t| t.len()).sum();
         let fits = self.chunks.last().is_some_and(|c| c.capacity() - c.len() >= len);
         if !fits {
@@ -134,6 +218,9 @@ impl ProgressUpdates {
             chunk: chunk as u32,
             start: start as u32,
             ends,
+            block,
+            long_start,
+            long_ends,
             seq: row.seq,
             position: row.position,
             percent: row.percent.unwrap_or(NO_PERCENT),
@@ -161,12 +248,29 @@ impl ProgressUpdates {
         self.text(i, REPORTED_AT)
     }
 
-    pub fn description(&self, i: usize) -> &str {
-        self.text(i, DESCRIPTION)
+    /// `read` given row `i`'s long texts (description, verification, links,
+    /// search text), as held. `read` must not read another row's long texts.
+    fn with_long<R>(&self, i: usize, read: impl FnOnce([&str; LONG_TEXTS]) -> R) -> R {
+        let e = &self.rows[i];
+        self.long.with(e.block, |bytes| {
+            let mut from = e.long_start as usize;
+            let texts = e.long_ends.map(|end| {
+                let to = e.long_start as usize + end as usize;
+                let text = std::str::from_utf8(&bytes[from..to]).expect("held as text");
+                from = to;
+                text
+            });
+            read(texts)
+        })
     }
 
-    pub fn verification(&self, i: usize) -> Option<&str> {
-        (self.rows[i].flags & HAS_VERIFICATION != 0).then(|| self.text(i, VERIFICATION))
+    /// Row `i`'s description, given to `read`.
+    pub fn with_description<R>(&self, i: usize, read: impl FnOnce(&str) -> R) -> R {
+        self.with_long(i, |texts| read(texts[DESCRIPTION]))
+    }
+
+    pub fn description(&self, i: usize) -> String {
+        self.with_description(i, str::to_string)
     }
 
     pub fn source_document(&self, i: usize) -> &str {
@@ -201,9 +305,10 @@ impl ProgressUpdates {
     pub fn get(&self, i: usize) -> ProgressUpdateRow {
         let e = &self.rows[i];
         let text = |k| self.text(i, k).to_string();
+        let [description, verification, links, search_text] = self.with_long(i, |t| t.map(str::to_string));
         let links = match &self.derived_links {
             Some(made) => made.get(&(i as u32)).map(|l| l.to_string()).unwrap_or_default(),
-            None => text(LINKS),
+            None => links,
         };
         ProgressUpdateRow {
             id: text(ID),
@@ -213,14 +318,14 @@ impl ProgressUpdates {
             plan_id: self.plan_id(i).to_string(),
             position: e.position,
             reported_at: text(REPORTED_AT),
-            description: text(DESCRIPTION),
+            description,
             percent: self.percent(i),
             percent_raw: (e.flags & HAS_PERCENT_RAW != 0).then(|| text(PERCENT_RAW)),
-            verification: (e.flags & HAS_VERIFICATION != 0).then(|| text(VERIFICATION)),
+            verification: (e.flags & HAS_VERIFICATION != 0).then_some(verification),
             links,
             source_document: text(DOCUMENT),
             source_location: text(LOCATION),
-            search_text: text(SEARCH),
+            search_text,
             verification_line: e.flags & VERIFICATION_LINE != 0,
         }
     }
@@ -280,12 +385,11 @@ impl ProgressUpdates {
             .into_par_iter()
             .with_min_len(1024)
             .filter_map(|i| {
-                let description = self.description(i);
                 // Most descriptions have no link: the split is skipped for them.
-                let links = match description.contains("http") {
+                let links = self.with_description(i, |description| match description.contains("http") {
                     true => crate::text::links(description),
                     false => Vec::new(),
-                };
+                });
                 (!links.is_empty()).then(|| (i as u32, links.join("\n").into_boxed_str()))
             })
             .collect();
@@ -343,13 +447,23 @@ mod tests {
         // Enough text to fill several chunks, and one row longer than a chunk.
         let mut rows: Vec<ProgressUpdateRow> = (0..5000).map(row).collect();
         rows[77].description = "á".repeat(CHUNK);
+        rows[78].source_location = "ñ".repeat(CHUNK);
         let held: ProgressUpdates = rows.clone().into();
         assert!(held.chunks.len() > 2);
         assert_eq!(held.len(), rows.len());
         assert_eq!(held.to_vec(), rows);
         assert_eq!(held.par_iter().collect::<Vec<_>>(), rows);
         assert_eq!((held.id(9), held.source_location(9), held.commitment_id(9)), ("gt-c9-m1-u9", "L9", "gt-c9"));
-        assert_eq!((held.percent(3), held.percent(4), held.verification(5)), (None, Some(40), Some("")));
+        assert_eq!((held.percent(3), held.percent(4)), (None, Some(40)));
+        assert!(held.long.sealed.len() > 2, "long texts in more than one block");
+        // Rows read out of order, from two tables and from several threads, come back the same.
+        let other: ProgressUpdates = rows[..100].to_vec().into();
+        for i in [4999, 0, 77, 2500, 1, 4998] {
+            assert_eq!((held.get(i), other.get(i % 100)), (rows[i].clone(), rows[i % 100].clone()));
+            assert_eq!(held.description(i), rows[i].description);
+        }
+        let copy = held.clone();
+        assert_eq!(copy.par_iter().rev().collect::<Vec<_>>(), rows.iter().rev().cloned().collect::<Vec<_>>());
     }
 
     #[test]
@@ -362,6 +476,9 @@ mod tests {
         assert_eq!(rows[4].links, "https://x.gt/4");
         held.modify(|rows| rows[1].description = "cambiado".into());
         // The links were made when the rows were: a change keeps them as they are.
-        assert_eq!((held.description(1), held.get(1).links.as_str(), held.len()), ("cambiado", "https://x.gt/1", 10));
+        assert_eq!(
+            (held.description(1).as_str(), held.get(1).links.as_str(), held.len()),
+            ("cambiado", "https://x.gt/1", 10)
+        );
     }
 }

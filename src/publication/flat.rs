@@ -34,12 +34,6 @@ impl<'a> Table<'a> {
     fn at(&self, column: &str) -> Option<usize> {
         self.columns.get(column).copied()
     }
-
-    /// Each row's place by its `id`.
-    fn by_id(&self) -> HashMap<Arc<str>, usize> {
-        let Some(id) = self.at("id") else { return HashMap::new() };
-        self.rows.iter().enumerate().filter_map(|(i, r)| Some((Arc::from(r[id].as_str()?), i))).collect()
-    }
 }
 
 /// The cell at `at` of `row`, null when there is no such column.
@@ -135,15 +129,36 @@ enum Pick {
     Gap(Option<usize>, Option<usize>),
 }
 
-/// A parent table and its rows by id.
-struct Parent<'a> {
-    table: Table<'a>,
-    by_id: HashMap<Arc<str>, usize>,
+/// What the flat tables show of a parent table (its `shown` columns), by
+/// the parent's id: only those cells are held, not the parent's rows
+/// (at scale 100 the milestones' whole rows as cells took about 125 MB).
+struct Parent {
+    shown: &'static [&'static str],
+    by_id: HashMap<Arc<str>, Box<[Cell]>>,
 }
 
-impl Parent<'_> {
+impl Parent {
+    fn of(tables: &[Published], name: &str, shown: &'static [&'static str]) -> Parent {
+        let table = Table::of(tables, name);
+        let (id, ats) = (table.at("id"), shown.iter().map(|c| table.at(c)).collect::<Vec<_>>());
+        let by_id = table
+            .rows
+            .iter()
+            .filter_map(|r| match get(&r, id) {
+                Cell::String(id) => Some((id.clone(), ats.iter().map(|&at| get(&r, at).clone()).collect())),
+                _ => None,
+            })
+            .collect();
+        Parent { shown, by_id }
+    }
+
+    /// Where `column` is among the shown cells.
+    fn at(&self, column: &str) -> Option<usize> {
+        self.shown.iter().position(|c| *c == column)
+    }
+
     fn cell(&self, id: &str, at: Option<usize>) -> Cell {
-        self.by_id.get(id).map_or(Cell::Null, |&i| get(&self.table.rows.get(i), at).clone())
+        self.by_id.get(id).and_then(|cells| cells.get(at?)).cloned().unwrap_or(Cell::Null)
     }
 }
 
@@ -154,9 +169,9 @@ struct Flat<'a> {
     picks: Vec<Pick>,
     /// The record's `id`, `plan_id`, `commitment_id` and `milestone_id` columns.
     keys: [Option<usize>; 4],
-    plans: Arc<Parent<'a>>,
-    commitments: Arc<Parent<'a>>,
-    milestones: Arc<Parent<'a>>,
+    plans: Arc<Parent>,
+    commitments: Arc<Parent>,
+    milestones: Arc<Parent>,
     roles: Arc<Roles>,
 }
 
@@ -168,7 +183,7 @@ impl Flat<'_> {
             .iter()
             .map(|pick| match *pick {
                 Pick::Own(at) => get(&r, at).clone(),
-                Pick::PlanTitle => self.plans.cell(plan, self.plans.table.at("title")),
+                Pick::PlanTitle => self.plans.cell(plan, self.plans.at("title")),
                 Pick::Commitment(at) => self.commitments.cell(commitment, at),
                 Pick::Milestone(at) => self.milestones.cell(milestone, at),
                 Pick::Roles { own: true, responsible } => self.roles.of(self.subject, id, responsible),
@@ -183,28 +198,25 @@ impl Flat<'_> {
 /// order, with the dictionary's columns; their rows are made when read
 /// (a flat row shares its texts with the rows it is made of).
 pub fn flat<'a>(tables: &[Published<'a>]) -> Vec<Published<'a>> {
-    let parent = |name: &str| {
-        let table = Table::of(tables, name);
-        Arc::new(Parent { by_id: table.by_id(), table })
-    };
-    let (plans, commitments, milestones) = (parent("plans"), parent("commitments"), parent("milestones"));
-    let updates = Table::of(tables, "progress_updates");
+    let plans = Arc::new(Parent::of(tables, "plans", &["title"]));
+    let commitments = Arc::new(Parent::of(tables, "commitments", &["number", "title"]));
+    let milestones = Arc::new(Parent::of(tables, "milestones", &["code", "description", "end_date", "status"]));
     let roles = Arc::new(Roles::new(tables));
     FLAT_TABLES
         .iter()
         .map(|&table| {
             let columns: Vec<String> = super::dictionary::public(table).iter().map(|c| c.column.clone()).collect();
             let (source, subject) = match table {
-                "flat_commitments" => (commitments.table.clone(), "commitment"),
-                "flat_milestones" => (milestones.table.clone(), "milestone"),
-                _ => (updates.clone(), "progress_update"),
+                "flat_commitments" => (Table::of(tables, "commitments"), "commitment"),
+                "flat_milestones" => (Table::of(tables, "milestones"), "milestone"),
+                _ => (Table::of(tables, "progress_updates"), "progress_update"),
             };
             let picks = columns
                 .iter()
                 .map(|c| match (subject, c.as_str()) {
                     (_, "plan_title") => Pick::PlanTitle,
-                    (_, "commitment_number") => Pick::Commitment(commitments.table.at("number")),
-                    (_, "commitment_title") => Pick::Commitment(commitments.table.at("title")),
+                    (_, "commitment_number") => Pick::Commitment(commitments.at("number")),
+                    (_, "commitment_title") => Pick::Commitment(commitments.at("title")),
                     ("commitment" | "milestone", "responsible_institutions") => {
                         Pick::Roles { own: true, responsible: true }
                     }
@@ -212,10 +224,10 @@ pub fn flat<'a>(tables: &[Published<'a>]) -> Vec<Published<'a>> {
                     ("commitment", "reported_minus_computed") => {
                         Pick::Gap(source.at("reported_progress"), source.at("computed_progress"))
                     }
-                    ("progress_update", "milestone_code") => Pick::Milestone(milestones.table.at("code")),
-                    ("progress_update", "milestone_description") => Pick::Milestone(milestones.table.at("description")),
-                    ("progress_update", "milestone_end_date") => Pick::Milestone(milestones.table.at("end_date")),
-                    ("progress_update", "milestone_status") => Pick::Milestone(milestones.table.at("status")),
+                    ("progress_update", "milestone_code") => Pick::Milestone(milestones.at("code")),
+                    ("progress_update", "milestone_description") => Pick::Milestone(milestones.at("description")),
+                    ("progress_update", "milestone_end_date") => Pick::Milestone(milestones.at("end_date")),
+                    ("progress_update", "milestone_status") => Pick::Milestone(milestones.at("status")),
                     ("progress_update", "responsible_institutions") => Pick::Roles { own: false, responsible: true },
                     (_, other) => Pick::Own(source.at(other)),
                 })

@@ -92,23 +92,16 @@ pub struct Published<'a> {
     pub rows: Rows<'a>,
 }
 
-/// The tables whose rows are made when read rather than kept: the million
-/// progress updates at scale 100, and the tables no other table's rows are
-/// made from (the flat tables are always made; their parents are kept).
-const MADE: &[&str] = &["progress_updates", "institution_roles", "quality_findings", "institution_plan_rollups"];
-
-/// Every published table of a dataset, in [`TABLES`] order; kept rows are
-/// converted on all cores.
+/// Every published table of a dataset, in [`TABLES`] order, its rows made
+/// from the dataset when read (never kept: the dataset holds them once; the
+/// flat tables hold only the few cells of the parents they show).
 pub fn publish(ds: &Dataset) -> Vec<Published<'_>> {
     let mut tables: Vec<Published> = TABLES
-        .par_iter()
+        .iter()
         .filter(|table| !flat::FLAT_TABLES.contains(table))
         .map(|table| {
             let columns = public_columns(table);
-            let rows = match MADE.contains(table) {
-                true => made_rows(ds, table, columns.clone()),
-                false => kept_rows(ds, table, &columns).into(),
-            };
+            let rows = made_rows(ds, table, columns.clone());
             Published { table, columns, rows }
         })
         .collect();

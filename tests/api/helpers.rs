@@ -125,7 +125,9 @@ impl TestApp {
 
     fn served(&self, outcome: gagt::import::Outcome) -> i32 {
         let gagt::import::Outcome::Created(n) = outcome else { panic!("no new revision: {outcome:?}") };
-        for _ in 0..100 {
+        // Up to 30 s: with the whole suite running on two cores, a larger
+        // dataset's revision took more than the 5 s this waited before.
+        for _ in 0..600 {
             let files = || self.get("/v1/downloads").json::<serde_json::Value>().ok().map(|d| d["revision"].clone());
             // Until its files are written, the downloads are the previous revision's.
             if self.watch.get().is_some_and(|r| r.number == n) && files() == Some(n.into()) {

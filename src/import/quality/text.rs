@@ -3,6 +3,7 @@
 //! document but begins a longer word that does ("… Gobierno Abierto
 //! 2023-202" where the document writes 2023-2025 elsewhere).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
@@ -17,18 +18,26 @@ fn tokens(text: &str) -> impl Iterator<Item = &str> {
     text.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric())).filter(|w| !w.is_empty())
 }
 
-/// A record's texts, with what it is.
+/// A record's text, with what it is.
 struct Text<'a> {
     plan: &'a str,
     record_type: FindingSubject,
     id: &'a str,
     document: &'a str,
     field: &'static str,
-    text: &'a str,
+    text: Cow<'a, str>,
 }
 
-fn texts(ds: &Dataset) -> Vec<Text<'_>> {
-    let mut out = Vec::new();
+/// Only a text that ends without a closing mark can be cut.
+fn is_open(text: &str) -> bool {
+    let text = text.trim_end();
+    !text.is_empty() && !text.ends_with(CLOSING)
+}
+
+/// The records' texts that end without a closing mark (the progress
+/// updates' descriptions are read one at a time and copied only then).
+fn open_texts(ds: &Dataset) -> Vec<Text<'_>> {
+    let mut all = Vec::new();
     for c in &ds.commitments {
         let t = |field, text| Text {
             plan: &c.plan_id,
@@ -38,33 +47,35 @@ fn texts(ds: &Dataset) -> Vec<Text<'_>> {
             field,
             text,
         };
-        out.push(t("title", &c.title));
+        all.push(t("title", Cow::Borrowed(c.title.as_str())));
         if let Some(d) = &c.description {
-            out.push(t("description", d));
+            all.push(t("description", Cow::Borrowed(d.as_str())));
         }
     }
     for m in &ds.milestones {
-        out.push(Text {
+        all.push(Text {
             plan: &m.plan_id,
             record_type: FindingSubject::Milestone,
             id: &m.id,
             document: &m.source_document,
             field: "description",
-            text: &m.description,
+            text: Cow::Borrowed(&m.description),
         });
     }
+    all.retain(|t| is_open(&t.text));
     let updates = &ds.progress_updates;
     for i in 0..updates.len() {
-        out.push(Text {
+        let Some(text) = updates.with_description(i, |d| is_open(d).then(|| d.to_string())) else { continue };
+        all.push(Text {
             plan: updates.plan_id(i),
             record_type: FindingSubject::ProgressUpdate,
             id: updates.id(i),
             document: updates.source_document(i),
             field: "description",
-            text: updates.description(i),
+            text: Cow::Owned(text),
         });
     }
-    out
+    all
 }
 
 /// What a document says about the words that end texts without a closing
@@ -110,16 +121,8 @@ impl<'a> Vocabulary<'a> {
 const INFLECTIONS: &[&str] = &["s", "es", "a", "as", "o", "os", "n", "mente"];
 
 pub(super) fn cut_off(ds: &Dataset, out: &mut Out) {
-    let all = texts(ds);
-    // Only texts that end without a closing mark can be cut; the documents'
-    // words are counted only when there is such a text at all.
-    let open: Vec<&Text> = all
-        .iter()
-        .filter(|t| {
-            let text = t.text.trim_end();
-            !text.is_empty() && !text.ends_with(CLOSING)
-        })
-        .collect();
+    // The documents' words are counted only when there is an open text at all.
+    let open = open_texts(ds);
     if open.is_empty() {
         return;
     }
@@ -133,16 +136,16 @@ pub(super) fn cut_off(ds: &Dataset, out: &mut Out) {
     // (copies of an open text are open too).
     let mut copies: HashMap<(&str, &str), usize> = HashMap::new();
     for t in &open {
-        *copies.entry((t.document, t.text)).or_default() += 1;
+        *copies.entry((t.document, &*t.text)).or_default() += 1;
     }
-    for t in open {
+    for t in &open {
         let text = t.text.trim_end();
         let Some(voc) = vocabularies.get(t.document) else { continue };
         let Some(last) = tokens(text).last() else { continue };
         if last.chars().count() < 3 {
             continue;
         }
-        let own = tokens(text).filter(|w| *w == last).count() * copies[&(t.document, t.text)];
+        let own = tokens(text).filter(|w| *w == last).count() * copies[&(t.document, &*t.text)];
         let elsewhere = voc.counts.get(last).copied().unwrap_or(0).saturating_sub(own);
         if elsewhere > 0 || whole(last, t.document) {
             continue;
