@@ -222,12 +222,14 @@ pub fn establish(
             if read_only {
                 setup.push_str("PRAGMA query_only = ON;");
             } else {
-                // Writing is the import: a page cache of 64 MB keeps the
+                // Writing is the import: a page cache of 32 MB keeps the
                 // indexes being filled in memory (256 MB took about 200 MB
                 // more of the import's peak at scale 100 for a few seconds
-                // less: BENCHMARKS.md, "2026-12-07 (sixth session)").
+                // less: BENCHMARKS.md, "2026-12-07 (sixth session)"; the
+                // database is written beside the snapshot files, which take
+                // longer, so a smaller cache costs the import no time).
                 setup.push_str(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; \
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; \
                      PRAGMA temp_store = MEMORY;",
                 );
             }

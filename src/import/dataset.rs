@@ -1,5 +1,6 @@
 //! The dataset in memory: every table's rows, validated, derived columns filled.
 
+use super::findings::Findings;
 use super::updates::ProgressUpdates;
 use crate::models::*;
 
@@ -22,8 +23,8 @@ pub struct Dataset {
     pub retired: Vec<RetiredIdRow>,
     /// Derived: each institution's rollups per plan.
     pub plan_rollups: Vec<InstitutionPlanRollupRow>,
-    /// Derived: computed by `quality::compute`.
-    pub findings: Vec<QualityFindingRow>,
+    /// Derived: computed by `quality::compute`; held compactly, each row made when read.
+    pub findings: Findings,
 }
 
 impl Dataset {

@@ -298,6 +298,7 @@ pub fn load(conn: &mut DbConnection) -> QueryResult<Dataset> {
         findings: quality_findings::table
             .order(quality_findings::seq)
             .select(QualityFindingRow::as_select())
-            .load(conn)?,
+            .load::<QualityFindingRow>(conn)?
+            .into(),
     })
 }

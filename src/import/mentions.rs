@@ -137,12 +137,11 @@ pub fn find(ds: &mut Dataset) {
         let mut seen: HashSet<&str> = HashSet::new();
         let mut rows = Vec::new();
         for text in &s.texts {
-            for (start, end, k) in whole_words(&ac, text.as_ref()) {
+            for (_, _, k) in whole_words(&ac, text.as_ref()) {
                 let (alias, institution) = aliases[k];
                 if !seen.insert(institution) {
                     continue;
                 }
-                let _ = (start, end);
                 rows.push(InstitutionRoleRow {
                     id: format!("{}:{}:mentioned:{institution}", s.kind, s.id),
                     seq: 0,

@@ -5,12 +5,14 @@
 //! content and records a new revision. Importing the same content again is a
 //! no-op.
 
+pub mod blocks;
 pub mod canonical;
 pub mod dataset;
 pub mod derive;
 pub mod digest;
 pub mod export;
 pub mod fields;
+pub mod findings;
 pub mod mentions;
 pub mod platform;
 pub mod problem;

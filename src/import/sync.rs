@@ -11,6 +11,7 @@ use diesel::connection::SimpleConnection;
 use diesel::QueryResult;
 use rayon::prelude::*;
 
+use super::findings::Findings;
 use super::updates::ProgressUpdates;
 use crate::db::DbConnection;
 use crate::models::source_document::{NewLineRecord, SourceLineRecordRow};
@@ -121,8 +122,8 @@ impl SyncRow for NewLineRecord<'_> {
     }
 }
 
-/// A table's rows in the dataset, as its sync reads them: a list, or the
-/// progress updates' compact table (whose rows are made when read).
+/// A table's rows in the dataset, as its sync reads them: a list, or a
+/// compact table (the progress updates, the findings: rows made when read).
 pub trait Fresh: Sync {
     type Row: SyncRow + Clone;
 
@@ -173,6 +174,22 @@ impl Fresh for ProgressUpdates {
             row
         };
         Cow::Owned(range.into_par_iter().with_min_len(1024).map(made).collect())
+    }
+}
+
+impl Fresh for Findings {
+    type Row = QualityFindingRow;
+
+    fn len(&self) -> usize {
+        self.len()
+    }
+
+    fn row(&self, i: usize) -> Cow<'_, QualityFindingRow> {
+        Cow::Owned(self.get(i))
+    }
+
+    fn written(&self, range: Range<usize>) -> Cow<'_, [QualityFindingRow]> {
+        Cow::Owned(range.into_par_iter().with_min_len(1024).map(|i| self.get(i)).collect())
     }
 }
 

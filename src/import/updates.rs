@@ -10,12 +10,11 @@
 //! LZ4 once full ([`Blocks`]): they are most of a row's bytes and few passes
 //! read them. Written by hand: a table of our own row's fields is all it is.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
+use super::blocks::{Blocks, Place};
 use crate::models::ProgressUpdateRow;
 
 /// A chunk's size: texts are appended to one chunk until it is full (a row
@@ -37,82 +36,6 @@ const TEXTS: usize = 6;
 const DESCRIPTION: usize = 0;
 const LONG_TEXTS: usize = 4;
 
-/// A block of long texts is compressed once it holds this many bytes (a row
-/// never spans two blocks).
-const BLOCK: usize = 1 << 16;
-
-/// Tells one table's blocks from another's in the per-thread cache.
-static NEXT_BLOCKS: AtomicU64 = AtomicU64::new(1);
-
-thread_local! {
-    /// The block this thread read last, decompressed: (table, block, bytes).
-    /// Passes read rows in order, so each block is decompressed once a pass.
-    static LAST_BLOCK: RefCell<(u64, u32, Vec<u8>)> = const { RefCell::new((0, 0, Vec::new())) };
-}
-
-/// Texts appended one row at a time, in blocks compressed with LZ4 once
-/// full (about a fifth of the size on the generated data); the block being
-/// filled is kept as it is.
-struct Blocks {
-    /// Unique to this table (and made anew for a clone), for the cache.
-    uid: u64,
-    /// The full blocks: each one's size and compressed bytes.
-    sealed: Vec<(u32, Box<[u8]>)>,
-    open: Vec<u8>,
-}
-
-impl Default for Blocks {
-    fn default() -> Self {
-        Blocks { uid: NEXT_BLOCKS.fetch_add(1, Ordering::Relaxed), sealed: Vec::new(), open: Vec::new() }
-    }
-}
-
-impl Clone for Blocks {
-    fn clone(&self) -> Self {
-        // A clone may grow apart from this table: its blocks get a cache key of their own.
-        Blocks { sealed: self.sealed.clone(), open: self.open.clone(), ..Blocks::default() }
-    }
-}
-
-impl Blocks {
-    /// Append a row's texts: its block, start in the block and each text's end from the start.
-    fn push(&mut self, texts: [&str; LONG_TEXTS]) -> (u32, u32, [u32; LONG_TEXTS]) {
-        let len: usize = texts.iter().map(|t| t.len()).sum();
-        if !self.open.is_empty() && self.open.len() + len > BLOCK {
-            self.seal();
-        }
-        let start = self.open.len();
-        let mut ends = [0u32; LONG_TEXTS];
-        for (end, text) in ends.iter_mut().zip(texts) {
-            self.open.extend_from_slice(text.as_bytes());
-            *end = (self.open.len() - start) as u32;
-        }
-        (self.sealed.len() as u32, start as u32, ends)
-    }
-
-    fn seal(&mut self) {
-        let packed = lz4_flex::block::compress(&self.open).into_boxed_slice();
-        self.sealed.push((self.open.len() as u32, packed));
-        self.open.clear();
-    }
-
-    /// `read` given the bytes of block `block`.
-    fn with<R>(&self, block: u32, read: impl FnOnce(&[u8]) -> R) -> R {
-        let Some((size, packed)) = self.sealed.get(block as usize) else { return read(&self.open) };
-        LAST_BLOCK.with(|last| {
-            let mut last = last.borrow_mut();
-            let (uid, at, bytes) = &mut *last;
-            if (*uid, *at) != (self.uid, block) {
-                bytes.resize(*size as usize, 0);
-                let n = lz4_flex::block::decompress_into(packed, bytes).expect("a block compressed here");
-                debug_assert_eq!(n, *size as usize);
-                (*uid, *at) = (self.uid, block);
-            }
-            read(bytes)
-        })
-    }
-}
-
 const HAS_PERCENT_RAW: u8 = 1;
 const HAS_VERIFICATION: u8 = 2;
 const VERIFICATION_LINE: u8 = 4;
@@ -125,10 +48,8 @@ struct Entry {
     start: u32,
     /// Each short text's end, from `start`.
     ends: [u32; TEXTS],
-    /// The long texts: their block, start in it and ends from the start.
-    block: u32,
-    long_start: u32,
-    long_ends: [u32; LONG_TEXTS],
+    /// Where the long texts are.
+    long: Place<LONG_TEXTS>,
     seq: i32,
     position: i32,
     percent: i32,
@@ -195,7 +116,7 @@ impl ProgressUpdates {
             &row.source_location,
         ];
         let long = [&row.description, row.verification.as_deref().unwrap_or(""), &row.links, &row.search_text];
-        let (block, long_start, long_ends) = self.long.push(long);
+        let long = self.long.push(long);
         let len: usize = texts.iter().map(|t| t.len()).sum();
         let fits = self.chunks.last().is_some_and(|c| c.capacity() - c.len() >= len);
         if !fits {
@@ -218,9 +139,7 @@ impl ProgressUpdates {
             chunk: chunk as u32,
             start: start as u32,
             ends,
-            block,
-            long_start,
-            long_ends,
+            long,
             seq: row.seq,
             position: row.position,
             percent: row.percent.unwrap_or(NO_PERCENT),
@@ -251,17 +170,7 @@ impl ProgressUpdates {
     /// `read` given row `i`'s long texts (description, verification, links,
     /// search text), as held. `read` must not read another row's long texts.
     fn with_long<R>(&self, i: usize, read: impl FnOnce([&str; LONG_TEXTS]) -> R) -> R {
-        let e = &self.rows[i];
-        self.long.with(e.block, |bytes| {
-            let mut from = e.long_start as usize;
-            let texts = e.long_ends.map(|end| {
-                let to = e.long_start as usize + end as usize;
-                let text = std::str::from_utf8(&bytes[from..to]).expect("held as text");
-                from = to;
-                text
-            });
-            read(texts)
-        })
+        self.long.with(&self.rows[i].long, read)
     }
 
     /// Row `i`'s description, given to `read`.
@@ -269,7 +178,8 @@ impl ProgressUpdates {
         self.with_long(i, |texts| read(texts[DESCRIPTION]))
     }
 
-    pub fn description(&self, i: usize) -> String {
+    #[cfg(test)]
+    fn description(&self, i: usize) -> String {
         self.with_description(i, str::to_string)
     }
 
@@ -455,7 +365,7 @@ mod tests {
         assert_eq!(held.par_iter().collect::<Vec<_>>(), rows);
         assert_eq!((held.id(9), held.source_location(9), held.commitment_id(9)), ("gt-c9-m1-u9", "L9", "gt-c9"));
         assert_eq!((held.percent(3), held.percent(4)), (None, Some(40)));
-        assert!(held.long.sealed.len() > 2, "long texts in more than one block");
+        assert!(held.long.sealed() > 2, "long texts in more than one block");
         // Rows read out of order, from two tables and from several threads, come back the same.
         let other: ProgressUpdates = rows[..100].to_vec().into();
         for i in [4999, 0, 77, 2500, 1, 4998] {

@@ -2,8 +2,8 @@
 //! updated or deleted, told by each record's content hash against the stored
 //! versions, with only the versions that changed written again.
 //!
-//! A record is held as its type, its id and its 32-byte hash, about 60
-//! bytes and the id's text, and the stored versions are streamed,
+//! A record is held as its type, its 32-byte hash and its id's end in one
+//! text of every id, 40 bytes and the id's text, and the stored versions are streamed,
 //! never loaded whole: at scale 100 (1.5 M records) the versions and changes
 //! as table rows took about 650 MB for the whole write.
 
@@ -40,42 +40,78 @@ pub const RECORD_TYPES: &[(&str, &str)] = &[
     ("source_headings", RecordType::SourceHeading.as_str()),
 ];
 
-/// One published record: its type (a position in [`RECORD_TYPES`]), id and content hash.
-pub struct Record {
+/// One published record: its type (a position in [`RECORD_TYPES`]), content
+/// hash, and where its id ends in [`Records::ids`] (it starts where the
+/// previous record's ends).
+struct Record {
     kind: u8,
-    id: Arc<str>,
     hash: [u8; 32],
+    end: u32,
 }
 
-impl Record {
-    fn record_type(&self) -> &'static str {
-        RECORD_TYPES[self.kind as usize].1
+/// Every published record, their ids side by side in one text: 40 bytes a
+/// record and its id's bytes, where a record holding its id as a shared
+/// string took about 100 (150 MB at scale 100, 1.5 M records).
+pub struct Records {
+    list: Vec<Record>,
+    ids: String,
+}
+
+impl Records {
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    fn record_type(&self, i: usize) -> &'static str {
+        RECORD_TYPES[self.list[i].kind as usize].1
+    }
+
+    fn id(&self, i: usize) -> &str {
+        let start = i.checked_sub(1).map_or(0, |p| self.list[p].end as usize);
+        &self.ids[start..self.list[i].end as usize]
     }
 }
+
+/// Rows hashed on all cores at a time, their ids then added in order.
+const HASHED_AT_A_TIME: usize = 1 << 16;
 
 /// Every published record with its content hash (SHA-256 of its row as
 /// JSON), in [`RECORD_TYPES`] order and each table's row order; hashed on
 /// all cores.
-pub fn hash_records(tables: &[Published]) -> Vec<Record> {
+pub fn hash_records(tables: &[Published]) -> Records {
     let of_type = |table: &str| tables.iter().find(|t| t.table == table);
     // Sized once and filled in place (1.5 M records at scale 100).
-    let mut records =
-        Vec::with_capacity(RECORD_TYPES.iter().filter_map(|(t, _)| of_type(t)).map(|t| t.rows.len()).sum());
+    let len = RECORD_TYPES.iter().filter_map(|(t, _)| of_type(t)).map(|t| t.rows.len()).sum();
+    let mut records = Records { list: Vec::with_capacity(len), ids: String::new() };
     for (kind, (table, _)) in RECORD_TYPES.iter().enumerate() {
         let Some(t) = of_type(table) else { continue };
         let id_col = t.columns.iter().position(|c| c == "id");
-        let hashed = (0..t.rows.len()).into_par_iter().with_min_len(1024).map(|i| {
-            let row = t.rows.get(i);
-            let id: Arc<str> = match id_col.map(|i| &row[i]) {
-                Some(Cell::String(s)) => s.clone(),
-                Some(_) => "".into(),
-                // No id column: the row's texts joined make its key.
-                None => row.iter().map(|v| v.as_str().unwrap_or_default()).collect::<Vec<_>>().join("|").into(),
-            };
-            let hash = Sha256::digest(serde_json::to_vec(&*row).unwrap_or_default()).into();
-            Record { kind: kind as u8, id, hash }
-        });
-        records.par_extend(hashed);
+        for from in (0..t.rows.len()).step_by(HASHED_AT_A_TIME) {
+            let to = t.rows.len().min(from + HASHED_AT_A_TIME);
+            let hashed: Vec<([u8; 32], Arc<str>)> = (from..to)
+                .into_par_iter()
+                .with_min_len(1024)
+                .map(|i| {
+                    let row = t.rows.get(i);
+                    let id: Arc<str> = match id_col.map(|i| &row[i]) {
+                        Some(Cell::String(s)) => s.clone(),
+                        Some(_) => "".into(),
+                        // No id column: the row's texts joined make its key.
+                        None => row.iter().map(|v| v.as_str().unwrap_or_default()).collect::<Vec<_>>().join("|").into(),
+                    };
+                    (Sha256::digest(serde_json::to_vec(&*row).unwrap_or_default()).into(), id)
+                })
+                .collect();
+            for (hash, id) in hashed {
+                records.ids.push_str(&id);
+                let end = u32::try_from(records.ids.len()).expect("the records' ids take under 4 GB");
+                records.list.push(Record { kind: kind as u8, hash, end });
+            }
+        }
     }
     records
 }
@@ -94,12 +130,12 @@ const PIECE: usize = 50_000;
 /// Bring the stored versions to `records` as revision `revision` (made at
 /// `now`), and record its changes after change number `last_seq`: created
 /// and updated in `records`' order, then deleted by type and id.
-pub fn write(c: &mut DbConnection, records: &[Record], revision: i32, now: &str, last_seq: i64) -> QueryResult<Synced> {
+pub fn write(c: &mut DbConnection, records: &Records, revision: i32, now: &str, last_seq: i64) -> QueryResult<Synced> {
     // Every record's place in primary-key order (type name, id): the stored
     // versions are found in it by binary search (a hash map of the 1.5 M
     // keys at scale 100 took about 70 MB; this takes 6 MB), and the versions
     // are written in it.
-    let key = |i: u32| (records[i as usize].record_type(), &*records[i as usize].id);
+    let key = |i: u32| (records.record_type(i as usize), records.id(i as usize));
     let mut sorted: Vec<u32> = (0..records.len() as u32).collect();
     sorted.par_sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
     let find = |t: &str, id: &str| sorted.binary_search_by(|&i| key(i).cmp(&(t, id))).ok().map(|at| sorted[at]);
@@ -112,8 +148,8 @@ pub fn write(c: &mut DbConnection, records: &[Record], revision: i32, now: &str,
         match find(&v.record_type, &v.record_id) {
             Some(i) => {
                 let mut stored = [0u8; 32];
-                let same =
-                    hex::decode_to_slice(&v.content_hash, &mut stored).is_ok() && stored == records[i as usize].hash;
+                let same = hex::decode_to_slice(&v.content_hash, &mut stored).is_ok()
+                    && stored == records.list[i as usize].hash;
                 state[i as usize] = if same {
                     times.entry(v.updated_revision).or_insert_with(|| v.updated_at.clone());
                     State::Same { created: v.created_revision, updated: v.updated_revision }
@@ -129,16 +165,15 @@ pub fn write(c: &mut DbConnection, records: &[Record], revision: i32, now: &str,
     sync::each_stored!(&mut *c, record_versions, RecordVersionRow, &mut visit)?;
     gone.sort();
     let row = |i: usize| {
-        let r = &records[i];
         let (created, updated) = match state[i] {
             State::New => (revision, revision),
             State::Changed { created } => (created, revision),
             State::Same { created, updated } => (created, updated),
         };
         RecordVersionRow {
-            record_type: r.record_type().to_string(),
-            record_id: r.id.to_string(),
-            content_hash: hex::encode(r.hash),
+            record_type: records.record_type(i).to_string(),
+            record_id: records.id(i).to_string(),
+            content_hash: hex::encode(records.list[i].hash),
             created_revision: created,
             updated_revision: updated,
             updated_at: if updated == revision { now.to_string() } else { times[&updated].clone() },
@@ -170,9 +205,9 @@ pub fn write(c: &mut DbConnection, records: &[Record], revision: i32, now: &str,
     log::debug!("import: record_versions: {synced:?}");
 
     // The changes, numbered on from the last one.
-    let made = records.iter().zip(&state).filter_map(|(r, s)| match s {
-        State::New => Some((r.record_type(), &*r.id, ChangeKind::Created)),
-        State::Changed { .. } => Some((r.record_type(), &*r.id, ChangeKind::Updated)),
+    let made = state.iter().enumerate().filter_map(|(i, s)| match s {
+        State::New => Some((records.record_type(i), records.id(i), ChangeKind::Created)),
+        State::Changed { .. } => Some((records.record_type(i), records.id(i), ChangeKind::Updated)),
         State::Same { .. } => None,
     });
     let removed = gone.iter().map(|(t, id)| (t.as_str(), id.as_str(), ChangeKind::Deleted));

@@ -117,14 +117,15 @@ fn public_columns(table: &str) -> Vec<String> {
 /// `$then` with `$rows` bound to the dataset's rows of `$table` (a slice of
 /// its row type), or `$none` for a table the dataset has no rows of (the
 /// flat ones): the one place a table's name meets its rows (the progress
-/// updates, held compactly, are made row by row: see [`made_rows`]).
+/// updates and the findings, held compactly, are made row by row: see
+/// [`made_rows`]).
 macro_rules! with_rows {
     ($ds:expr, $table:expr, |$rows:ident| $then:expr, $none:expr) => {
         with_rows!(@arms $ds, $table, $rows, $then, $none;
             "plans" plans, "commitments" commitments, "milestones" milestones,
             "institutions" institutions, "institution_roles" roles,
             "institution_aliases" aliases, "plan_sections" sections, "plan_participants" participants,
-            "plan_risks" risks, "quality_findings" findings, "source_documents" source_documents,
+            "plan_risks" risks, "source_documents" source_documents,
             "source_headings" headings, "institution_plan_rollups" plan_rollups, "retired_ids" retired)
     };
     (@arms $ds:expr, $table:expr, $rows:ident, $then:expr, $none:expr; $($name:literal $field:ident),*) => {
@@ -140,17 +141,19 @@ macro_rules! with_rows {
 
 /// The rows of `table` made from the dataset when read.
 fn made_rows<'a>(ds: &'a Dataset, table: &str, columns: Vec<String>) -> Rows<'a> {
-    fn made<'a, T: Serialize + Sync>(rows: &'a [T], columns: Vec<String>) -> Rows<'a> {
+    fn made<'a, T: Serialize>(
+        len: usize,
+        row: impl Fn(usize) -> T + Send + Sync + 'a,
+        columns: Vec<String>,
+    ) -> Rows<'a> {
         let rules = rules(&columns);
-        Rows::made(rows.len(), move |i| cells_of(&rows[i], &columns, |c, cell| publish_cell(rules[c], cell)))
+        Rows::made(len, move |i| cells_of(&row(i), &columns, |c, cell| publish_cell(rules[c], cell)))
     }
-    if table == "progress_updates" {
-        let (rules, updates) = (rules(&columns), &ds.progress_updates);
-        return Rows::made(updates.len(), move |i| {
-            cells_of(&updates.get(i), &columns, |c, cell| publish_cell(rules[c], cell))
-        });
+    match table {
+        "progress_updates" => made(ds.progress_updates.len(), |i| ds.progress_updates.get(i), columns),
+        "quality_findings" => made(ds.findings.len(), |i| ds.findings.get(i), columns),
+        _ => with_rows!(ds, table, |rows| made(rows.len(), move |i| &rows[i], columns), Vec::new().into()),
     }
-    with_rows!(ds, table, |rows| made(rows, columns), Vec::new().into())
 }
 
 /// Published rows of a table: (column names, rows of cells).
@@ -169,13 +172,11 @@ fn kept_rows(ds: &Dataset, table: &str, columns: &[String]) -> Vec<Vec<Cell>> {
             .map(|r| cells_of(r, columns, |c, cell| publish_cell(rules[c], cell)))
             .collect()
     }
-    if table == "progress_updates" {
-        let rules = rules(columns);
-        let made =
-            ds.progress_updates.par_iter().map(|r| cells_of(&r, columns, |c, cell| publish_cell(rules[c], cell)));
-        return made.collect();
+    match table {
+        "progress_updates" => values(&ds.progress_updates.to_vec(), columns),
+        "quality_findings" => values(&ds.findings.iter().collect::<Vec<_>>(), columns),
+        _ => with_rows!(ds, table, |rows| values(rows, columns), vec![]),
     }
-    with_rows!(ds, table, |rows| values(rows, columns), vec![])
 }
 
 #[cfg(test)]
@@ -200,6 +201,7 @@ mod tests {
             assert!(published.rows.iter().zip(&kept).all(|(a, b)| *a == b[..]), "{table}");
             let values: Vec<serde_json::Value> = match *table {
                 "progress_updates" => ds.progress_updates.iter().map(|r| serde_json::to_value(r).unwrap()).collect(),
+                "quality_findings" => ds.findings.iter().map(|r| serde_json::to_value(r).unwrap()).collect(),
                 _ => with_rows!(
                     ds,
                     *table,

@@ -10,6 +10,7 @@ mod updates;
 use serde_json::Value;
 
 use super::dataset::Dataset;
+use super::findings::Findings;
 use crate::models::QualityFindingRow;
 pub use crate::vocabulary::{FindingKind, FindingSubject};
 
@@ -17,8 +18,9 @@ pub use crate::vocabulary::{FindingKind, FindingSubject};
 pub const KINDS: &[&str] = FindingKind::NAMES;
 
 /// Findings as they are found; ids are `kind:record_id` (with a suffix
-/// when a record has several of a kind).
-pub(crate) struct Out(Vec<QualityFindingRow>);
+/// when a record has several of a kind), held compactly as they come.
+#[derive(Default)]
+pub(crate) struct Out(Findings);
 
 pub(crate) struct Finding<'a> {
     pub kind: FindingKind,
@@ -36,7 +38,7 @@ impl Out {
     }
 
     pub(crate) fn push_as(&mut self, id: &str, f: Finding<'_>) {
-        self.0.push(QualityFindingRow {
+        self.0.push(&QualityFindingRow {
             id: id.to_string(),
             seq: 0,
             kind: f.kind,
@@ -68,9 +70,9 @@ pub(crate) fn list_en(items: &[String]) -> String {
 
 /// Every finding of the dataset: plans first, then records, each group in
 /// source order.
-pub fn compute(ds: &Dataset) -> Vec<QualityFindingRow> {
+pub fn compute(ds: &Dataset) -> Findings {
     let started = std::time::Instant::now();
-    let mut out = Out(Vec::new());
+    let mut out = Out::default();
     records::plans(ds, &mut out);
     records::milestones(ds, &mut out);
     log::debug!("quality: plans and milestones in {:.2} s", started.elapsed().as_secs_f64());
@@ -79,8 +81,6 @@ pub fn compute(ds: &Dataset) -> Vec<QualityFindingRow> {
     text::cut_off(ds, &mut out);
     log::debug!("quality: text cut off in {:.2} s", started.elapsed().as_secs_f64());
     let mut rows = out.0;
-    for (i, r) in rows.iter_mut().enumerate() {
-        r.seq = i as i32 + 1;
-    }
+    rows.renumber();
     rows
 }

@@ -118,7 +118,7 @@ pub(super) fn check(ds: &Dataset, out: &mut Out) {
         .par_iter()
         .with_min_len(256)
         .map(|m| {
-            let mut out = Out(Vec::new());
+            let mut out = Out::default();
             if let Some(list) = of.get(m.id.as_str()) {
                 let rows: Vec<ProgressUpdateRow> = list.iter().map(|&i| updates.get(i)).collect();
                 milestone(m, &rows, &mut out);
@@ -127,7 +127,7 @@ pub(super) fn check(ds: &Dataset, out: &mut Out) {
         })
         .collect();
     for f in found {
-        out.0.extend(f.0);
+        out.0.extend(f.0.iter());
     }
 }
 
