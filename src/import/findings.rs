@@ -51,6 +51,14 @@ impl Findings {
         self.rows.push(Entry { texts, seq: r.seq, kind: r.kind, record_type: r.record_type });
     }
 
+    /// Add `other`'s rows at the end, their texts copied as held (no row made).
+    pub fn append(&mut self, other: &Findings) {
+        for e in &other.rows {
+            let texts = other.texts.with(&e.texts, |t| self.texts.push(t));
+            self.rows.push(Entry { texts, ..*e });
+        }
+    }
+
     /// Row `i`, made. Panics past the end, as a slice does.
     pub fn get(&self, i: usize) -> QualityFindingRow {
         let e = &self.rows[i];
@@ -95,12 +103,6 @@ impl FromIterator<QualityFindingRow> for Findings {
     }
 }
 
-impl Extend<QualityFindingRow> for Findings {
-    fn extend<I: IntoIterator<Item = QualityFindingRow>>(&mut self, rows: I) {
-        rows.into_iter().for_each(|r| self.push(&r));
-    }
-}
-
 impl From<Vec<QualityFindingRow>> for Findings {
     fn from(rows: Vec<QualityFindingRow>) -> Self {
         rows.into_iter().collect()
@@ -132,6 +134,9 @@ mod tests {
         for i in [2999, 0, 1500, 1] {
             assert_eq!(held.get(i), rows[i]);
         }
+        let mut joined: Findings = rows[..10].to_vec().into();
+        joined.append(&held);
+        assert_eq!(joined.iter().skip(10).collect::<Vec<_>>(), rows);
         held.rows.swap(0, 1);
         held.renumber();
         assert_eq!((held.get(0).seq, held.get(0).id.as_str()), (1, "numbering_gap:gt-1"));

@@ -127,7 +127,7 @@ pub(super) fn check(ds: &Dataset, out: &mut Out) {
         })
         .collect();
     for f in found {
-        out.0.extend(f.0.iter());
+        out.0.append(&f.0);
     }
 }
 
