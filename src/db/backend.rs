@@ -28,6 +28,51 @@ macro_rules! insert_batches {
 }
 pub(crate) use insert_batches;
 
+/// A table's own indexes (those made by `CREATE INDEX`, not its keys'),
+/// taken off while it is written again whole on SQLite and built again
+/// after: one sort per index instead of a million inserts at random places
+/// in each. Inside the import's transaction, so a reader still sees the old
+/// rows and indexes until the commit. PostgreSQL keeps them: dropping an
+/// index there locks the table against readers until the commit.
+#[must_use = "the indexes are gone until `rebuild` is called"]
+pub struct SetAside(Vec<String>);
+
+impl SetAside {
+    pub fn take(conn: &mut DbConnection, table: &str) -> QueryResult<SetAside> {
+        use diesel::connection::SimpleConnection;
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Index {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            name: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            sql: String,
+        }
+        let DbConnection::Sqlite(c) = conn else { return Ok(SetAside(Vec::new())) };
+        let found: Vec<Index> = diesel::sql_query(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL \
+             ORDER BY name",
+        )
+        .bind::<diesel::sql_types::Text, _>(table)
+        .load(c)?;
+        for index in &found {
+            c.batch_execute(&format!("DROP INDEX \"{}\"", index.name.replace('"', "\"\"")))?;
+        }
+        Ok(SetAside(found.into_iter().map(|i| i.sql).collect()))
+    }
+
+    /// Build the indexes again, as they were declared.
+    pub fn rebuild(self, conn: &mut DbConnection) -> QueryResult<()> {
+        use diesel::connection::SimpleConnection;
+        if let DbConnection::Sqlite(c) = conn {
+            for sql in &self.0 {
+                c.batch_execute(sql)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Searchable tables: each has a full-text index over its `search_text`.
 pub const SEARCHABLE: &[&str] = &[
     "plans",

@@ -317,12 +317,14 @@ macro_rules! sync_table {
             let done = if whole { 0 } else { n - fresh_rows.len() };
             $crate::progress::advance($crate::progress::Step::Write, done as u64);
             let synced = if whole {
+                let aside = $crate::db::backend::SetAside::take(&mut *conn, stringify!($table))?;
                 let deleted = diesel::delete($table::table).execute(&mut *conn)?;
                 let mut inserted = 0;
                 for start in (0..n).step_by($crate::import::sync::WRITE_PIECE) {
                     let piece = Fresh::written(fresh, start..n.min(start + $crate::import::sync::WRITE_PIECE));
                     inserted += $crate::db::backend::insert_batches!(&mut *conn, $table::table, piece)?;
                 }
+                aside.rebuild(&mut *conn)?;
                 $crate::import::sync::sync_table!(@refill $kind, conn, $table);
                 $crate::import::sync::Synced { deleted, inserted, whole }
             } else {

@@ -187,6 +187,7 @@ pub fn write(c: &mut DbConnection, records: &Records, revision: i32, now: &str, 
     if !whole {
         order.retain(|&i| !matches!(state[i as usize], State::Same { .. }));
     }
+    let aside = if whole { Some(crate::db::backend::SetAside::take(c, "record_versions")?) } else { None };
     let deleted = if whole {
         diesel::delete(record_versions::table).execute(c)?
     } else {
@@ -200,6 +201,9 @@ pub fn write(c: &mut DbConnection, records: &Records, revision: i32, now: &str, 
     for piece in order.chunks(PIECE) {
         let rows: Vec<RecordVersionRow> = piece.iter().map(|&i| row(i as usize)).collect();
         inserted += insert_batches!(c, record_versions::table, &rows)?;
+    }
+    if let Some(aside) = aside {
+        aside.rebuild(c)?;
     }
     let synced = Synced { deleted, inserted, whole };
     log::debug!("import: record_versions: {synced:?}");

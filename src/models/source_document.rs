@@ -82,9 +82,44 @@ pub fn list(
     Ok(rows(conn, page)?.map(|rows| (rows, total)))
 }
 
-/// One source document with its text.
+/// One source document, without its text (a document's text can be large:
+/// 47 MB at scale 100; [`text_through`] reads the start a record needs).
 pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<SourceDocumentRow>> {
-    native::first!(conn, source_documents::table.find(key).select(SourceDocumentRow::as_select()))
+    use source_documents as d;
+    let without_text = (
+        d::id,
+        d::seq,
+        d::file_name,
+        d::title,
+        d::description,
+        d::sha256,
+        diesel::dsl::sql::<diesel::sql_types::Text>("''"),
+        d::line_count,
+    );
+    native::first!(conn, source_documents::table.find(key).select(without_text))
+}
+
+diesel::define_sql_function! {
+    /// The `len` characters of `text` from the `start`-th (from 1).
+    fn substr(text: diesel::sql_types::Text, start: diesel::sql_types::Integer, len: diesel::sql_types::Integer) -> diesel::sql_types::Text;
+}
+
+/// The start of a document's text that holds its first `lines` lines whole
+/// (the whole text when it is shorter), exactly as stored. Read a stretch at
+/// a time, each four times longer, so that the first lines of a long text
+/// are not read with all the others.
+pub fn text_through(conn: &mut DbConnection, key: &str, lines: i32) -> QueryResult<String> {
+    let mut take = i64::from(lines.max(1)) * 128;
+    loop {
+        let len = i32::try_from(take).unwrap_or(i32::MAX);
+        let part: String =
+            source_documents::table.find(key).select(substr(source_documents::text, 1, len)).first(conn)?;
+        let whole = (part.chars().count() as i64) < i64::from(len) || len == i32::MAX;
+        if whole || part.bytes().filter(|b| *b == b'\n').count() >= lines.max(0) as usize {
+            return Ok(part);
+        }
+        take *= 4;
+    }
 }
 
 /// The headings and table-of-contents entries of a document, in line order.
@@ -188,4 +223,46 @@ pub fn records_on_lines(
         .order((t::line, t::record_type, t::record_id))
         .select(SourceLineRecordRow::as_select())
         .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::connection::SimpleConnection;
+
+    #[test]
+    fn the_start_of_a_text_holds_its_first_lines_byte_for_byte() {
+        let mut sqlite = diesel::SqliteConnection::establish(":memory:").unwrap();
+        sqlite
+            .batch_execute(
+                "CREATE TABLE source_documents (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, file_name TEXT NOT NULL, \
+                 title TEXT NOT NULL, description TEXT, sha256 TEXT NOT NULL, text TEXT NOT NULL, line_count INTEGER NOT NULL)",
+            )
+            .unwrap();
+        // Lines of every length up to several stretches, accents and a
+        // non-breaking space, and no newline after the last line.
+        let text: String = (0..3000)
+            .map(|i| format!("{i} Compromiso ñandú{}", "á\u{a0}".repeat((i * 37) % 400)))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let count = crate::text::lines_of(&text).count() as i32;
+        diesel::insert_into(source_documents::table)
+            .values(SourceDocumentRow { id: "d".into(), text: text.clone(), line_count: count, ..Default::default() })
+            .execute(&mut sqlite)
+            .unwrap();
+        let mut conn = DbConnection::Sqlite(sqlite);
+        for n in [0, 1, 2, 7, 100, 1000, count - 1, count, count + 5] {
+            let start = text_through(&mut conn, "d", n).unwrap();
+            assert!(text.starts_with(&start), "a start of the text for {n} lines");
+            let want: Vec<&str> = crate::text::lines_of(&text).take(n.max(0) as usize).collect();
+            let got: Vec<&str> = crate::text::lines_of(&start).take(n.max(0) as usize).collect();
+            assert_eq!(got, want, "the first {n} lines");
+            if n <= 1000 {
+                assert!(start.len() < text.len() / 2, "{n} lines are read without the rest");
+            }
+        }
+        // The record itself comes without its text.
+        let row = find(&mut conn, "d").unwrap().unwrap();
+        assert_eq!((row.text.as_str(), row.line_count), ("", count));
+    }
 }

@@ -769,6 +769,7 @@ pub fn prepare<C: Collection>(
     let (mut page, _) = pagination::page::<C::Sort>(&args, &paging)?;
     page.limit = 500;
     let revision = w.revision;
+    let began = std::time::Instant::now();
     let (help, base) = (column_help::<C>(), w.public_url.clone());
     // Whether the n-th record written has seq n (from 1), which the kept
     // filters' places rely on (`indexed_page`): when not, none are kept.
@@ -867,5 +868,6 @@ pub fn prepare<C: Collection>(
         })?;
         w.put_index(C::PATH, filter, &values)?;
     }
+    log::debug!("prepared {} {} records in {:.1} s", count, C::PATH, began.elapsed().as_secs_f64());
     Ok(())
 }

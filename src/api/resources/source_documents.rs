@@ -113,7 +113,7 @@ impl Collection for SourceDocuments {
 
     fn detail(c: &mut DbConnection, row: SourceDocumentRow, p: LinesParams) -> Result<SourceDocumentDetail, ApiError> {
         let headings = models::source_document::headings(c, &row.id)?;
-        let (from, to, mut lines) = lines(&row, p.lines.as_deref())?;
+        let (from, to, mut lines) = lines(c, &row, p.lines.as_deref())?;
         for r in models::source_document::records_on_lines(c, &row.id, from, to)? {
             if let Some(line) = lines.get_mut((r.line - from) as usize) {
                 line.records.push(LineRecord::from(&r));
@@ -151,12 +151,12 @@ impl Collection for SourceDocuments {
 
     /// The document's lines, one row each.
     fn item_csv(
-        _: &mut DbConnection,
+        c: &mut DbConnection,
         row: SourceDocumentRow,
         p: LinesParams,
         csv: CsvWriter,
     ) -> Result<CsvFile, ApiError> {
-        let (_, _, lines) = lines(&row, p.lines.as_deref())?;
+        let (_, _, lines) = lines(c, &row, p.lines.as_deref())?;
         csv.file(
             format!("{}-lines", row.id),
             view::LINE_CSV_HEADERS,
@@ -166,9 +166,14 @@ impl Collection for SourceDocuments {
 }
 
 /// The lines asked for, and their range.
-fn lines(row: &SourceDocumentRow, asked: Option<&str>) -> Result<(i32, i32, Vec<Line>), ApiError> {
+fn lines(
+    c: &mut DbConnection,
+    row: &SourceDocumentRow,
+    asked: Option<&str>,
+) -> Result<(i32, i32, Vec<Line>), ApiError> {
     let (from, to) = line_range(asked, row.line_count)?;
-    let lines = crate::text::lines_of(&row.text)
+    let text = models::source_document::text_through(c, &row.id, to)?;
+    let lines = crate::text::lines_of(&text)
         .enumerate()
         .skip((from - 1).max(0) as usize)
         .take((to - from + 1).max(0) as usize)
