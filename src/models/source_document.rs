@@ -109,6 +109,12 @@ diesel::define_sql_function! {
 /// a time, each four times longer, so that the first lines of a long text
 /// are not read with all the others.
 pub fn text_through(conn: &mut DbConnection, key: &str, lines: i32) -> QueryResult<String> {
+    // One text read at a time in this process: SQLite reads a text whole
+    // even for its start, so that requests for a long document's lines
+    // (at most a pool's worth at once) would each hold all of it (up to
+    // 1 GB at scale 100, measured); they wait for each other instead.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _reading = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut take = i64::from(lines.max(1)) * 128;
     loop {
         let len = i32::try_from(take).unwrap_or(i32::MAX);
