@@ -51,18 +51,7 @@ pub fn rows(
     page: &Page<SourceDocumentSort>,
 ) -> QueryResult<Result<Vec<SourceDocumentRow>, BadCursor>> {
     use source_documents as d;
-    let q = d::table
-        .select((
-            d::id,
-            d::seq,
-            d::file_name,
-            d::title,
-            d::description,
-            d::sha256,
-            diesel::dsl::sql::<diesel::sql_types::Text>("''"),
-            d::line_count,
-        ))
-        .into_boxed::<MultiBackend>();
+    let q = d::table.select(without_text()).into_boxed::<MultiBackend>();
     let q = match page.sort {
         SourceDocumentSort::Seq => keyset!(q, d::seq, d::id, page.desc, &page.after, int),
         SourceDocumentSort::Id => keyset!(q, d::id, d::id, page.desc, &page.after, text),
@@ -85,8 +74,24 @@ pub fn list(
 /// One source document, without its text (a document's text can be large:
 /// 47 MB at scale 100; [`text_through`] reads the start a record needs).
 pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<SourceDocumentRow>> {
+    native::first!(conn, source_documents::table.find(key).select(without_text()))
+}
+
+/// A document's columns as [`SourceDocumentRow`] reads them, its text empty.
+type WithoutText = (
+    source_documents::id,
+    source_documents::seq,
+    source_documents::file_name,
+    source_documents::title,
+    source_documents::description,
+    source_documents::sha256,
+    diesel::expression::SqlLiteral<diesel::sql_types::Text>,
+    source_documents::line_count,
+);
+
+fn without_text() -> WithoutText {
     use source_documents as d;
-    let without_text = (
+    (
         d::id,
         d::seq,
         d::file_name,
@@ -95,8 +100,7 @@ pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<SourceDocu
         d::sha256,
         diesel::dsl::sql::<diesel::sql_types::Text>("''"),
         d::line_count,
-    );
-    native::first!(conn, source_documents::table.find(key).select(without_text))
+    )
 }
 
 diesel::define_sql_function! {
