@@ -111,7 +111,8 @@ diesel::define_sql_function! {
 /// The start of a document's text that holds its first `lines` lines whole
 /// (the whole text when it is shorter), exactly as stored. Read a stretch at
 /// a time, each four times longer, so that the first lines of a long text
-/// are not read with all the others.
+/// are not copied out with all the others (SQLite still reads the whole
+/// value to cut it, hence the turns below).
 pub fn text_through(conn: &mut DbConnection, key: &str, lines: i32) -> QueryResult<String> {
     // One text read at a time in this process: SQLite reads a text whole
     // even for its start, so that requests for a long document's lines
