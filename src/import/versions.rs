@@ -222,6 +222,9 @@ pub fn write(c: &mut DbConnection, records: &Records, revision: i32, now: &str, 
         record_id: id.to_string(),
         change: what.to_string(),
     });
+    // Into an empty table (a first import: every record created), its
+    // indexes are built after the rows, as a table written again whole.
+    let aside = if last_seq == 0 { Some(crate::db::backend::SetAside::take(c, "record_changes")?) } else { None };
     loop {
         let piece: Vec<RecordChangeRow> = changes.by_ref().take(PIECE).collect();
         if piece.is_empty() {
@@ -229,6 +232,9 @@ pub fn write(c: &mut DbConnection, records: &Records, revision: i32, now: &str, 
         }
         progress::grow(Step::Write, piece.len() as u64);
         insert_batches!(c, record_changes::table, &piece)?;
+    }
+    if let Some(aside) = aside {
+        aside.rebuild(c)?;
     }
     Ok(synced)
 }

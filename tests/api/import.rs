@@ -31,6 +31,47 @@ fn reimport_of_unchanged_data_creates_no_revision(backend: Backend) {
     assert_eq!(changed, Outcome::Created(2));
 }
 
+/// Every index the migrations declare on SQLite, by name with its SQL.
+fn sqlite_indexes(conn: &mut gagt::db::DbConnection) -> Vec<(String, String)> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Index {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        sql: String,
+    }
+    let gagt::db::DbConnection::Sqlite(c) = conn else { panic!("not SQLite") };
+    let found: Vec<Index> =
+        diesel::sql_query("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+            .load(c)
+            .unwrap();
+    found.into_iter().map(|i| (i.name, i.sql)).collect()
+}
+
+/// A first import sets aside the indexes of every table it writes whole
+/// (and of the empty change log) and builds them after the rows; a second
+/// import writes row by row. Both leave every declared index as declared.
+#[test]
+fn imports_into_sqlite_leave_every_declared_index_in_place() {
+    let db = TestDb::new(Backend::Sqlite);
+    let mut conn = connect(&db);
+    let declared = sqlite_indexes(&mut conn);
+    for name in ["record_changes_record", "record_changes_revision"] {
+        assert!(declared.iter().any(|(n, _)| n == name), "{name} is not declared: {declared:?}");
+    }
+    assert_eq!(import::import_dir(&mut conn, &fixture(), false).unwrap().0, Outcome::Created(1));
+    assert_eq!(sqlite_indexes(&mut conn), declared, "after the first import");
+    let dir = tempfile::tempdir().unwrap();
+    copy_fixture(dir.path());
+    let plans = dir.path().join("plans.csv");
+    let text =
+        std::fs::read_to_string(&plans).unwrap().replace("6º PAN Gobierno Abierto", "6º PAN de Gobierno Abierto");
+    std::fs::write(&plans, text).unwrap();
+    assert_eq!(import::import_dir(&mut conn, dir.path(), false).unwrap().0, Outcome::Created(2));
+    assert_eq!(sqlite_indexes(&mut conn), declared, "after a second import");
+}
+
 #[test]
 fn reimport_of_unchanged_data_creates_no_revision_sqlite() {
     reimport_of_unchanged_data_creates_no_revision(Backend::Sqlite);
