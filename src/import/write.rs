@@ -104,7 +104,7 @@ pub fn replace<R: Send, E: std::error::Error + Send + Sync + 'static>(
         return Err(ImportError::Invalid(unpublishable));
     }
     let mut built: Option<R> = None;
-    let mut unwritable: Option<E> = None;
+    let mut unwritable: Option<Box<dyn std::error::Error + Send + Sync>> = None;
     let mut alongside = Some(alongside);
     let result = conn.transaction::<Outcome, diesel::result::Error, _>(|c| {
         let current = models::revision::current(c)?;
@@ -146,9 +146,13 @@ pub fn replace<R: Send, E: std::error::Error + Send + Sync + 'static>(
             let job = alongside.take().map(|f| scope.spawn(move || f(&revision, tables)));
             let written = write_rows(c, ds, tables, &rev, started);
             if let Some(job) = job {
-                match job.join().expect("snapshot builder panicked") {
-                    Ok(b) => built = Some(b),
-                    Err(e) => unwritable = Some(e),
+                match job.join() {
+                    Ok(Ok(b)) => built = Some(b),
+                    Ok(Err(e)) => unwritable = Some(Box::new(e)),
+                    // A writer that panics (rust_xlsxwriter does on a full
+                    // disk in its constant-memory mode) fails the import
+                    // like one that returns its error.
+                    Err(panic) => unwritable = Some(stopped_by(panic).into()),
                 }
             }
             log::debug!("import: snapshot joined at {:.2} s", started.elapsed().as_secs_f64());
@@ -161,7 +165,7 @@ pub fn replace<R: Send, E: std::error::Error + Send + Sync + 'static>(
         Ok(Outcome::Created(id))
     });
     if let Some(e) = unwritable {
-        return Err(ImportError::Unwritable(Box::new(e)));
+        return Err(ImportError::Unwritable(e));
     }
     let outcome = result.map_err(ImportError::Database)?;
     log::debug!("import: committed at {:.2} s", started.elapsed().as_secs_f64());
@@ -181,6 +185,15 @@ pub fn replace<R: Send, E: std::error::Error + Send + Sync + 'static>(
     }
     let built = if matches!(outcome, Outcome::Created(_)) { built } else { None };
     Ok((outcome, built))
+}
+
+/// What a panicking snapshot writer said, as the import's error.
+fn stopped_by(panic: Box<dyn std::any::Any + Send>) -> String {
+    let said = match panic.downcast::<String>() {
+        Ok(s) => *s,
+        Err(panic) => panic.downcast::<&str>().map_or_else(|_| "no message".to_string(), |s| s.to_string()),
+    };
+    format!("a file writer stopped: {said}")
 }
 
 /// The facets of every large collection without filters, and the progress

@@ -151,6 +151,24 @@ fn an_import_whose_files_cannot_be_written_says_so_and_imports_nothing() {
     assert_eq!(gagt::models::revision::current(&mut conn).unwrap(), None);
 }
 
+/// A file writer that panics (rust_xlsxwriter does on a full disk in its
+/// constant-memory mode) fails the import with what it said, and nothing is
+/// imported.
+#[test]
+fn an_import_whose_file_writer_panics_says_why_and_imports_nothing() {
+    let db = TestDb::new(Backend::Sqlite);
+    let mut conn = gagt::db::open_for_writing(&db.url).unwrap();
+    gagt::db::migrate(&mut conn).unwrap();
+    let ds = gagt::import::canonical::read_dir(&fixture()).unwrap();
+    let result = gagt::import::write::replace(&mut conn, &ds, "test".into(), |_, _| -> Result<(), std::io::Error> {
+        panic!("Couldn't write to xml file: No space left on device")
+    });
+    let err = result.unwrap_err().to_string();
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert!(err.contains("a file writer stopped: Couldn't write to xml file: No space left on device"), "{err}");
+    assert_eq!(gagt::models::revision::current(&mut conn).unwrap(), None);
+}
+
 /// A small tmpfs of the test's own (root mounts it; CI runs as root), unmounted on drop.
 struct SmallDisk {
     dir: tempfile::TempDir,

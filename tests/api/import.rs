@@ -14,6 +14,17 @@ fn connect(db: &TestDb) -> gagt::db::DbConnection {
     conn
 }
 
+/// The fixture with one plan's title changed (a new revision's worth).
+fn fixture_with_a_plan_renamed() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_fixture(dir.path());
+    let plans = dir.path().join("plans.csv");
+    let text =
+        std::fs::read_to_string(&plans).unwrap().replace("6º PAN Gobierno Abierto", "6º PAN de Gobierno Abierto");
+    std::fs::write(&plans, text).unwrap();
+    dir
+}
+
 fn reimport_of_unchanged_data_creates_no_revision(backend: Backend) {
     let db = TestDb::new(backend);
     let mut conn = connect(&db);
@@ -21,12 +32,7 @@ fn reimport_of_unchanged_data_creates_no_revision(backend: Backend) {
     assert_eq!(first, Outcome::Created(1));
     let (again, _) = import::import_dir(&mut conn, &fixture(), false).unwrap();
     assert_eq!(again, Outcome::Unchanged(1));
-    let dir = tempfile::tempdir().unwrap();
-    copy_fixture(dir.path());
-    let plans = dir.path().join("plans.csv");
-    let text =
-        std::fs::read_to_string(&plans).unwrap().replace("6º PAN Gobierno Abierto", "6º PAN de Gobierno Abierto");
-    std::fs::write(&plans, text).unwrap();
+    let dir = fixture_with_a_plan_renamed();
     let (changed, _) = import::import_dir(&mut conn, dir.path(), false).unwrap();
     assert_eq!(changed, Outcome::Created(2));
 }
@@ -62,12 +68,7 @@ fn imports_into_sqlite_leave_every_declared_index_in_place() {
     }
     assert_eq!(import::import_dir(&mut conn, &fixture(), false).unwrap().0, Outcome::Created(1));
     assert_eq!(sqlite_indexes(&mut conn), declared, "after the first import");
-    let dir = tempfile::tempdir().unwrap();
-    copy_fixture(dir.path());
-    let plans = dir.path().join("plans.csv");
-    let text =
-        std::fs::read_to_string(&plans).unwrap().replace("6º PAN Gobierno Abierto", "6º PAN de Gobierno Abierto");
-    std::fs::write(&plans, text).unwrap();
+    let dir = fixture_with_a_plan_renamed();
     assert_eq!(import::import_dir(&mut conn, dir.path(), false).unwrap().0, Outcome::Created(2));
     assert_eq!(sqlite_indexes(&mut conn), declared, "after a second import");
 }
