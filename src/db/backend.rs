@@ -38,6 +38,15 @@ pub(crate) use insert_batches;
 pub struct SetAside(Vec<String>);
 
 impl SetAside {
+    /// Those of `table` when `whole` (nothing set aside otherwise).
+    pub fn take_if(whole: bool, conn: &mut DbConnection, table: &str) -> QueryResult<SetAside> {
+        if whole {
+            SetAside::take(conn, table)
+        } else {
+            Ok(SetAside(Vec::new()))
+        }
+    }
+
     pub fn take(conn: &mut DbConnection, table: &str) -> QueryResult<SetAside> {
         use diesel::connection::SimpleConnection;
         use diesel::RunQueryDsl;

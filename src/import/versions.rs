@@ -187,7 +187,7 @@ pub fn write(c: &mut DbConnection, records: &Records, revision: i32, now: &str, 
     if !whole {
         order.retain(|&i| !matches!(state[i as usize], State::Same { .. }));
     }
-    let aside = if whole { Some(crate::db::backend::SetAside::take(c, "record_versions")?) } else { None };
+    let aside = crate::db::backend::SetAside::take_if(whole, c, "record_versions")?;
     let deleted = if whole {
         diesel::delete(record_versions::table).execute(c)?
     } else {
@@ -202,9 +202,7 @@ pub fn write(c: &mut DbConnection, records: &Records, revision: i32, now: &str, 
         let rows: Vec<RecordVersionRow> = piece.iter().map(|&i| row(i as usize)).collect();
         inserted += insert_batches!(c, record_versions::table, &rows)?;
     }
-    if let Some(aside) = aside {
-        aside.rebuild(c)?;
-    }
+    aside.rebuild(c)?;
     let synced = Synced { deleted, inserted, whole };
     log::debug!("import: record_versions: {synced:?}");
 
@@ -224,7 +222,7 @@ pub fn write(c: &mut DbConnection, records: &Records, revision: i32, now: &str, 
     });
     // Into an empty table (a first import: every record created), its
     // indexes are built after the rows, as a table written again whole.
-    let aside = if last_seq == 0 { Some(crate::db::backend::SetAside::take(c, "record_changes")?) } else { None };
+    let aside = crate::db::backend::SetAside::take_if(last_seq == 0, c, "record_changes")?;
     loop {
         let piece: Vec<RecordChangeRow> = changes.by_ref().take(PIECE).collect();
         if piece.is_empty() {
@@ -233,8 +231,6 @@ pub fn write(c: &mut DbConnection, records: &Records, revision: i32, now: &str, 
         progress::grow(Step::Write, piece.len() as u64);
         insert_batches!(c, record_changes::table, &piece)?;
     }
-    if let Some(aside) = aside {
-        aside.rebuild(c)?;
-    }
+    aside.rebuild(c)?;
     Ok(synced)
 }
